@@ -1,0 +1,88 @@
+import { z } from 'zod';
+
+/** `1`/`0` (and `true`/`false`) as environment flags. */
+const flag = z
+  .enum(['0', '1', 'true', 'false'], { error: 'must be 0 or 1' })
+  .transform((v) => v === '1' || v === 'true');
+
+export const Env = z
+  .object({
+    PORT: z.coerce.number().int().min(0).max(65535).default(8787),
+    HOST: z.string().min(1).default('127.0.0.1'),
+    TOUCHPOINT_DB: z.string().min(1).default('./data/touchpoint.db'),
+    TOUCHPOINT_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+    TOUCHPOINT_ADMIN_EMAIL: z.email().optional(),
+    TOUCHPOINT_ADMIN_PASSWORD: z.string().min(8, 'must be at least 8 characters').optional(),
+    TOUCHPOINT_DEMO: flag.default(false),
+    TELEGRAM_API_URL: z.url({ protocol: /^https?$/ }).default('https://api.telegram.org'),
+    TOUCHPOINT_PUBLIC_RATE_LIMIT: z.coerce.number().int().min(0).default(60),
+    TOUCHPOINT_WEBHOOK_ALLOW_PRIVATE: flag.default(false),
+  })
+  .superRefine((env, ctx) => {
+    if (Boolean(env.TOUCHPOINT_ADMIN_EMAIL) !== Boolean(env.TOUCHPOINT_ADMIN_PASSWORD)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [env.TOUCHPOINT_ADMIN_EMAIL ? 'TOUCHPOINT_ADMIN_PASSWORD' : 'TOUCHPOINT_ADMIN_EMAIL'],
+        message: 'must be set together with the other TOUCHPOINT_ADMIN_* variable',
+      });
+    }
+  });
+export type Env = z.infer<typeof Env>;
+
+export type Config = {
+  port: number;
+  host: string;
+  dbPath: string;
+  /** Base URL for links and webhook registration, without a trailing slash. */
+  publicUrl: string;
+  /** True when TOUCHPOINT_PUBLIC_URL was set: Telegram bots then use setWebhook, not getUpdates. */
+  publicUrlExplicit: boolean;
+  admin: { email: string; password: string } | null;
+  demo: boolean;
+  telegramApiUrl: string;
+  publicRateLimit: number;
+  webhookAllowPrivate: boolean;
+};
+
+export class ConfigError extends Error {}
+
+/**
+ * Parses the environment once, at start. Empty strings count as unset, so `PORT= npm start`
+ * behaves like no PORT at all. A bad value throws a ConfigError whose message is one line
+ * naming the variable.
+ */
+export function loadConfig(source: Record<string, string | undefined> = process.env): Config {
+  const env = Object.fromEntries(
+    Object.entries(source).filter(([k, v]) => k in Env.shape && v !== undefined && v !== ''),
+  ) as Record<string, string>;
+  const parsed = Env.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const name = String(issue.path[0] ?? 'environment');
+    throw new ConfigError(`Invalid ${name}=${JSON.stringify(env[name] ?? '')}: ${issue.message}`);
+  }
+  const e = parsed.data;
+  const publicUrl = (e.TOUCHPOINT_PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    dbPath: e.TOUCHPOINT_DB,
+    publicUrl,
+    publicUrlExplicit: e.TOUCHPOINT_PUBLIC_URL !== undefined,
+    admin:
+      e.TOUCHPOINT_ADMIN_EMAIL && e.TOUCHPOINT_ADMIN_PASSWORD
+        ? { email: e.TOUCHPOINT_ADMIN_EMAIL, password: e.TOUCHPOINT_ADMIN_PASSWORD }
+        : null,
+    demo: e.TOUCHPOINT_DEMO,
+    telegramApiUrl: e.TELEGRAM_API_URL.replace(/\/+$/, ''),
+    publicRateLimit: e.TOUCHPOINT_PUBLIC_RATE_LIMIT,
+    webhookAllowPrivate: e.TOUCHPOINT_WEBHOOK_ALLOW_PRIVATE,
+  };
+}
+
+/** A config for tests and embedding: defaults plus overrides, no environment read. */
+export const testConfig = (overrides: Partial<Config> = {}): Config => ({
+  ...loadConfig({}),
+  dbPath: ':memory:',
+  ...overrides,
+});

@@ -1,0 +1,314 @@
+/**
+ * Numbered, append-only schema migrations. Entry N (0-based) takes a database from
+ * `user_version` N to N+1. Never edit an entry that has been released; add a new one.
+ *
+ * Every table is STRICT; JSON documents are TEXT columns parsed at the store boundary;
+ * timestamps are ISO 8601 UTC strings (`2026-01-31T12:00:00.000Z`).
+ */
+const at = `TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`;
+
+const v1 = /* sql */ `
+CREATE TABLE users (
+  id            INTEGER PRIMARY KEY,
+  email         TEXT NOT NULL UNIQUE COLLATE NOCASE,
+  password_hash TEXT NOT NULL,
+  created_at    ${at}
+) STRICT;
+
+CREATE TABLE auth_tokens (
+  id         INTEGER PRIMARY KEY,
+  user_id    INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  token_hash TEXT NOT NULL UNIQUE,
+  created_at ${at},
+  expires_at TEXT
+) STRICT;
+CREATE INDEX auth_tokens_user ON auth_tokens (user_id);
+
+CREATE TABLE shops (
+  id         INTEGER PRIMARY KEY,
+  name       TEXT NOT NULL,
+  settings   TEXT NOT NULL DEFAULT '{}',
+  created_at ${at},
+  updated_at ${at}
+) STRICT;
+
+CREATE TABLE shop_members (
+  shop_id INTEGER NOT NULL REFERENCES shops (id) ON DELETE CASCADE,
+  user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  role    TEXT NOT NULL DEFAULT 'owner' CHECK (role IN ('owner', 'manager')),
+  PRIMARY KEY (shop_id, user_id)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX shop_members_user ON shop_members (user_id, shop_id);
+
+CREATE TABLE shop_keys (
+  id              INTEGER PRIMARY KEY,
+  shop_id         INTEGER NOT NULL REFERENCES shops (id) ON DELETE CASCADE,
+  kind            TEXT NOT NULL CHECK (kind IN ('secret', 'publishable')),
+  name            TEXT NOT NULL DEFAULT '',
+  key_hash        TEXT NOT NULL UNIQUE,
+  key_hint        TEXT NOT NULL,
+  allowed_origins TEXT NOT NULL DEFAULT '[]',
+  created_at      ${at}
+) STRICT;
+CREATE INDEX shop_keys_shop ON shop_keys (shop_id, id);
+
+CREATE TABLE bots (
+  id                  INTEGER PRIMARY KEY,
+  shop_id             INTEGER NOT NULL REFERENCES shops (id) ON DELETE CASCADE,
+  bot_type            TEXT NOT NULL CHECK (bot_type IN ('telegram', 'whatsapp', 'viber', 'vk', 'web', 'sandbox')),
+  name                TEXT NOT NULL,
+  credential          TEXT,
+  status              TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'stopped', 'error')),
+  status_detail       TEXT NOT NULL DEFAULT '',
+  tg_bot_nickname     TEXT,
+  webhook_secret_hash TEXT,
+  welcome_flow_id     INTEGER REFERENCES flows (id) ON DELETE SET NULL,
+  created_at          ${at},
+  updated_at          ${at}
+) STRICT;
+CREATE INDEX bots_shop ON bots (shop_id, id);
+
+CREATE TABLE bot_users (
+  id                 INTEGER PRIMARY KEY,
+  shop_id            INTEGER NOT NULL REFERENCES shops (id) ON DELETE CASCADE,
+  bot_id             INTEGER NOT NULL REFERENCES bots (id) ON DELETE CASCADE,
+  messenger_user_id  TEXT NOT NULL,
+  chat_id            TEXT,
+  name               TEXT NOT NULL DEFAULT '',
+  state              TEXT NOT NULL DEFAULT '',
+  lang_code          TEXT NOT NULL DEFAULT '',
+  avatar_url         TEXT NOT NULL DEFAULT '',
+  messenger_user_url TEXT NOT NULL DEFAULT '',
+  phone              TEXT NOT NULL DEFAULT '',
+  email              TEXT NOT NULL DEFAULT '',
+  subscribed_to_bot  INTEGER NOT NULL DEFAULT 1,
+  start_parameter    TEXT NOT NULL DEFAULT '',
+  user_vars          TEXT NOT NULL DEFAULT '{}',
+  visitor_id         TEXT,
+  created_at         ${at},
+  updated_at         ${at},
+  UNIQUE (bot_id, messenger_user_id)
+) STRICT;
+CREATE INDEX bot_users_shop ON bot_users (shop_id, id);
+CREATE INDEX bot_users_visitor ON bot_users (shop_id, visitor_id);
+
+CREATE TABLE tags (
+  id         INTEGER PRIMARY KEY,
+  shop_id    INTEGER NOT NULL REFERENCES shops (id) ON DELETE CASCADE,
+  name       TEXT NOT NULL,
+  created_at ${at},
+  UNIQUE (shop_id, name)
+) STRICT;
+
+CREATE TABLE bot_user_tags (
+  bot_user_id INTEGER NOT NULL REFERENCES bot_users (id) ON DELETE CASCADE,
+  tag_id      INTEGER NOT NULL REFERENCES tags (id) ON DELETE CASCADE,
+  PRIMARY KEY (bot_user_id, tag_id)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX bot_user_tags_tag ON bot_user_tags (tag_id, bot_user_id);
+
+CREATE TABLE custom_fields (
+  id          INTEGER PRIMARY KEY,
+  shop_id     INTEGER NOT NULL REFERENCES shops (id) ON DELETE CASCADE,
+  name        TEXT NOT NULL,
+  type        TEXT NOT NULL DEFAULT 'text' CHECK (type IN ('text', 'number', 'boolean', 'date')),
+  description TEXT NOT NULL DEFAULT '',
+  created_at  ${at},
+  updated_at  ${at},
+  UNIQUE (shop_id, name)
+) STRICT;
+
+CREATE TABLE forms (
+  id          INTEGER PRIMARY KEY,
+  shop_id     INTEGER NOT NULL REFERENCES shops (id) ON DELETE CASCADE,
+  name        TEXT NOT NULL,
+  fields      TEXT NOT NULL DEFAULT '[]',
+  consent     TEXT,
+  min_fill_ms INTEGER NOT NULL DEFAULT 1500,
+  created_at  ${at},
+  updated_at  ${at},
+  UNIQUE (shop_id, name)
+) STRICT;
+
+CREATE TABLE leads (
+  id          INTEGER PRIMARY KEY,
+  shop_id     INTEGER NOT NULL REFERENCES shops (id) ON DELETE CASCADE,
+  form_id     INTEGER REFERENCES forms (id) ON DELETE SET NULL,
+  fields      TEXT NOT NULL DEFAULT '{}',
+  bot_user_id INTEGER REFERENCES bot_users (id) ON DELETE SET NULL,
+  status      TEXT NOT NULL DEFAULT 'new',
+  spam        INTEGER NOT NULL DEFAULT 0,
+  source      TEXT NOT NULL DEFAULT 'api',
+  page        TEXT,
+  utm         TEXT,
+  consent     TEXT,
+  visitor_id  TEXT,
+  created_at  ${at},
+  updated_at  ${at}
+) STRICT;
+CREATE INDEX leads_shop ON leads (shop_id, spam, id);
+CREATE INDEX leads_bot_user ON leads (bot_user_id);
+
+CREATE TABLE orders (
+  id          INTEGER PRIMARY KEY,
+  shop_id     INTEGER NOT NULL REFERENCES shops (id) ON DELETE CASCADE,
+  external_id TEXT,
+  number      TEXT NOT NULL,
+  status      TEXT NOT NULL DEFAULT 'new',
+  customer    TEXT NOT NULL DEFAULT '{}',
+  total       REAL NOT NULL DEFAULT 0,
+  currency    TEXT NOT NULL DEFAULT 'USD',
+  created_at  ${at},
+  updated_at  ${at},
+  UNIQUE (shop_id, external_id)
+) STRICT;
+CREATE INDEX orders_shop ON orders (shop_id, id);
+
+CREATE TABLE order_items (
+  id       INTEGER PRIMARY KEY,
+  order_id INTEGER NOT NULL REFERENCES orders (id) ON DELETE CASCADE,
+  position INTEGER NOT NULL,
+  sku      TEXT NOT NULL DEFAULT '',
+  name     TEXT NOT NULL,
+  qty      INTEGER NOT NULL,
+  price    REAL NOT NULL
+) STRICT;
+CREATE INDEX order_items_order ON order_items (order_id, position);
+
+CREATE TABLE order_status_history (
+  id         INTEGER PRIMARY KEY,
+  order_id   INTEGER NOT NULL REFERENCES orders (id) ON DELETE CASCADE,
+  status     TEXT NOT NULL,
+  created_at ${at}
+) STRICT;
+CREATE INDEX order_status_history_order ON order_status_history (order_id, id);
+
+CREATE TABLE bot_user_orders (
+  bot_user_id INTEGER NOT NULL REFERENCES bot_users (id) ON DELETE CASCADE,
+  order_id    INTEGER NOT NULL REFERENCES orders (id) ON DELETE CASCADE,
+  PRIMARY KEY (bot_user_id, order_id)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX bot_user_orders_order ON bot_user_orders (order_id, bot_user_id);
+
+CREATE TABLE flows (
+  id            INTEGER PRIMARY KEY,
+  shop_id       INTEGER NOT NULL REFERENCES shops (id) ON DELETE CASCADE,
+  bot_id        INTEGER NOT NULL REFERENCES bots (id) ON DELETE CASCADE,
+  name          TEXT NOT NULL,
+  first_step_id INTEGER REFERENCES steps (id) ON DELETE SET NULL,
+  created_at    ${at},
+  updated_at    ${at}
+) STRICT;
+CREATE INDEX flows_shop ON flows (shop_id, id);
+
+CREATE TABLE steps (
+  id            INTEGER PRIMARY KEY,
+  shop_id       INTEGER NOT NULL REFERENCES shops (id) ON DELETE CASCADE,
+  flow_id       INTEGER NOT NULL REFERENCES flows (id) ON DELETE CASCADE,
+  type          TEXT NOT NULL CHECK (type IN ('message', 'question', 'lead', 'delay', 'condition', 'action')),
+  name          TEXT NOT NULL DEFAULT '',
+  payload       TEXT NOT NULL DEFAULT '{}',
+  next_step_id  INTEGER REFERENCES steps (id) ON DELETE SET NULL,
+  variable      TEXT,
+  validate      TEXT CHECK (validate IN ('text', 'number', 'phone', 'email')),
+  error_text    TEXT,
+  form_id       INTEGER REFERENCES forms (id) ON DELETE SET NULL,
+  delay_seconds INTEGER,
+  condition     TEXT,
+  action        TEXT,
+  created_at    ${at},
+  updated_at    ${at}
+) STRICT;
+CREATE INDEX steps_shop ON steps (shop_id, id);
+CREATE INDEX steps_flow ON steps (flow_id, id);
+
+CREATE TABLE menu_items (
+  id           INTEGER PRIMARY KEY,
+  shop_id      INTEGER NOT NULL REFERENCES shops (id) ON DELETE CASCADE,
+  step_id      INTEGER NOT NULL REFERENCES steps (id) ON DELETE CASCADE,
+  title        TEXT NOT NULL,
+  next_step_id INTEGER REFERENCES steps (id) ON DELETE SET NULL,
+  url          TEXT,
+  position     INTEGER NOT NULL DEFAULT 0,
+  created_at   ${at},
+  updated_at   ${at}
+) STRICT;
+CREATE INDEX menu_items_shop ON menu_items (shop_id, id);
+CREATE INDEX menu_items_step ON menu_items (step_id, position);
+
+CREATE TABLE notification_channels (
+  id         INTEGER PRIMARY KEY,
+  shop_id    INTEGER NOT NULL REFERENCES shops (id) ON DELETE CASCADE,
+  type       TEXT NOT NULL CHECK (type IN ('telegram', 'webhook', 'email')),
+  bot_id     INTEGER REFERENCES bots (id) ON DELETE CASCADE,
+  chat_id    TEXT,
+  url        TEXT,
+  events     TEXT NOT NULL DEFAULT '[]',
+  enabled    INTEGER NOT NULL DEFAULT 1,
+  created_at ${at},
+  updated_at ${at}
+) STRICT;
+CREATE INDEX notification_channels_shop ON notification_channels (shop_id, id);
+
+CREATE TABLE webhook_endpoints (
+  id                       INTEGER PRIMARY KEY,
+  shop_id                  INTEGER NOT NULL REFERENCES shops (id) ON DELETE CASCADE,
+  url                      TEXT NOT NULL,
+  events                   TEXT NOT NULL DEFAULT '[]',
+  secret                   TEXT NOT NULL,
+  previous_secret          TEXT,
+  previous_secret_until    TEXT,
+  enabled                  INTEGER NOT NULL DEFAULT 1,
+  failing_since            TEXT,
+  created_at               ${at},
+  updated_at               ${at}
+) STRICT;
+CREATE INDEX webhook_endpoints_shop ON webhook_endpoints (shop_id, id);
+
+CREATE TABLE deliveries (
+  id              INTEGER PRIMARY KEY,
+  shop_id         INTEGER NOT NULL REFERENCES shops (id) ON DELETE CASCADE,
+  event           TEXT NOT NULL,
+  kind            TEXT NOT NULL,
+  channel_id      INTEGER REFERENCES notification_channels (id) ON DELETE SET NULL,
+  endpoint_id     INTEGER REFERENCES webhook_endpoints (id) ON DELETE SET NULL,
+  bot_id          INTEGER REFERENCES bots (id) ON DELETE SET NULL,
+  bot_user_id     INTEGER REFERENCES bot_users (id) ON DELETE SET NULL,
+  chat_id         TEXT,
+  payload         TEXT NOT NULL DEFAULT '{}',
+  status          TEXT NOT NULL DEFAULT 'queued' CHECK (status IN ('queued', 'sending', 'sent', 'failed', 'dead')),
+  attempts        INTEGER NOT NULL DEFAULT 0,
+  max_attempts    INTEGER NOT NULL DEFAULT 8,
+  next_attempt_at ${at},
+  lease_until     TEXT,
+  last_error      TEXT,
+  remote_id       TEXT,
+  created_at      ${at},
+  updated_at      ${at}
+) STRICT;
+CREATE INDEX deliveries_due ON deliveries (status, next_attempt_at);
+CREATE INDEX deliveries_shop ON deliveries (shop_id, id);
+
+CREATE TABLE delivery_attempts (
+  id          INTEGER PRIMARY KEY,
+  delivery_id INTEGER NOT NULL REFERENCES deliveries (id) ON DELETE CASCADE,
+  started_at  TEXT NOT NULL,
+  duration_ms INTEGER NOT NULL,
+  outcome     TEXT NOT NULL,
+  error       TEXT,
+  remote_id   TEXT
+) STRICT;
+CREATE INDEX delivery_attempts_delivery ON delivery_attempts (delivery_id, id);
+
+CREATE TABLE idempotency_keys (
+  scope        TEXT NOT NULL,
+  key          TEXT NOT NULL,
+  request_hash TEXT NOT NULL,
+  status       INTEGER NOT NULL,
+  body         TEXT NOT NULL,
+  created_at   ${at},
+  PRIMARY KEY (scope, key)
+) STRICT, WITHOUT ROWID;
+`;
+
+export const migrations: readonly string[] = [v1];

@@ -1,0 +1,65 @@
+import type { z } from '@hono/zod-openapi';
+
+/** Field errors as the API returns them: one list of sentences per field name. */
+export type FieldErrors = Record<string, string[]>;
+
+/**
+ * The one error type routes and stores throw. `onError` in relay/app.ts turns it into the
+ * envelope `{"status":"error","errors":{"common":"…","field":["…"]}}`.
+ */
+export class ApiError extends Error {
+  constructor(
+    readonly status: 400 | 401 | 403 | 404 | 405 | 409 | 413 | 415 | 422 | 429 | 503,
+    message: string,
+    readonly fields: FieldErrors = {},
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+
+  get body() {
+    return { status: 'error' as const, errors: { common: this.message, ...this.fields } };
+  }
+}
+
+export const badRequest = (message: string, fields: FieldErrors = {}) =>
+  new ApiError(400, message, fields);
+
+/** 400 with a single field error, e.g. `invalidField('shop_id', 'This field is required.')`. */
+export const invalidField = (field: string, message: string) =>
+  new ApiError(400, 'Check the highlighted fields.', { [field]: [message] });
+
+export const unauthorized = (
+  message = 'Authentication credentials were not provided or are invalid.',
+) => new ApiError(401, message, {}, { 'WWW-Authenticate': 'Bearer' });
+
+/** Also the answer for another shop's object: never reveal that it exists. */
+export const notFound = (what = 'Object') => new ApiError(404, `${what} not found.`);
+
+export const conflict = (message: string, fields: FieldErrors = {}) =>
+  new ApiError(409, message, fields);
+
+export const tooManyRequests = (retryAfterSeconds: number) =>
+  new ApiError(
+    429,
+    'Too many requests. Try again later.',
+    {},
+    {
+      'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))),
+    },
+  );
+
+/** Turns zod issues into field errors keyed by the dotted path (`customer.email`). */
+export function fieldErrorsFromZod(error: z.ZodError): FieldErrors {
+  const fields: FieldErrors = {};
+  for (const issue of error.issues) {
+    const key = issue.path.length ? issue.path.join('.') : 'common';
+    (fields[key] ??= []).push(issue.message);
+  }
+  return fields;
+}
+
+export const validationError = (error: z.ZodError) => {
+  const { common, ...fields } = fieldErrorsFromZod(error);
+  return new ApiError(400, common?.[0] ?? 'Check the highlighted fields.', fields);
+};

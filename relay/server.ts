@@ -1,0 +1,30 @@
+import { createApp } from './app.js';
+import { bootstrap } from './bootstrap.js';
+import { ConfigError, loadConfig } from './config.js';
+import { openDb } from './db/open.js';
+import { listen } from './listen.js';
+
+/** `npm start`: parse the environment, migrate, seed, serve. */
+async function main() {
+  const config = loadConfig();
+  const db = openDb(config.dbPath);
+  await bootstrap(db, config, console.log);
+  const app = createApp({ db, config });
+  const { url, close } = await listen(app, { port: config.port, host: config.host });
+  console.log(`Touchpoint relay on ${url} (database ${config.dbPath})`);
+  console.log(`API reference: ${config.publicUrl}/api/docs`);
+  if (config.demo) console.log(`Demo shop: ${config.publicUrl}/demo/`);
+
+  const shutdown = async () => {
+    await close();
+    db.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', shutdown);
+}
+
+main().catch((err) => {
+  console.error(err instanceof ConfigError ? `touchpoint: ${err.message}` : err);
+  process.exit(1);
+});

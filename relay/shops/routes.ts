@@ -1,0 +1,100 @@
+import { createRoute } from '@hono/zod-openapi';
+import type { Deps } from '../deps.js';
+import type { Principal } from '../auth/principal.js';
+import {
+  createRouter,
+  deleted,
+  Deleted,
+  errorResponses,
+  IdParam,
+  jsonBody,
+  ok,
+  okJson,
+  pageJson,
+  security,
+} from '../http/api.js';
+import { ApiError, notFound } from '../http/errors.js';
+import { PageQuery, toPage } from '../http/pagination.js';
+import { Shop, ShopInput, ShopPatch } from './schemas.js';
+
+const tags = ['shops'];
+const common = { tags, security };
+
+const list = createRoute({
+  ...common,
+  method: 'get',
+  path: '/shops',
+  summary: 'List the shops the caller is a member of',
+  request: { query: PageQuery },
+  responses: { 200: pageJson(Shop), ...errorResponses },
+});
+const create = createRoute({
+  ...common,
+  method: 'post',
+  path: '/shops',
+  summary: 'Create a shop; the caller becomes its owner',
+  request: { body: jsonBody(ShopInput) },
+  responses: { 201: okJson(Shop, 'Created'), ...errorResponses },
+});
+const read = createRoute({
+  ...common,
+  method: 'get',
+  path: '/shops/{id}',
+  summary: 'Read a shop',
+  request: { params: IdParam },
+  responses: { 200: okJson(Shop), ...errorResponses },
+});
+const update = createRoute({
+  ...common,
+  method: 'patch',
+  path: '/shops/{id}',
+  summary: 'Update a shop (settings merge key by key)',
+  request: { params: IdParam, body: jsonBody(ShopPatch) },
+  responses: { 200: okJson(Shop), ...errorResponses },
+});
+const remove = createRoute({
+  ...common,
+  method: 'delete',
+  path: '/shops/{id}',
+  summary: 'Delete a shop and everything in it',
+  request: { params: IdParam },
+  responses: { 200: okJson(Deleted), ...errorResponses },
+});
+
+export function shopRoutes({ stores }: Deps) {
+  /** The shop if the caller is a member; 404 otherwise, as for a shop that does not exist. */
+  const load = async (p: Principal, id: number) => {
+    const shop = p.shopIds.has(id) ? await stores.shops.get(id) : undefined;
+    if (!shop) throw notFound('Shop');
+    return shop;
+  };
+
+  return createRouter()
+    .openapi(list, async (c) => {
+      const page = c.req.valid('query');
+      const { count, rows } = await stores.shops.list(c.var.principal.shopIds, page);
+      return c.json(ok(toPage(c.req.url, page, count, rows)), 200);
+    })
+    .openapi(create, async (c) => {
+      const p = c.var.principal;
+      if (p.kind !== 'user') throw new ApiError(403, 'Only platform users can create shops.');
+      const shop = await stores.shops.create(c.req.valid('json'), p.userId);
+      return c.json(ok(shop), 201);
+    })
+    .openapi(read, async (c) => {
+      return c.json(ok(await load(c.var.principal, c.req.valid('param').id)), 200);
+    })
+    .openapi(update, async (c) => {
+      const { id } = c.req.valid('param');
+      await load(c.var.principal, id);
+      const shop = await stores.shops.update(id, c.req.valid('json'));
+      if (!shop) throw notFound('Shop');
+      return c.json(ok(shop), 200);
+    })
+    .openapi(remove, async (c) => {
+      const { id } = c.req.valid('param');
+      await load(c.var.principal, id);
+      await stores.shops.delete(id);
+      return c.json(deleted(id), 200);
+    });
+}

@@ -1,0 +1,24 @@
+import { z } from '@hono/zod-openapi';
+
+export const Shop = z
+  .object({
+    id: z.number().int(),
+    name: z.string(),
+    settings: z.record(z.string(), z.unknown()),
+    created_at: z.string(),
+    updated_at: z.string(),
+  })
+  .openapi('Shop');
+export type Shop = z.infer<typeof Shop>;
+
+export const ShopInput = z
+  .object({
+    name: z.string().trim().min(1).max(200),
+    /** Free-form shop settings (texts, theme, templates); later features document their keys. */
+    settings: z.record(z.string(), z.unknown()).optional(),
+  })
+  .openapi('ShopInput');
+export type ShopInput = z.infer<typeof ShopInput>;
+
+export const ShopPatch = ShopInput.partial().openapi('ShopPatch');
+export type ShopPatch = z.infer<typeof ShopPatch>;

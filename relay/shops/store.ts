@@ -1,0 +1,89 @@
+import { fromJson, now, type Db } from '../db/open.js';
+import type { PageQuery } from '../http/pagination.js';
+import type { Shop, ShopInput, ShopPatch } from './schemas.js';
+
+type Row = Omit<Shop, 'settings'> & { settings: string };
+const toShop = (r: Row): Shop => ({ ...r, settings: fromJson(r.settings, {}) });
+
+/** Shops and who may act on them. */
+export function createShopStore(db: Db) {
+  const q = {
+    insert: db.prepare<{ name: string; settings: string }, Row>(
+      `INSERT INTO shops (name, settings) VALUES (@name, @settings) RETURNING *`,
+    ),
+    addMember: db.prepare<{ shop_id: number; user_id: number; role: string }>(
+      `INSERT OR IGNORE INTO shop_members (shop_id, user_id, role) VALUES (@shop_id, @user_id, @role)`,
+    ),
+    get: db.prepare<[number], Row>(`SELECT * FROM shops WHERE id = ?`),
+    list: db.prepare<{ ids: string; limit: number; offset: number }, Row>(
+      `SELECT * FROM shops WHERE id IN (SELECT value FROM json_each(@ids))
+       ORDER BY id LIMIT @limit OFFSET @offset`,
+    ),
+    count: db.prepare<{ ids: string }, { n: number }>(
+      `SELECT count(*) AS n FROM shops WHERE id IN (SELECT value FROM json_each(@ids))`,
+    ),
+    update: db.prepare<{ id: number; name: string; settings: string; updated_at: string }, Row>(
+      `UPDATE shops SET name = @name, settings = @settings, updated_at = @updated_at
+       WHERE id = @id RETURNING *`,
+    ),
+    delete: db.prepare<[number]>(`DELETE FROM shops WHERE id = ?`),
+    first: db.prepare<[], Row>(`SELECT * FROM shops ORDER BY id LIMIT 1`),
+  };
+
+  const createTx = db.transaction((input: ShopInput, ownerId: number | null) => {
+    const row = q.insert.get({ name: input.name, settings: JSON.stringify(input.settings ?? {}) })!;
+    if (ownerId !== null) q.addMember.run({ shop_id: row.id, user_id: ownerId, role: 'owner' });
+    return toShop(row);
+  });
+
+  return {
+    /** Creates a shop; `ownerId` (a platform user) becomes its first member. */
+    async create(input: ShopInput, ownerId: number | null): Promise<Shop> {
+      return createTx.immediate(input, ownerId);
+    },
+
+    async addMember(shopId: number, userId: number, role: 'owner' | 'manager' = 'manager') {
+      q.addMember.run({ shop_id: shopId, user_id: userId, role });
+    },
+
+    async get(id: number): Promise<Shop | undefined> {
+      const row = q.get.get(id);
+      return row && toShop(row);
+    },
+
+    async first(): Promise<Shop | undefined> {
+      const row = q.first.get();
+      return row && toShop(row);
+    },
+
+    /** The page of `shopIds` (the caller's shops) and their total count. */
+    async list(
+      shopIds: Iterable<number>,
+      page: PageQuery,
+    ): Promise<{ count: number; rows: Shop[] }> {
+      const ids = JSON.stringify([...shopIds]);
+      return {
+        count: q.count.get({ ids })!.n,
+        rows: q.list.all({ ids, ...page }).map(toShop),
+      };
+    },
+
+    async update(id: number, patch: ShopPatch): Promise<Shop | undefined> {
+      const current = q.get.get(id);
+      if (!current) return undefined;
+      const settings = { ...fromJson(current.settings, {}), ...patch.settings };
+      const row = q.update.get({
+        id,
+        name: patch.name ?? current.name,
+        settings: JSON.stringify(settings),
+        updated_at: now(),
+      });
+      return row && toShop(row);
+    },
+
+    async delete(id: number): Promise<boolean> {
+      return q.delete.run(id).changes > 0;
+    },
+  };
+}
+export type ShopStore = ReturnType<typeof createShopStore>;

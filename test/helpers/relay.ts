@@ -1,0 +1,93 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createApp } from '../../relay/app.js';
+import { testConfig, type Config } from '../../relay/config.js';
+import { createStores } from '../../relay/deps.js';
+import { openDb } from '../../relay/db/open.js';
+import { listen } from '../../relay/listen.js';
+
+export type Reply<T = any> = { status: number; body: T; headers: Headers; text: string };
+
+/** A tiny HTTP client for the relay under test: real fetch over loopback. */
+export function client(base: string) {
+  const call = async (
+    method: string,
+    path: string,
+    body?: unknown,
+    opts: RequestOpts = {},
+  ): Promise<Reply> => {
+    const headers: Record<string, string> = { ...opts.headers };
+    if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+    let payload: BodyInit | undefined;
+    if (typeof body === 'string' || body instanceof Uint8Array) payload = body as BodyInit;
+    else if (body !== undefined) {
+      payload = JSON.stringify(body);
+      headers['content-type'] ??= 'application/json';
+    }
+    const res = await fetch(new URL(path, base), {
+      method,
+      headers,
+      body: payload,
+      redirect: 'manual',
+    });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      /* not JSON: keep the text */
+    }
+    return { status: res.status, body: parsed, headers: res.headers, text };
+  };
+  return {
+    get: (path: string, opts?: RequestOpts) => call('GET', path, undefined, opts),
+    post: (path: string, body?: unknown, opts?: RequestOpts) => call('POST', path, body, opts),
+    patch: (path: string, body?: unknown, opts?: RequestOpts) => call('PATCH', path, body, opts),
+    put: (path: string, body?: unknown, opts?: RequestOpts) => call('PUT', path, body, opts),
+    delete: (path: string, opts?: RequestOpts) => call('DELETE', path, undefined, opts),
+    call,
+  };
+}
+export type RequestOpts = { token?: string; headers?: Record<string, string> };
+export type Client = ReturnType<typeof client>;
+
+/**
+ * The relay as it runs for real: a SQLite file in a fresh temporary folder and the HTTP
+ * server on a loopback port. `close()` stops it and removes the folder.
+ */
+export async function startRelay(overrides: Partial<Config> = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'touchpoint-test-'));
+  const config = testConfig({ dbPath: join(dir, 'touchpoint.db'), ...overrides });
+  const db = openDb(config.dbPath);
+  const app = createApp({ db, config });
+  const server = await listen(app);
+  const stores = createStores(db);
+  return {
+    url: server.url,
+    api: client(server.url),
+    db,
+    stores,
+    config,
+    dir,
+    async close() {
+      await server.close();
+      db.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+export type Relay = Awaited<ReturnType<typeof startRelay>>;
+
+let counter = 0;
+
+/** A platform user with a login token and one shop of their own. */
+export async function userWithShop(relay: Relay, name = 'Shop') {
+  counter += 1;
+  const email = `owner${counter}-${Date.now()}@example.test`;
+  const user = await relay.stores.users.create(email, 'correct horse battery');
+  const token = await relay.stores.users.issueToken(user.id);
+  const shop = await relay.stores.shops.create({ name: `${name} ${counter}` }, user.id);
+  return { user, email, password: 'correct horse battery', token, shop };
+}
+export type Owner = Awaited<ReturnType<typeof userWithShop>>;

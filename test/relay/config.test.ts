@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../relay/config.js';
+
+describe('configuration', () => {
+  it('has the documented defaults', () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({
+      port: 8787,
+      host: '127.0.0.1',
+      dbPath: './data/touchpoint.db',
+      publicUrl: 'http://localhost:8787',
+      publicUrlExplicit: false,
+      demo: false,
+      telegramApiUrl: 'https://api.telegram.org',
+      publicRateLimit: 60,
+      webhookAllowPrivate: false,
+      admin: null,
+    });
+  });
+
+  it('reads every variable and treats empty values as unset', () => {
+    const c = loadConfig({
+      PORT: '9000',
+      HOST: '0.0.0.0',
+      TOUCHPOINT_PUBLIC_URL: 'https://relay.example/',
+      TOUCHPOINT_DEMO: '1',
+      TOUCHPOINT_PUBLIC_RATE_LIMIT: '0',
+      TOUCHPOINT_WEBHOOK_ALLOW_PRIVATE: '1',
+      TOUCHPOINT_ADMIN_EMAIL: 'ops@example.test',
+      TOUCHPOINT_ADMIN_PASSWORD: 'long enough',
+      TELEGRAM_API_URL: '',
+    });
+    expect(c).toMatchObject({
+      port: 9000,
+      publicUrl: 'https://relay.example',
+      publicUrlExplicit: true,
+      demo: true,
+      publicRateLimit: 0,
+      webhookAllowPrivate: true,
+      telegramApiUrl: 'https://api.telegram.org',
+      admin: { email: 'ops@example.test', password: 'long enough' },
+    });
+  });
+
+  it('stops with one line naming the bad variable', () => {
+    expect(() => loadConfig({ PORT: 'eighty' })).toThrow(/^Invalid PORT="eighty": /);
+    expect(() => loadConfig({ TOUCHPOINT_DEMO: 'yes' })).toThrow(/TOUCHPOINT_DEMO.*must be 0 or 1/);
+    expect(() => loadConfig({ TOUCHPOINT_ADMIN_EMAIL: 'a@b.test' })).toThrow(
+      /TOUCHPOINT_ADMIN_PASSWORD/,
+    );
+    expect(() => loadConfig({ TELEGRAM_API_URL: 'not a url' })).toThrow(/TELEGRAM_API_URL/);
+  });
+});

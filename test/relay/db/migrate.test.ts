@@ -1,0 +1,42 @@
+import Database from 'better-sqlite3';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { migrations } from '../../../relay/db/migrations.js';
+import { openDb } from '../../../relay/db/open.js';
+
+describe('database', () => {
+  const dirs: string[] = [];
+  const file = () => {
+    const dir = mkdtempSync(join(tmpdir(), 'touchpoint-db-'));
+    dirs.push(dir);
+    return join(dir, 'nested', 'touchpoint.db');
+  };
+  afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+  it('creates the file, applies every migration and sets the pragmas', () => {
+    const db = openDb(file());
+    expect(db.pragma('user_version', { simple: true })).toBe(migrations.length);
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
+    expect(db.pragma('synchronous', { simple: true })).toBe(1);
+    const tables = db.prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'table'`).all() as {
+      name: string;
+      sql: string;
+    }[];
+    expect(tables.length).toBeGreaterThan(20);
+    for (const t of tables) expect(t.sql, t.name).toMatch(/STRICT/);
+    db.close();
+  });
+
+  it('is idempotent on reopen and refuses a database newer than the code', () => {
+    const path = file();
+    openDb(path).close();
+    openDb(path).close();
+    const raw = new Database(path);
+    raw.pragma(`user_version = ${migrations.length + 1}`);
+    raw.close();
+    expect(() => openDb(path)).toThrow(/schema version/);
+  });
+});
