@@ -7,15 +7,23 @@ const flag = z
 
 export const Env = z
   .object({
-    PORT: z.coerce.number().int().min(0).max(65535).default(8787),
+    PORT: z.coerce.number({ error: 'must be a port number' }).int().min(0).max(65535).default(8787),
     HOST: z.string().min(1).default('127.0.0.1'),
     TOUCHPOINT_DB: z.string().min(1).default('./data/touchpoint.db'),
-    TOUCHPOINT_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
-    TOUCHPOINT_ADMIN_EMAIL: z.email().optional(),
+    TOUCHPOINT_PUBLIC_URL: z
+      .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+      .optional(),
+    TOUCHPOINT_ADMIN_EMAIL: z.email({ error: 'must be an email address' }).optional(),
     TOUCHPOINT_ADMIN_PASSWORD: z.string().min(8, 'must be at least 8 characters').optional(),
     TOUCHPOINT_DEMO: flag.default(false),
-    TELEGRAM_API_URL: z.url({ protocol: /^https?$/ }).default('https://api.telegram.org'),
-    TOUCHPOINT_PUBLIC_RATE_LIMIT: z.coerce.number().int().min(0).default(60),
+    TELEGRAM_API_URL: z
+      .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+      .default('https://api.telegram.org'),
+    TOUCHPOINT_PUBLIC_RATE_LIMIT: z.coerce
+      .number({ error: 'must be a whole number of requests per minute' })
+      .int()
+      .min(0)
+      .default(60),
     TOUCHPOINT_WEBHOOK_ALLOW_PRIVATE: flag.default(false),
   })
   .superRefine((env, ctx) => {

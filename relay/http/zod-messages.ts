@@ -11,6 +11,7 @@ export function installZodMessages(): void {
         case 'invalid_type':
           if (issue.input === undefined) return 'This field is required.';
           if (issue.input === null) return 'This field may not be null.';
+          if (Number.isNaN(issue.input)) return 'Enter a valid number.';
           return `Expected ${issue.expected}, received ${describe(issue.input)}.`;
         case 'invalid_format':
           if (issue.format === 'email') return 'Enter a valid email.';

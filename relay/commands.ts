@@ -1,0 +1,120 @@
+import { parseArgs } from 'node:util';
+import { loadConfig } from './config.js';
+import { createStores } from './deps.js';
+import { openDb } from './db/open.js';
+import { Origin } from './keys/schemas.js';
+
+const USAGE = `Usage: touchpoint <command> [options]
+
+Commands (the database is TOUCHPOINT_DB, default ./data/touchpoint.db):
+  migrate                                   apply pending migrations and exit
+  user:create --email E [--password P]      create a platform user (password from
+                                            TOUCHPOINT_PASSWORD when not given)
+  user:token --email E                      print a new login token for the user
+  shop:create --name N --owner E            create a shop owned by user E
+  member:add --shop ID --email E            give user E access to shop ID
+  key:create --shop ID --kind secret|publishable [--origin URL]...
+                                            create a shop key; the key is printed once
+
+Add --json for machine-readable output.`;
+
+export class UsageError extends Error {}
+
+const need = (value: string | undefined, flag: string) => {
+  if (!value) throw new UsageError(`missing --${flag}`);
+  return value;
+};
+const shopIdOf = (value: string | undefined) => {
+  const id = Number(need(value, 'shop'));
+  if (!Number.isInteger(id) || id <= 0) throw new UsageError('--shop must be a shop id');
+  return id;
+};
+
+/** Runs one CLI command; returns what to print. Exported for tests. */
+export async function run(argv: string[], env: Record<string, string | undefined> = process.env) {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      email: { type: 'string' },
+      password: { type: 'string' },
+      name: { type: 'string' },
+      owner: { type: 'string' },
+      shop: { type: 'string' },
+      kind: { type: 'string' },
+      origin: { type: 'string', multiple: true },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  const [command] = positionals;
+  if (!command || values.help) return { text: USAGE, json: null };
+
+  const config = loadConfig(env);
+  const db = openDb(config.dbPath);
+  try {
+    const stores = createStores(db);
+    const userByEmail = async (email: string) => {
+      const user = await stores.users.findByEmail(email);
+      if (!user) throw new UsageError(`no user with email ${email}`);
+      return user;
+    };
+    switch (command) {
+      case 'migrate':
+        return { text: `Database ${config.dbPath} is up to date.`, json: { db: config.dbPath } };
+      case 'user:create': {
+        const email = need(values.email, 'email');
+        const password = values.password ?? env.TOUCHPOINT_PASSWORD;
+        if (!password || password.length < 8)
+          throw new UsageError(
+            'a password of at least 8 characters is needed (--password or TOUCHPOINT_PASSWORD)',
+          );
+        if (await stores.users.findByEmail(email))
+          throw new UsageError(`a user with email ${email} already exists`);
+        const user = await stores.users.create(email, password);
+        return { text: `Created user #${user.id} ${user.email}`, json: user };
+      }
+      case 'user:token': {
+        const user = await userByEmail(need(values.email, 'email'));
+        const token = await stores.users.issueToken(user.id);
+        return { text: token, json: { user, token } };
+      }
+      case 'shop:create': {
+        const owner = await userByEmail(need(values.owner, 'owner'));
+        const shop = await stores.shops.create({ name: need(values.name, 'name') }, owner.id);
+        return { text: `Created shop #${shop.id} ${shop.name} (owner ${owner.email})`, json: shop };
+      }
+      case 'member:add': {
+        const shopId = shopIdOf(values.shop);
+        if (!(await stores.shops.get(shopId))) throw new UsageError(`no shop #${shopId}`);
+        const user = await userByEmail(need(values.email, 'email'));
+        await stores.shops.addMember(shopId, user.id);
+        return {
+          text: `${user.email} is now a member of shop #${shopId}`,
+          json: { shop_id: shopId, user },
+        };
+      }
+      case 'key:create': {
+        const shopId = shopIdOf(values.shop);
+        if (!(await stores.shops.get(shopId))) throw new UsageError(`no shop #${shopId}`);
+        const kind = need(values.kind, 'kind');
+        if (kind !== 'secret' && kind !== 'publishable')
+          throw new UsageError('--kind must be secret or publishable');
+        const origins = (values.origin ?? []).map((o) => {
+          const parsed = Origin.safeParse(o);
+          if (!parsed.success)
+            throw new UsageError(`--origin ${o}: ${parsed.error.issues[0].message}`);
+          return parsed.data;
+        });
+        if (kind === 'secret' && origins.length)
+          throw new UsageError('only publishable keys take --origin');
+        const key = await stores.keys.create({ shop_id: shopId, kind, allowed_origins: origins });
+        return { text: key.key, json: key };
+      }
+      default:
+        throw new UsageError(`unknown command ${command}\n\n${USAGE}`);
+    }
+  } finally {
+    db.close();
+  }
+}

@@ -1,0 +1,67 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import { run } from '../../relay/commands.js';
+import { createStores } from '../../relay/deps.js';
+import { openDb } from '../../relay/db/open.js';
+
+const exec = promisify(execFile);
+
+describe('touchpoint CLI', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'touchpoint-cli-'));
+  const env = { TOUCHPOINT_DB: join(dir, 'cli.db') };
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('creates a user, a shop and keys that the relay then accepts', async () => {
+    expect(
+      (
+        await run(
+          ['user:create', '--email', 'ops@example.test', '--password', 'long password'],
+          env,
+        )
+      ).text,
+    ).toMatch(/Created user #1/);
+    const shop = await run(
+      ['shop:create', '--name', 'Corner Shop', '--owner', 'ops@example.test'],
+      env,
+    );
+    expect(shop.json).toMatchObject({ id: 1, name: 'Corner Shop' });
+    const pk = await run(
+      ['key:create', '--shop', '1', '--kind', 'publishable', '--origin', 'https://corner.example'],
+      env,
+    );
+    expect(pk.text).toMatch(/^pk_/);
+    const sk = await run(['key:create', '--shop', '1', '--kind', 'secret'], env);
+
+    const db = openDb(env.TOUCHPOINT_DB);
+    const stores = createStores(db);
+    expect(await stores.keys.find(sk.text, 'secret')).toMatchObject({ shop_id: 1 });
+    expect(await stores.keys.find(pk.text, 'publishable')).toMatchObject({
+      allowed_origins: ['https://corner.example'],
+    });
+    expect(await stores.users.checkPassword('ops@example.test', 'long password')).not.toBeNull();
+    db.close();
+  });
+
+  it('exits 2 with one clear line for bad usage', async () => {
+    const cli = join(process.cwd(), 'relay', 'cli.ts');
+    const fail = await exec(
+      process.execPath,
+      ['--import', 'tsx', cli, 'key:create', '--shop', '1', '--kind', 'bogus'],
+      {
+        env: { ...process.env, ...env },
+      },
+    ).catch((e) => e);
+    expect(fail.code).toBe(2);
+    expect(fail.stderr.trim()).toBe('touchpoint: --kind must be secret or publishable');
+    await expect(
+      run(['user:create', '--email', 'x@example.test', '--password', 'short'], env),
+    ).rejects.toThrow(/8 characters/);
+    await expect(
+      run(['shop:create', '--name', 'S', '--owner', 'nobody@example.test'], env),
+    ).rejects.toThrow(/no user/);
+  });
+});
