@@ -1,0 +1,58 @@
+import type { BotUser } from '../bot-users/schemas.js';
+import type { Lead } from '../leads/schemas.js';
+import type { Order } from '../orders/schemas.js';
+import type { Db } from './open.js';
+
+/**
+ * Domain events that cause notifications (manager alerts, webhooks, buyer messages).
+ *
+ * Stores emit them INSIDE the write transaction that caused them, and handlers run
+ * synchronously on the same connection, so whatever a handler writes (outbox rows in
+ * `deliveries`) commits or rolls back together with the lead or order: the transactional
+ * outbox (https://microservices.io/patterns/data/transactional-outbox.html). A handler
+ * that throws aborts the write, which is the point: never a lead without its alert.
+ *
+ * Until the delivery worker registers a handler (one line in createStores, relay/deps.ts:
+ * `stores.events.on(writeOutbox)`), emitting is a no-op. Handlers must be synchronous and
+ * must not do I/O other than SQL on `db`: they run while the write lock is held.
+ *
+ * To add an event, add a member to DomainEvent; `emit` and handlers are typed by it.
+ */
+export type DomainEvent =
+  /** A lead was stored. Not emitted for spam (the honeypot must not alert anyone). */
+  | { name: 'lead.created'; shop_id: number; lead: Lead }
+  /** An order was created (POST without a known external_id). */
+  | { name: 'order.created'; shop_id: number; order: Order }
+  /** An existing order changed status; `order` is the order after the change. */
+  | { name: 'order.status_changed'; shop_id: number; order: Order; previous_status: string }
+  /**
+   * A person subscribed to a bot (/start): a new bot user, one who had unsubscribed, or one
+   * whose opt-in token linked them to a visitor, lead or order. `bot_user` is read after
+   * the links were written.
+   */
+  | { name: 'bot_user.subscribed'; shop_id: number; bot_user: BotUser };
+
+export type EventName = DomainEvent['name'];
+export type EventHandler = (event: DomainEvent) => void;
+
+/** One event bus per database, created by createStores and shared by its stores. */
+export function createEvents(db: Db) {
+  const handlers: EventHandler[] = [];
+  return {
+    /** Registers a handler; returns a function that removes it. */
+    on(handler: EventHandler): () => void {
+      handlers.push(handler);
+      return () => {
+        const i = handlers.indexOf(handler);
+        if (i >= 0) handlers.splice(i, 1);
+      };
+    },
+
+    /** Runs every handler now. Throws when called outside a transaction: an outbox bug. */
+    emit(event: DomainEvent): void {
+      if (!db.inTransaction) throw new Error(`${event.name} emitted outside a transaction`);
+      for (const handler of handlers) handler(event);
+    },
+  };
+}
+export type Events = ReturnType<typeof createEvents>;
