@@ -1,0 +1,216 @@
+import { createRoute } from '@hono/zod-openapi';
+import type { Deps } from '../deps.js';
+import { owned, shopFor, ShopQuery } from '../auth/principal.js';
+import {
+  createRouter,
+  deleted,
+  Deleted,
+  errorResponses,
+  IdParam,
+  jsonBody,
+  ok,
+  okJson,
+  pageJson,
+  security,
+} from '../http/api.js';
+import { invalidField, notFound } from '../http/errors.js';
+import { PageQuery, toPage } from '../http/pagination.js';
+import { idleChannels, type ChannelLifecycle } from './lifecycle.js';
+import { Bot, BotInput, BotPatch, BotStatus } from './schemas.js';
+import type { BotChanges } from './store.js';
+import { checkTelegramToken, describeCheck, requireTelegramToken } from './telegram.js';
+
+const common = { tags: ['bots'], security };
+
+const list = createRoute({
+  ...common,
+  method: 'get',
+  path: '/bots',
+  summary: "List a shop's bots (messenger channels)",
+  request: { query: PageQuery.extend(ShopQuery.shape) },
+  responses: { 200: pageJson(Bot), ...errorResponses },
+});
+const create = createRoute({
+  ...common,
+  method: 'post',
+  path: '/bots',
+  summary: 'Connect a bot; a Telegram token is checked with getMe first',
+  request: { query: ShopQuery, body: jsonBody(BotInput) },
+  responses: { 201: okJson(Bot, 'Created'), ...errorResponses },
+});
+const read = createRoute({
+  ...common,
+  method: 'get',
+  path: '/bots/{id}',
+  summary: 'Read a bot (its token is never returned: see has_token)',
+  request: { params: IdParam, query: ShopQuery },
+  responses: { 200: okJson(Bot), ...errorResponses },
+});
+const update = createRoute({
+  ...common,
+  method: 'patch',
+  path: '/bots/{id}',
+  summary: 'Rename a bot, replace its token or set its welcome flow',
+  request: { params: IdParam, query: ShopQuery, body: jsonBody(BotPatch) },
+  responses: { 200: okJson(Bot), ...errorResponses },
+});
+const remove = createRoute({
+  ...common,
+  method: 'delete',
+  path: '/bots/{id}',
+  summary: 'Disconnect and delete a bot, with its bot users and flows',
+  request: { params: IdParam, query: ShopQuery },
+  responses: { 200: okJson(Deleted), ...errorResponses },
+});
+const status = createRoute({
+  ...common,
+  method: 'get',
+  path: '/bot/{id}/status',
+  summary: 'A bot’s connection status',
+  request: { params: IdParam, query: ShopQuery },
+  responses: { 200: okJson(BotStatus), ...errorResponses },
+});
+const restart = createRoute({
+  ...common,
+  method: 'post',
+  path: '/bot/{id}/restart',
+  summary: 'Reconnect a bot (re-checks a Telegram token); a failure shows as status "error"',
+  request: { params: IdParam, query: ShopQuery },
+  responses: { 200: okJson(Bot), ...errorResponses },
+});
+const stop = createRoute({
+  ...common,
+  method: 'post',
+  path: '/bot/{id}/stop',
+  summary: 'Disconnect a bot until it is restarted',
+  request: { params: IdParam, query: ShopQuery },
+  responses: { 200: okJson(Bot), ...errorResponses },
+});
+
+/**
+ * `channels` connects bots to their messengers; until the channel adapters exist it is
+ * `idleChannels` (see lifecycle.ts).
+ */
+export function botRoutes({ stores, config }: Deps, channels: ChannelLifecycle = idleChannels) {
+  const saved = async (id: number, changes: BotChanges) => {
+    const bot = await stores.bots.update(id, changes);
+    if (!bot) throw notFound('Bot');
+    return bot;
+  };
+
+  return createRouter()
+    .openapi(list, async (c) => {
+      const { shop_id, ...page } = c.req.valid('query');
+      const shopId = shopFor(c.var.principal, shop_id);
+      const { count, rows } = await stores.bots.list(shopId, page);
+      return c.json(ok(toPage(c.req.url, page, count, rows)), 200);
+    })
+    .openapi(create, async (c) => {
+      const { shop_id, bot_type, name, token } = c.req.valid('json');
+      const shopId = shopFor(c.var.principal, shop_id ?? c.req.valid('query').shop_id);
+      if (bot_type === 'sandbox' && !config.demo) {
+        throw invalidField('bot_type', 'Sandbox bots are available in demo mode only.');
+      }
+      let nickname: string | null = null;
+      if (bot_type === 'telegram') {
+        if (!token) throw invalidField('token', 'Telegram bots need a token from @BotFather.');
+        nickname = await requireTelegramToken(config.telegramApiUrl, token);
+      }
+      const bot = await stores.bots.create({
+        shop_id: shopId,
+        bot_type,
+        name,
+        credential: token ?? null,
+        tg_bot_nickname: nickname,
+      });
+      await channels.start(bot);
+      return c.json(ok(bot), 201);
+    })
+    .openapi(read, async (c) => {
+      const bot = await stores.bots.get(c.req.valid('param').id);
+      return c.json(ok(owned(c.var.principal, bot, 'Bot', c.req.valid('query').shop_id)), 200);
+    })
+    .openapi(update, async (c) => {
+      const { id } = c.req.valid('param');
+      const { shop_id, token, ...patch } = c.req.valid('json');
+      const bot = owned(
+        c.var.principal,
+        await stores.bots.get(id),
+        'Bot',
+        shop_id ?? c.req.valid('query').shop_id,
+      );
+      const changes: BotChanges = { ...patch };
+      if (patch.welcome_flow_id != null) {
+        if (!(await stores.bots.isFlowOf(patch.welcome_flow_id, bot.shop_id, bot.id)))
+          throw invalidField('welcome_flow_id', 'Choose a flow of this bot.');
+      }
+      const tokenChanged = token !== undefined && token !== (await stores.bots.credential(bot.id));
+      if (tokenChanged) {
+        if (bot.bot_type === 'telegram') {
+          if (token === null) throw invalidField('token', 'Telegram bots need a token.');
+          changes.tg_bot_nickname = await requireTelegramToken(config.telegramApiUrl, token);
+        }
+        changes.credential = token;
+        // A working token clears an earlier failure; a stopped bot stays stopped.
+        if (bot.status === 'error') Object.assign(changes, { status: 'active', status_detail: '' });
+      }
+      const updated = await saved(id, changes);
+      if (tokenChanged && updated.status === 'active') await channels.start(updated);
+      return c.json(ok(updated), 200);
+    })
+    .openapi(remove, async (c) => {
+      const { id } = c.req.valid('param');
+      const bot = owned(
+        c.var.principal,
+        await stores.bots.get(id),
+        'Bot',
+        c.req.valid('query').shop_id,
+      );
+      await channels.stop(bot);
+      await stores.bots.delete(id);
+      return c.json(deleted(id), 200);
+    })
+    .openapi(status, async (c) => {
+      const bot = owned(
+        c.var.principal,
+        await stores.bots.get(c.req.valid('param').id),
+        'Bot',
+        c.req.valid('query').shop_id,
+      );
+      const { id, bot_type, status, status_detail, tg_bot_nickname, updated_at } = bot;
+      return c.json(ok({ id, bot_type, status, status_detail, tg_bot_nickname, updated_at }), 200);
+    })
+    .openapi(restart, async (c) => {
+      const { id } = c.req.valid('param');
+      const bot = owned(
+        c.var.principal,
+        await stores.bots.get(id),
+        'Bot',
+        c.req.valid('query').shop_id,
+      );
+      const changes: BotChanges = { status: 'active', status_detail: '' };
+      if (bot.bot_type === 'telegram') {
+        const token = await stores.bots.credential(id);
+        const check = token
+          ? await checkTelegramToken(config.telegramApiUrl, token)
+          : ({ ok: false, reason: 'rejected', description: 'No token' } as const);
+        if (check.ok) changes.tg_bot_nickname = check.username;
+        else Object.assign(changes, { status: 'error', status_detail: describeCheck(check) });
+      }
+      await channels.stop(bot);
+      const updated = await saved(id, changes);
+      if (updated.status === 'active') await channels.start(updated);
+      return c.json(ok(updated), 200);
+    })
+    .openapi(stop, async (c) => {
+      const { id } = c.req.valid('param');
+      const bot = owned(
+        c.var.principal,
+        await stores.bots.get(id),
+        'Bot',
+        c.req.valid('query').shop_id,
+      );
+      await channels.stop(bot);
+      return c.json(ok(await saved(id, { status: 'stopped', status_detail: '' })), 200);
+    });
+}

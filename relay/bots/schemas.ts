@@ -1,0 +1,74 @@
+import { z } from '@hono/zod-openapi';
+import { ShopId } from '../auth/principal.js';
+
+export const BotType = z.enum(['telegram', 'whatsapp', 'viber', 'vk', 'web', 'sandbox']);
+export type BotType = z.infer<typeof BotType>;
+
+export const BotStatusValue = z.enum(['active', 'stopped', 'error']);
+export type BotStatusValue = z.infer<typeof BotStatusValue>;
+
+/** The messenger's credential. Written only; a bot answers with `has_token` instead. */
+const Token = z.string().trim().min(1).max(512).openapi({
+  description:
+    'The messenger credential (for Telegram, the token from @BotFather). Never returned.',
+  example: '123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw',
+});
+
+/**
+ * A Telegram token as @BotFather issues it: `<bot id>:<secret>`. Checked before it goes
+ * into a Bot API URL (`/bot<token>/getMe`), so a value can never change the path.
+ * https://core.telegram.org/bots/api#authorizing-your-bot
+ */
+export const TELEGRAM_TOKEN = /^[0-9]{1,20}:[A-Za-z0-9_-]{20,100}$/;
+
+export const Bot = z
+  .object({
+    id: z.number().int(),
+    shop_id: z.number().int(),
+    bot_type: BotType,
+    name: z.string(),
+    has_token: z.boolean(),
+    status: BotStatusValue,
+    status_detail: z.string(),
+    tg_bot_nickname: z.string().nullable(),
+    welcome_flow_id: z.number().int().nullable(),
+    created_at: z.string(),
+    updated_at: z.string(),
+  })
+  .openapi('Bot');
+export type Bot = z.infer<typeof Bot>;
+
+export const BotStatus = z
+  .object({
+    id: z.number().int(),
+    bot_type: BotType,
+    status: BotStatusValue,
+    status_detail: z.string(),
+    tg_bot_nickname: z.string().nullable(),
+    updated_at: z.string(),
+  })
+  .openapi('BotStatus');
+export type BotStatus = z.infer<typeof BotStatus>;
+
+export const BotInput = z
+  .object({
+    shop_id: ShopId.optional(),
+    bot_type: BotType,
+    name: z.string().trim().min(1).max(100),
+    token: Token.optional(),
+  })
+  .openapi('BotInput');
+export type BotInput = z.infer<typeof BotInput>;
+
+export const BotPatch = z
+  .object({
+    shop_id: ShopId.optional(),
+    name: z.string().trim().min(1).max(100).optional(),
+    /** `null` removes the credential (not allowed for Telegram bots, which need one). */
+    token: Token.nullable().optional(),
+    welcome_flow_id: z.number().int().positive().nullable().optional().openapi({
+      description: 'A flow of this bot, run on /start; null for none.',
+    }),
+  })
+  .openapi('BotPatch');
+export type BotPatch = z.infer<typeof BotPatch>;
