@@ -1,22 +1,24 @@
-import { createApp } from './app.js';
 import { bootstrap } from './bootstrap.js';
 import { ConfigError, loadConfig } from './config.js';
 import { openDb } from './db/open.js';
 import { listen } from './listen.js';
+import { createRelay } from './relay.js';
 
-/** `npm start`: parse the environment, migrate, seed, serve. */
+/** `npm start`: parse the environment, migrate, seed, serve, deliver. */
 async function main() {
   const config = loadConfig();
   const db = openDb(config.dbPath);
   await bootstrap(db, config, console.log);
-  const app = createApp({ db, config });
-  const { url, close } = await listen(app, { port: config.port, host: config.host });
+  const relay = createRelay({ db, config });
+  const { url, close } = await listen(relay.app, { port: config.port, host: config.host });
+  await relay.start();
   console.log(`Touchpoint relay on ${url} (database ${config.dbPath})`);
   console.log(`API reference: ${config.publicUrl}/api/docs`);
   if (config.demo) console.log(`Demo shop: ${config.publicUrl}/demo/`);
 
   const shutdown = async () => {
     await close();
+    await relay.stop();
     db.close();
     process.exit(0);
   };

@@ -1,11 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createApp } from '../../relay/app.js';
 import { testConfig, type Config } from '../../relay/config.js';
-import { createStores } from '../../relay/deps.js';
 import { openDb } from '../../relay/db/open.js';
 import { listen } from '../../relay/listen.js';
+import { createRelay, type RelayOptions } from '../../relay/relay.js';
 
 export type Reply<T = any> = { status: number; body: T; headers: Headers; text: string };
 
@@ -56,22 +55,27 @@ export type Client = ReturnType<typeof client>;
  * The relay as it runs for real: a SQLite file in a fresh temporary folder and the HTTP
  * server on a loopback port. `close()` stops it and removes the folder.
  */
-export async function startRelay(overrides: Partial<Config> = {}) {
+export async function startRelay(overrides: Partial<Config> = {}, options: Pick<RelayOptions, 'worker' | 'channels'> = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'touchpoint-test-'));
   const config = testConfig({ dbPath: join(dir, 'touchpoint.db'), ...overrides });
   const db = openDb(config.dbPath);
-  const app = createApp({ db, config });
+  const relay = createRelay({ db, config, ...options });
+  const { app, worker, stores } = relay;
   const server = await listen(app);
-  const stores = createStores(db);
+  await relay.start();
   return {
     url: server.url,
     api: client(server.url),
     db,
     stores,
+    worker,
+    channels: relay.channels,
+    metrics: relay.metrics,
     config,
     dir,
     async close() {
       await server.close();
+      await relay.stop();
       db.close();
       rmSync(dir, { recursive: true, force: true });
     },

@@ -1,0 +1,20 @@
+import { createSandboxAdapter } from '../../channels/sandbox/adapter.js';
+import { createTelegramAdapter } from '../../channels/telegram/adapter.js';
+import { createTelegramApi } from '../../channels/telegram/api.js';
+import { createSendGuard } from '../../channels/telegram/guard.js';
+import type { Deps } from '../../deps.js';
+import type { ChannelAdapter } from '../types.js';
+import { createWebhookAdapter } from './webhook.js';
+
+/** Every channel adapter the worker can send through; the sandbox only in demo mode. */
+export function createAdapters(deps: Deps): ChannelAdapter[] {
+  const telegram = createTelegramAdapter(deps, {
+    api: createTelegramApi(deps.config.telegramApiUrl),
+    guard: createSendGuard(),
+  });
+  return [
+    createWebhookAdapter(deps),
+    telegram,
+    ...(deps.config.demo ? [createSandboxAdapter(deps)] : []),
+  ];
+}

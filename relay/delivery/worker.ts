@@ -1,0 +1,244 @@
+import { backoffMs } from './backoff.js';
+import { createPacer } from './pacer.js';
+import type { DeliveryStore, Finish } from './store.js';
+import type { ChannelAdapter, Delivery, SendResult } from './types.js';
+
+export type WorkerHooks = {
+  /** The recipient blocked the bot or was deactivated (Telegram 403). */
+  onRecipientGone?: (d: Delivery) => void | Promise<void>;
+  /** The chat got a new id (Telegram `migrate_to_chat_id`). */
+  onChatMigrated?: (d: Delivery, chatId: string) => void | Promise<void>;
+  /** Every finished attempt, for metrics. */
+  onAttempt?: (d: Delivery, result: SendResult, durationMs: number) => void;
+};
+
+export type WorkerOptions = {
+  store: DeliveryStore;
+  adapters: ChannelAdapter[];
+  hooks?: WorkerHooks;
+  /** Rows examined per pass. */
+  batchSize?: number;
+  /** Sends in flight at once, over all channels. */
+  concurrency?: number;
+  /** How far ahead a paced send may be scheduled; later rows stay in the queue. */
+  horizonMs?: number;
+  /** A row claimed but not finished this long after its slot is reclaimed (the process died). */
+  leaseMs?: number;
+  sendTimeoutMs?: number;
+  /** Longest sleep when the queue is empty; `nudge()` wakes the worker sooner. */
+  idleMs?: number;
+  /** Delay before retry n of a transient failure without Retry-After (tests shorten it). */
+  backoff?: (attempt: number) => number;
+  now?: () => number;
+};
+
+const iso = (t: number) => new Date(t).toISOString();
+
+/**
+ * The outbox worker: claims due rows, paces them per adapter rules, sends, records every
+ * attempt, retries transient failures with backoff (or exactly when the messenger says), and
+ * moves rows to `dead` after their last attempt. One worker per relay process.
+ */
+export function createWorker(opts: WorkerOptions) {
+  const {
+    store,
+    hooks = {},
+    batchSize = 500,
+    concurrency = 64,
+    horizonMs = 1_000,
+    leaseMs = 60_000,
+    sendTimeoutMs = 15_000,
+    idleMs = 1_000,
+    backoff = backoffMs,
+    now = Date.now,
+  } = opts;
+  const adapters = new Map(opts.adapters.map((a) => [a.kind, a]));
+  const pacer = createPacer();
+  let running = false;
+  let timer: NodeJS.Timeout | undefined;
+  let ticking = false;
+  let again = false;
+  let inFlight = 0;
+  const pending: Finish[] = [];
+  let flushScheduled = false;
+  const idleWaiters: (() => void)[] = [];
+  let lastReclaim = 0;
+
+  const schedule = (ms: number) => {
+    if (!running) return;
+    clearTimeout(timer);
+    timer = setTimeout(() => void tick(), Math.max(0, ms));
+  };
+
+  async function tick(): Promise<void> {
+    if (!running) return;
+    if (ticking) {
+      again = true;
+      return;
+    }
+    ticking = true;
+    try {
+      const t = now();
+      if (t - lastReclaim > leaseMs / 4) {
+        lastReclaim = t;
+        await store.reclaim(iso(t));
+      }
+      const room = concurrency - inFlight;
+      if (room <= 0) return; // a finishing send ticks again
+      // Read a few rows per free slot, not a whole batch: a tick runs after every flush of
+      // finished sends, and reading (and parsing) 500 rows to fill a handful of slots is waste.
+      // Two per slot still lets rows of a saturated chat be stepped aside in the same pass.
+      const limit = Math.min(batchSize, Math.max(room * 2, 32));
+      const rows = await store.due(iso(t), limit);
+      const chosen: { d: Delivery; at: number; adapter: ChannelAdapter }[] = [];
+      const deferred: [number, string][] = [];
+      for (const d of rows) {
+        const adapter = adapters.get(d.kind);
+        if (!adapter) {
+          deferred.push([d.id, iso(t + 60_000)]);
+          continue;
+        }
+        const paces = adapter.pace(d);
+        const at = pacer.readyAt(paces, t);
+        if (at - t > horizonMs) {
+          // This chat or bot is saturated: step the row out of the due window so others go first.
+          deferred.push([d.id, iso(at)]);
+          continue;
+        }
+        if (chosen.length >= room) break;
+        pacer.take(paces, at);
+        chosen.push({ d, at, adapter });
+      }
+      await store.defer(deferred);
+      const lease = iso(Math.max(t, ...chosen.map((c) => c.at)) + leaseMs);
+      const won = new Set(await store.claim(chosen.map((c) => c.d.id), lease));
+      for (const c of chosen) {
+        if (!won.has(c.d.id)) continue;
+        inFlight += 1;
+        const send = () => void attempt(c.adapter, { ...c.d, attempts: c.d.attempts + 1, status: 'sending' });
+        if (c.at > t) setTimeout(send, c.at - t);
+        else send();
+      }
+      pacer.sweep(t);
+      if (rows.length === limit && chosen.length + deferred.length > 0) again = true;
+    } catch (err) {
+      console.error('delivery worker:', err);
+    } finally {
+      ticking = false;
+      if (again) {
+        again = false;
+        schedule(0);
+      } else {
+        const next = await store.nextDueAt().catch(() => null);
+        const wait = next ? Math.min(idleMs, Date.parse(next) - now()) : idleMs;
+        schedule(Math.max(wait, inFlight >= concurrency ? idleMs : 5));
+      }
+      if (inFlight === 0 && !again) idleWaiters.splice(0).forEach((w) => w());
+    }
+  }
+
+  async function attempt(adapter: ChannelAdapter, d: Delivery): Promise<void> {
+    const started = now();
+    let result: SendResult;
+    try {
+      result = await adapter.send(d, AbortSignal.timeout(sendTimeoutMs));
+    } catch (err) {
+      result = { ok: false, retry: true, error: err instanceof Error ? err.message : String(err) };
+    }
+    const duration = now() - started;
+    hooks.onAttempt?.(d, result, duration);
+    let finish: Finish;
+    if (result.ok) {
+      finish = base(d, started, duration, 'sent', 'sent', null, result.remoteId ?? null, null);
+    } else {
+      if (result.recipientGone) await Promise.resolve(hooks.onRecipientGone?.(d)).catch(() => {});
+      let chatId: string | undefined;
+      let retry = result.retry && d.attempts < d.max_attempts;
+      let delay = result.retryAfterMs ?? backoff(d.attempts);
+      if (result.migrateToChatId) {
+        chatId = result.migrateToChatId;
+        await Promise.resolve(hooks.onChatMigrated?.(d, chatId)).catch(() => {});
+        retry = d.attempts < d.max_attempts;
+        delay = 0;
+      }
+      if (result.retryAfterMs !== undefined) {
+        const paces = adapter.pace(d);
+        const narrowest = paces[paces.length - 1];
+        if (narrowest) pacer.block(narrowest.key, now() + result.retryAfterMs);
+      }
+      finish = base(
+        d,
+        started,
+        duration,
+        retry ? 'failed' : 'dead',
+        result.retry ? 'transient_error' : 'permanent_error',
+        result.error,
+        null,
+        retry ? iso(now() + delay) : null,
+      );
+      if (chatId) finish.chatId = chatId;
+    }
+    pending.push(finish);
+    if (!flushScheduled) {
+      flushScheduled = true;
+      setImmediate(flush);
+    }
+  }
+
+  async function flush() {
+    flushScheduled = false;
+    const batch = pending.splice(0);
+    try {
+      await store.finish(batch);
+    } catch (err) {
+      // Not recorded: the rows stay `sending` and are reclaimed after their lease (at-least-once).
+      console.error('delivery worker: could not record attempts:', err);
+    }
+    inFlight -= batch.length;
+    schedule(0);
+  }
+
+  const base = (
+    d: Delivery,
+    started: number,
+    durationMs: number,
+    status: Finish['status'],
+    outcome: string,
+    error: string | null,
+    remoteId: string | null,
+    nextAttemptAt: string | null,
+  ): Finish => ({ id: d.id, status, startedAt: iso(started), durationMs, outcome, error, remoteId, nextAttemptAt });
+
+  return {
+    start() {
+      if (running) return;
+      running = true;
+      lastReclaim = 0;
+      schedule(0);
+    },
+    /** New rows were committed: look now rather than at the next poll. */
+    nudge() {
+      if (running) setImmediate(() => void tick());
+    },
+    /** Stops claiming; resolves when sends in flight have been recorded. */
+    async stop() {
+      running = false;
+      clearTimeout(timer);
+      while (inFlight > 0 || ticking) await new Promise((r) => setTimeout(r, 10));
+    },
+    /** Resolves when nothing is in flight and no row is due (for tests and benches). */
+    async drained(timeoutMs = 30_000): Promise<void> {
+      const deadline = now() + timeoutMs;
+      for (;;) {
+        const due = await store.due(iso(now() + 1), 1);
+        if (inFlight === 0 && due.length === 0) return;
+        if (now() > deadline) throw new Error('delivery worker did not drain in time');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    },
+    get inFlight() {
+      return inFlight;
+    },
+  };
+}
+export type Worker = ReturnType<typeof createWorker>;

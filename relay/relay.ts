@@ -1,0 +1,81 @@
+import { createApp } from './app.js';
+import { createChannels, type ChannelOptions } from './channels/index.js';
+import { deliveryHooks } from './channels/delivery-hooks.js';
+import type { Config } from './config.js';
+import type { Db } from './db/open.js';
+import { createAdapters } from './delivery/adapters/index.js';
+import { createWorker, type WorkerHooks, type WorkerOptions } from './delivery/worker.js';
+import { createStores, type Deps } from './deps.js';
+import { createMetrics } from './service/metrics.js';
+
+export type RelayOptions = {
+  db: Db;
+  config: Config;
+  /** Worker tuning (tests shorten timeouts); adapters come from relay/delivery/adapters. */
+  worker?: Omit<WorkerOptions, 'store' | 'adapters'>;
+  /** Messenger connections (tests shorten the long-poll timeout). */
+  channels?: ChannelOptions;
+};
+
+/** Every hook of each set, in order (the relay's own and a caller's). */
+const chain = (...sets: WorkerHooks[]): WorkerHooks => ({
+  onRecipientGone: async (d) => {
+    for (const s of sets) await s.onRecipientGone?.(d);
+  },
+  onChatMigrated: async (d, chatId) => {
+    for (const s of sets) await s.onChatMigrated?.(d, chatId);
+  },
+  onAttempt: (d, result, ms) => {
+    for (const s of sets) s.onAttempt?.(d, result, ms);
+  },
+});
+
+/** A lease far in the future: at start, every row left `sending` belonged to a dead process. */
+const END_OF_TIME = '9999-12-31T23:59:59.999Z';
+
+/**
+ * The relay process's parts: the HTTP app, the delivery worker and the messenger
+ * connections over one set of stores. relay/server.ts starts it for real;
+ * test/helpers/relay.ts starts it on a loopback port.
+ */
+export function createRelay({ db, config, worker: workerOptions = {}, channels: channelOptions }: RelayOptions) {
+  const stores = createStores(db);
+  const deps: Deps = { db, config, stores };
+  const metrics = createMetrics(stores);
+  const channels = createChannels(deps, channelOptions);
+  const app = createApp({ db, config, stores, metrics, channels });
+  const { hooks, ...tuning } = workerOptions;
+  const worker = createWorker({
+    store: stores.deliveries,
+    adapters: createAdapters(deps),
+    hooks: chain(deliveryHooks(deps), { onAttempt: metrics.onAttempt }, hooks ?? {}),
+    ...tuning,
+  });
+  // Rows are enqueued inside synchronous transactions: by the time this runs they are committed.
+  stores.deliveries.onEnqueued(() => worker.nudge());
+
+  return {
+    app,
+    worker,
+    deps,
+    stores,
+    metrics,
+    channels,
+    /**
+     * Starts delivering and connects the bots. One relay process owns a database, so rows a
+     * killed process left `sending` are queued again at once rather than after their lease
+     * (the lease still covers a worker that stalls while this process lives).
+     */
+    async start() {
+      await stores.deliveries.reclaim(END_OF_TIME);
+      worker.start();
+      await channels.startAll();
+    },
+    /** Disconnects polling bots and lets sends in flight finish and be recorded. */
+    async stop() {
+      await channels.stopAll();
+      await worker.stop();
+    },
+  };
+}
+export type RelayParts = ReturnType<typeof createRelay>;
