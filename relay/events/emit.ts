@@ -1,0 +1,109 @@
+import type { DomainEvent } from '../db/events.js';
+import { now } from '../db/open.js';
+import type { DeliveryStore } from '../delivery/store.js';
+import { renderAlert } from './render.js';
+import type { EventTargetStore } from './store.js';
+import type { AppEvent } from './types.js';
+
+export type EmitStores = { eventTargets: EventTargetStore; deliveries: DeliveryStore };
+
+/**
+ * Fans one event out to the outbox: one delivery per enabled alert channel and webhook
+ * endpoint of the shop subscribed to it. SYNCHRONOUS and to be called INSIDE the write
+ * transaction of the event (transactional outbox): the lead or order and its notifications
+ * commit together or not at all. Returns the ids of the deliveries it queued.
+ *
+ * - Telegram (or sandbox) alert channel → kind = the bot's type, `{text, parse_mode: 'HTML'}`.
+ * - Webhook alert channel → kind `webhook`, `{url, body: {event, text, data}}` (unsigned;
+ *   `text` is what Slack-style incoming webhooks display).
+ * - Webhook endpoint → kind `webhook` with endpoint_id, the Standard Webhooks body
+ *   `{type, timestamp, data}`; URL and secrets are read when sending.
+ */
+export function emitInTx(stores: EmitStores, e: AppEvent): number[] {
+  const { eventTargets, deliveries } = stores;
+  if (!eventTargets.inTransaction())
+    throw new Error(`${e.event}: emitInTx must run inside the event's write transaction`);
+  const { channels, endpoints } = eventTargets.targetsInTx(e.shop_id, e.event);
+  const ids: number[] = [];
+  const base = { shop_id: e.shop_id, event: e.event };
+
+  if (channels.length > 0) {
+    const form = e.data.form;
+    const labels =
+      e.event === 'lead.created' && typeof form === 'number'
+        ? eventTargets.formLabelsInTx(form)
+        : {};
+    const alert = renderAlert(e, labels);
+    for (const ch of channels) {
+      if (ch.type === 'telegram' && ch.bot_type && ch.chat_id) {
+        ids.push(
+          deliveries.enqueueInTx({
+            ...base,
+            kind: ch.bot_type,
+            channel_id: ch.id,
+            bot_id: ch.bot_id,
+            chat_id: ch.chat_id,
+            payload: { text: alert.html, parse_mode: 'HTML' },
+          }),
+        );
+      } else if (ch.type === 'webhook' && ch.url) {
+        ids.push(
+          deliveries.enqueueInTx({
+            ...base,
+            kind: 'webhook',
+            channel_id: ch.id,
+            payload: { url: ch.url, body: { event: e.event, text: alert.text, data: e.data } },
+          }),
+        );
+      }
+    }
+  }
+
+  const timestamp = e.timestamp ?? now();
+  for (const ep of endpoints) {
+    ids.push(
+      deliveries.enqueueInTx({
+        ...base,
+        kind: 'webhook',
+        endpoint_id: ep.id,
+        payload: { type: e.event, timestamp, data: e.data },
+      }),
+    );
+  }
+  return ids;
+}
+
+/**
+ * The alert/webhook view of a store's domain event (relay/db/events.ts), or null for an
+ * event no channel can subscribe to. A new DomainEvent that is in EVENT_TYPES needs a case.
+ */
+export function fromDomainEvent(e: DomainEvent): AppEvent | null {
+  switch (e.name) {
+    case 'lead.created':
+      return { shop_id: e.shop_id, event: e.name, data: e.lead, timestamp: e.lead.created_at };
+    case 'order.created':
+      return { shop_id: e.shop_id, event: e.name, data: e.order, timestamp: e.order.created_at };
+    case 'order.status_changed':
+      return {
+        shop_id: e.shop_id,
+        event: e.name,
+        data: { ...e.order, previous_status: e.previous_status },
+        timestamp: e.order.updated_at,
+      };
+    case 'bot_user.subscribed':
+      return {
+        shop_id: e.shop_id,
+        event: e.name,
+        data: e.bot_user,
+        timestamp: e.bot_user.updated_at,
+      };
+    default:
+      return null;
+  }
+}
+
+/** The handler createStores registers on the domain event bus. */
+export const notifyOnEvents = (stores: EmitStores) => (e: DomainEvent) => {
+  const event = fromDomainEvent(e);
+  if (event) emitInTx(stores, event);
+};

@@ -1,0 +1,124 @@
+import type { AppEvent } from './types.js';
+
+/** One line of an alert: `label: value`, the value optionally a link. */
+type Line = { label: string; value: string; href?: string };
+type Alert = { title: string; lines: Line[] };
+
+/** Longer values are cut: an alert is read at a glance; the full lead is in the API. */
+const MAX_VALUE = 1000;
+
+/**
+ * A manager alert for an event, as Telegram HTML (`parse_mode: 'HTML'`) and as plain text
+ * (webhook alert channels, e.g. a Slack or Mattermost incoming webhook, which reads `text`).
+ * `labels` maps a lead form's field names to their labels.
+ */
+export function renderAlert(
+  e: Pick<AppEvent, 'event' | 'data'>,
+  labels: Record<string, string> = {},
+): { html: string; text: string } {
+  const alert = describe(e, labels);
+  return { html: toHtml(alert), text: toText(alert) };
+}
+
+function describe(
+  { event, data }: Pick<AppEvent, 'event' | 'data'>,
+  labels: Record<string, string>,
+): Alert {
+  const d = data as Record<string, any>;
+  switch (event) {
+    case 'lead.created': {
+      const lines: Line[] = Object.entries(d.fields ?? {}).map(([name, value]) => ({
+        label: labels[name] || name,
+        value: show(value),
+      }));
+      const page = d.page ?? {};
+      if (page.url || page.title)
+        lines.push({ label: 'Page', value: str(page.title || page.url), href: link(page.url) });
+      if (page.referrer)
+        lines.push({ label: 'Referrer', value: str(page.referrer), href: link(page.referrer) });
+      for (const [k, v] of Object.entries(d.utm ?? {})) lines.push({ label: k, value: show(v) });
+      const form = d.form_name ? `: ${str(d.form_name)}` : '';
+      return { title: `New lead #${d.id}${form}`, lines };
+    }
+    case 'order.created': {
+      const lines: Line[] = (d.items ?? []).map((i: Record<string, any>) => ({
+        label: str(i.name),
+        value: `${i.qty} × ${money(i.price, d.currency)}`,
+      }));
+      lines.push({ label: 'Total', value: money(d.total, d.currency) });
+      lines.push({ label: 'Status', value: str(d.status) });
+      lines.push(...customer(d.customer));
+      return { title: `New order #${str(d.number)}`, lines };
+    }
+    case 'order.status_changed':
+      return {
+        title: `Order #${str(d.number)}: ${str(d.previous_status)} → ${str(d.status)}`,
+        lines: [{ label: 'Total', value: money(d.total, d.currency) }, ...customer(d.customer)],
+      };
+    case 'bot_user.subscribed': {
+      const bot = d.bot ?? {};
+      const messenger = [bot.bot_type, bot.name && `(${bot.name})`].filter(Boolean).join(' ');
+      const lines: Line[] = [{ label: 'Name', value: show(d.name || d.store?.name) }];
+      if (messenger) lines.push({ label: 'Messenger', value: str(messenger) });
+      if (d.messenger_user_url)
+        lines.push({
+          label: 'Profile',
+          value: str(d.messenger_user_url),
+          href: link(d.messenger_user_url),
+        });
+      return { title: 'New subscriber', lines };
+    }
+  }
+}
+
+function customer(c: Record<string, unknown> | undefined): Line[] {
+  const lines: Line[] = [];
+  if (c?.name) lines.push({ label: 'Customer', value: str(c.name) });
+  if (c?.phone) lines.push({ label: 'Phone', value: str(c.phone) });
+  if (c?.email) lines.push({ label: 'Email', value: str(c.email) });
+  return lines;
+}
+
+/**
+ * Telegram's HTML style: `<`, `>`, `&` outside tags must be entities, and `"` inside an
+ * attribute; escaping `"` everywhere is harmless (`&quot;` is one of the supported entities).
+ * https://core.telegram.org/bots/api#html-style
+ */
+export const escapeHtml = (s: string): string =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+function toHtml({ title, lines }: Alert): string {
+  const body = lines.map(({ label, value, href }) => {
+    const v = href ? `<a href="${escapeHtml(href)}">${escapeHtml(value)}</a>` : escapeHtml(value);
+    return `<b>${escapeHtml(label)}:</b> ${v}`;
+  });
+  return [`<b>${escapeHtml(title)}</b>`, ...body].join('\n');
+}
+
+function toText({ title, lines }: Alert): string {
+  const body = lines.map(({ label, value, href }) =>
+    href && href !== value ? `${label}: ${value} (${href})` : `${label}: ${value}`,
+  );
+  return [title, ...body].join('\n');
+}
+
+const str = (v: unknown): string => {
+  const s = v == null ? '' : String(v);
+  return s.length > MAX_VALUE ? `${s.slice(0, MAX_VALUE)}…` : s;
+};
+
+const show = (v: unknown): string =>
+  v === true ? 'yes' : v === false ? 'no' : v == null || v === '' ? '—' : str(v);
+
+/** Only web links become `<a href>`; anything else (javascript:, data:) stays text. */
+const link = (url: unknown): string | undefined =>
+  typeof url === 'string' && /^https?:\/\//i.test(url) ? url : undefined;
+
+function money(amount: unknown, currency: unknown): string {
+  const n = typeof amount === 'number' ? amount : Number(amount);
+  try {
+    return new Intl.NumberFormat('en', { style: 'currency', currency: String(currency) }).format(n);
+  } catch {
+    return `${n} ${str(currency)}`;
+  }
+}

@@ -1,0 +1,52 @@
+import { fromJson, type Db } from '../db/open.js';
+import type { EventType } from './types.js';
+
+export type ChannelTarget = {
+  id: number;
+  type: 'telegram' | 'webhook';
+  bot_id: number | null;
+  /** The bot's messenger (`telegram`, `sandbox`): the delivery's adapter kind. */
+  bot_type: string | null;
+  chat_id: string | null;
+  url: string | null;
+};
+
+/**
+ * What the event fan-out reads: the shop's enabled alert channels and webhook endpoints
+ * subscribed to an event, and a lead form's labels. Its methods are synchronous on purpose:
+ * they run inside the write transaction of the event (relay/events/emit.ts).
+ */
+export function createEventTargetStore(db: Db) {
+  const subscribed = `EXISTS (SELECT 1 FROM json_each(events) WHERE value = @event)`;
+  const q = {
+    channels: db.prepare<{ shop_id: number; event: string }, ChannelTarget>(
+      `SELECT c.id, c.type, c.bot_id, b.bot_type, c.chat_id, c.url
+       FROM notification_channels c LEFT JOIN bots b ON b.id = c.bot_id
+       WHERE c.shop_id = @shop_id AND c.enabled = 1 AND c.type IN ('telegram', 'webhook')
+         AND ${subscribed}
+       ORDER BY c.id`,
+    ),
+    endpoints: db.prepare<{ shop_id: number; event: string }, { id: number }>(
+      `SELECT id FROM webhook_endpoints
+       WHERE shop_id = @shop_id AND enabled = 1 AND ${subscribed} ORDER BY id`,
+    ),
+    formFields: db.prepare<[number], { fields: string }>(`SELECT fields FROM forms WHERE id = ?`),
+  };
+
+  return {
+    inTransaction: () => db.inTransaction,
+
+    targetsInTx(shopId: number, event: EventType) {
+      const params = { shop_id: shopId, event };
+      return { channels: q.channels.all(params), endpoints: q.endpoints.all(params) };
+    },
+
+    /** Field name → English label of a lead form (alerts show labels, not field names). */
+    formLabelsInTx(formId: number): Record<string, string> {
+      const row = q.formFields.get(formId);
+      const fields = fromJson<{ name: string; label?: { en?: string } }[]>(row?.fields, []);
+      return Object.fromEntries(fields.map((f) => [f.name, f.label?.en ?? f.name]));
+    },
+  };
+}
+export type EventTargetStore = ReturnType<typeof createEventTargetStore>;
