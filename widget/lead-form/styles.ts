@@ -1,0 +1,81 @@
+import { css } from 'lit';
+
+export const formStyles = css`
+  :host {
+    position: relative;
+  }
+  form {
+    display: grid;
+    gap: var(--_gap);
+  }
+  .field {
+    display: grid;
+    gap: 4px;
+  }
+  label {
+    font-weight: 600;
+  }
+  input:not([type='checkbox']),
+  select,
+  textarea {
+    width: 100%;
+    min-height: 44px;
+    padding: 8px 12px;
+    border: 1px solid var(--_border);
+    border-radius: calc(var(--_radius) - 2px);
+    background: var(--_field);
+  }
+  textarea {
+    min-height: 6em;
+    resize: vertical;
+  }
+  [aria-invalid='true'] {
+    border-color: var(--_error);
+    box-shadow: 0 0 0 1px var(--_error);
+  }
+  /* A checkbox row: box first, then its label (which comes first in the DOM). */
+  .check {
+    grid-template-columns: auto 1fr;
+    align-items: start;
+    column-gap: 10px;
+  }
+  .check label {
+    grid-area: 1 / 2;
+    font-weight: 400;
+  }
+  .check input {
+    grid-area: 1 / 1;
+    width: 20px;
+    height: 20px;
+    margin-top: 2px;
+    accent-color: var(--_accent);
+  }
+  .check .msg {
+    grid-column: 1 / -1;
+  }
+  .msg {
+    margin: 0;
+    font-size: 0.875em;
+  }
+  .req {
+    color: var(--_error);
+  }
+  .note {
+    margin: 0;
+    color: var(--_muted);
+  }
+  .note.err {
+    color: var(--_error);
+  }
+  .btn {
+    justify-self: start;
+  }
+  /* The honeypot: out of sight and out of the tab order, but still in the form for bots. */
+  .hp {
+    position: absolute;
+    left: -10000px;
+    width: 1px;
+    height: 1px;
+    overflow: hidden;
+  }
+`;
