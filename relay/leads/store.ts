@@ -150,6 +150,15 @@ export function createLeadStore(db: Db, events: Events) {
       return createTx.immediate(input);
     },
 
+    /**
+     * The same create, synchronous, for callers that already hold a write transaction (the
+     * widget intake's group commit): it runs as a savepoint of theirs.
+     */
+    createInTx(input: NewLead): Lead {
+      if (!db.inTransaction) throw new Error('leads.createInTx called outside a transaction');
+      return createTx(input);
+    },
+
     async get(id: number): Promise<Lead | undefined> {
       const row = q.get.get(id);
       return row && toLead(row);

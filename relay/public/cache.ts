@@ -1,0 +1,142 @@
+import type { CountryCode } from 'libphonenumber-js';
+import type { Bot } from '../bots/schemas.js';
+import type { Deps } from '../deps.js';
+import { fromJson } from '../db/open.js';
+import { defaultCountry } from '../forms/phone.js';
+import type { Form } from '../forms/schemas.js';
+import { captchaSettings, type CaptchaSettings } from './captcha.js';
+import { buildConfig } from './config.js';
+
+/**
+ * How long the public API trusts what it read about a key or a shop. A revoked key, an
+ * edited form or a changed allowed origin takes effect within this time at most (per
+ * process); the management API does not tell this cache. The hot path (every lead) then
+ * costs no database read for the key, the shop, its forms or its config.
+ */
+export const PUBLIC_CACHE_TTL_MS = 5_000;
+
+/** What a valid publishable key grants. */
+export type PublicKey = { id: number; shopId: number; origins: ReadonlySet<string> };
+
+/** Everything the public endpoints need about a shop, read once per TTL. */
+export type ShopContext = {
+  id: number;
+  name: string;
+  settings: Record<string, unknown>;
+  country: CountryCode | undefined;
+  forms: ReadonlyMap<string, Form>;
+  /** Active opt-in bots (every type but `web`), in id order. */
+  bots: readonly Bot[];
+  captcha: CaptchaSettings | null;
+  /** Writes per minute per key; 0 turns the per-key limit off. */
+  keyRateLimit: number;
+  /** The serialised config envelope and its strong ETag. */
+  config: { body: string; etag: string };
+};
+
+/** Writes (leads, opt-ins, form posts) per minute per publishable key, unless the shop sets `settings.public_key_rate_limit`. */
+export const PUBLIC_KEY_RATE_LIMIT = 600;
+
+type Entry<T> = { value: Promise<T>; expires: number };
+
+const live = new Set<WeakRef<{ clear(): void }>>();
+
+/** Empties every public cache of this process (tests that revoke a key or edit a form). */
+export function clearPublicCaches(): void {
+  for (const ref of live) {
+    const cache = ref.deref();
+    if (cache) cache.clear();
+    else live.delete(ref);
+  }
+}
+
+export function createPublicCache({ db, stores, config }: Deps, ttlMs = PUBLIC_CACHE_TTL_MS) {
+  const keys = new Map<string, Entry<PublicKey | null>>();
+  const shops = new Map<number, Entry<ShopContext | null>>();
+  let anyOrigin: { origins: Set<string>; expires: number } | null = null;
+  const publishableOrigins = db.prepare<[], { allowed_origins: string }>(
+    `SELECT allowed_origins FROM shop_keys WHERE kind = 'publishable'`,
+  );
+
+  /** A cached promise, so that concurrent misses share one read. Failures are not kept. */
+  function cached<K, T>(map: Map<K, Entry<T>>, key: K, load: () => Promise<T>): Promise<T> {
+    const now = Date.now();
+    const hit = map.get(key);
+    if (hit && hit.expires > now) return hit.value;
+    if (map.size > 10_000) for (const [k, e] of map) if (e.expires <= now) map.delete(k);
+    const value = load();
+    map.set(key, { value, expires: now + ttlMs });
+    // Unknown keys and failed reads are not remembered: a key created now works at once.
+    const forget = () => map.get(key)?.value === value && map.delete(key);
+    value.then((v) => v === null && forget(), forget);
+    return value;
+  }
+
+  async function loadKey(raw: string): Promise<PublicKey | null> {
+    const key = await stores.keys.find(raw, 'publishable');
+    return key ? { id: key.id, shopId: key.shop_id, origins: new Set(key.allowed_origins) } : null;
+  }
+
+  async function loadShop(shopId: number): Promise<ShopContext | null> {
+    const shop = await stores.shops.get(shopId);
+    if (!shop) return null;
+    const forms = await all((page) => stores.forms.list(shopId, page));
+    const bots = (await all((page) => stores.bots.list(shopId, page))).filter(
+      (b) => b.bot_type !== 'web' && b.status === 'active',
+    );
+    const settings = shop.settings;
+    const limit = settings.public_key_rate_limit;
+    return {
+      id: shop.id,
+      name: shop.name,
+      settings,
+      country: defaultCountry(settings),
+      forms: new Map(forms.map((f) => [f.name, f])),
+      bots,
+      captcha: captchaSettings(settings),
+      keyRateLimit:
+        typeof limit === 'number' && Number.isInteger(limit) && limit >= 0
+          ? limit
+          : PUBLIC_KEY_RATE_LIMIT,
+      config: buildConfig(shop, forms, bots, config.publicUrl),
+    };
+  }
+
+  const cache = {
+    key: (raw: string) => cached(keys, raw, () => loadKey(raw)),
+    shop: (shopId: number) => cached(shops, shopId, () => loadShop(shopId)),
+
+    /** Whether any publishable key allows `origin`: preflights carry no key to ask. */
+    anyKeyAllows(origin: string): boolean {
+      const now = Date.now();
+      if (!anyOrigin || anyOrigin.expires <= now) {
+        const origins = new Set<string>();
+        for (const row of publishableOrigins.all())
+          for (const o of fromJson<string[]>(row.allowed_origins, [])) origins.add(o);
+        anyOrigin = { origins, expires: now + ttlMs };
+      }
+      return anyOrigin.origins.has(origin);
+    },
+
+    clear() {
+      keys.clear();
+      shops.clear();
+      anyOrigin = null;
+    },
+  };
+  live.add(new WeakRef(cache));
+  return cache;
+}
+export type PublicCache = ReturnType<typeof createPublicCache>;
+
+/** Every row of a paginated store list. */
+async function all<T>(
+  list: (page: { limit: number; offset: number }) => Promise<{ count: number; rows: T[] }>,
+): Promise<T[]> {
+  const rows: T[] = [];
+  for (let offset = 0; ; offset += 100) {
+    const page = await list({ limit: 100, offset });
+    rows.push(...page.rows);
+    if (page.rows.length < 100) return rows;
+  }
+}

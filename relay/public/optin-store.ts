@@ -1,0 +1,121 @@
+import { randomBytes } from 'node:crypto';
+import { hashToken } from '../auth/secrets.js';
+import type { Db } from '../db/open.js';
+
+/** How long an opt-in token can be redeemed: long enough to install a messenger. */
+export const OPTIN_TOKEN_TTL_MS = 30 * 60 * 1000;
+
+/** 16 random bytes in base64url: 22 characters, well inside Telegram's 64 for `start`. */
+export const OPTIN_TOKEN = /^[A-Za-z0-9_-]{22}$/;
+
+/** An opt-in token as stored (never the token itself: only its hash is kept). */
+export type OptinToken = {
+  id: number;
+  shop_id: number;
+  /** The bot it was issued for; null when any of the shop's bots may redeem it. */
+  bot_id: number | null;
+  lead_id: number | null;
+  order_id: number | null;
+  visitor_id: string | null;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+  /** The bot user who redeemed it. */
+  bot_user_id: number | null;
+};
+
+export type NewOptin = {
+  shop_id: number;
+  bot_id: number | null;
+  lead_id: number | null;
+  order_id: number | null;
+  visitor_id: string | null;
+};
+
+const COLUMNS = `id, shop_id, bot_id, lead_id, order_id, visitor_id, created_at, expires_at,
+  used_at, bot_user_id`;
+
+/**
+ * Messenger opt-in tokens: the widget asks for one (POST /public/v1/optins), the visitor
+ * opens the deep link, the messenger hands the token to the bot (`/start <token>`), and
+ * the channel calls `consume` to learn which visitor, lead or order the new subscriber
+ * came from. Single-use and short-lived.
+ */
+export function createOptinStore(db: Db) {
+  const q = {
+    insert: db.prepare<NewOptin & { token_hash: string; expires_at: string }>(
+      `INSERT INTO optin_tokens (shop_id, token_hash, bot_id, lead_id, order_id, visitor_id, expires_at)
+       VALUES (@shop_id, @token_hash, @bot_id, @lead_id, @order_id, @visitor_id, @expires_at)`,
+    ),
+    // The redeeming bot user must be of the token's shop, and of its bot when it names one.
+    consume: db.prepare<{ token_hash: string; bot_user_id: number; now: string }, OptinToken>(
+      `UPDATE optin_tokens SET used_at = @now, bot_user_id = @bot_user_id
+       WHERE token_hash = @token_hash AND used_at IS NULL AND expires_at > @now
+         AND shop_id = (SELECT shop_id FROM bot_users WHERE id = @bot_user_id)
+         AND (bot_id IS NULL OR bot_id = (SELECT bot_id FROM bot_users WHERE id = @bot_user_id))
+       RETURNING ${COLUMNS}`,
+    ),
+    leadShop: db.prepare<[number], number>(`SELECT shop_id FROM leads WHERE id = ?`).pluck(),
+    orderByRef: db
+      .prepare<{ shop_id: number; ref: string }, number>(
+        // external_id first: it is the shop's own id; the display number may repeat.
+        `SELECT id FROM orders WHERE shop_id = @shop_id AND (external_id = @ref OR number = @ref)
+         ORDER BY external_id IS @ref DESC, id DESC LIMIT 1`,
+      )
+      .pluck(),
+    prune: db.prepare<[string]>(`DELETE FROM optin_tokens WHERE expires_at < ?`),
+  };
+  let nextPrune = 0;
+
+  const consumeInTx = (token: string, botUserId: number): OptinToken | null => {
+    if (!OPTIN_TOKEN.test(token)) return null;
+    const row = q.consume.get({
+      token_hash: hashToken(token),
+      bot_user_id: botUserId,
+      now: new Date().toISOString(),
+    });
+    return row ?? null;
+  };
+
+  return {
+    /** Issues a token; the token is returned here only. */
+    async create(input: NewOptin): Promise<{ token: string; expires_at: string }> {
+      const token = randomBytes(16).toString('base64url');
+      const t = Date.now();
+      const expires_at = new Date(t + OPTIN_TOKEN_TTL_MS).toISOString();
+      q.insert.run({ ...input, token_hash: hashToken(token), expires_at });
+      if (t >= nextPrune) {
+        // Used and expired tokens are kept a week, for support questions, then dropped.
+        nextPrune = t + 60 * 60 * 1000;
+        q.prune.run(new Date(t - 7 * 24 * 60 * 60 * 1000).toISOString());
+      }
+      return { token, expires_at };
+    },
+
+    /**
+     * Redeems a token for `botUserId` atomically (one UPDATE): the opt-in, now marked used,
+     * or null when the token is unknown, used, expired, of another shop, or issued for
+     * another bot of the shop. Call it on `/start <token>` once the bot user exists.
+     */
+    async consume(token: string, botUserId: number): Promise<OptinToken | null> {
+      return consumeInTx(token, botUserId);
+    },
+
+    /**
+     * `consume`, synchronous, for the /start handler: it redeems the token in the same write
+     * transaction that creates the bot user and links it (relay/channels/inbound.ts).
+     */
+    consumeInTx,
+
+    /** True when `leadId` is a lead of `shopId` (an opt-in may name the lead it follows). */
+    async isLeadOf(leadId: number, shopId: number): Promise<boolean> {
+      return q.leadShop.get(leadId) === shopId;
+    },
+
+    /** The shop's order with this external id or number. */
+    async orderByRef(shopId: number, ref: string): Promise<number | undefined> {
+      return q.orderByRef.get({ shop_id: shopId, ref });
+    },
+  };
+}
+export type OptinStore = ReturnType<typeof createOptinStore>;
