@@ -3,7 +3,7 @@
  * process and checks it against the targets: at least 200,000 rows/s, relay peak RSS at
  * most 150 MB. Prints the figures; exits non-zero when the row count is wrong.
  *
- * The relay runs as its own process (`node --import tsx relay/server.ts`), so its memory
+ * The relay runs as its own process (`node --expose-gc --import tsx relay/server.ts`, as `npm start` passes --expose-gc), so its memory
  * is measured alone, from /proc/<pid>/status (VmRSS sampled, VmHWM at the end).
  */
 import { spawn } from 'node:child_process';
@@ -110,7 +110,7 @@ function freePort(): Promise<number> {
 }
 
 function startRelay(dbPath: string, port: number) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'relay/server.ts'], {
+  const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', 'relay/server.ts'], {
     env: {
       ...process.env,
       TOUCHPOINT_DB: dbPath,

@@ -1,8 +1,4 @@
-import v8 from 'node:v8';
-import vm from 'node:vm';
-
 type Gc = (options: { type: 'minor' | 'major'; execution?: 'sync' | 'async' }) => void;
-let gc: Gc | null | undefined;
 
 /**
  * Runs a minor GC (a scavenge of V8's young generation), for code that streams large
@@ -15,18 +11,9 @@ let gc: Gc | null | undefined;
  * by 50–60 MB of dead batches during a large export (measured: bench/README.md). A
  * scavenge of a nearly empty young generation takes well under a millisecond.
  *
- * `gc` is reached the way `node --expose-gc` would expose it, once, on first use; where
- * that is not possible this does nothing and memory is reclaimed by V8's own schedule.
+ * `gc` exists when node runs with `--expose-gc`, as `npm start` and the benches run it;
+ * without the flag this does nothing and memory is reclaimed on V8's own schedule.
  */
 export function collectYoungGarbage(): void {
-  if (gc === undefined) {
-    try {
-      const exposed = (globalThis as { gc?: Gc }).gc;
-      if (!exposed) v8.setFlagsFromString('--expose-gc');
-      gc = exposed ?? (vm.runInNewContext('gc') as Gc);
-    } catch {
-      gc = null;
-    }
-  }
-  gc?.({ type: 'minor' });
+  (globalThis as { gc?: Gc }).gc?.({ type: 'minor' });
 }
