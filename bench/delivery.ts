@@ -1,9 +1,10 @@
 /**
  * `npm run bench:delivery [-- part…]`: the delivery benchmarks of issue 4, each printing
  * figures measured in this run. Parts:
- *   (1) telegram — pacing against the fake Bot API at 30/s (to be added)
+ *   (1) telegram — 600 messages for 600 chats of one bot against the fake Bot API's 30/s:
+ *       achieved rate ÷ 30 and 429s (bench/delivery-telegram.ts)
  *   (2) webhooks — 20,000 signed webhook deliveries to a local receiver, deliveries/s
- *   (3) alerts   — lead POST to alert latency p50/p99 at 20 leads/s (to be added)
+ *   (3) alerts   — lead POST to alert latency p50/p99 at 20 leads/s (bench/delivery-alerts.ts)
  * Each part is a function returning its figures; add a part to PARTS.
  */
 import { fork } from 'node:child_process';
@@ -14,6 +15,8 @@ import { testConfig } from '../relay/config.js';
 import { openDb } from '../relay/db/open.js';
 import { emitInTx } from '../relay/events/emit.js';
 import { createRelay } from '../relay/relay.js';
+import { alerts } from './delivery-alerts.js';
+import { telegram } from './delivery-telegram.js';
 
 type Figures = Record<string, number | string>;
 
@@ -131,7 +134,11 @@ async function webhooks(total = 20_000): Promise<Figures> {
   }
 }
 
-const PARTS: Record<string, () => Promise<Figures>> = { webhooks };
+const PARTS: Record<string, () => Promise<Figures>> = {
+  telegram: () => telegram(),
+  webhooks: () => webhooks(),
+  alerts: () => alerts(),
+};
 
 async function main() {
   const wanted = process.argv.slice(2);

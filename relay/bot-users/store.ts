@@ -58,9 +58,11 @@ export function createBotUserStore(db: Db) {
       `SELECT id FROM tags WHERE shop_id = @shop_id AND id IN (SELECT value FROM json_each(@ids))`,
     ),
     insert: db.prepare<NewRow, { id: number }>(
-      `INSERT INTO bot_users (shop_id, bot_id, messenger_user_id, name, lang_code, avatar_url,
+      // A private chat's id is the user's own id (Telegram, the sandbox), so a bot user
+      // created by hand can be messaged at once.
+      `INSERT INTO bot_users (shop_id, bot_id, messenger_user_id, chat_id, name, lang_code, avatar_url,
          phone, subscribed_to_bot, user_vars)
-       VALUES (@shop_id, @bot_id, @messenger_user_id, @name, @lang_code, @avatar_url,
+       VALUES (@shop_id, @bot_id, @messenger_user_id, @messenger_user_id, @name, @lang_code, @avatar_url,
          @phone, @subscribed_to_bot, @user_vars) RETURNING id`,
     ),
     update: db.prepare<RowUpdate>(

@@ -41,7 +41,10 @@ const toRecipient = (r: RecipientRow): Recipient => ({
  */
 export function createSubscriberStore(db: Db) {
   const q = {
-    find: db.prepare<{ bot_id: number; messenger_user_id: string }, { id: number; subscribed: number }>(
+    find: db.prepare<
+      { bot_id: number; messenger_user_id: string },
+      { id: number; subscribed: number }
+    >(
       `SELECT id, subscribed_to_bot AS subscribed FROM bot_users
        WHERE bot_id = @bot_id AND messenger_user_id = @messenger_user_id`,
     ),

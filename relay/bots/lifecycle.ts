@@ -8,9 +8,8 @@ export type BotRef = { id: number; shop_id: number; bot_type: BotType };
  * when a bot becomes active (created, restarted, token changed) and `stop` when it is
  * stopped or before it is deleted.
  *
- * For now both are no-ops: connecting to the messenger (Telegram `setWebhook` when
- * TOUCHPOINT_PUBLIC_URL is set, otherwise a `getUpdates` long-poll loop) arrives with the
- * channel adapters, which will pass their own `ChannelLifecycle` to `botRoutes`.
+ * relay/channels/index.ts implements it (Telegram `setWebhook` when TOUCHPOINT_PUBLIC_URL is
+ * set, otherwise a `getUpdates` long-poll loop); `idleChannels` connects nothing.
  */
 export type ChannelLifecycle = {
   start(bot: BotRef): Promise<void>;

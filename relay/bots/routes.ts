@@ -88,8 +88,8 @@ const stop = createRoute({
 });
 
 /**
- * `channels` connects bots to their messengers; until the channel adapters exist it is
- * `idleChannels` (see lifecycle.ts).
+ * `channels` connects bots to their messengers (relay/channels: Telegram webhooks or long
+ * polling); `idleChannels` when a caller needs none.
  */
 export function botRoutes({ stores, config }: Deps, channels: ChannelLifecycle = idleChannels) {
   const saved = async (id: number, changes: BotChanges) => {
@@ -124,7 +124,8 @@ export function botRoutes({ stores, config }: Deps, channels: ChannelLifecycle =
         tg_bot_nickname: nickname,
       });
       await channels.start(bot);
-      return c.json(ok(bot), 201);
+      // Connecting may have failed (setWebhook refused): answer with the status it left.
+      return c.json(ok((await stores.bots.get(bot.id)) ?? bot), 201);
     })
     .openapi(read, async (c) => {
       const bot = await stores.bots.get(c.req.valid('param').id);
@@ -156,7 +157,7 @@ export function botRoutes({ stores, config }: Deps, channels: ChannelLifecycle =
       }
       const updated = await saved(id, changes);
       if (tokenChanged && updated.status === 'active') await channels.start(updated);
-      return c.json(ok(updated), 200);
+      return c.json(ok((await stores.bots.get(id)) ?? updated), 200);
     })
     .openapi(remove, async (c) => {
       const { id } = c.req.valid('param');
@@ -200,7 +201,7 @@ export function botRoutes({ stores, config }: Deps, channels: ChannelLifecycle =
       await channels.stop(bot);
       const updated = await saved(id, changes);
       if (updated.status === 'active') await channels.start(updated);
-      return c.json(ok(updated), 200);
+      return c.json(ok((await stores.bots.get(id)) ?? updated), 200);
     })
     .openapi(stop, async (c) => {
       const { id } = c.req.valid('param');

@@ -25,8 +25,9 @@ export const DEFAULT_ORDER_TEMPLATES: Record<string, string> = {
 function amount(order: Pick<Order, 'total' | 'currency'>): string {
   let digits = 2;
   try {
-    digits = new Intl.NumberFormat('en', { style: 'currency', currency: order.currency })
-      .resolvedOptions().maximumFractionDigits ?? 2;
+    digits =
+      new Intl.NumberFormat('en', { style: 'currency', currency: order.currency }).resolvedOptions()
+        .maximumFractionDigits ?? 2;
   } catch {
     /* not an ISO 4217 code: two decimals */
   }
@@ -39,8 +40,10 @@ function amount(order: Pick<Order, 'total' | 'currency'>): string {
  * number arrives as `&`, and nothing a shop or a backend writes can inject markup).
  */
 export function renderOrderMessage(order: Order, templates: unknown): string {
-  const own = templates && typeof templates === 'object' ? (templates as Record<string, unknown>) : {};
-  const pick = (key: string) => (typeof own[key] === 'string' && own[key] ? (own[key] as string) : undefined);
+  const own =
+    templates && typeof templates === 'object' ? (templates as Record<string, unknown>) : {};
+  const pick = (key: string) =>
+    typeof own[key] === 'string' && own[key] ? (own[key] as string) : undefined;
   const template =
     pick(order.status) ??
     pick('*') ??
@@ -74,17 +77,21 @@ export type BuyerNotifyStores = {
  * message history. Registered by createStores.
  */
 export function notifyBuyers(db: Db, stores: BuyerNotifyStores) {
-  const settings = db
-    .prepare<[number], string>(`SELECT settings FROM shops WHERE id = ?`)
-    .pluck();
+  const settings = db.prepare<[number], string>(`SELECT settings FROM shops WHERE id = ?`).pluck();
   return (e: DomainEvent) => {
     if (e.name !== 'order.status_changed') return;
     const recipients = stores.subscribers.ofOrderInTx(e.order.id);
     if (!recipients.length) return;
-    const templates = fromJson<Record<string, unknown>>(settings.get(e.shop_id), {}).order_templates;
+    const templates = fromJson<Record<string, unknown>>(
+      settings.get(e.shop_id),
+      {},
+    ).order_templates;
     const text = renderOrderMessage(e.order, templates);
     for (const to of recipients)
       if (to.chat_id)
-        queueMessageInTx(stores, { ...to, chat_id: to.chat_id }, e.name, { text, parse_mode: 'HTML' });
+        queueMessageInTx(stores, { ...to, chat_id: to.chat_id }, e.name, {
+          text,
+          parse_mode: 'HTML',
+        });
   };
 }

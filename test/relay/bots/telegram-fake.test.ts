@@ -5,6 +5,7 @@ describe('the Telegram Bot API fake', () => {
   let fake: TelegramFake;
   beforeAll(async () => {
     fake = await startTelegramFake({
+      limits: null,
       methods: { sendMessage: ({ params }) => ({ result: { message_id: 1, text: params.text } }) },
     });
     fake.addBot('42:known-token-known-token', 'known_bot');

@@ -1,0 +1,143 @@
+import type { BotUser } from '../bot-users/schemas.js';
+import type { MessengerPerson } from '../bot-users/subscribers.js';
+import type { BotRef } from '../bots/lifecycle.js';
+import type { Deps } from '../deps.js';
+
+export type InboundHooks = {
+  /**
+   * A person pressed Start. Issue 6 runs the bot's welcome flow here; for now it does
+   * nothing. Called after the bot user (and its links) were committed.
+   */
+  onStart?: (botUser: BotUser, bot: BotRef) => void | Promise<void>;
+};
+
+/** What a /start did; null when this update was handled before (delivered twice). */
+export type StartResult = { botUser: BotUser; created: boolean; linked: boolean } | null;
+
+/** The messenger's id for an inbound message, unique per bot (dedupes repeated updates). */
+type Meta = { remoteId: string | null; text: string };
+
+/**
+ * What people do in a messenger, whichever messenger it is: Telegram updates (webhook or
+ * long polling) and the sandbox inbox both end here. Every handler is one write transaction.
+ */
+export function createInbound(
+  { db, stores }: Pick<Deps, 'db' | 'stores'>,
+  hooks: InboundHooks = {},
+) {
+  const { subscribers, messages, optins, botUsers, events } = stores;
+
+  const seen = (bot: BotRef, remoteId: string | null) =>
+    remoteId !== null && messages.seenInTx(bot.id, remoteId);
+
+  const record = (
+    bot: BotRef,
+    botUserId: number,
+    person: MessengerPerson,
+    content_type: string,
+    payload: { text: string; data?: string },
+    remoteId: string | null,
+  ) =>
+    messages.insertInTx({
+      shop_id: bot.shop_id,
+      bot_id: bot.id,
+      bot_user_id: botUserId,
+      chat_id: person.chat_id,
+      direction: 'in',
+      content_type,
+      payload,
+      remote_id: remoteId,
+    });
+
+  /**
+   * /start [token]: creates or updates the bot user (subscribed), stores the command, and
+   * when the token is valid — unused, unexpired, of this shop and (if it names one) this bot —
+   * links the bot user to the opt-in's visitor, lead and order. A bad token links nothing;
+   * the person is still a subscriber. `bot_user.subscribed` fires for a new subscriber, a
+   * returning one, or a new link, so staff alerts see every opt-in.
+   */
+  const startTx = db.transaction(
+    (bot: BotRef, person: MessengerPerson, token: string | null, meta: Meta): StartResult => {
+      if (seen(bot, meta.remoteId)) return null;
+      const before = subscribers.findInTx(bot.id, person.messenger_user_id);
+      const id = subscribers.upsertInTx(bot, person, {
+        subscribe: true,
+        startParameter: token ?? '',
+      });
+      record(bot, id, person, 'command', { text: meta.text }, meta.remoteId);
+      const optin = token ? optins.consumeInTx(token, id) : null;
+      if (optin) subscribers.linkOptinInTx(id, optin);
+      const botUser = botUsers.getInTx(id)!;
+      if (!before || !before.subscribed || optin)
+        events.emit({ name: 'bot_user.subscribed', shop_id: bot.shop_id, bot_user: botUser });
+      return { botUser, created: !before, linked: optin !== null };
+    },
+  );
+
+  const messageTx = db.transaction(
+    (
+      bot: BotRef,
+      person: MessengerPerson,
+      contentType: string,
+      payload: { text: string; data?: string },
+      remoteId: string | null,
+    ) => {
+      if (seen(bot, remoteId)) return null;
+      const id = subscribers.upsertInTx(bot, person, { subscribe: false });
+      return { botUserId: id, messageId: record(bot, id, person, contentType, payload, remoteId) };
+    },
+  );
+
+  const membershipTx = db.transaction((bot: BotRef, person: MessengerPerson, member: boolean) => {
+    const existing = subscribers.findInTx(bot.id, person.messenger_user_id);
+    if (!existing) return undefined;
+    subscribers.setSubscribedInTx(existing.id, member);
+    return existing.id;
+  });
+
+  return {
+    async start(bot: BotRef, person: MessengerPerson, token: string | null, meta: Meta) {
+      const result = startTx.immediate(bot, person, token, meta);
+      if (result && hooks.onStart) {
+        try {
+          await hooks.onStart(result.botUser, bot);
+        } catch (err) {
+          console.error('onStart hook:', err);
+        }
+      }
+      return result;
+    },
+
+    /** The person wrote something (text, or `other` for what the relay does not read). */
+    async message(
+      bot: BotRef,
+      person: MessengerPerson,
+      meta: Meta & { contentType?: 'text' | 'other' },
+    ) {
+      return messageTx.immediate(
+        bot,
+        person,
+        meta.contentType ?? 'text',
+        { text: meta.text },
+        meta.remoteId,
+      );
+    },
+
+    /** The person tapped an inline button; `data` is its callback data. */
+    async press(bot: BotRef, person: MessengerPerson, meta: Meta & { data: string }) {
+      return messageTx.immediate(
+        bot,
+        person,
+        'callback',
+        { text: meta.text, data: meta.data },
+        meta.remoteId,
+      );
+    },
+
+    /** The person blocked (false) or unblocked (true) the bot; unknown people are ignored. */
+    async membership(bot: BotRef, person: MessengerPerson, member: boolean) {
+      return membershipTx.immediate(bot, person, member);
+    },
+  };
+}
+export type Inbound = ReturnType<typeof createInbound>;

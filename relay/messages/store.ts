@@ -1,0 +1,230 @@
+import { fromJson, now, type Db } from '../db/open.js';
+import type { Delivery } from '../delivery/types.js';
+import type { PageQuery } from '../http/pagination.js';
+import {
+  stepOfCallback,
+  type Message,
+  type MessageFilter,
+  type OutgoingButton,
+  type OutgoingPayload,
+} from './schemas.js';
+
+/** What the history stores: an outgoing payload, or an inbound text / button press. */
+export type StoredPayload = OutgoingPayload & { data?: string };
+
+export type NewMessage = {
+  shop_id: number;
+  bot_id: number | null;
+  bot_user_id: number | null;
+  chat_id: string | null;
+  direction: 'in' | 'out';
+  content_type: string;
+  payload: StoredPayload;
+  delivery_id?: number | null;
+  remote_id?: string | null;
+};
+
+type Row = {
+  id: number;
+  shop_id: number;
+  bot_id: number | null;
+  bot_user_id: number | null;
+  chat_id: string | null;
+  direction: 'in' | 'out';
+  content_type: string;
+  payload: string;
+  delivery_id: number | null;
+  remote_id: string | null;
+  created_at: string;
+  delivery_status: Delivery['status'] | null;
+  delivery_remote_id: string | null;
+  last_error: string | null;
+};
+
+const button = (b: OutgoingButton) => {
+  const step = stepOfCallback(b.callback_data);
+  return b.url
+    ? { text: b.text, url: b.url }
+    : step
+      ? { text: b.text, step_id: step }
+      : { text: b.text };
+};
+
+/** Field by field; the chat id is internal (the inbox reads it through `toInboxMessage`). */
+export const toMessage = (r: Row): Message => {
+  const p = fromJson<StoredPayload>(r.payload, { text: '' });
+  return {
+    id: r.id,
+    shop_id: r.shop_id,
+    bot_id: r.bot_id,
+    bot_user_id: r.bot_user_id,
+    direction: r.direction,
+    content_type: r.content_type,
+    payload: {
+      text: p.text ?? '',
+      ...(p.parse_mode ? { parse_mode: p.parse_mode } : {}),
+      ...(p.image_url ? { image_url: p.image_url } : {}),
+      ...(p.file_url ? { file_url: p.file_url } : {}),
+      ...(p.data !== undefined ? { data: p.data } : {}),
+    },
+    inline_buttons: (p.buttons ?? []).flat().map(button),
+    status: r.direction === 'in' ? 'received' : (r.delivery_status ?? 'sent'),
+    delivery_id: r.delivery_id,
+    remote_id: r.remote_id ?? r.delivery_remote_id,
+    error: r.delivery_status === 'sent' ? null : r.last_error,
+    created_at: r.created_at,
+  };
+};
+
+/** A message as the demo inbox shows it: with its chat and its buttons in rows. */
+export const toInboxMessage = (r: Row) => ({
+  ...toMessage(r),
+  chat_id: r.chat_id,
+  buttons: fromJson<StoredPayload>(r.payload, { text: '' }).buttons ?? [],
+});
+export type InboxMessage = ReturnType<typeof toInboxMessage>;
+
+const SELECT = `SELECT m.*, d.status AS delivery_status, d.remote_id AS delivery_remote_id, d.last_error
+  FROM messages m LEFT JOIN deliveries d ON d.id = m.delivery_id`;
+const FILTER = `m.shop_id = @shop_id
+  AND (@bot_user_id IS NULL OR m.bot_user_id = @bot_user_id)
+  AND (@bot_id IS NULL OR m.bot_id = @bot_id)
+  AND (@direction IS NULL OR m.direction = @direction)`;
+type FilterParams = {
+  shop_id: number;
+  bot_user_id: number | null;
+  bot_id: number | null;
+  direction: string | null;
+};
+
+/** The message history of every bot, both directions. */
+export function createMessageStore(db: Db) {
+  const q = {
+    insert: db
+      .prepare<Record<string, unknown>, number>(
+        `INSERT INTO messages (shop_id, bot_id, bot_user_id, chat_id, direction, content_type,
+           payload, delivery_id, remote_id, created_at)
+         VALUES (@shop_id, @bot_id, @bot_user_id, @chat_id, @direction, @content_type,
+           @payload, @delivery_id, @remote_id, @now)
+         ON CONFLICT DO NOTHING RETURNING id`,
+      )
+      .pluck(),
+    seen: db
+      .prepare<{ bot_id: number; remote_id: string }, number>(
+        `SELECT id FROM messages WHERE bot_id = @bot_id AND remote_id = @remote_id AND direction = 'in'`,
+      )
+      .pluck(),
+    get: db.prepare<[number], Row>(`${SELECT} WHERE m.id = ?`),
+    byDelivery: db
+      .prepare<[number], number>(`SELECT id FROM messages WHERE delivery_id = ?`)
+      .pluck(),
+    setRemote: db.prepare<{ id: number; remote_id: string }>(
+      `UPDATE messages SET remote_id = @remote_id WHERE id = @id`,
+    ),
+    list: db.prepare<FilterParams & PageQuery, Row>(
+      `${SELECT} WHERE ${FILTER} ORDER BY m.id DESC LIMIT @limit OFFSET @offset`,
+    ),
+    count: db
+      .prepare<FilterParams, number>(`SELECT count(*) FROM messages m WHERE ${FILTER}`)
+      .pluck(),
+    chats: db.prepare<
+      [number],
+      { chat_id: string; last_id: number; bot_user_id: number | null; name: string | null }
+    >(
+      `SELECT c.chat_id, c.last_id, c.bot_user_id, u.name
+       FROM (SELECT chat_id, max(id) AS last_id, max(bot_user_id) AS bot_user_id
+             FROM messages WHERE bot_id = ? AND chat_id IS NOT NULL GROUP BY chat_id) c
+       LEFT JOIN bot_users u ON u.id = c.bot_user_id
+       ORDER BY c.last_id DESC LIMIT 200`,
+    ),
+    chat: db.prepare<{ bot_id: number; chat_id: string; after: number }, Row>(
+      `${SELECT} WHERE m.bot_id = @bot_id AND m.chat_id = @chat_id AND m.id > @after
+       ORDER BY m.id LIMIT 500`,
+    ),
+  };
+
+  const insertInTx = (m: NewMessage): number | null =>
+    q.insert.get({
+      shop_id: m.shop_id,
+      bot_id: m.bot_id,
+      bot_user_id: m.bot_user_id,
+      chat_id: m.chat_id,
+      direction: m.direction,
+      content_type: m.content_type,
+      payload: JSON.stringify(m.payload),
+      delivery_id: m.delivery_id ?? null,
+      remote_id: m.remote_id ?? null,
+      now: now(),
+    }) ?? null;
+
+  const sandboxSendTx = db.transaction((d: Delivery): number => {
+    const existing = q.byDelivery.get(d.id);
+    const id =
+      existing ??
+      insertInTx({
+        shop_id: d.shop_id,
+        bot_id: d.bot_id,
+        bot_user_id: d.bot_user_id,
+        chat_id: d.chat_id,
+        direction: 'out',
+        content_type: contentTypeOf(d.payload as OutgoingPayload),
+        payload: d.payload as OutgoingPayload,
+        delivery_id: d.id,
+      })!;
+    q.setRemote.run({ id, remote_id: String(id) });
+    return id;
+  });
+
+  return {
+    /**
+     * Adds a message in the caller's transaction; its id, or null for an inbound message whose
+     * `remote_id` this bot has seen before (an update delivered twice).
+     */
+    insertInTx,
+
+    /** True when this bot already handled the inbound message with this messenger id. */
+    seenInTx: (botId: number, remoteId: string): boolean =>
+      q.seen.get({ bot_id: botId, remote_id: remoteId }) !== undefined,
+
+    async get(id: number): Promise<Message | undefined> {
+      const row = q.get.get(id);
+      return row && toMessage(row);
+    },
+
+    async list(shopId: number, filter: MessageFilter, page: PageQuery) {
+      const params: FilterParams = {
+        shop_id: shopId,
+        bot_user_id: filter.bot_user_id ?? null,
+        bot_id: filter.bot_id ?? null,
+        direction: filter.direction ?? null,
+      };
+      return {
+        count: q.count.get(params)!,
+        rows: q.list.all({ ...params, ...page }).map(toMessage),
+      };
+    },
+
+    /**
+     * The sandbox messenger's "send": the delivery becomes (or, for a message queued through
+     * the API, already is) a history row; its id is the remote id. Idempotent per delivery.
+     */
+    async recordSandboxSend(d: Delivery): Promise<number> {
+      return sandboxSendTx.immediate(d);
+    },
+
+    /** The demo inbox: a bot's conversations, newest first. */
+    async conversations(botId: number) {
+      return q.chats.all(botId);
+    },
+
+    /** The demo inbox: one conversation's messages after `after`, oldest first. */
+    async chat(botId: number, chatId: string, after = 0): Promise<InboxMessage[]> {
+      return q.chat.all({ bot_id: botId, chat_id: chatId, after }).map(toInboxMessage);
+    },
+  };
+}
+export type MessageStore = ReturnType<typeof createMessageStore>;
+
+/** `image`, `file` or `text`, by what an outgoing payload carries. */
+export const contentTypeOf = (p: OutgoingPayload): string =>
+  p.image_url ? 'image' : p.file_url ? 'file' : 'text';

@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { createSendGuard } from '../../../relay/channels/telegram/guard.js';
+
+describe('send guard', () => {
+  it('holds a send until it fits every sliding window, margin included', async () => {
+    const guard = createSendGuard({ marginMs: 20 });
+    const rules = [{ key: 'bot', max: 2, windowMs: 200 }];
+    const times: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      await guard.take(rules);
+      times.push(Date.now());
+    }
+    expect(times[1] - times[0]).toBeLessThan(50);
+    expect(times[2] - times[0]).toBeGreaterThanOrEqual(220);
+  });
+
+  it('applies a rule’s own margin and gives up when the signal aborts', async () => {
+    const guard = createSendGuard({ marginMs: 0 });
+    const chat = [{ key: 'chat', max: 1, windowMs: 100, marginMs: 150 }];
+    await guard.take(chat);
+    const started = Date.now();
+    await guard.take(chat);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(245);
+    await expect(guard.take(chat, AbortSignal.timeout(20))).rejects.toThrow();
+  });
+});
