@@ -4,16 +4,16 @@
  * - Bytes: gzip (level 9, as the relay serves them) of the loader and of everything a page
  *   with all three elements downloads; checked against the budget (2 KB / 16 KB).
  * - From Chromium, cold cache, median of RUNS page loads of a page with all three elements
- *   on a loopback site (the public API is the in-memory fake of the browser suites, so the
- *   figures are the widget's own): time from the loader's request to the lead form being
- *   interactive (its submit button rendered), and the Cumulative Layout Shift it causes.
+ *   on a loopback site in front of the relay (the browser suites' shop, test/browser/shop.ts):
+ *   time from the loader's request to the lead form being interactive (its submit button
+ *   rendered), and the Cumulative Layout Shift it causes.
  *
  * Exits non-zero when a budget is exceeded.
  */
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { fakePublicApi } from '../test/browser/fake-api.js';
-import { chromePath, doc, launch, startSite } from '../test/browser/harness.js';
+import { chromePath, launch } from '../test/browser/harness.js';
+import { startShop } from '../test/browser/shop.js';
 import { BUDGET, measureBundle } from './widget-size.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
@@ -57,7 +57,7 @@ const overBudget = size.loader > BUDGET.loader || size.total > BUDGET.total;
 if (!chromePath()) {
   console.log('Chromium not found (set CHROME_PATH): timing and layout shift skipped.');
 } else {
-  const site = await startSite(fakePublicApi());
+  const shop = await startShop();
   const browser = await launch();
   // Text above and below the form, as on a contact page: what the widget's arrival moves.
   const body =
@@ -70,7 +70,7 @@ if (!chromePath()) {
 
   /** RUNS cold loads of a page; medians of time to interactive, CLS, bytes, form height. */
   const measure = async (head: string) => {
-    const url = site.page(doc({ head, body }));
+    const url = shop.page({ head, body });
     const ready: number[] = [];
     const cls: number[] = [];
     const transferred: number[] = [];
@@ -114,7 +114,7 @@ if (!chromePath()) {
   console.log(`  cumulative layout shift                ${plain.cls.toFixed(3)} (good ≤ 0.1)`);
   console.log(`  … with the page reserving ${plain.height}px     ${reserved.cls.toFixed(3)}`);
   await browser.close();
-  await site.close();
+  await shop.close();
 }
 
 if (overBudget) {

@@ -1,13 +1,91 @@
 import type { Stores } from '../deps.js';
+import type { EventType } from '../events/types.js';
+import { FormInput } from '../forms/schemas.js';
+import type { Shop } from '../shops/schemas.js';
 
 /** Demo-only credentials, printed at start and in the README. Never used outside demo mode. */
 export const DEMO_LOGIN = { email: 'demo@touchpoint.local', password: 'touchpoint-demo' } as const;
 
-/** The demo shop a newcomer sees after `npm start` on an empty database. */
+/**
+ * The managers' chat of the demo's staff alerts in the sandbox messenger. A negative id, as
+ * Telegram gives groups (https://core.telegram.org/bots/api#chat): the inbox shows it as the
+ * managers' group.
+ */
+export const DEMO_MANAGERS_CHAT = '-1001';
+
+const ALERT_EVENTS: EventType[] = [
+  'lead.created',
+  'order.created',
+  'order.status_changed',
+  'bot_user.subscribed',
+];
+
+/** What a buyer subscribed to an order hears, per status (relay/orders/notify.ts). */
+const ORDER_TEMPLATES = {
+  paid: 'Payment received for order {order.number} ({order.total} {order.currency}). Thank you!',
+  shipped: 'Good news: order {order.number} has shipped and is on its way.',
+  delivered: 'Order {order.number} has been delivered. Enjoy your coffee!',
+  cancelled: 'Order {order.number} has been cancelled. Write to us if this is a surprise.',
+  '*': 'Order {order.number} is now: {order.status}.',
+};
+
+/** The contact page's form (`<tp-lead-form form="callback">`). */
+const CALLBACK_FORM = FormInput.parse({
+  name: 'callback',
+  fields: [
+    { name: 'name', label: { en: 'Your name', ru: 'Ваше имя' }, type: 'text', required: true },
+    { name: 'phone', label: { en: 'Phone', ru: 'Телефон' }, type: 'tel', required: true },
+    { name: 'message', label: { en: 'Message', ru: 'Сообщение' }, type: 'textarea' },
+  ],
+  consent: {
+    text: 'I agree that Demo Shop may contact me about this request.',
+    version: '2024-06',
+  },
+  min_fill_ms: 1500,
+});
+
+/**
+ * The demo shop a newcomer sees after `npm start` on an empty database: a `web` bot (the
+ * widget's visitors), a `sandbox` bot (the messenger of /demo/inbox/), the contact form, a
+ * staff alert channel posting every event to the managers' sandbox chat, and the buyers'
+ * texts per order status. Runs in demo mode only (relay/bootstrap.ts).
+ */
 export async function seedDemo(stores: Stores) {
   const user =
     (await stores.users.findByEmail(DEMO_LOGIN.email)) ??
     (await stores.users.create(DEMO_LOGIN.email, DEMO_LOGIN.password));
-  const shop = await stores.shops.create({ name: 'Demo Shop' }, user.id);
-  return { shop, ...DEMO_LOGIN };
+  const shop = await stores.shops.create(
+    {
+      name: 'Demo Shop',
+      settings: { order_templates: ORDER_TEMPLATES, default_country: 'US' },
+    },
+    user.id,
+  );
+  const bot = (type: 'web' | 'sandbox', name: string) =>
+    stores.bots.create({
+      shop_id: shop.id,
+      bot_type: type,
+      name,
+      credential: null,
+      tg_bot_nickname: null,
+    });
+  await bot('web', 'Website');
+  const sandbox = await bot('sandbox', 'Demo Shop Bot');
+  await stores.forms.create(shop.id, CALLBACK_FORM);
+  await stores.channels.create(shop.id, {
+    type: 'telegram',
+    bot_id: sandbox.id,
+    chat_id: DEMO_MANAGERS_CHAT,
+    url: null,
+    events: ALERT_EVENTS,
+    enabled: true,
+  });
+  return { shop, sandboxBotId: sandbox.id, ...DEMO_LOGIN };
+}
+
+/** The demo shop: the demo user's first shop, when the demo was seeded. */
+export async function findDemoShop(stores: Stores): Promise<Shop | undefined> {
+  const user = await stores.users.findByEmail(DEMO_LOGIN.email);
+  const [id] = user ? await stores.users.shopIds(user.id) : [];
+  return id === undefined ? undefined : stores.shops.get(id);
 }

@@ -1,17 +1,14 @@
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { fakePublicApi } from './fake-api.js';
 import {
   artifactPath,
   describeBrowser,
-  doc,
   launch,
   settled,
-  startSite,
   type Browser,
   type Page,
-  type Site,
 } from './harness.js';
+import { startShop, type Shop } from './shop.js';
 
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
@@ -25,7 +22,7 @@ type AxeResult = {
 
 /** axe-core over the whole page, shadow roots included (WCAG 2.x A and AA, and best practices). */
 async function axe(page: Page) {
-  await page.addScriptTag({ path: AXE });
+  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ path: AXE });
   const result = (await page.evaluate(() =>
     (window as any).axe.run(document, { resultTypes: ['violations'] }),
   )) as AxeResult;
@@ -36,6 +33,13 @@ async function axe(page: Page) {
   }));
 }
 
+/** Waits for the launcher dialog's opening animation: axe measures colours as painted. */
+const animationsDone = (page: Page) =>
+  page.evaluate(async () => {
+    for (const el of document.querySelectorAll('tp-launcher'))
+      await Promise.all(el.shadowRoot!.getAnimations().map((a) => a.finished));
+  });
+
 const ELEMENTS = {
   'lead-form': '<tp-lead-form form="callback"></tp-lead-form>',
   subscribe: '<tp-subscribe></tp-subscribe>',
@@ -44,13 +48,13 @@ const ELEMENTS = {
 
 describeBrowser('accessibility', () => {
   let browser: Browser;
-  let site: Site;
+  let shop: Shop;
   beforeAll(async () => {
-    [browser, site] = await Promise.all([launch(), startSite(fakePublicApi())]);
+    [browser, shop] = await Promise.all([launch(), startShop()]);
   });
   afterAll(async () => {
     await browser?.close();
-    await site?.close();
+    await shop?.close();
   });
 
   for (const scheme of ['light', 'dark'] as const) {
@@ -64,7 +68,7 @@ describeBrowser('accessibility', () => {
         // The page's own background follows the scheme too, as a real site's would.
         const body = `<main><h1>Shop</h1>${markup}</main>`;
         const head = `<style>body{font-family:sans-serif;background:${scheme === 'dark' ? '#111' : '#fff'};color:${scheme === 'dark' ? '#eee' : '#111'}}</style>`;
-        await page.goto(site.page(doc({ body, head })));
+        await page.goto(shop.page({ body, head }));
         await settled(page);
         await page.waitForFunction(() => {
           const el = document.querySelector('tp-lead-form,tp-subscribe,tp-launcher')!;
@@ -87,6 +91,7 @@ describeBrowser('accessibility', () => {
           await page.locator('tp-launcher button.launch').click();
           await page.locator('tp-launcher tp-lead-form input[name=email]').waitFor();
           await page.locator('tp-launcher tp-subscribe a').first().waitFor();
+          await animationsDone(page);
           expect(await axe(page)).toEqual([]);
           await page.screenshot({ path: artifactPath(`${name}-${scheme}-open.png`) });
         }
@@ -99,11 +104,9 @@ describeBrowser('accessibility', () => {
     const context = await browser.newContext({ colorScheme: 'light' });
     const page = await context.newPage();
     await page.goto(
-      site.page(
-        doc({
-          body: '<main><h1>Shop</h1><tp-lead-form form="newsletter" theme="dark"></tp-lead-form></main>',
-        }),
-      ),
+      shop.page({
+        body: '<main><h1>Shop</h1><tp-lead-form form="newsletter" theme="dark"></tp-lead-form></main>',
+      }),
     );
     await settled(page);
     await page.locator('tp-lead-form input').first().waitFor();
@@ -124,7 +127,7 @@ describeBrowser('accessibility', () => {
     });
     const page = await context.newPage();
     for (const [name, markup] of Object.entries(ELEMENTS)) {
-      await page.goto(site.page(doc({ body: `<main><h1>Shop</h1>${markup}</main>` })));
+      await page.goto(shop.page({ body: `<main><h1>Shop</h1>${markup}</main>` }));
       await settled(page);
       await page.waitForFunction(() =>
         document
@@ -134,6 +137,7 @@ describeBrowser('accessibility', () => {
       if (name === 'launcher') {
         await page.locator('tp-launcher button.launch').click();
         await page.locator('tp-launcher tp-lead-form input[name=email]').waitFor();
+        await animationsDone(page);
       }
       await page.screenshot({
         path: artifactPath(`${name}-mobile.png`),

@@ -1,16 +1,13 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { fakePublicApi, type FakeApi } from './fake-api.js';
 import {
   collectErrors,
   describeBrowser,
-  doc,
   launch,
   settled,
-  startSite,
   type Browser,
   type Page,
-  type Site,
 } from './harness.js';
+import { startShop, type Shop } from './shop.js';
 
 /** No inline anything, no eval: only this origin's scripts, styles and connections. */
 const STRICT =
@@ -36,15 +33,13 @@ const watchViolations = (page: Page) =>
 
 describeBrowser('strict Content-Security-Policy', () => {
   let browser: Browser;
-  let site: Site;
-  let api: FakeApi;
+  let shop: Shop;
   beforeAll(async () => {
-    api = fakePublicApi();
-    [browser, site] = await Promise.all([launch(), startSite(api)]);
+    [browser, shop] = await Promise.all([launch(), startShop()]);
   });
   afterAll(async () => {
     await browser?.close();
-    await site?.close();
+    await shop?.close();
   });
 
   const exercise = async (page: Page) => {
@@ -72,7 +67,7 @@ describeBrowser('strict Content-Security-Policy', () => {
     const page = await browser.newPage();
     const errors = collectErrors(page);
     await watchViolations(page);
-    await page.goto(site.page(doc({ body: WIDGETS }), { 'Content-Security-Policy': STRICT }));
+    await page.goto(shop.page({ body: WIDGETS }, { 'Content-Security-Policy': STRICT }));
     await exercise(page);
     // Styles applied: the submit button is the accent colour, not the browser's default.
     const bg = await page
@@ -92,10 +87,9 @@ describeBrowser('strict Content-Security-Policy', () => {
     await watchViolations(page);
     const head =
       '<script nonce="r4nd0m">window.Touchpoint=window.Touchpoint||function(){(Touchpoint.q=Touchpoint.q||[]).push(arguments)};Touchpoint("identify",{name:"Nonce"})</script>';
-    const script =
-      '<script async nonce="r4nd0m" src="/widget/touchpoint.js" data-key="pk_test"></script>';
+    const script = `<script async nonce="r4nd0m" src="/widget/touchpoint.js" data-key="${shop.pk}"></script>`;
     await page.goto(
-      site.page(doc({ head, body: WIDGETS, script }), { 'Content-Security-Policy': NONCED }),
+      shop.page({ head, body: WIDGETS, script }, { 'Content-Security-Policy': NONCED }),
     );
     await exercise(page);
     expect(await page.evaluate(() => (window as any).litNonce)).toBe('r4nd0m');

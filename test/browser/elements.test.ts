@@ -1,29 +1,18 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { fakePublicApi, type FakeApi } from './fake-api.js';
-import {
-  collectErrors,
-  describeBrowser,
-  doc,
-  launch,
-  settled,
-  startSite,
-  type Browser,
-  type Site,
-} from './harness.js';
+import { collectErrors, describeBrowser, launch, settled, type Browser } from './harness.js';
+import { startShop, type Shop } from './shop.js';
 
 const form = (name = 'callback') => `<tp-lead-form form="${name}"></tp-lead-form>`;
 
 describeBrowser('widget loader and elements', () => {
   let browser: Browser;
-  let site: Site;
-  let api: FakeApi;
+  let shop: Shop;
   beforeAll(async () => {
-    api = fakePublicApi();
-    [browser, site] = await Promise.all([launch(), startSite(api)]);
+    [browser, shop] = await Promise.all([launch(), startShop()]);
   });
   afterAll(async () => {
     await browser?.close();
-    await site?.close();
+    await shop?.close();
   });
 
   it('defines each element once when the script is loaded twice', async () => {
@@ -39,9 +28,9 @@ describeBrowser('widget loader and elements', () => {
     });
     const chunks: string[] = [];
     page.on('request', (r) => /elements-.*\.js$/.test(r.url()) && chunks.push(r.url()));
-    const script = '<script async src="/widget/touchpoint.js" data-key="pk_test"></script>';
+    const script = `<script async src="/widget/touchpoint.js" data-key="${shop.pk}"></script>`;
     await page.goto(
-      site.page(doc({ body: form() + '<tp-subscribe></tp-subscribe>', script: script + script })),
+      shop.page({ body: form() + '<tp-subscribe></tp-subscribe>', script: script + script }),
     );
     await settled(page);
     await page.evaluate(() => import(document.querySelector('script')!.src)).catch(() => {}); // a third, by hand
@@ -58,7 +47,7 @@ describeBrowser('widget loader and elements', () => {
 
   it("renders the shop's form with real named inputs and a submit button in an open shadow root", async () => {
     const page = await browser.newPage();
-    await page.goto(site.page(doc({ body: form() })));
+    await page.goto(shop.page({ body: form() }));
     await settled(page);
     const el = await page.$('tp-lead-form');
     const names = await el!.evaluate((e) =>
@@ -75,7 +64,7 @@ describeBrowser('widget loader and elements', () => {
     const page = await browser.newPage();
     const chunks: string[] = [];
     page.on('request', (r) => /elements-.*\.js$/.test(r.url()) && chunks.push(r.url()));
-    await page.goto(site.page(doc({ body: '<main id="app"></main>' })));
+    await page.goto(shop.page({ body: '<main id="app"></main>' }));
     await page.waitForFunction(() => (window as any).Touchpoint?.v === 1);
     await page.waitForTimeout(200);
     expect(chunks).toEqual([]);
@@ -95,7 +84,7 @@ describeBrowser('widget loader and elements', () => {
       '<script>window.Touchpoint=window.Touchpoint||function(){(Touchpoint.q=Touchpoint.q||[]).push(arguments)};' +
       "Touchpoint('identify',{name:'Ann',email:'ann@example.com'});" +
       "Touchpoint('on','submit',function(d){window.__submitted=d.form});</script>";
-    await page.goto(site.page(doc({ head: stub, body: form() })));
+    await page.goto(shop.page({ head: stub, body: form() }));
     await settled(page);
     await expect
       .poll(() => page.locator('tp-lead-form input[name=email]').inputValue())
@@ -104,14 +93,16 @@ describeBrowser('widget loader and elements', () => {
     await page.locator('tp-lead-form input[name=consent]').check();
     await page.locator('tp-lead-form button[type=submit]').click();
     await expect.poll(() => page.evaluate(() => (window as any).__submitted)).toBe('callback');
+    await expect
+      .poll(async () => (await shop.leads()).filter((l) => l.fields.email === 'ann@example.com'))
+      .toMatchObject([{ fields: { name: 'Ann', email: 'ann@example.com' } }]);
     await page.close();
   });
 
   it('adds a launcher configured on the script tag', async () => {
     const page = await browser.newPage();
-    const script =
-      '<script async src="/widget/touchpoint.js" data-key="pk_test" data-launcher="callback" data-launcher-channels="telegram" data-launcher-position="bottom-left"></script>';
-    await page.goto(site.page(doc({ script })));
+    const script = `<script async src="/widget/touchpoint.js" data-key="${shop.pk}" data-launcher="callback" data-launcher-channels="telegram" data-launcher-position="bottom-left"></script>`;
+    await page.goto(shop.page({ script }));
     await settled(page, 'tp-launcher');
     const attrs = await page.$eval('tp-launcher', (el) => [
       el.getAttribute('form'),
@@ -132,7 +123,7 @@ describeBrowser('widget loader and elements', () => {
 
   it('follows the closest lang attribute for its texts', async () => {
     const page = await browser.newPage();
-    await page.goto(site.page(doc({ lang: 'en', body: `<div lang="ru">${form()}</div>` })));
+    await page.goto(shop.page({ lang: 'en', body: `<div lang="ru">${form()}</div>` }));
     await settled(page);
     expect(await page.locator('tp-lead-form button[type=submit]').textContent()).toContain(
       'Отправить',

@@ -1,5 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
+import { request } from 'node:http';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { Hono } from 'hono';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { describe, it } from 'vitest';
@@ -29,7 +31,11 @@ export function describeBrowser(name: string, fn: () => void) {
   return describe.skip(`${name} (no Chromium: set CHROME_PATH)`, fn);
 }
 
-/** Flags for a quiet, offline, reproducible headless Chromium in a container. */
+/**
+ * Flags for a quiet, offline, reproducible headless Chromium in a container. New tabs reuse
+ * two renderer processes instead of starting one each (half of a test's time on two cores),
+ * and tabs in the background (the inbox while the shop page acts) keep their timers.
+ */
 const ARGS = [
   '--headless',
   '--no-sandbox',
@@ -39,22 +45,27 @@ const ARGS = [
   '--disable-background-networking',
   '--disable-component-update',
   '--disable-sync',
+  '--renderer-process-limit=2',
+  '--disable-renderer-backgrounding',
+  '--disable-background-timer-throttling',
+  '--disable-backgrounding-occluded-windows',
 ];
 
 export const launch = (): Promise<Browser> =>
   chromium.launch({ executablePath: chromePath()!, args: ARGS, headless: true });
 
 export type PageSpec = { html: string; headers?: Record<string, string> };
+type Upstream = { fetch: (req: Request) => Response | Promise<Response> };
 
 /**
- * A loopback site for browser tests: `/widget/*` from dist/widget (as the relay serves it),
- * test pages registered with `page()`, and optionally an API app mounted next to them
- * (the fake public API, or a whole relay app), all on one origin unless told otherwise.
+ * A loopback site for browser tests: test pages registered with `page()`, and every other
+ * path passed to `upstream` — the relay behind `proxyTo()`, so that pages, `/widget/*` and
+ * `/public/v1/*` share one origin, as when a shop serves the relay under its own domain.
+ * Without an upstream the site serves `/widget/*` from dist/widget itself.
  */
-export async function startSite(api?: { fetch: (req: Request) => Response | Promise<Response> }) {
+export async function startSite(upstream?: Upstream) {
   const pages = new Map<string, PageSpec>();
   const app = new Hono();
-  app.route('/', widgetAssetRoutes());
   app.get('/favicon.ico', (c) => c.body(null, 204));
   app.get('/pages/:name', (c) => {
     const spec = pages.get(c.req.param('name'));
@@ -62,7 +73,8 @@ export async function startSite(api?: { fetch: (req: Request) => Response | Prom
     for (const [k, v] of Object.entries(spec.headers ?? {})) c.header(k, v);
     return c.html(spec.html);
   });
-  if (api) app.all('*', (c) => api.fetch(c.req.raw));
+  if (upstream) app.all('*', (c) => upstream.fetch(c.req.raw));
+  else app.route('/', widgetAssetRoutes());
   const server = await listen(app);
   let n = 0;
   return {
@@ -74,6 +86,68 @@ export async function startSite(api?: { fetch: (req: Request) => Response | Prom
       return `${server.url}/pages/${name}`;
     },
     close: () => server.close(),
+  };
+}
+
+/** Headers of one hop (RFC 9110 §7.6.1); `content-length` is set again for the body sent. */
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'upgrade',
+  'te',
+  'trailer',
+  'content-length',
+]);
+
+/**
+ * A reverse proxy to `target()` (read per request: the relay starts after the site, once
+ * its public URL is known). Bodies pass byte for byte, gzip included, and `Host` is kept,
+ * as nginx's `proxy_set_header Host $host` would.
+ */
+export function proxyTo(target: () => string): Upstream {
+  return {
+    async fetch(req) {
+      const url = new URL(req.url);
+      const to = new URL(target());
+      const headers: Record<string, string> = {};
+      req.headers.forEach((v, k) => {
+        if (!HOP_BY_HOP.has(k)) headers[k] = v;
+      });
+      const body =
+        req.method === 'GET' || req.method === 'HEAD'
+          ? undefined
+          : Buffer.from(await req.arrayBuffer());
+      if (body) headers['content-length'] = String(body.length);
+      return new Promise<Response>((resolve, reject) => {
+        const out = request(
+          {
+            host: to.hostname,
+            port: to.port,
+            method: req.method,
+            path: url.pathname + url.search,
+            headers,
+          },
+          (res) => {
+            const back = new Headers();
+            for (const [k, v] of Object.entries(res.headers))
+              if (v !== undefined && !HOP_BY_HOP.has(k))
+                for (const one of [v].flat()) back.append(k, one);
+            const empty = req.method === 'HEAD' || [204, 304].includes(res.statusCode!);
+            if (empty) res.resume();
+            resolve(
+              new Response(empty ? null : (Readable.toWeb(res) as ReadableStream), {
+                status: res.statusCode,
+                headers: back,
+              }),
+            );
+          },
+        );
+        out.on('error', reject);
+        out.end(body);
+      });
+    },
   };
 }
 export type Site = Awaited<ReturnType<typeof startSite>>;

@@ -1,15 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { fakePublicApi } from './fake-api.js';
-import {
-  describeBrowser,
-  doc,
-  launch,
-  settled,
-  startSite,
-  type Browser,
-  type Page,
-  type Site,
-} from './harness.js';
+import { describeBrowser, launch, settled, type Browser, type Page } from './harness.js';
+import { startShop, type Shop } from './shop.js';
 
 /** Rules in the spirit of Bootstrap's reboot and components: element selectors and .btn/.card. */
 const BOOTSTRAP_LIKE = `
@@ -94,26 +85,24 @@ const HOST = `<div id="host"><form class="card"><div class="field"><label>Page l
 
 describeBrowser('style isolation', () => {
   let browser: Browser;
-  let site: Site;
+  let shop: Shop;
   beforeAll(async () => {
-    [browser, site] = await Promise.all([launch(), startSite(fakePublicApi())]);
+    [browser, shop] = await Promise.all([launch(), startShop()]);
   });
   afterAll(async () => {
     await browser?.close();
-    await site?.close();
+    await shop?.close();
   });
 
   const render = async (css: string, withWidget: boolean) => {
     const page = await browser.newPage();
     const head = css ? `<style>${css}</style>` : '';
     await page.goto(
-      site.page(
-        doc({
-          head,
-          body: HOST + (withWidget ? WIDGETS : ''),
-          script: withWidget ? undefined : '',
-        }),
-      ),
+      shop.page({
+        head,
+        body: HOST + (withWidget ? WIDGETS : ''),
+        script: withWidget ? undefined : '',
+      }),
     );
     if (withWidget) {
       await settled(page);

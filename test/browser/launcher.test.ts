@@ -1,15 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { fakePublicApi, type FakeApi } from './fake-api.js';
-import {
-  describeBrowser,
-  doc,
-  launch,
-  settled,
-  startSite,
-  type Browser,
-  type Page,
-  type Site,
-} from './harness.js';
+import { describeBrowser, launch, settled, type Browser, type Page } from './harness.js';
+import { startShop, type Shop } from './shop.js';
 
 const dialogOpen = (page: Page) =>
   page.$eval('tp-launcher', (el) => el.shadowRoot!.querySelector('dialog')!.open);
@@ -32,25 +23,21 @@ const focused = (page: Page) =>
 
 describeBrowser('launcher', () => {
   let browser: Browser;
-  let site: Site;
-  let api: FakeApi;
+  let shop: Shop;
   beforeAll(async () => {
-    api = fakePublicApi();
-    [browser, site] = await Promise.all([launch(), startSite(api)]);
+    [browser, shop] = await Promise.all([launch(), startShop()]);
   });
   afterAll(async () => {
     await browser?.close();
-    await site?.close();
+    await shop?.close();
   });
 
   it('is completed with the keyboard alone: open, fill, send, Esc, focus back on the button', async () => {
     const page = await browser.newPage();
     await page.goto(
-      site.page(
-        doc({
-          body: '<a href="#top">Skip</a><tp-launcher form="newsletter" channels="telegram"></tp-launcher>',
-        }),
-      ),
+      shop.page({
+        body: '<a href="#top">Skip</a><tp-launcher form="newsletter" channels="telegram"></tp-launcher>',
+      }),
     );
     await settled(page);
     const button = page.locator('tp-launcher button.launch');
@@ -76,8 +63,8 @@ describeBrowser('launcher', () => {
     await page.keyboard.type('keys@example.com');
     await page.keyboard.press('Enter');
     await expect
-      .poll(() => api.leads.filter((l) => l.fields.email === 'keys@example.com').length)
-      .toBe(1);
+      .poll(async () => (await shop.leads()).filter((l) => l.fields.email === 'keys@example.com'))
+      .toHaveLength(1);
     await page.keyboard.press('Escape');
     await expect.poll(() => dialogOpen(page)).toBe(false);
     expect(await focused(page)).toBe('tp-launcher > button.launch');
@@ -87,9 +74,7 @@ describeBrowser('launcher', () => {
   it('opens by itself after a delay, once; dismissed, it stays closed for the session', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
-    const url = site.page(
-      doc({ body: '<tp-launcher form="newsletter" delay="300"></tp-launcher>' }),
-    );
+    const url = shop.page({ body: '<tp-launcher form="newsletter" delay="300"></tp-launcher>' });
     await page.goto(url);
     await settled(page);
     await expect.poll(() => dialogOpen(page)).toBe(true);
@@ -105,20 +90,16 @@ describeBrowser('launcher', () => {
   it('opens on scroll and on exit intent when asked to', async () => {
     const page = await browser.newPage();
     await page.goto(
-      site.page(
-        doc({
-          body: '<div style="height:3000px"></div><tp-launcher form="newsletter" scroll="50"></tp-launcher>',
-        }),
-      ),
+      shop.page({
+        body: '<div style="height:3000px"></div><tp-launcher form="newsletter" scroll="50"></tp-launcher>',
+      }),
     );
     await settled(page);
     await page.waitForTimeout(200);
     expect(await dialogOpen(page)).toBe(false);
     await page.mouse.wheel(0, 2000);
     await expect.poll(() => dialogOpen(page)).toBe(true);
-    await page.goto(
-      site.page(doc({ body: '<tp-launcher form="callback" exit-intent></tp-launcher>' })),
-    );
+    await page.goto(shop.page({ body: '<tp-launcher form="callback" exit-intent></tp-launcher>' }));
     await settled(page);
     await page.mouse.move(300, 200);
     await page.mouse.move(300, -5);
@@ -135,11 +116,9 @@ describeBrowser('launcher', () => {
     const page = await browser.newPage();
     await page.setViewportSize({ width: 800, height: 600 });
     await page.goto(
-      site.page(
-        doc({
-          body: '<tp-launcher form="callback" position="top-left" z-index="77"></tp-launcher>',
-        }),
-      ),
+      shop.page({
+        body: '<tp-launcher form="callback" position="top-left" z-index="77"></tp-launcher>',
+      }),
     );
     await settled(page);
     await page.waitForFunction(

@@ -1,41 +1,39 @@
+import type { Request } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
-import { fakePublicApi, type FakeApi } from './fake-api.js';
-import {
-  describeBrowser,
-  doc,
-  launch,
-  settled,
-  startSite,
-  type Browser,
-  type Page,
-  type Site,
-} from './harness.js';
+import type { LeadRequest } from '../../widget/api/types.js';
+import { describeBrowser, launch, settled, type Browser, type Page } from './harness.js';
+import { startShop, type Shop } from './shop.js';
 
 /**
- * The lead form against the fake public API (widget/api/types.ts): what the widget does
- * on its own. test/browser/journey-*.test.ts repeat the visitor's path against the relay.
+ * The lead form in Chromium against the relay: what the visitor sees, what goes over the
+ * wire (read from the browser's own requests) and what the relay stored (its API).
  */
 describeBrowser('lead form', () => {
   let browser: Browser;
-  let site: Site;
-  let api: FakeApi;
+  let shop: Shop;
   let page: Page;
+  /** The bodies of the page's POST /public/v1/leads requests, retries included. */
+  let sent: LeadRequest[];
   beforeAll(async () => {
-    api = fakePublicApi();
-    [browser, site] = await Promise.all([launch(), startSite(api)]);
+    [browser, shop] = await Promise.all([launch(), startShop()]);
   });
   afterAll(async () => {
     await browser?.close();
-    await site?.close();
+    await shop?.close();
   });
   beforeEach(async (ctx) => {
     page = await browser.newPage();
     ctx.onTestFinished(() => page.close());
-    api.leads.length = 0;
+    sent = [];
+    page.on('request', (r: Request) => {
+      if (r.method() === 'POST' && r.url().endsWith('/public/v1/leads'))
+        sent.push(JSON.parse(r.postData()!));
+    });
+    await shop.clearLeads();
   });
 
   const open = async (body = '<tp-lead-form form="callback"></tp-lead-form>') => {
-    await page.goto(site.page(doc({ body })));
+    await page.goto(shop.page({ body }));
     await settled(page);
     await page.locator('tp-lead-form input[name=email]').first().waitFor();
   };
@@ -85,7 +83,8 @@ describeBrowser('lead form', () => {
     await page.locator('tp-lead-form input[name=phone]').fill('12');
     await page.locator('tp-lead-form input[name=phone]').blur();
     expect(await page.locator('tp-lead-form #e-phone').textContent()).toMatch(/phone/i);
-    expect(api.leads).toHaveLength(0);
+    expect(sent).toHaveLength(0);
+    expect(await shop.leads()).toHaveLength(0);
   });
 
   it('sends the lead with honeypot, fill time and submission id, and reports success', async () => {
@@ -95,10 +94,10 @@ describeBrowser('lead form', () => {
     await page.locator('tp-lead-form select[name=topic]').selectOption('order');
     await page.locator('tp-lead-form button[type=submit]').click();
     await expect.poll(status).toBe('Thank you! We will be in touch soon.');
-    expect(api.leads).toHaveLength(1);
-    const lead = api.leads[0];
+    expect(sent).toHaveLength(1);
+    const lead = sent[0];
     expect(lead).toMatchObject({
-      key: 'pk_test',
+      key: shop.pk,
       form: 'callback',
       fields: {
         name: 'Ann Lee',
@@ -114,9 +113,20 @@ describeBrowser('lead form', () => {
     expect(lead.submission_id).toMatch(/^[0-9a-f-]{36}$/);
     expect(lead.elapsed_ms).toBeGreaterThan(0);
     expect(lead.visitor_id).toMatch(/^[0-9a-f-]{36}$/);
+    const stored = await shop.leads();
+    expect(stored).toHaveLength(1);
+    expect(stored[0]).toMatchObject({
+      form_name: 'callback',
+      source: 'widget',
+      spam: false,
+      fields: { name: 'Ann Lee', email: 'ann@example.com', phone: '+15551234567', topic: 'order' },
+      page: { title: 'Test page' },
+      visitor_id: lead.visitor_id,
+    });
+    expect(JSON.stringify(stored[0].consent)).toContain('2024-01');
     const log = await logged();
     expect(log.map((l) => l.split(':')[0])).toEqual(['tp-submit', 'tp-success']);
-    expect(log[1]).toContain(`"lead_id":${lead.id}`);
+    expect(log[1]).toContain(`"lead_id":${stored[0].id}`);
     expect(await page.locator('tp-lead-form form').count()).toBe(0);
   });
 
@@ -140,7 +150,9 @@ describeBrowser('lead form', () => {
     await expect.poll(status, { timeout: 10_000 }).toBe('Thank you! We will be in touch soon.');
     expect(calls).toBe(3);
     expect(new Set(seen).size).toBe(1);
-    expect(api.leads).toHaveLength(1);
+    const stored = await shop.leads();
+    expect(stored).toHaveLength(1);
+    expect(stored[0].fields.email).toBe('ann@example.com');
     expect((await logged()).filter((l) => l.startsWith('tp-success'))).toHaveLength(1);
   });
 
@@ -165,7 +177,7 @@ describeBrowser('lead form', () => {
     await expect.poll(status).toBe('No connection. Retrying…');
     await expect.poll(status, { timeout: 10_000 }).toBe('Thank you! We will be in touch soon.');
     expect(times[1] - times[0]).toBeGreaterThanOrEqual(1900);
-    expect(api.leads).toHaveLength(1);
+    expect(await shop.leads()).toHaveLength(1);
   });
 
   it("shows the relay's field errors on their fields and fires tp-error", async () => {
@@ -212,8 +224,8 @@ describeBrowser('lead form', () => {
     await page.locator('tp-lead-form button[type=submit]').click();
     await expect.poll(status).toBe('Sending…');
     await page.goto('about:blank');
-    await expect.poll(() => api.leads.length).toBe(1);
-    expect(api.leads[0].fields.email).toBe('ann@example.com');
+    await expect.poll(async () => (await shop.leads()).length).toBe(1);
+    expect((await shop.leads())[0].fields.email).toBe('ann@example.com');
   });
 
   it('keeps two forms on one page independent', async () => {
@@ -232,13 +244,14 @@ describeBrowser('lead form', () => {
     await expect
       .poll(() => page.locator('#a [role=status]').textContent())
       .toBe('Thank you! We will be in touch soon.');
-    expect(api.leads.map((l) => l.form)).toEqual(['newsletter', 'callback']);
-    expect(api.leads[0].submission_id).not.toBe(api.leads[1].submission_id);
+    expect((await shop.leads()).map((l) => l.form_name)).toEqual(['newsletter', 'callback']);
+    expect(sent.map((l) => l.form)).toEqual(['newsletter', 'callback']);
+    expect(sent[0].submission_id).not.toBe(sent[1].submission_id);
   });
 
   it('enhances a plain form placed inside it', async () => {
     await open(`<tp-lead-form>
-      <form action="/public/v1/forms/pk_test" method="post">
+      <form action="/public/v1/forms/${shop.pk}" method="post">
         <input type="hidden" name="form" value="newsletter">
         <label for="pe">Your email</label><input id="pe" name="email" type="email" required>
         <input name="hp" type="text" tabindex="-1" autocomplete="off" hidden>
@@ -253,12 +266,15 @@ describeBrowser('lead form', () => {
     await input.fill('plain@example.com');
     await page.locator('tp-lead-form button').click();
     await expect.poll(status).toBe('Thank you! We will be in touch soon.');
-    expect(api.leads).toHaveLength(1);
-    expect(api.leads[0]).toMatchObject({
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toMatchObject({
       form: 'newsletter',
       fields: { email: 'plain@example.com' },
       hp: '',
     });
+    expect(await shop.leads()).toMatchObject([
+      { form_name: 'newsletter', fields: { email: 'plain@example.com' }, spam: false },
+    ]);
     expect(page.url()).toContain('/pages/'); // no navigation to the no-JS endpoint
   });
 });

@@ -1,36 +1,25 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { fakePublicApi, type FakeApi } from './fake-api.js';
-import {
-  describeBrowser,
-  doc,
-  launch,
-  settled,
-  startSite,
-  type Browser,
-  type Site,
-} from './harness.js';
+import { hashToken } from '../../relay/auth/secrets.js';
+import { describeBrowser, launch, settled, type Browser } from './harness.js';
+import { startShop, type Shop } from './shop.js';
 
 describeBrowser('subscribe buttons', () => {
   let browser: Browser;
-  let site: Site;
-  let api: FakeApi;
+  let shop: Shop;
   beforeAll(async () => {
-    api = fakePublicApi();
-    [browser, site] = await Promise.all([launch(), startSite(api)]);
+    [browser, shop] = await Promise.all([launch(), startShop()]);
   });
   afterAll(async () => {
     await browser?.close();
-    await site?.close();
+    await shop?.close();
   });
 
   it('renders one real link per connected bot of the chosen channels', async () => {
     const page = await browser.newPage();
     await page.goto(
-      site.page(
-        doc({
-          body: '<tp-subscribe channels="telegram"></tp-subscribe><tp-subscribe id="all"></tp-subscribe>',
-        }),
-      ),
+      shop.page({
+        body: '<tp-subscribe channels="telegram"></tp-subscribe><tp-subscribe id="all"></tp-subscribe>',
+      }),
     );
     await settled(page);
     const links = page.locator('tp-subscribe:not(#all) a[part~=link]');
@@ -45,10 +34,14 @@ describeBrowser('subscribe buttons', () => {
   it('opens the deep link with a fresh token on every click, and shows it to copy on a desktop', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
+    const before = shop.optins().length;
+    const sent: unknown[] = [];
+    page.on('request', (r) => {
+      if (r.method() === 'POST' && r.url().endsWith('/public/v1/optins'))
+        sent.push(JSON.parse(r.postData()!));
+    });
     await page.goto(
-      site.page(
-        doc({ body: '<tp-subscribe channels="sandbox" order-ref="A-100"></tp-subscribe>' }),
-      ),
+      shop.page({ body: '<tp-subscribe channels="sandbox" order-ref="A-100"></tp-subscribe>' }),
     );
     await settled(page);
     await page.evaluate(() =>
@@ -68,10 +61,15 @@ describeBrowser('subscribe buttons', () => {
     const tokens = urls.map((u) => new URL(u).searchParams.get('start'));
     expect(tokens[0]).toMatch(/^[A-Za-z0-9_-]{22}$/);
     expect(tokens[1]).not.toBe(tokens[0]);
-    expect(api.optins.map((o) => o.token)).toEqual(tokens);
-    expect(api.optins[1]).toMatchObject({ key: 'pk_test', bot_id: 2, order_ref: 'A-100' });
+    // The deep link leads to the sandbox messenger's inbox of this relay.
+    expect(urls[0].startsWith(`${shop.site.url}/demo/inbox/?bot=${shop.bots.sandbox}&`)).toBe(true);
+    // Each click stored a new token (its hash), for the sandbox bot and order A-100.
+    const stored = shop.optins().slice(before);
+    expect(stored.map((o) => o.token_hash)).toEqual(tokens.map((t) => hashToken(t!)));
+    expect(stored[1]).toMatchObject({ bot_id: shop.bots.sandbox, order_id: shop.order.id });
+    expect(sent[1]).toMatchObject({ key: shop.pk, bot_id: shop.bots.sandbox, order_ref: 'A-100' });
     expect(await page.evaluate(() => (window as any).__optin)).toMatchObject({
-      bot_id: 2,
+      bot_id: shop.bots.sandbox,
       bot_type: 'sandbox',
       token: tokens[1],
       url: urls[1],
@@ -82,7 +80,7 @@ describeBrowser('subscribe buttons', () => {
 
   it('reports a failed opt-in and keeps the link usable', async () => {
     const page = await browser.newPage();
-    await page.goto(site.page(doc({ body: '<tp-subscribe channels="sandbox"></tp-subscribe>' })));
+    await page.goto(shop.page({ body: '<tp-subscribe channels="sandbox"></tp-subscribe>' }));
     await settled(page);
     await page.route('**/public/v1/optins', (r) =>
       r.fulfill({
