@@ -1,10 +1,32 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
+
+/** The widget's suites need dist/widget/ built; their project's globalSetup builds it when stale. */
+const WIDGET_SUITES = ['test/browser/**/*.test.ts', 'test/widget/**/*.test.ts'];
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    // Suites start real servers and SQLite files; two cores run two forks well.
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'relay',
+          include: ['test/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, ...WIDGET_SUITES],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'widget',
+          include: WIDGET_SUITES,
+          globalSetup: ['test/widget/global-setup.ts'],
+        },
+      },
+    ],
+    // Suites start real servers and SQLite files; two forks even on two cores (the default is
+    // one less than the cores): a suite mostly waits on its relay, Chromium or the network.
     pool: 'forks',
+    maxWorkers: 2,
     testTimeout: 20_000,
     hookTimeout: 30_000,
   },

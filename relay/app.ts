@@ -3,29 +3,59 @@ import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { Config } from './config.js';
 import type { Db } from './db/open.js';
-import { createStores, type Deps } from './deps.js';
+import { createStores, type Deps, type Stores } from './deps.js';
 import { requireAuth } from './auth/middleware.js';
 import { authRoutes } from './auth/routes.js';
+import { botUserRoutes } from './bot-users/routes.js';
+import { botRoutes } from './bots/routes.js';
+import { createChannels, type Channels } from './channels/index.js';
+import { customFieldRoutes } from './custom-fields/routes.js';
+import { deliveryRoutes } from './delivery/routes.js';
+import { demoRoutes } from './demo/routes.js';
 import { createRouter, type AppEnv } from './http/api.js';
 import { ApiError } from './http/errors.js';
+import { formRoutes } from './forms/routes.js';
 import { bodyLimit, jsonOnly } from './http/guards.js';
 import { installZodMessages } from './http/zod-messages.js';
 import { keyRoutes } from './keys/routes.js';
+import { channelRoutes } from './notifications/routes.js';
+import { leadRoutes } from './leads/routes.js';
+import { messageRoutes } from './messages/routes.js';
+import { orderRoutes } from './orders/routes.js';
+import { benchEchoEnabled, benchEchoRoutes } from './public/bench-echo.js';
+import { publicRoutes } from './public/routes.js';
+import { flowRoutes } from './scenario/flows.js';
+import { menuItemRoutes } from './scenario/menu-items.js';
+import { stepRoutes } from './scenario/steps.js';
 import { docsRoutes } from './service/docs.js';
+import { createMetrics, type Metrics } from './service/metrics.js';
 import { shopRoutes } from './shops/routes.js';
+import { tagRoutes } from './tags/routes.js';
+import { webhookRoutes } from './webhooks/routes.js';
+import { widgetAssetRoutes } from './widget-assets/routes.js';
 
 /** Management API bodies are small JSON documents; anything larger is a mistake or abuse. */
 export const API_BODY_LIMIT = 256 * 1024;
 
-export type AppOptions = { db: Db; config: Config };
+export type AppOptions = {
+  db: Db;
+  config: Config;
+  stores?: Stores;
+  /** Shared with the worker by createRelay (relay/relay.ts); created here when absent. */
+  metrics?: Metrics;
+  channels?: Channels;
+};
 
 /**
  * Builds the whole relay as one Hono app. Each resource is a sub-app; errors of every kind
  * become the API's envelope in `onError`, once.
  */
-export function createApp({ db, config }: AppOptions) {
+export function createApp({ db, config, stores, ...shared }: AppOptions) {
   installZodMessages();
-  const deps: Deps = { db, config, stores: createStores(db) };
+  const deps: Deps = { db, config, stores: stores ?? createStores(db) };
+  const metrics = shared.metrics ?? createMetrics(deps.stores);
+  // Without a relay around it (createRelay) nothing would stop a bot's polling loop.
+  const channels = shared.channels ?? createChannels(deps, { connect: false });
   const auth = requireAuth(deps.stores);
 
   const api = createRouter();
@@ -36,13 +66,31 @@ export function createApp({ db, config }: AppOptions) {
   api.route('/auth', authRoutes(deps));
   api.route('/shop', shopRoutes(deps));
   api.route('/shop', keyRoutes(deps));
+  api.route('/store', formRoutes(deps));
+  api.route('/store', leadRoutes(deps));
+  api.route('/store', orderRoutes(deps));
+  api.route('/bot', flowRoutes(deps));
+  api.route('/bot', stepRoutes(deps));
+  api.route('/bot', menuItemRoutes(deps));
+  api.route('/bot', botRoutes(deps, channels.lifecycle));
+  api.route('/bot', messageRoutes(deps));
+  api.route('/bot', botUserRoutes(deps));
+  api.route('/store', tagRoutes(deps));
+  api.route('/store', customFieldRoutes(deps));
+  api.route('/notifications', channelRoutes(deps));
+  api.route('/notifications', deliveryRoutes(deps));
+  api.route('/webhooks', webhookRoutes(deps));
 
   const app = new OpenAPIHono<AppEnv>({ strict: false });
+  app.use('*', metrics.middleware);
   app.get('/healthz', (c) => {
     db.prepare('SELECT 1').get();
     return c.json({ status: 'ok' });
   });
   app.route('/api', api);
+  // The widget's API: publishable keys, CORS per key; not behind the management auth.
+  app.route('/public/v1', publicRoutes(deps));
+  if (benchEchoEnabled()) app.route('/', benchEchoRoutes());
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
     type: 'http',
     scheme: 'bearer',
@@ -50,6 +98,12 @@ export function createApp({ db, config }: AppOptions) {
   });
   app.get('/api/openapi.json', (c) => c.json(openApiDocument(app, config)));
   app.route('/', docsRoutes());
+  app.route('/', metrics.routes());
+  // Telegram's webhook endpoint; in demo mode the sandbox messenger's inbox.
+  channels.mount(app);
+  // The demo shop website under /demo/ (its inbox, /demo/inbox/, is the sandbox channel's).
+  if (config.demo) app.route('/', demoRoutes(deps));
+  app.route('/', widgetAssetRoutes());
 
   app.notFound((c) => {
     const status = otherMethodAllowed(app, c) ? 405 : 404;

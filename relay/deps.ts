@@ -1,16 +1,59 @@
 import type { Config } from './config.js';
 import type { Db } from './db/open.js';
 import { createUserStore } from './auth/store.js';
+import { createBotUserStore } from './bot-users/store.js';
+import { createSubscriberStore } from './bot-users/subscribers.js';
+import { createBotStore } from './bots/store.js';
+import { createCustomFieldStore } from './custom-fields/store.js';
+import { createEvents } from './db/events.js';
+import { notifyOnEvents } from './events/emit.js';
+import { createEventTargetStore } from './events/store.js';
+import { createFormStore } from './forms/store.js';
+import { createDeliveryStore } from './delivery/store.js';
 import { createKeyStore } from './keys/store.js';
+import { createChannelStore } from './notifications/store.js';
+import { createLeadStore } from './leads/store.js';
+import { createMessageStore } from './messages/store.js';
+import { notifyBuyers } from './orders/notify.js';
+import { createOrderStore } from './orders/store.js';
+import { createOptinStore } from './public/optin-store.js';
+import { createScenarioStore } from './scenario/store.js';
 import { createShopStore } from './shops/store.js';
+import { createTagStore } from './tags/store.js';
+import { createWebhookStore } from './webhooks/store.js';
 
 /** Every store, each created once per database (statements are prepared here). */
 export function createStores(db: Db) {
-  return {
+  // Domain events (lead.created, order.*) emitted inside write transactions: relay/db/events.ts.
+  const events = createEvents(db);
+  const stores = {
+    events,
     users: createUserStore(db),
     shops: createShopStore(db),
     keys: createKeyStore(db),
+    bots: createBotStore(db),
+    botUsers: createBotUserStore(db),
+    tags: createTagStore(db),
+    customFields: createCustomFieldStore(db),
+    deliveries: createDeliveryStore(db),
+    forms: createFormStore(db),
+    leads: createLeadStore(db, events),
+    orders: createOrderStore(db, events),
+    scenario: createScenarioStore(db),
+    channels: createChannelStore(db),
+    webhooks: createWebhookStore(db),
+    eventTargets: createEventTargetStore(db),
+    // Messenger opt-in tokens; channels call `optins.consume(token, botUserId)` on /start.
+    optins: createOptinStore(db),
+    // Bot users as messengers see them (/start, blocked, chat moved): relay/channels.
+    subscribers: createSubscriberStore(db),
+    messages: createMessageStore(db),
   };
+  // Manager alerts and webhooks are queued in the event's own transaction (relay/events/emit.ts).
+  events.on(notifyOnEvents(stores));
+  // Buyers subscribed to an order hear about its status changes, in the same transaction.
+  events.on(notifyBuyers(db, stores));
+  return stores;
 }
 export type Stores = ReturnType<typeof createStores>;
 

@@ -38,7 +38,12 @@ const END_OF_TIME = '9999-12-31T23:59:59.999Z';
  * connections over one set of stores. relay/server.ts starts it for real;
  * test/helpers/relay.ts starts it on a loopback port.
  */
-export function createRelay({ db, config, worker: workerOptions = {}, channels: channelOptions }: RelayOptions) {
+export function createRelay({
+  db,
+  config,
+  worker: workerOptions = {},
+  channels: channelOptions,
+}: RelayOptions) {
   const stores = createStores(db);
   const deps: Deps = { db, config, stores };
   const metrics = createMetrics(stores);
@@ -47,7 +52,7 @@ export function createRelay({ db, config, worker: workerOptions = {}, channels: 
   const { hooks, ...tuning } = workerOptions;
   const worker = createWorker({
     store: stores.deliveries,
-    adapters: createAdapters(deps),
+    adapters: createAdapters(deps, { sendTimeoutMs: tuning.sendTimeoutMs }),
     hooks: chain(deliveryHooks(deps), { onAttempt: metrics.onAttempt }, hooks ?? {}),
     ...tuning,
   });

@@ -62,6 +62,8 @@ CREATE TABLE bots (
   status_detail       TEXT NOT NULL DEFAULT '',
   tg_bot_nickname     TEXT,
   webhook_secret_hash TEXT,
+  -- Telegram long polling: the next getUpdates offset (last handled update_id + 1).
+  tg_update_offset    INTEGER NOT NULL DEFAULT 0,
   welcome_flow_id     INTEGER REFERENCES flows (id) ON DELETE SET NULL,
   created_at          ${at},
   updated_at          ${at}
@@ -200,6 +202,7 @@ CREATE TABLE flows (
   updated_at    ${at}
 ) STRICT;
 CREATE INDEX flows_shop ON flows (shop_id, id);
+CREATE INDEX flows_bot ON flows (bot_id);
 
 CREATE TABLE steps (
   id            INTEGER PRIMARY KEY,
@@ -214,13 +217,22 @@ CREATE TABLE steps (
   error_text    TEXT,
   form_id       INTEGER REFERENCES forms (id) ON DELETE SET NULL,
   delay_seconds INTEGER,
+  -- condition {variable, equals} and action {set_var} are JSON; the ids they refer to are
+  -- columns, so that foreign keys keep them valid when a step or tag is deleted.
   condition     TEXT,
+  then_step_id  INTEGER REFERENCES steps (id) ON DELETE SET NULL,
+  else_step_id  INTEGER REFERENCES steps (id) ON DELETE SET NULL,
   action        TEXT,
+  add_tag_id    INTEGER REFERENCES tags (id) ON DELETE SET NULL,
+  remove_tag_id INTEGER REFERENCES tags (id) ON DELETE SET NULL,
   created_at    ${at},
   updated_at    ${at}
 ) STRICT;
 CREATE INDEX steps_shop ON steps (shop_id, id);
 CREATE INDEX steps_flow ON steps (flow_id, id);
+CREATE INDEX steps_next ON steps (next_step_id);
+CREATE INDEX steps_then ON steps (then_step_id);
+CREATE INDEX steps_else ON steps (else_step_id);
 
 CREATE TABLE menu_items (
   id           INTEGER PRIMARY KEY,
@@ -235,6 +247,7 @@ CREATE TABLE menu_items (
 ) STRICT;
 CREATE INDEX menu_items_shop ON menu_items (shop_id, id);
 CREATE INDEX menu_items_step ON menu_items (step_id, position);
+CREATE INDEX menu_items_next ON menu_items (next_step_id);
 
 CREATE TABLE notification_channels (
   id         INTEGER PRIMARY KEY,
@@ -259,6 +272,7 @@ CREATE TABLE webhook_endpoints (
   previous_secret          TEXT,
   previous_secret_until    TEXT,
   enabled                  INTEGER NOT NULL DEFAULT 1,
+  disabled_reason          TEXT,
   failing_since            TEXT,
   created_at               ${at},
   updated_at               ${at}
@@ -300,15 +314,55 @@ CREATE TABLE delivery_attempts (
 ) STRICT;
 CREATE INDEX delivery_attempts_delivery ON delivery_attempts (delivery_id, id);
 
+-- Message history, both directions. Outgoing rows point at their delivery (status, remote
+-- id); inbound rows carry the messenger's id of the message (remote_id), unique per bot so
+-- that an update delivered twice is handled once.
+CREATE TABLE messages (
+  id           INTEGER PRIMARY KEY,
+  shop_id      INTEGER NOT NULL REFERENCES shops (id) ON DELETE CASCADE,
+  bot_id       INTEGER REFERENCES bots (id) ON DELETE CASCADE,
+  bot_user_id  INTEGER REFERENCES bot_users (id) ON DELETE CASCADE,
+  chat_id      TEXT,
+  direction    TEXT NOT NULL CHECK (direction IN ('in', 'out')),
+  content_type TEXT NOT NULL DEFAULT 'text',
+  payload      TEXT NOT NULL DEFAULT '{}',
+  delivery_id  INTEGER UNIQUE REFERENCES deliveries (id) ON DELETE SET NULL,
+  remote_id    TEXT,
+  created_at   ${at}
+) STRICT;
+CREATE INDEX messages_shop ON messages (shop_id, id);
+CREATE INDEX messages_bot_user ON messages (bot_user_id, id);
+CREATE INDEX messages_chat ON messages (bot_id, chat_id, id);
+CREATE UNIQUE INDEX messages_inbound ON messages (bot_id, remote_id) WHERE direction = 'in';
+
+-- First answers of idempotent public writes. A rowid table: ids grow with time, so expired
+-- rows are the lowest ids and are pruned without an index on created_at.
 CREATE TABLE idempotency_keys (
+  id           INTEGER PRIMARY KEY,
   scope        TEXT NOT NULL,
   key          TEXT NOT NULL,
   request_hash TEXT NOT NULL,
   status       INTEGER NOT NULL,
   body         TEXT NOT NULL,
   created_at   ${at},
-  PRIMARY KEY (scope, key)
-) STRICT, WITHOUT ROWID;
+  UNIQUE (scope, key)
+) STRICT;
+
+-- Messenger opt-in tokens (POST /public/v1/optins): only a SHA-256 of the token is kept.
+CREATE TABLE optin_tokens (
+  id          INTEGER PRIMARY KEY,
+  shop_id     INTEGER NOT NULL REFERENCES shops (id) ON DELETE CASCADE,
+  token_hash  TEXT NOT NULL UNIQUE,
+  bot_id      INTEGER REFERENCES bots (id) ON DELETE CASCADE,
+  lead_id     INTEGER REFERENCES leads (id) ON DELETE SET NULL,
+  order_id    INTEGER REFERENCES orders (id) ON DELETE SET NULL,
+  visitor_id  TEXT,
+  created_at  ${at},
+  expires_at  TEXT NOT NULL,
+  used_at     TEXT,
+  bot_user_id INTEGER REFERENCES bot_users (id) ON DELETE SET NULL
+) STRICT;
+CREATE INDEX optin_tokens_expires ON optin_tokens (expires_at);
 `;
 
 export const migrations: readonly string[] = [v1];

@@ -17,7 +17,8 @@ export function createPacer() {
     },
     /** Reserves the slot at `at` under every key. */
     take(paces: Pace[], at: number): void {
-      for (const p of paces) nextFree.set(p.key, Math.max(at, nextFree.get(p.key) ?? 0) + p.intervalMs);
+      for (const p of paces)
+        nextFree.set(p.key, Math.max(at, nextFree.get(p.key) ?? 0) + p.intervalMs);
     },
     /** Nothing may be sent under `key` before `until` (a messenger asked us to wait). */
     block(key: string, until: number): void {

@@ -110,7 +110,9 @@ export function createDeliveryStore(db: Db) {
          AND (@bot_user_id IS NULL OR bot_user_id = @bot_user_id)
          AND (@event IS NULL OR event = @event)`,
     ),
-    attempts: db.prepare<[number], Attempt>(`SELECT * FROM delivery_attempts WHERE delivery_id = ? ORDER BY id`),
+    attempts: db.prepare<[number], Attempt>(
+      `SELECT * FROM delivery_attempts WHERE delivery_id = ? ORDER BY id`,
+    ),
     retry: db.prepare<{ id: number; now: string; max_attempts: number }, Row>(
       `UPDATE deliveries SET status = 'queued', next_attempt_at = @now, last_error = NULL,
          max_attempts = attempts + @max_attempts, updated_at = @now
@@ -197,7 +199,8 @@ export function createDeliveryStore(db: Db) {
     /** Due rows, oldest first: queued ones, then retries. */
     async due(at: string, limit: number): Promise<Delivery[]> {
       const queued = q.dueQueued.all({ now: at, limit });
-      const failed = queued.length < limit ? q.dueFailed.all({ now: at, limit: limit - queued.length }) : [];
+      const failed =
+        queued.length < limit ? q.dueFailed.all({ now: at, limit: limit - queued.length }) : [];
       return [...queued, ...failed].map(toDelivery);
     },
 

@@ -111,11 +111,17 @@ export function createWorker(opts: WorkerOptions) {
       }
       await store.defer(deferred);
       const lease = iso(Math.max(t, ...chosen.map((c) => c.at)) + leaseMs);
-      const won = new Set(await store.claim(chosen.map((c) => c.d.id), lease));
+      const won = new Set(
+        await store.claim(
+          chosen.map((c) => c.d.id),
+          lease,
+        ),
+      );
       for (const c of chosen) {
         if (!won.has(c.d.id)) continue;
         inFlight += 1;
-        const send = () => void attempt(c.adapter, { ...c.d, attempts: c.d.attempts + 1, status: 'sending' });
+        const send = () =>
+          void attempt(c.adapter, { ...c.d, attempts: c.d.attempts + 1, status: 'sending' });
         if (c.at > t) setTimeout(send, c.at - t);
         else send();
       }
@@ -207,7 +213,16 @@ export function createWorker(opts: WorkerOptions) {
     error: string | null,
     remoteId: string | null,
     nextAttemptAt: string | null,
-  ): Finish => ({ id: d.id, status, startedAt: iso(started), durationMs, outcome, error, remoteId, nextAttemptAt });
+  ): Finish => ({
+    id: d.id,
+    status,
+    startedAt: iso(started),
+    durationMs,
+    outcome,
+    error,
+    remoteId,
+    nextAttemptAt,
+  });
 
   return {
     start() {

@@ -55,13 +55,17 @@ export type Client = ReturnType<typeof client>;
  * The relay as it runs for real: a SQLite file in a fresh temporary folder and the HTTP
  * server on a loopback port. `close()` stops it and removes the folder.
  */
-export async function startRelay(overrides: Partial<Config> = {}, options: Pick<RelayOptions, 'worker' | 'channels'> = {}) {
+export async function startRelay(
+  overrides: Partial<Config> = {},
+  options: Pick<RelayOptions, 'worker' | 'channels'> = {},
+) {
   const dir = mkdtempSync(join(tmpdir(), 'touchpoint-test-'));
   const config = testConfig({ dbPath: join(dir, 'touchpoint.db'), ...overrides });
   const db = openDb(config.dbPath);
   const relay = createRelay({ db, config, ...options });
   const { app, worker, stores } = relay;
-  const server = await listen(app);
+  // Port 0 (any free one) unless a test needs to know it up front (a public URL).
+  const server = await listen(app, { port: overrides.port ?? 0 });
   await relay.start();
   return {
     url: server.url,

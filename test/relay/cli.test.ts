@@ -56,7 +56,9 @@ describe('touchpoint CLI', () => {
       },
     ).catch((e) => e);
     expect(fail.code).toBe(2);
-    expect(fail.stderr.trim()).toBe('touchpoint: --kind must be secret or publishable');
+    expect(fail.stderr.trim().split('\n').pop()).toBe(
+      'touchpoint: --kind must be secret or publishable',
+    );
     await expect(
       run(['user:create', '--email', 'x@example.test', '--password', 'short'], env),
     ).rejects.toThrow(/8 characters/);

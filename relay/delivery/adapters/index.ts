@@ -6,11 +6,19 @@ import type { Deps } from '../../deps.js';
 import type { ChannelAdapter } from '../types.js';
 import { createWebhookAdapter } from './webhook.js';
 
-/** Every channel adapter the worker can send through; the sandbox only in demo mode. */
-export function createAdapters(deps: Deps): ChannelAdapter[] {
+/**
+ * Every channel adapter the worker can send through; the sandbox only in demo mode.
+ * `sendTimeoutMs` is the worker's; an adapter that makes several requests per delivery (a
+ * long Telegram text in parts) gives each later request that long.
+ */
+export function createAdapters(
+  deps: Deps,
+  { sendTimeoutMs }: { sendTimeoutMs?: number } = {},
+): ChannelAdapter[] {
   const telegram = createTelegramAdapter(deps, {
     api: createTelegramApi(deps.config.telegramApiUrl),
     guard: createSendGuard(),
+    requestTimeoutMs: sendTimeoutMs,
   });
   return [
     createWebhookAdapter(deps),
