@@ -3,10 +3,11 @@
  * process and checks it against the targets: at least 200,000 rows/s, relay peak RSS at
  * most 150 MB. Prints the figures; exits non-zero when the row count is wrong.
  *
- * The relay runs as its own process (`node --expose-gc --import tsx relay/server.ts`, as `npm start` passes --expose-gc), so its memory
+ * The relay runs as its own process, built and started as `npm start` does
+ * (`node --expose-gc dist/relay/server.js`), so its memory
  * is measured alone, from /proc/<pid>/status (VmRSS sampled, VmHWM at the end).
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
@@ -110,7 +111,11 @@ function freePort(): Promise<number> {
 }
 
 function startRelay(dbPath: string, port: number) {
-  const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', 'relay/server.ts'], {
+  // The relay as `npm start` runs it: compiled (no TypeScript loader in its memory), --expose-gc.
+  execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], {
+    stdio: 'inherit',
+  });
+  const child = spawn(process.execPath, ['--expose-gc', 'dist/relay/server.js'], {
     env: {
       ...process.env,
       TOUCHPOINT_DB: dbPath,
