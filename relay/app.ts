@@ -26,6 +26,7 @@ import { benchEchoEnabled, benchEchoRoutes } from './public/bench-echo.js';
 import { publicRoutes } from './public/routes.js';
 import { flowRoutes } from './scenario/flows.js';
 import { menuItemRoutes } from './scenario/menu-items.js';
+import { flowSubscriptionRoutes } from './scenario/subscriptions.js';
 import { stepRoutes } from './scenario/steps.js';
 import { docsRoutes } from './service/docs.js';
 import { createMetrics, type Metrics } from './service/metrics.js';
@@ -75,6 +76,7 @@ export function createApp({ db, config, stores, ...shared }: AppOptions) {
   api.route('/bot', botRoutes(deps, channels.lifecycle));
   api.route('/bot', messageRoutes(deps));
   api.route('/bot', botUserRoutes(deps));
+  api.route('/bot', flowSubscriptionRoutes(deps));
   api.route('/store', tagRoutes(deps));
   api.route('/store', customFieldRoutes(deps));
   api.route('/notifications', channelRoutes(deps));

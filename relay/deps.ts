@@ -18,6 +18,7 @@ import { notifyBuyers } from './orders/notify.js';
 import { createOrderStore } from './orders/store.js';
 import { createOptinStore } from './public/optin-store.js';
 import { createScenarioStore } from './scenario/store.js';
+import { createScenarioRuntime } from './scenario/runtime/engine.js';
 import { createShopStore } from './shops/store.js';
 import { createTagStore } from './tags/store.js';
 import { createWebhookStore } from './webhooks/store.js';
@@ -49,11 +50,13 @@ export function createStores(db: Db) {
     subscribers: createSubscriberStore(db),
     messages: createMessageStore(db),
   };
+  // Bot users moving through flows: relay/scenario/runtime (inbound, API and scheduler call it).
+  const scenarioRuntime = createScenarioRuntime(db, stores);
   // Manager alerts and webhooks are queued in the event's own transaction (relay/events/emit.ts).
   events.on(notifyOnEvents(stores));
   // Buyers subscribed to an order hear about its status changes, in the same transaction.
   events.on(notifyBuyers(db, stores));
-  return stores;
+  return { ...stores, scenarioRuntime };
 }
 export type Stores = ReturnType<typeof createStores>;
 

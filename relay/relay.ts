@@ -6,6 +6,7 @@ import type { Db } from './db/open.js';
 import { createAdapters } from './delivery/adapters/index.js';
 import { createWorker, type WorkerHooks, type WorkerOptions } from './delivery/worker.js';
 import { createStores, type Deps } from './deps.js';
+import { createScenarioScheduler, type SchedulerOptions } from './scenario/runtime/scheduler.js';
 import { createMetrics } from './service/metrics.js';
 
 export type RelayOptions = {
@@ -15,6 +16,8 @@ export type RelayOptions = {
   worker?: Omit<WorkerOptions, 'store' | 'adapters'>;
   /** Messenger connections (tests shorten the long-poll timeout). */
   channels?: ChannelOptions;
+  /** The delay steps' scheduler (tests shorten its sleep). */
+  scheduler?: SchedulerOptions;
 };
 
 /** Every hook of each set, in order (the relay's own and a caller's). */
@@ -43,6 +46,7 @@ export function createRelay({
   config,
   worker: workerOptions = {},
   channels: channelOptions,
+  scheduler: schedulerOptions,
 }: RelayOptions) {
   const stores = createStores(db);
   const deps: Deps = { db, config, stores };
@@ -56,6 +60,7 @@ export function createRelay({
     hooks: chain(deliveryHooks(deps), { onAttempt: metrics.onAttempt }, hooks ?? {}),
     ...tuning,
   });
+  const scheduler = createScenarioScheduler(db, stores.scenarioRuntime, schedulerOptions);
   // Rows are enqueued inside synchronous transactions: by the time this runs they are committed.
   stores.deliveries.onEnqueued(() => worker.nudge());
 
@@ -66,19 +71,22 @@ export function createRelay({
     stores,
     metrics,
     channels,
+    scheduler,
     /**
-     * Starts delivering and connects the bots. One relay process owns a database, so rows a
+     * Starts delivering, ends due delay steps and connects the bots. One relay process owns a database, so rows a
      * killed process left `sending` are queued again at once rather than after their lease
      * (the lease still covers a worker that stalls while this process lives).
      */
     async start() {
       await stores.deliveries.reclaim(END_OF_TIME);
       worker.start();
+      scheduler.start();
       await channels.startAll();
     },
     /** Disconnects polling bots and lets sends in flight finish and be recorded. */
     async stop() {
       await channels.stopAll();
+      await scheduler.stop();
       await worker.stop();
     },
   };

@@ -152,6 +152,12 @@ export function createBotUserStore(db: Db) {
     /** `get`, synchronous, inside a write transaction (an event's data is read there). */
     getInTx: (id: number): BotUser | undefined => read(id),
 
+    /** `update`, synchronous, as a savepoint of the caller's write transaction (the scenario runtime). */
+    updateInTx(id: number, fields: BotUserFields): boolean {
+      if (!db.inTransaction) throw new Error('botUsers.updateInTx called outside a transaction');
+      return updateTx(id, fields);
+    },
+
     async findByMessengerId(botId: number, messengerUserId: string): Promise<number | undefined> {
       return q.byMessengerId.get({ bot_id: botId, messenger_user_id: messengerUserId })?.id;
     },

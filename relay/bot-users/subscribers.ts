@@ -156,6 +156,12 @@ export function createSubscriberStore(db: Db) {
       return row && toRecipient(row);
     },
 
+    /** `recipient`, synchronous, inside a write transaction. */
+    recipientInTx(id: number): Recipient | undefined {
+      const row = q.recipient.get(id);
+      return row && toRecipient(row);
+    },
+
     /** Subscribed bot users linked to an order, on active bots the relay can send through. */
     ofOrderInTx(orderId: number): Recipient[] {
       return q.ofOrder.all(orderId).map(toRecipient);

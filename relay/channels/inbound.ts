@@ -3,16 +3,23 @@ import type { MessengerPerson } from '../bot-users/subscribers.js';
 import type { BotRef } from '../bots/lifecycle.js';
 import type { Deps } from '../deps.js';
 
-export type InboundHooks = {
-  /**
-   * A person pressed Start. Issue 6 runs the bot's welcome flow here; for now it does
-   * nothing. Called after the bot user (and its links) were committed.
-   */
-  onStart?: (botUser: BotUser, bot: BotRef) => void | Promise<void>;
-};
-
 /** What a /start did; null when this update was handled before (delivered twice). */
-export type StartResult = { botUser: BotUser; created: boolean; linked: boolean } | null;
+export type StartResult = {
+  botUser: BotUser;
+  created: boolean;
+  linked: boolean;
+  /** Steps of the welcome flow run by this /start. */
+  steps: number;
+} | null;
+
+/** What a message or press did; null when this update was handled before. */
+export type MessageResult = {
+  botUserId: number;
+  messageId: number | null;
+  steps: number;
+  /** A short text for the person (a press on an outdated menu): Telegram shows it as a toast. */
+  notice?: string;
+} | null;
 
 /** The messenger's id for an inbound message, unique per bot (dedupes repeated updates). */
 type Meta = { remoteId: string | null; text: string };
@@ -21,11 +28,8 @@ type Meta = { remoteId: string | null; text: string };
  * What people do in a messenger, whichever messenger it is: Telegram updates (webhook or
  * long polling) and the sandbox inbox both end here. Every handler is one write transaction.
  */
-export function createInbound(
-  { db, stores }: Pick<Deps, 'db' | 'stores'>,
-  hooks: InboundHooks = {},
-) {
-  const { subscribers, messages, optins, botUsers, events } = stores;
+export function createInbound({ db, stores }: Pick<Deps, 'db' | 'stores'>) {
+  const { subscribers, messages, optins, botUsers, events, scenarioRuntime: scenario } = stores;
 
   const seen = (bot: BotRef, remoteId: string | null) =>
     remoteId !== null && messages.seenInTx(bot.id, remoteId);
@@ -54,7 +58,8 @@ export function createInbound(
    * when the token is valid — unused, unexpired, of this shop and (if it names one) this bot —
    * links the bot user to the opt-in's visitor, lead and order. A bad token links nothing;
    * the person is still a subscriber. `bot_user.subscribed` fires for a new subscriber, a
-   * returning one, or a new link, so staff alerts see every opt-in.
+   * returning one, or a new link, so staff alerts see every opt-in. Then the bot's welcome
+   * flow starts, in the same transaction: its first messages are queued with the /start.
    */
   const startTx = db.transaction(
     (bot: BotRef, person: MessengerPerson, token: string | null, meta: Meta): StartResult => {
@@ -70,10 +75,12 @@ export function createInbound(
       const botUser = botUsers.getInTx(id)!;
       if (!before || !before.subscribed || optin)
         events.emit({ name: 'bot_user.subscribed', shop_id: bot.shop_id, bot_user: botUser });
-      return { botUser, created: !before, linked: optin !== null };
+      const { steps } = scenario.welcomeInTx(id, bot.id);
+      return { botUser, created: !before, linked: optin !== null, steps };
     },
   );
 
+  /** Records the message, then lets the person's scenario run answer it. */
   const messageTx = db.transaction(
     (
       bot: BotRef,
@@ -81,10 +88,19 @@ export function createInbound(
       contentType: string,
       payload: { text: string; data?: string },
       remoteId: string | null,
-    ) => {
+    ): MessageResult => {
       if (seen(bot, remoteId)) return null;
       const id = subscribers.upsertInTx(bot, person, { subscribe: false });
-      return { botUserId: id, messageId: record(bot, id, person, contentType, payload, remoteId) };
+      if (contentType === 'callback')
+        payload = { ...payload, text: scenario.buttonTitleInTx(payload.data!) ?? payload.text };
+      const messageId = record(bot, id, person, contentType, payload, remoteId);
+      const outcome =
+        contentType === 'callback'
+          ? scenario.pressInTx(id, payload.data!)
+          : contentType === 'text'
+            ? scenario.textInTx(id, payload.text)
+            : { steps: 0 };
+      return { botUserId: id, messageId, ...outcome };
     },
   );
 
@@ -97,15 +113,7 @@ export function createInbound(
 
   return {
     async start(bot: BotRef, person: MessengerPerson, token: string | null, meta: Meta) {
-      const result = startTx.immediate(bot, person, token, meta);
-      if (result && hooks.onStart) {
-        try {
-          await hooks.onStart(result.botUser, bot);
-        } catch (err) {
-          console.error('onStart hook:', err);
-        }
-      }
-      return result;
+      return startTx.immediate(bot, person, token, meta);
     },
 
     /** The person wrote something (text, or `other` for what the relay does not read). */
@@ -123,7 +131,7 @@ export function createInbound(
       );
     },
 
-    /** The person tapped an inline button; `data` is its callback data. */
+    /** The person tapped an inline button; `data` is its callback data (stored with the button's title). */
     async press(bot: BotRef, person: MessengerPerson, meta: Meta & { data: string }) {
       return messageTx.immediate(
         bot,

@@ -1,7 +1,7 @@
 import type { Hono } from 'hono';
 import { idleChannels, type BotRef, type ChannelLifecycle } from '../bots/lifecycle.js';
 import type { Deps } from '../deps.js';
-import { createInbound, type InboundHooks } from './inbound.js';
+import { createInbound } from './inbound.js';
 import { sandboxInboxRoutes } from './sandbox/inbox.js';
 import { sandboxPageRoutes } from './sandbox/page.js';
 import { createTelegramApi } from './telegram/api.js';
@@ -20,19 +20,13 @@ export type ChannelOptions = {
 };
 
 /**
- * Issue 6 runs the bot's welcome flow here (DESIGN.md "Messenger side": /start … runs the
- * bot's welcome flow). Until then a /start links the subscriber and nothing more happens.
- */
-export const onStart: NonNullable<InboundHooks['onStart']> = async () => {};
-
-/**
  * The messenger side of one relay: the inbound handlers every messenger feeds, the bots'
  * connections (Telegram webhooks or long polling), and the HTTP routes messengers call.
  * Sending is the adapters' job (relay/delivery/adapters).
  */
 export function createChannels(deps: Deps, { pollTimeoutS, connect = true }: ChannelOptions = {}) {
   const api = createTelegramApi(deps.config.telegramApiUrl);
-  const inbound = createInbound(deps, { onStart });
+  const inbound = createInbound(deps);
   const handleTelegram = (bot: BotRef, token: string, update: unknown) =>
     handleTelegramUpdate(update, { bot, token, inbound, api });
   const telegram = createTelegramLifecycle(deps, { api, handle: handleTelegram, pollTimeoutS });

@@ -365,4 +365,27 @@ CREATE TABLE optin_tokens (
 CREATE INDEX optin_tokens_expires ON optin_tokens (expires_at);
 `;
 
-export const migrations: readonly string[] = [v1];
+/**
+ * v2: scenario runs. Where each bot user is in a flow (one run per bot user at a time) and,
+ * for a delay step, when the run resumes: a scheduled row, so a pause survives a restart.
+ * `seq` counts the run's moves; the buttons of a message carry it, so a press on an older
+ * message is told apart from one on the latest.
+ */
+const v2 = `
+CREATE TABLE scenario_runs (
+  bot_user_id INTEGER PRIMARY KEY REFERENCES bot_users (id) ON DELETE CASCADE,
+  shop_id     INTEGER NOT NULL REFERENCES shops (id) ON DELETE CASCADE,
+  flow_id     INTEGER NOT NULL REFERENCES flows (id) ON DELETE CASCADE,
+  step_id     INTEGER REFERENCES steps (id) ON DELETE SET NULL,
+  waiting     TEXT CHECK (waiting IN ('buttons', 'answer', 'delay')),
+  seq         INTEGER NOT NULL DEFAULT 0,
+  resume_at   TEXT,
+  created_at  ${at},
+  updated_at  ${at}
+) STRICT;
+CREATE INDEX scenario_runs_resume ON scenario_runs (resume_at) WHERE resume_at IS NOT NULL;
+CREATE INDEX scenario_runs_flow ON scenario_runs (flow_id);
+CREATE INDEX scenario_runs_step ON scenario_runs (step_id);
+`;
+
+export const migrations: readonly string[] = [v1, v2];

@@ -79,6 +79,12 @@ export function createFormStore(db: Db) {
       return row && toForm(row);
     },
 
+    /** `get`, synchronous, inside a write transaction (a scenario's lead step). */
+    getInTx(id: number): Form | undefined {
+      const row = q.get.get(id);
+      return row && toForm(row);
+    },
+
     /** The shop's form with this key (`<tp-lead-form form="…">`). */
     async byName(shopId: number, name: string): Promise<Form | undefined> {
       const row = q.byName.get({ shop_id: shopId, name });

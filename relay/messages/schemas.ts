@@ -27,6 +27,17 @@ export const stepOfCallback = (data: string | undefined): number | undefined => 
   return m ? Number(m[1]) : undefined;
 };
 
+/**
+ * A scenario button (menu item) sends `mi:<item id>:<run seq>`: a short id, never the content
+ * (Telegram allows 64 bytes of callback data), and the move of the run it was shown at, so a
+ * press on an older message is recognised. https://core.telegram.org/bots/api#inlinekeyboardbutton
+ */
+export const itemCallback = (itemId: number, seq: number) => `mi:${itemId}:${seq}`;
+export const itemOfCallback = (data: string | undefined) => {
+  const m = data === undefined ? null : /^mi:(\d{1,15}):(\d{1,15})$/.exec(data);
+  return m ? { itemId: Number(m[1]), seq: Number(m[2]) } : undefined;
+};
+
 /** Four Telegram messages' worth; longer texts are split into parts of at most 4096. */
 export const MAX_TEXT = 4 * 4096;
 

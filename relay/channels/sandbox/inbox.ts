@@ -137,6 +137,13 @@ export function sandboxInboxRoutes({ stores }: Pick<Deps, 'stores'>, inbound: In
         text: button.text,
         data: input.data,
       });
-      return c.json(ok({ message_id: r!.messageId, bot_user_id: r!.botUserId }), 201);
+      return c.json(
+        ok({
+          message_id: r!.messageId,
+          bot_user_id: r!.botUserId,
+          ...(r!.notice ? { notice: r!.notice } : {}),
+        }),
+        201,
+      );
     });
 }

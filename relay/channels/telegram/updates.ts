@@ -87,17 +87,19 @@ export async function handleTelegramUpdate(
   } else if (cb) {
     const chatId =
       cb.message && cb.message.chat.type === 'private' ? cb.message.chat.id : cb.from.id;
-    await inbound.press(bot, person(cb.from, chatId), {
+    const result = await inbound.press(bot, person(cb.from, chatId), {
       remoteId: `cb:${cb.id}`,
       text: '',
       data: cb.data ?? '',
     });
-    // Without an answer the client shows a progress bar on the button for a while.
+    // Without an answer the client shows a progress bar on the button for a while; a notice
+    // (an outdated menu) shows as a toast. https://core.telegram.org/bots/api#answercallbackquery
+    const notice = result?.notice ? { text: result.notice } : {};
     await ctx.api
       .call(
         ctx.token,
         'answerCallbackQuery',
-        { callback_query_id: cb.id },
+        { callback_query_id: cb.id, ...notice },
         AbortSignal.timeout(5_000),
       )
       .catch(() => {});

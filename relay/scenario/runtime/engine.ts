@@ -1,0 +1,356 @@
+import type { BotUser, VarValue } from '../../bot-users/schemas.js';
+import type { Recipient } from '../../bot-users/subscribers.js';
+import type { Db } from '../../db/open.js';
+import type { LeadValue } from '../../leads/schemas.js';
+import { queueMessageInTx } from '../../messages/outbox.js';
+import {
+  itemCallback,
+  itemOfCallback,
+  stepOfCallback,
+  type OutgoingButton,
+  type OutgoingPayload,
+} from '../../messages/schemas.js';
+import type { BotUserStore } from '../../bot-users/store.js';
+import type { SubscriberStore } from '../../bot-users/subscribers.js';
+import type { DeliveryStore } from '../../delivery/store.js';
+import type { FormStore } from '../../forms/store.js';
+import type { LeadStore } from '../../leads/store.js';
+import type { MessageStore } from '../../messages/store.js';
+import type { Action, Condition } from '../schemas.js';
+import { DEFAULT_ERRORS, readAnswer, type AnswerKind } from './answers.js';
+import { createRunStore, type Run, type RuntimeStep, type Waiting } from './runs.js';
+
+/**
+ * Steps one run may take without waiting for the user. Saves that would loop forever are
+ * refused by the API (relay/scenario/graph.ts); this is the second line of defence.
+ */
+export const MAX_STEPS_PER_MOVE = 50;
+
+/** The outbox event of a message a scenario step sends. */
+export const STEP_EVENT = 'scenario.step';
+
+/** What handling one event did: steps run, and a short notice for the person, if any. */
+export type Outcome = { steps: number; notice?: string };
+
+export const NOTICES = {
+  stale: 'This menu is out of date: use the buttons of the latest message.',
+  gone: 'This button is no longer available.',
+} as const;
+
+type RuntimeStores = {
+  botUsers: BotUserStore;
+  subscribers: SubscriberStore;
+  leads: LeadStore;
+  forms: FormStore;
+  deliveries: DeliveryStore;
+  messages: MessageStore;
+};
+
+/** Who the run belongs to, read once per move. */
+type Person = { user: BotUser; to: Recipient };
+
+const SENDABLE = new Set(['telegram', 'sandbox']);
+
+/**
+ * The scenario runtime: moves bot users through flows. Every entry point runs inside the
+ * caller's write transaction (the inbound message, the API call or the scheduler tick), so the
+ * messages a move sends (queued in the outbox, sent by the delivery worker with its pacing),
+ * the variables and tags it sets, the lead it creates and where the run now waits are
+ * committed together or not at all.
+ *
+ * A move starts at a step and runs steps one after another until one waits for the user —
+ * a question, buttons leading to a step, a delay — or the flow ends. A person with
+ * `subscribed_to_bot: false` (blocked the bot, or a manager took over) gets no automatic step.
+ */
+export function createScenarioRuntime(db: Db, stores: RuntimeStores) {
+  const runs = createRunStore(db);
+  let stepsTotal = 0;
+
+  const person = (botUserId: number): Person | undefined => {
+    const user = stores.botUsers.getInTx(botUserId);
+    const to = stores.subscribers.recipientInTx(botUserId);
+    return user && to ? { user, to } : undefined;
+  };
+  const listening = (p: Person) => p.user.store.subscribed_to_bot;
+
+  /** `{{name}}` in a text becomes the variable's value (or the person's name / phone). */
+  const fill = (text: string, p: Person) =>
+    text.replace(/\{\{\s*([a-zA-Z_][a-zA-Z0-9_]{0,63})\s*\}\}/g, (_, name: string) =>
+      String(valueOf(p, name) ?? ''),
+    );
+
+  const valueOf = (p: Person, name: string): VarValue | undefined => {
+    const v = p.user.store.user_vars[name];
+    if (v !== undefined) return v;
+    if (name === 'name') return p.user.name || undefined;
+    if (name === 'phone') return p.user.store.phone || undefined;
+    return undefined;
+  };
+
+  const buttonsOf = (step: RuntimeStep, seq: number): OutgoingButton[][] =>
+    step.items
+      .filter((i) => i.url !== null || i.next_step_id !== null)
+      .map((i) => [
+        i.url !== null
+          ? { text: i.title, url: i.url }
+          : { text: i.title, callback_data: itemCallback(i.id, seq) },
+      ]);
+
+  /** Queues a message to the person (nothing when their messenger cannot be written to). */
+  const send = (p: Person, payload: OutgoingPayload) => {
+    if (!SENDABLE.has(p.to.bot_type) || !p.to.chat_id) return;
+    queueMessageInTx(stores, { ...p.to, chat_id: p.to.chat_id }, STEP_EVENT, payload);
+  };
+
+  /** The step's text, image and buttons, when it has something to show. */
+  const say = (p: Person, step: RuntimeStep, seq: number, text = step.payload.text) => {
+    const buttons = buttonsOf(step, seq);
+    const body = fill(text, p).trim();
+    if (!body && !step.payload.image_url && !buttons.length) return;
+    send(p, {
+      // A keyboard needs a message to hang on.
+      text: body || (step.payload.image_url ? '' : step.name || '…'),
+      ...(step.payload.image_url ? { image_url: step.payload.image_url } : {}),
+      ...(buttons.length ? { buttons } : {}),
+    });
+  };
+
+  const holds = (c: Condition, p: Person) => {
+    const want = c.equals.trim().toLowerCase();
+    // `tag` is reserved: "the person has a tag named `equals`".
+    if (c.variable === 'tag') return p.user.store.tags.some((t) => t.name.toLowerCase() === want);
+    return (
+      String(valueOf(p, c.variable) ?? '')
+        .trim()
+        .toLowerCase() === want
+    );
+  };
+
+  const act = (a: Action, p: Person) => {
+    const tags = new Set(p.user.store.tags.map((t) => t.id));
+    if (a.add_tag_id !== null) tags.add(a.add_tag_id);
+    if (a.remove_tag_id !== null) tags.delete(a.remove_tag_id);
+    stores.botUsers.updateInTx(p.user.id, {
+      ...(a.set_var ? { user_vars: { [a.set_var.name]: fill(a.set_var.value, p) } } : {}),
+      ...(a.add_tag_id !== null || a.remove_tag_id !== null ? { tag_ids: [...tags] } : {}),
+    });
+  };
+
+  /**
+   * A lead of the step's form, its fields filled from the person's variables (a field named
+   * `name` or `phone` falls back to the bot user's own); without a form, every variable.
+   * Raises `lead.created` like the widget's leads, so the managers' alert goes out.
+   */
+  const createLead = (step: RuntimeStep, p: Person) => {
+    const form = step.form === null ? undefined : stores.forms.getInTx(step.form);
+    const fields: Record<string, LeadValue> = {};
+    if (form) {
+      for (const f of form.fields) {
+        const v = valueOf(p, f.name);
+        if (v !== undefined) fields[f.name] = v;
+      }
+    } else Object.assign(fields, p.user.store.user_vars);
+    stores.leads.createInTx({
+      shop_id: p.user.shop_id,
+      form_id: form?.id ?? null,
+      fields,
+      bot_user_id: p.user.id,
+      source: 'bot',
+    });
+  };
+
+  /**
+   * Runs steps from `stepId` until one waits or the flow ends, and records where the run is.
+   * Every button shown in this move carries the run's new `seq`.
+   */
+  const move = (run: Run, stepId: number | null): number => {
+    const seq = run.seq + 1;
+    let p = person(run.bot_user_id);
+    let steps = 0;
+    let at: { id: number; waiting: Waiting; resume_at: string | null } | null = null;
+    while (p && stepId !== null && at === null) {
+      if (steps >= MAX_STEPS_PER_MOVE) {
+        console.error(`scenario: flow ${run.flow_id} ran ${steps} steps without waiting; stopped`);
+        break;
+      }
+      const step = runs.step(stepId);
+      if (!step || step.flow_id !== run.flow_id) break;
+      steps += 1;
+      if (step.type === 'condition') {
+        const c = step.condition!;
+        stepId = holds(c, p) ? c.then_step_id : c.else_step_id;
+        continue;
+      }
+      if (step.type === 'action' && step.action) {
+        act(step.action, p);
+        p = person(run.bot_user_id);
+        if (!p) break;
+      }
+      if (step.type === 'lead') createLead(step, p);
+      say(p, step, seq);
+      if (step.type === 'question') at = { id: step.id, waiting: 'answer', resume_at: null };
+      else if (step.type === 'delay') {
+        const due = new Date(Date.now() + (step.delay_seconds ?? 1) * 1000).toISOString();
+        at = { id: step.id, waiting: 'delay', resume_at: due };
+      } else if (step.items.some((i) => i.next_step_id !== null))
+        at = { id: step.id, waiting: 'buttons', resume_at: null };
+      else stepId = step.next_step_id;
+    }
+    runs.save({
+      bot_user_id: run.bot_user_id,
+      shop_id: run.shop_id,
+      flow_id: run.flow_id,
+      step_id: at?.id ?? null,
+      waiting: at?.waiting ?? null,
+      seq,
+      resume_at: at?.resume_at ?? null,
+    });
+    stepsTotal += steps;
+    return steps;
+  };
+
+  /** A run of `flowId` for the person, replacing whatever run they were in. */
+  const fresh = (botUserId: number, shopId: number, flowId: number): Run => ({
+    bot_user_id: botUserId,
+    shop_id: shopId,
+    flow_id: flowId,
+    step_id: null,
+    waiting: null,
+    seq: runs.get(botUserId)?.seq ?? 0,
+    resume_at: null,
+    updated_at: '',
+  });
+
+  /** The run is waiting at a step: the step, unless the step was deleted meanwhile. */
+  const waitingStep = (run: Run | undefined) =>
+    run && run.step_id !== null && run.waiting !== null ? runs.step(run.step_id) : undefined;
+
+  const startAt = (botUserId: number, flowId: number, stepId: number | null): Outcome => {
+    const p = person(botUserId);
+    if (!p || !listening(p)) return { steps: 0 };
+    return { steps: move(fresh(botUserId, p.user.shop_id, flowId), stepId) };
+  };
+
+  return {
+    runs,
+
+    /** Steps run since the relay started (for /metrics and the scenario bench). */
+    stepsTotal: () => stepsTotal,
+
+    /** Starts the flow at its first step (the caller checked that flow and person match). */
+    startInTx(botUserId: number, flowId: number): Outcome {
+      const flow = runs.flow(flowId);
+      if (!flow) return { steps: 0 };
+      return startAt(botUserId, flowId, flow.first_step_id);
+    },
+
+    /** /start: the bot's welcome flow, when it has one. */
+    welcomeInTx(botUserId: number, botId: number): Outcome {
+      const flowId = runs.welcomeFlowOf(botId);
+      return flowId === null ? { steps: 0 } : this.startInTx(botUserId, flowId);
+    },
+
+    /**
+     * Stops the person's run of `flowId` (a pending delay with it). False when they were not
+     * in that flow. The move count goes up, so the stopped run's buttons stop working.
+     */
+    stopInTx(botUserId: number, flowId: number): boolean {
+      const run = runs.get(botUserId);
+      if (!run || run.flow_id !== flowId || run.step_id === null) return false;
+      runs.save({ ...run, step_id: null, waiting: null, resume_at: null, seq: run.seq + 1 });
+      return true;
+    },
+
+    /**
+     * The person wrote `text`. At a step with buttons, a text equal to a button's title is a
+     * press; at a question it is the answer (saved, or asked again with the error text); at
+     * buttons, free text goes to the step's `next_step_id` when it has one. Otherwise the bot
+     * says nothing: the message waits in the history for a manager.
+     */
+    textInTx(botUserId: number, text: string): Outcome {
+      const run = runs.get(botUserId);
+      const step = waitingStep(run);
+      const p = person(botUserId);
+      if (!run || !step || !p || !listening(p)) return { steps: 0 };
+      const wanted = text.trim().toLowerCase();
+      const item = step.items.find(
+        (i) => i.next_step_id !== null && i.title.trim().toLowerCase() === wanted,
+      );
+      if (item) return { steps: move(run, item.next_step_id) };
+      if (run.waiting === 'answer') {
+        const kind = (step.validate ?? 'text') as AnswerKind;
+        const answer = readAnswer(kind, text);
+        if (!answer.ok) {
+          say(p, step, run.seq, step.error_text || DEFAULT_ERRORS[kind]);
+          return { steps: 0 };
+        }
+        stores.botUsers.updateInTx(botUserId, {
+          user_vars: { [step.variable!]: answer.value },
+          ...(kind === 'phone' ? { phone: String(answer.value) } : {}),
+        });
+        return { steps: move(run, step.next_step_id) };
+      }
+      if (run.waiting === 'buttons' && step.next_step_id !== null)
+        return { steps: move(run, step.next_step_id) };
+      return { steps: 0 };
+    },
+
+    /**
+     * The person pressed an inline button with this callback data. A scenario button moves
+     * the run when it belongs to the message the run is waiting at; a press on an older
+     * message changes nothing and gets a notice. A `step:<id>` button (send_message's
+     * `inline_buttons`) starts the step's flow there, when that flow is of the person's bot.
+     */
+    pressInTx(botUserId: number, data: string): Outcome {
+      const p = person(botUserId);
+      if (!p || !listening(p)) return { steps: 0 };
+      const stepId = stepOfCallback(data);
+      if (stepId !== undefined) {
+        const step = runs.step(stepId);
+        const flow = step && runs.flow(step.flow_id);
+        if (!flow || flow.bot_id !== p.to.bot_id) return { steps: 0, notice: NOTICES.gone };
+        return startAt(botUserId, flow.id, stepId);
+      }
+      const ref = itemOfCallback(data);
+      const item = ref && runs.item(ref.itemId);
+      if (!ref || !item || item.shop_id !== p.user.shop_id)
+        return { steps: 0, notice: NOTICES.gone };
+      const run = runs.get(botUserId);
+      if (!run || run.seq !== ref.seq || run.step_id !== item.step_id || run.waiting === null)
+        return { steps: 0, notice: NOTICES.stale };
+      if (item.next_step_id === null) return { steps: 0, notice: NOTICES.gone };
+      return { steps: move(run, item.next_step_id) };
+    },
+
+    /** The title of the button a callback names, for the history (null when unknown). */
+    buttonTitleInTx(data: string): string | null {
+      const ref = itemOfCallback(data);
+      return (ref && runs.item(ref.itemId)?.title) ?? null;
+    },
+
+    /**
+     * Continues the runs whose delay ended by `at`, at most `limit`, each in a savepoint: one
+     * run that fails (logged) ends that run instead of blocking the others forever.
+     */
+    resumeDueInTx(at: string, limit: number): number {
+      let resumed = 0;
+      for (const run of runs.due(at, limit)) {
+        try {
+          db.transaction(() => {
+            const step = waitingStep(run);
+            const p = person(run.bot_user_id);
+            if (!step || run.waiting !== 'delay' || !p || !listening(p)) {
+              runs.save({ ...run, step_id: null, waiting: null, resume_at: null });
+            } else move(run, step.next_step_id);
+          })();
+        } catch (err) {
+          console.error(`scenario: resuming bot user ${run.bot_user_id}:`, err);
+          runs.save({ ...run, step_id: null, waiting: null, resume_at: null });
+        }
+        resumed += 1;
+      }
+      return resumed;
+    },
+  };
+}
+export type ScenarioRuntime = ReturnType<typeof createScenarioRuntime>;
