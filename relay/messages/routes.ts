@@ -86,6 +86,13 @@ export function messageRoutes({ db, stores }: Deps) {
           const step = await stores.scenario.steps.get(b.step_id);
           if (!step || step.shop_id !== shopId)
             throw invalidField(`inline_buttons.${i}.step_id`, 'No such step in this shop.');
+          // A press runs the step in the bot user's conversation: only their bot's flows can.
+          const flow = await stores.scenario.flows.get(step.flow_id);
+          if (flow?.bot_id !== to.bot_id)
+            throw invalidField(
+              `inline_buttons.${i}.step_id`,
+              "Choose a step of a flow of the bot user's bot.",
+            );
           buttons.push({ text: b.text, callback_data: stepCallback(b.step_id) });
         } else buttons.push({ text: b.text, url: b.url });
       }

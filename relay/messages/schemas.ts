@@ -46,6 +46,8 @@ export const MessageButton = z
     text: z.string(),
     url: z.string().optional(),
     step_id: z.number().int().optional(),
+    /** A scenario step's button (its menu item). */
+    menu_item_id: z.number().int().optional(),
   })
   .openapi('MessageButton');
 

@@ -2,6 +2,7 @@ import { fromJson, now, type Db } from '../db/open.js';
 import type { Delivery } from '../delivery/types.js';
 import type { PageQuery } from '../http/pagination.js';
 import {
+  itemOfCallback,
   stepOfCallback,
   type Message,
   type MessageFilter,
@@ -42,12 +43,11 @@ type Row = {
 };
 
 const button = (b: OutgoingButton) => {
+  if (b.url) return { text: b.text, url: b.url };
   const step = stepOfCallback(b.callback_data);
-  return b.url
-    ? { text: b.text, url: b.url }
-    : step
-      ? { text: b.text, step_id: step }
-      : { text: b.text };
+  if (step) return { text: b.text, step_id: step };
+  const item = itemOfCallback(b.callback_data);
+  return item ? { text: b.text, menu_item_id: item.itemId } : { text: b.text };
 };
 
 /** Field by field; the chat id is internal (the inbox reads it through `toInboxMessage`). */

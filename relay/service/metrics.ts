@@ -4,6 +4,7 @@ import { routePath } from 'hono/route';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { DeliveryStore } from '../delivery/store.js';
 import type { Delivery, SendResult } from '../delivery/types.js';
+import type { ScenarioRuntime } from '../scenario/runtime/engine.js';
 
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 
@@ -18,10 +19,18 @@ const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIO
  * - `touchpoint_http_requests_total{method,route,status}` and
  *   `touchpoint_http_request_duration_seconds{method,route}`, labelled with the matched route
  *   pattern (`/api/store/leads/:id`), never the raw URL, so the label set stays small;
+ * - `touchpoint_scenario_steps_total`: scenario steps run (relay/scenario/runtime);
+ * - `touchpoint_scenario_delays_pending`: runs paused at a delay step, counted when scraped;
  * - Node's process metrics (CPU, memory, event loop lag, GC).
  * https://prometheus.io/docs/practices/naming/
  */
-export function createMetrics({ deliveries }: { deliveries: DeliveryStore }) {
+export function createMetrics({
+  deliveries,
+  scenarioRuntime,
+}: {
+  deliveries: DeliveryStore;
+  scenarioRuntime: ScenarioRuntime;
+}) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const registers = [registry];
@@ -34,6 +43,23 @@ export function createMetrics({ deliveries }: { deliveries: DeliveryStore }) {
     async collect() {
       const counts = await deliveries.countByStatus();
       for (const [status, n] of Object.entries(counts)) this.set({ status }, n);
+    },
+  });
+  new Counter({
+    name: 'touchpoint_scenario_steps_total',
+    help: 'Scenario steps run since the relay started.',
+    registers,
+    collect() {
+      this.reset();
+      this.inc(scenarioRuntime.stepsTotal());
+    },
+  });
+  new Gauge({
+    name: 'touchpoint_scenario_delays_pending',
+    help: 'Scenario runs paused at a delay step.',
+    registers,
+    collect() {
+      this.set(scenarioRuntime.runs.pendingDelays());
     },
   });
   const attempts = new Counter({

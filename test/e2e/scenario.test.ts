@@ -190,6 +190,10 @@ describe('bot scenario through Telegram', () => {
     expect(later.at).toBeGreaterThanOrEqual(Date.parse(run.resume_at));
     await new Promise((r) => setTimeout(r, 300));
     expect(toBuyer()).toHaveLength(5);
+    // The new process ran one step (the message after the pause); no pause is left.
+    const metrics = (await relay.api.get('/metrics')).text;
+    expect(metrics).toMatch(/^touchpoint_scenario_steps_total 1$/m);
+    expect(metrics).toMatch(/^touchpoint_scenario_delays_pending 0$/m);
   });
 
   it('keeps inbound messages and presses in the message history', async () => {

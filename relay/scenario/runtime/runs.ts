@@ -46,6 +46,9 @@ export function createRunStore(db: Db) {
         `SELECT resume_at FROM scenario_runs WHERE resume_at IS NOT NULL ORDER BY resume_at LIMIT 1`,
       )
       .pluck(),
+    pending: db
+      .prepare<[], number>(`SELECT count(*) FROM scenario_runs WHERE resume_at IS NOT NULL`)
+      .pluck(),
     step: db.prepare<[number], StepRow>(`SELECT * FROM steps WHERE id = ?`),
     items: db.prepare<[number], MenuItemRow>(
       `SELECT * FROM menu_items WHERE step_id = ? ORDER BY position, id`,
@@ -69,6 +72,8 @@ export function createRunStore(db: Db) {
     due: (at: string, limit: number): Run[] => q.due.all({ now: at, limit }),
     /** When the next pause ends, or null when none is pending. */
     nextDue: (): string | null => q.nextDue.get() ?? null,
+    /** Runs paused at a delay step. */
+    pendingDelays: (): number => q.pending.get()!,
     step(id: number): RuntimeStep | undefined {
       const row = q.step.get(id);
       if (!row) return undefined;
