@@ -28,7 +28,9 @@ export function readAnswer(kind: AnswerKind, reply: string): Answer {
   const fail = { ok: false, error: DEFAULT_ERRORS[kind] } as const;
   switch (kind) {
     case 'text':
-      return text && text.length <= MAX_ANSWER ? { ok: true, value: text } : fail;
+      if (text.length > MAX_ANSWER)
+        return { ok: false, error: 'Please send a shorter answer (at most 4,000 characters).' };
+      return text ? { ok: true, value: text } : fail;
     case 'number': {
       const n = text.replace(/[\s\u00a0]/g, '');
       if (!/^[+-]?\d{1,15}([.,]\d{1,10})?$/.test(n)) return fail;

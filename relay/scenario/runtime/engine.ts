@@ -1,7 +1,7 @@
 import type { BotUser, VarValue } from '../../bot-users/schemas.js';
 import type { Recipient } from '../../bot-users/subscribers.js';
 import type { Db } from '../../db/open.js';
-import type { LeadValue } from '../../leads/schemas.js';
+import { MAX_LEAD_FIELDS, type LeadValue } from '../../leads/schemas.js';
 import { queueMessageInTx } from '../../messages/outbox.js';
 import {
   itemCallback,
@@ -17,7 +17,7 @@ import type { FormStore } from '../../forms/store.js';
 import type { LeadStore } from '../../leads/store.js';
 import type { MessageStore } from '../../messages/store.js';
 import type { Action, Condition } from '../schemas.js';
-import { DEFAULT_ERRORS, readAnswer, type AnswerKind } from './answers.js';
+import { readAnswer, type AnswerKind } from './answers.js';
 import { createRunStore, type Run, type RuntimeStep, type Waiting } from './runs.js';
 
 /**
@@ -149,7 +149,11 @@ export function createScenarioRuntime(db: Db, stores: RuntimeStores) {
         const v = valueOf(p, f.name);
         if (v !== undefined) fields[f.name] = v;
       }
-    } else Object.assign(fields, p.user.store.user_vars);
+    } else {
+      // No more fields than a lead may have.
+      for (const [k, v] of Object.entries(p.user.store.user_vars).slice(0, MAX_LEAD_FIELDS))
+        fields[k] = v;
+    }
     stores.leads.createInTx({
       shop_id: p.user.shop_id,
       form_id: form?.id ?? null,
@@ -221,9 +225,22 @@ export function createScenarioRuntime(db: Db, stores: RuntimeStores) {
     updated_at: '',
   });
 
-  /** The run is waiting at a step: the step, unless the step was deleted meanwhile. */
-  const waitingStep = (run: Run | undefined) =>
-    run && run.step_id !== null && run.waiting !== null ? runs.step(run.step_id) : undefined;
+  /**
+   * The step the run waits at — unless it was deleted, or edited so that it no longer waits
+   * that way (a question turned into a message): then the run has nothing to wait for.
+   */
+  const waitingStep = (run: Run | undefined) => {
+    if (!run || run.step_id === null || run.waiting === null) return undefined;
+    const step = runs.step(run.step_id);
+    if (!step) return undefined;
+    const still =
+      run.waiting === 'answer'
+        ? step.type === 'question' && step.variable !== null
+        : run.waiting === 'delay'
+          ? step.type === 'delay'
+          : step.items.some((i) => i.next_step_id !== null);
+    return still ? step : undefined;
+  };
 
   const startAt = (botUserId: number, flowId: number, stepId: number | null): Outcome => {
     const p = person(botUserId);
@@ -281,7 +298,7 @@ export function createScenarioRuntime(db: Db, stores: RuntimeStores) {
         const kind = (step.validate ?? 'text') as AnswerKind;
         const answer = readAnswer(kind, text);
         if (!answer.ok) {
-          say(p, step, run.seq, step.error_text || DEFAULT_ERRORS[kind]);
+          say(p, step, run.seq, step.error_text || answer.error);
           return { steps: 0 };
         }
         stores.botUsers.updateInTx(botUserId, {
