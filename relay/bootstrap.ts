@@ -1,11 +1,14 @@
 import type { Config } from './config.js';
 import type { Db } from './db/open.js';
 import { createStores } from './deps.js';
-import { seedDemo } from './demo/seed.js';
+import { findDemoShop, seedDemo } from './demo/seed.js';
+
+const FIRST = { limit: 1, offset: 0 };
 
 /**
  * One-time work at start, after migrations: the operator's admin user from the
- * environment, and the demo shop when demo mode starts on an empty database.
+ * environment, and the demo shop when demo mode starts on an empty database (or its example
+ * bot scenario, on a demo database seeded before scenarios existed).
  */
 export async function bootstrap(db: Db, config: Config, log: (line: string) => void = () => {}) {
   const stores = createStores(db);
@@ -13,8 +16,17 @@ export async function bootstrap(db: Db, config: Config, log: (line: string) => v
     await stores.users.create(config.admin.email, config.admin.password);
     log(`Created platform user ${config.admin.email}`);
   }
-  if (config.demo && !(await stores.shops.first())) {
-    const demo = await seedDemo(stores);
+  if (!config.demo) return;
+  if (!(await stores.shops.first())) {
+    const demo = await seedDemo(stores, { publicUrl: config.publicUrl });
     log(`Seeded the demo shop #${demo.shop.id}; log in as ${demo.email} / ${demo.password}`);
+    return;
+  }
+  // A demo database from before bot scenarios: add the example flow (seeding adds only what
+  // is missing). A demo shop that has flows is left as its users made it.
+  const shop = await findDemoShop(stores);
+  if (shop && (await stores.scenario.flows.list(shop.id, null, FIRST)).count === 0) {
+    await seedDemo(stores, { publicUrl: config.publicUrl });
+    log(`Added the example bot scenario to the demo shop #${shop.id}`);
   }
 }

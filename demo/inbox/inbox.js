@@ -177,6 +177,7 @@ function openChat(chatId, title) {
   state.lastId = 0;
   $('chat-title').textContent = title ?? `Chat ${chatId}`;
   $('messages').replaceChildren();
+  notify('');
   $('compose').hidden = chatId !== state.userId;
   void loadMessages();
   void loadConversations();
@@ -189,15 +190,40 @@ async function loadMessages() {
     `messages?bot_id=${state.botId}&chat_id=${encodeURIComponent(chatId)}&after=${state.lastId}`,
   );
   if (chatId !== state.chatId) return; // a late answer for a chat no longer open
-  for (const m of list) {
+  // The poll and a press may both ask for the same messages: each is shown once.
+  const fresh = list.filter((m) => m.id > state.lastId);
+  for (const m of fresh) {
     $('messages').append(renderMessage(m));
     state.lastId = Math.max(state.lastId, m.id);
   }
-  if (list.length) $('messages').lastElementChild?.scrollIntoView({ block: 'end' });
+  if (fresh.length) $('messages').lastElementChild?.scrollIntoView({ block: 'end' });
+}
+
+/**
+ * What the bot answers a press or a message with, beyond new messages (an outdated menu's
+ * notice, as Telegram shows answerCallbackQuery's text), or why it failed. Emptied first, so
+ * that the same notice twice is announced twice.
+ */
+let noticeTimer;
+function notify(text) {
+  clearTimeout(noticeTimer);
+  $('chat-notice').textContent = '';
+  if (text) noticeTimer = setTimeout(() => ($('chat-notice').textContent = text), 50);
 }
 
 async function press(messageId, data) {
-  await api('press', { bot_id: state.botId, user_id: state.userId, message_id: messageId, data });
+  notify('');
+  try {
+    const r = await api('press', {
+      bot_id: state.botId,
+      user_id: state.userId,
+      message_id: messageId,
+      data,
+    });
+    notify(r.notice);
+  } catch (err) {
+    notify(err.message);
+  }
   await loadMessages();
 }
 
@@ -235,8 +261,13 @@ $('start-form').addEventListener('submit', async (e) => {
 $('compose').addEventListener('submit', async (e) => {
   e.preventDefault();
   const input = $('compose-text');
-  await api('messages', { bot_id: state.botId, user_id: state.userId, text: input.value });
-  input.value = '';
+  notify('');
+  try {
+    await api('messages', { bot_id: state.botId, user_id: state.userId, text: input.value });
+    input.value = '';
+  } catch (err) {
+    notify(err.message);
+  }
   await loadMessages();
 });
 

@@ -2,6 +2,7 @@ import type { Stores } from '../deps.js';
 import type { EventType } from '../events/types.js';
 import { FormInput } from '../forms/schemas.js';
 import type { Shop } from '../shops/schemas.js';
+import { seedDemoFlow } from './flow.js';
 
 /** Demo-only credentials, printed at start and in the README. Never used outside demo mode. */
 export const DEMO_LOGIN = { email: 'demo@touchpoint.local', password: 'touchpoint-demo' } as const;
@@ -44,43 +45,69 @@ const CALLBACK_FORM = FormInput.parse({
   min_fill_ms: 1500,
 });
 
+/** Where `npm start` serves the relay when TOUCHPOINT_PUBLIC_URL is not set. */
+const DEFAULT_PUBLIC_URL = 'http://localhost:8787';
+
+const FIRST_PAGE = { limit: 100, offset: 0 };
+
 /**
  * The demo shop a newcomer sees after `npm start` on an empty database: a `web` bot (the
- * widget's visitors), a `sandbox` bot (the messenger of /demo/inbox/), the contact form, a
- * staff alert channel posting every event to the managers' sandbox chat, and the buyers'
- * texts per order status. Runs in demo mode only (relay/bootstrap.ts).
+ * widget's visitors), a `sandbox` bot (the messenger of /demo/inbox/) whose welcome flow
+ * greets, asks for a phone and makes a lead (relay/demo/flow.ts), the contact form, a staff
+ * alert channel posting every event to the managers' sandbox chat, and the buyers' texts per
+ * order status. Runs in demo mode only (relay/bootstrap.ts). Seeding again adds only what is
+ * missing — nothing, the second time — so it is safe on a database seeded before.
+ * `publicUrl` is where the relay is reached: the flow's link to the shop points there.
  */
-export async function seedDemo(stores: Stores) {
+export async function seedDemo(
+  stores: Stores,
+  { publicUrl = DEFAULT_PUBLIC_URL }: { publicUrl?: string } = {},
+) {
   const user =
     (await stores.users.findByEmail(DEMO_LOGIN.email)) ??
     (await stores.users.create(DEMO_LOGIN.email, DEMO_LOGIN.password));
-  const shop = await stores.shops.create(
-    {
-      name: 'Demo Shop',
-      settings: { order_templates: ORDER_TEMPLATES, default_country: 'US' },
-    },
-    user.id,
-  );
-  const bot = (type: 'web' | 'sandbox', name: string) =>
-    stores.bots.create({
+  const shop =
+    (await findDemoShop(stores)) ??
+    (await stores.shops.create(
+      {
+        name: 'Demo Shop',
+        settings: { order_templates: ORDER_TEMPLATES, default_country: 'US' },
+      },
+      user.id,
+    ));
+  const { rows: bots } = await stores.bots.list(shop.id, FIRST_PAGE);
+  const bot = async (type: 'web' | 'sandbox', name: string) =>
+    bots.find((b) => b.bot_type === type) ??
+    (await stores.bots.create({
       shop_id: shop.id,
       bot_type: type,
       name,
       credential: null,
       tg_bot_nickname: null,
-    });
+    }));
   await bot('web', 'Website');
   const sandbox = await bot('sandbox', 'Demo Shop Bot');
-  await stores.forms.create(shop.id, CALLBACK_FORM);
-  await stores.channels.create(shop.id, {
-    type: 'telegram',
-    bot_id: sandbox.id,
-    chat_id: DEMO_MANAGERS_CHAT,
-    url: null,
-    events: ALERT_EVENTS,
-    enabled: true,
+  const form =
+    (await stores.forms.byName(shop.id, CALLBACK_FORM.name)) ??
+    (await stores.forms.create(shop.id, CALLBACK_FORM));
+  const { rows: channels } = await stores.channels.list(shop.id, FIRST_PAGE);
+  if (!channels.some((c) => c.chat_id === DEMO_MANAGERS_CHAT)) {
+    await stores.channels.create(shop.id, {
+      type: 'telegram',
+      bot_id: sandbox.id,
+      chat_id: DEMO_MANAGERS_CHAT,
+      url: null,
+      events: ALERT_EVENTS,
+      enabled: true,
+    });
+  }
+  const welcomeFlowId = await seedDemoFlow(stores, {
+    shopId: shop.id,
+    botId: sandbox.id,
+    formId: form.id,
+    publicUrl,
   });
-  return { shop, sandboxBotId: sandbox.id, ...DEMO_LOGIN };
+  return { shop, sandboxBotId: sandbox.id, welcomeFlowId, ...DEMO_LOGIN };
 }
 
 /** The demo shop: the demo user's first shop, when the demo was seeded. */
