@@ -7,13 +7,13 @@
  * (`node --expose-gc dist/relay/server.js`), so its memory
  * is measured alone, from /proc/<pid>/status (VmRSS sampled, VmHWM at the end).
  */
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createStores } from '../relay/deps.js';
 import { openDb } from '../relay/db/open.js';
+import { stop } from '../test/helpers/process.js';
+import { buildRelay, cpuSeconds, sampleRss, startBuiltRelay } from './relay-process.js';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
 const TARGET_ROWS_PER_S = 200_000;
@@ -99,63 +99,6 @@ async function seed(dbPath: string) {
   return { token, shopId: shop.id };
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-function startRelay(dbPath: string, port: number) {
-  // The relay as `npm start` runs it: compiled (no TypeScript loader in its memory), --expose-gc.
-  execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], {
-    stdio: 'inherit',
-  });
-  const child = spawn(process.execPath, ['--expose-gc', 'dist/relay/server.js'], {
-    env: {
-      ...process.env,
-      TOUCHPOINT_DB: dbPath,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      TOUCHPOINT_DEMO: '0',
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  return child;
-}
-
-async function waitHealthy(url: string, child: ReturnType<typeof spawn>) {
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`relay exited with code ${child.exitCode}`);
-    try {
-      if ((await fetch(`${url}/healthz`)).ok) return;
-    } catch {
-      /* not listening yet */
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('relay did not start within 30 s');
-}
-
-/** kB figures of /proc/<pid>/status, e.g. VmRSS (resident now) and VmHWM (peak resident). */
-function memoryKb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
-  const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(
-    readFileSync(`/proc/${pid}/status`, 'utf8'),
-  );
-  return match ? Number(match[1]) : 0;
-}
-
-/** CPU seconds the process has used (user + system), from /proc/<pid>/stat (USER_HZ = 100). */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime: fields 14 and 15
-}
-
 /**
  * Counts CSV records in a byte stream: line feeds outside quoted fields (RFC 4180 quotes
  * are balanced, so each quote byte toggles "inside"). A plain byte loop: every text cell
@@ -181,23 +124,17 @@ function recordCounter() {
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'touchpoint-bench-'));
   const dbPath = join(dir, 'bench.db');
-  let relay: ReturnType<typeof startRelay> | undefined;
+  let relay: Awaited<ReturnType<typeof startBuiltRelay>> | undefined;
   try {
     console.log(`Seeding ${ROWS.toLocaleString('en')} bot users into ${dbPath}`);
     const { token, shopId } = await seed(dbPath);
 
-    const port = await freePort();
-    const url = `http://127.0.0.1:${port}`;
-    relay = startRelay(dbPath, port);
-    await waitHealthy(url, relay);
-    const pid = relay.pid!;
-    const rssAtStart = memoryKb(pid, 'VmRSS');
-    let rssPeakSampled = rssAtStart;
-    const sampler = setInterval(() => {
-      rssPeakSampled = Math.max(rssPeakSampled, memoryKb(pid, 'VmRSS'));
-    }, 50);
+    buildRelay();
+    relay = await startBuiltRelay({ TOUCHPOINT_DB: dbPath });
+    const { url, pid } = relay;
+    const rss = sampleRss(pid);
 
-    console.log(`Relay pid ${pid} on ${url}, RSS ${(rssAtStart / 1024).toFixed(0)} MB; exporting…`);
+    console.log(`Relay pid ${pid} on ${url}, RSS ${rss.startMb.toFixed(0)} MB; exporting…`);
     const cpuBefore = cpuSeconds(pid);
     const started = performance.now();
     const res = await fetch(`${url}/api/bot/bot_users/export/?shop_id=${shopId}&format=csv`, {
@@ -220,8 +157,7 @@ async function main() {
     }
     const seconds = (performance.now() - started) / 1000;
     const cpu = cpuSeconds(pid) - cpuBefore;
-    clearInterval(sampler);
-    const peakMb = Math.max(memoryKb(pid, 'VmHWM'), rssPeakSampled) / 1024;
+    const { peakMb } = rss.stop();
 
     const rows = counter.records - 1; // the header line
     const rate = rows / seconds;
@@ -241,15 +177,11 @@ async function main() {
       `relay CPU     ${cpu.toFixed(2)} s, ${((cpu / rows) * 1e6).toFixed(2)} µs/row, ${Math.round(rows / cpu).toLocaleString('en')} rows per CPU-second (load average ${loadavg()[0].toFixed(1)})`,
     );
     console.log(
-      `peak RSS      ${peakMb.toFixed(1)} MB (relay, VmHWM; ${(rssAtStart / 1024).toFixed(1)} MB before the export)  ${(peakMb / TARGET_RSS_MB).toFixed(2)}× the limit of ${TARGET_RSS_MB} MB: ${rssOk ? 'PASS' : 'FAIL'}`,
+      `peak RSS      ${peakMb.toFixed(1)} MB (relay, VmHWM; ${rss.startMb.toFixed(1)} MB before the export)  ${(peakMb / TARGET_RSS_MB).toFixed(2)}× the limit of ${TARGET_RSS_MB} MB: ${rssOk ? 'PASS' : 'FAIL'}`,
     );
     if (!countOk) process.exitCode = 1;
   } finally {
-    if (relay && relay.exitCode === null) {
-      const exited = new Promise((resolve) => relay!.once('exit', resolve));
-      relay.kill('SIGTERM');
-      await exited;
-    }
+    if (relay) await stop(relay.child, 'SIGTERM');
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -24,7 +24,7 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { stop } from '../test/helpers/process.js';
 import { setUpShop, STEPS_PER_PERSON } from './scenario-flow.js';
-import { buildRelay, cpuSeconds, sampleRss, startBuiltRelay } from './scenario-relay.js';
+import { buildRelay, cpuSeconds, sampleRss, startBuiltRelay } from './relay-process.js';
 import { runPeople } from './scenario-users.js';
 import { startTelegram } from './scenario-webhooks.js';
 

@@ -1,7 +1,7 @@
 /**
  * The relay as `npm start` runs it — compiled, `node --expose-gc dist/relay/server.js`, no
  * TypeScript loader in its memory — as its own process, so that its memory and CPU can be
- * read alone from /proc/<pid>/…. bench/export.ts starts it the same way; the port is chosen
+ * read alone from /proc/<pid>/…. Used by bench:export and bench:scenario. The port is chosen
  * up front because the relay must know its own public URL (Telegram webhooks point there).
  */
 import { execFileSync, spawn } from 'node:child_process';
