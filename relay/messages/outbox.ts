@@ -4,6 +4,9 @@ import type { DeliveryStore } from '../delivery/store.js';
 import type { OutgoingPayload } from './schemas.js';
 import { contentTypeOf, type MessageStore } from './store.js';
 
+/** Messengers the relay has a sending adapter for (relay/delivery/adapters). */
+export const SENDABLE_BOTS: ReadonlySet<string> = new Set(['telegram', 'sandbox']);
+
 export type MessageOutboxStores = { deliveries: DeliveryStore; messages: MessageStore };
 
 /**

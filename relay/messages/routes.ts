@@ -13,7 +13,7 @@ import {
 } from '../http/api.js';
 import { conflict, invalidField } from '../http/errors.js';
 import { PageQuery, toPage } from '../http/pagination.js';
-import { createMessageSender } from './outbox.js';
+import { createMessageSender, SENDABLE_BOTS } from './outbox.js';
 import {
   Message,
   MessageFilter,
@@ -54,9 +54,6 @@ const read = createRoute({
   responses: { 200: okJson(Message), ...errorResponses },
 });
 
-/** Messengers the relay has an adapter for. */
-const SENDABLE = new Set(['telegram', 'sandbox']);
-
 /** Buttons in rows of `cols`. */
 const rows = (buttons: OutgoingButton[], cols: number): OutgoingButton[][] => {
   const out: OutgoingButton[][] = [];
@@ -74,7 +71,7 @@ export function messageRoutes({ db, stores }: Deps) {
       const to = await stores.subscribers.recipient(input.bot_user_id);
       if (!to || to.shop_id !== shopId)
         throw invalidField('bot_user_id', 'No such bot user in this shop.');
-      if (!SENDABLE.has(to.bot_type) || !to.chat_id)
+      if (!SENDABLE_BOTS.has(to.bot_type) || !to.chat_id)
         throw invalidField('bot_user_id', 'This bot user has no messenger chat to send to.');
       if (!to.subscribed)
         throw conflict('This bot user has unsubscribed from the bot.', {

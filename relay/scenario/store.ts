@@ -209,6 +209,21 @@ export function createScenarioStore(db: Db) {
   };
 
   return {
+    /**
+     * Synchronous reads for the scenario runtime, which works inside the write transaction of
+     * the message, API call or scheduler tick that moves a run.
+     */
+    flowInTx: (id: number): Flow | undefined => {
+      const row = q.getFlow.get(id);
+      return row && toFlow(row);
+    },
+    /** A step with its buttons (menu items) in order. */
+    stepInTx: getStep,
+    itemInTx: (id: number): MenuItem | undefined => {
+      const row = q.getItem.get(id);
+      return row && toMenuItem(row);
+    },
+
     flows: {
       async create(shopId: number, input: FlowInput): Promise<Flow> {
         return tx.createFlow.immediate(shopId, input);

@@ -69,7 +69,7 @@ export function flowSubscriptionRoutes({ db, stores }: Deps) {
     const user = stores.botUsers.getInTx(botUserId);
     if (!user || user.shop_id !== shopId)
       throw invalidField('bot_user_id', 'No such bot user in this shop.');
-    const flow = runtime.runs.flow(flowId);
+    const flow = stores.scenario.flowInTx(flowId);
     if (!flow || flow.shop_id !== shopId)
       throw invalidField('flow_id', 'No such flow in this shop.');
     if (flow.bot_id !== user.bot.id)

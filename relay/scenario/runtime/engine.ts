@@ -2,7 +2,7 @@ import type { BotUser, VarValue } from '../../bot-users/schemas.js';
 import type { Recipient } from '../../bot-users/subscribers.js';
 import type { Db } from '../../db/open.js';
 import { MAX_LEAD_FIELDS, type LeadValue } from '../../leads/schemas.js';
-import { queueMessageInTx } from '../../messages/outbox.js';
+import { queueMessageInTx, SENDABLE_BOTS } from '../../messages/outbox.js';
 import {
   itemCallback,
   itemOfCallback,
@@ -16,9 +16,10 @@ import type { DeliveryStore } from '../../delivery/store.js';
 import type { FormStore } from '../../forms/store.js';
 import type { LeadStore } from '../../leads/store.js';
 import type { MessageStore } from '../../messages/store.js';
-import type { Action, Condition } from '../schemas.js';
+import type { Action, Condition, Step } from '../schemas.js';
+import type { ScenarioStore } from '../store.js';
 import { readAnswer, type AnswerKind } from './answers.js';
-import { createRunStore, type Run, type RuntimeStep, type Waiting } from './runs.js';
+import { createRunStore, type Run, type Waiting } from './runs.js';
 
 /**
  * Steps one run may take without waiting for the user. Saves that would loop forever are
@@ -44,12 +45,11 @@ type RuntimeStores = {
   forms: FormStore;
   deliveries: DeliveryStore;
   messages: MessageStore;
+  scenario: ScenarioStore;
 };
 
 /** Who the run belongs to, read once per move. */
 type Person = { user: BotUser; to: Recipient };
-
-const SENDABLE = new Set(['telegram', 'sandbox']);
 
 /**
  * The scenario runtime: moves bot users through flows. Every entry point runs inside the
@@ -64,6 +64,7 @@ const SENDABLE = new Set(['telegram', 'sandbox']);
  */
 export function createScenarioRuntime(db: Db, stores: RuntimeStores) {
   const runs = createRunStore(db);
+  const { scenario } = stores;
   let stepsTotal = 0;
 
   const person = (botUserId: number): Person | undefined => {
@@ -87,8 +88,8 @@ export function createScenarioRuntime(db: Db, stores: RuntimeStores) {
     return undefined;
   };
 
-  const buttonsOf = (step: RuntimeStep, seq: number): OutgoingButton[][] =>
-    step.items
+  const buttonsOf = (step: Step, seq: number): OutgoingButton[][] =>
+    step.menu_items
       .filter((i) => i.url !== null || i.next_step_id !== null)
       .map((i) => [
         i.url !== null
@@ -98,12 +99,12 @@ export function createScenarioRuntime(db: Db, stores: RuntimeStores) {
 
   /** Queues a message to the person (nothing when their messenger cannot be written to). */
   const send = (p: Person, payload: OutgoingPayload) => {
-    if (!SENDABLE.has(p.to.bot_type) || !p.to.chat_id) return;
+    if (!SENDABLE_BOTS.has(p.to.bot_type) || !p.to.chat_id) return;
     queueMessageInTx(stores, { ...p.to, chat_id: p.to.chat_id }, STEP_EVENT, payload);
   };
 
   /** The step's text, image and buttons, when it has something to show. */
-  const say = (p: Person, step: RuntimeStep, seq: number, text = step.payload.text) => {
+  const say = (p: Person, step: Step, seq: number, text = step.payload.text) => {
     const buttons = buttonsOf(step, seq);
     const body = fill(text, p).trim();
     if (!body && !step.payload.image_url && !buttons.length) return;
@@ -141,7 +142,7 @@ export function createScenarioRuntime(db: Db, stores: RuntimeStores) {
    * `name` or `phone` falls back to the bot user's own); without a form, every variable.
    * Raises `lead.created` like the widget's leads, so the managers' alert goes out.
    */
-  const createLead = (step: RuntimeStep, p: Person) => {
+  const createLead = (step: Step, p: Person) => {
     const form = step.form === null ? undefined : stores.forms.getInTx(step.form);
     const fields: Record<string, LeadValue> = {};
     if (form) {
@@ -165,11 +166,12 @@ export function createScenarioRuntime(db: Db, stores: RuntimeStores) {
 
   /**
    * Runs steps from `stepId` until one waits or the flow ends, and records where the run is.
-   * Every button shown in this move carries the run's new `seq`.
+   * Every button shown in this move carries the run's new `seq`. `who` is the run's person,
+   * as the caller just read them.
    */
-  const move = (run: Run, stepId: number | null): number => {
+  const move = (run: Run, stepId: number | null, who: Person): number => {
     const seq = run.seq + 1;
-    let p = person(run.bot_user_id);
+    let p: Person | undefined = who;
     let steps = 0;
     let at: { id: number; waiting: Waiting; resume_at: string | null } | null = null;
     while (p && stepId !== null && at === null) {
@@ -177,7 +179,7 @@ export function createScenarioRuntime(db: Db, stores: RuntimeStores) {
         console.error(`scenario: flow ${run.flow_id} ran ${steps} steps without waiting; stopped`);
         break;
       }
-      const step = runs.step(stepId);
+      const step = scenario.stepInTx(stepId);
       if (!step || step.flow_id !== run.flow_id) break;
       steps += 1;
       if (step.type === 'condition') {
@@ -196,7 +198,7 @@ export function createScenarioRuntime(db: Db, stores: RuntimeStores) {
       else if (step.type === 'delay') {
         const due = new Date(Date.now() + (step.delay_seconds ?? 1) * 1000).toISOString();
         at = { id: step.id, waiting: 'delay', resume_at: due };
-      } else if (step.items.some((i) => i.next_step_id !== null))
+      } else if (step.menu_items.some((i) => i.next_step_id !== null))
         at = { id: step.id, waiting: 'buttons', resume_at: null };
       else stepId = step.next_step_id;
     }
@@ -231,21 +233,21 @@ export function createScenarioRuntime(db: Db, stores: RuntimeStores) {
    */
   const waitingStep = (run: Run | undefined) => {
     if (!run || run.step_id === null || run.waiting === null) return undefined;
-    const step = runs.step(run.step_id);
+    const step = scenario.stepInTx(run.step_id);
     if (!step) return undefined;
     const still =
       run.waiting === 'answer'
         ? step.type === 'question' && step.variable !== null
         : run.waiting === 'delay'
           ? step.type === 'delay'
-          : step.items.some((i) => i.next_step_id !== null);
+          : step.menu_items.some((i) => i.next_step_id !== null);
     return still ? step : undefined;
   };
 
   const startAt = (botUserId: number, flowId: number, stepId: number | null): Outcome => {
     const p = person(botUserId);
     if (!p || !listening(p)) return { steps: 0 };
-    return { steps: move(fresh(botUserId, p.user.shop_id, flowId), stepId) };
+    return { steps: move(fresh(botUserId, p.user.shop_id, flowId), stepId, p) };
   };
 
   return {
@@ -256,7 +258,7 @@ export function createScenarioRuntime(db: Db, stores: RuntimeStores) {
 
     /** Starts the flow at its first step (the caller checked that flow and person match). */
     startInTx(botUserId: number, flowId: number): Outcome {
-      const flow = runs.flow(flowId);
+      const flow = scenario.flowInTx(flowId);
       if (!flow) return { steps: 0 };
       return startAt(botUserId, flowId, flow.first_step_id);
     },
@@ -290,10 +292,10 @@ export function createScenarioRuntime(db: Db, stores: RuntimeStores) {
       const p = person(botUserId);
       if (!run || !step || !p || !listening(p)) return { steps: 0 };
       const wanted = text.trim().toLowerCase();
-      const item = step.items.find(
+      const item = step.menu_items.find(
         (i) => i.next_step_id !== null && i.title.trim().toLowerCase() === wanted,
       );
-      if (item) return { steps: move(run, item.next_step_id) };
+      if (item) return { steps: move(run, item.next_step_id, p) };
       if (run.waiting === 'answer') {
         const kind = (step.validate ?? 'text') as AnswerKind;
         const answer = readAnswer(kind, text);
@@ -305,10 +307,11 @@ export function createScenarioRuntime(db: Db, stores: RuntimeStores) {
           user_vars: { [step.variable!]: answer.value },
           ...(kind === 'phone' ? { phone: String(answer.value) } : {}),
         });
-        return { steps: move(run, step.next_step_id) };
+        // Read again: the answer is a variable the next steps may use.
+        return { steps: move(run, step.next_step_id, person(botUserId)!) };
       }
       if (run.waiting === 'buttons' && step.next_step_id !== null)
-        return { steps: move(run, step.next_step_id) };
+        return { steps: move(run, step.next_step_id, p) };
       return { steps: 0 };
     },
 
@@ -323,26 +326,26 @@ export function createScenarioRuntime(db: Db, stores: RuntimeStores) {
       if (!p || !listening(p)) return { steps: 0 };
       const stepId = stepOfCallback(data);
       if (stepId !== undefined) {
-        const step = runs.step(stepId);
-        const flow = step && runs.flow(step.flow_id);
+        const step = scenario.stepInTx(stepId);
+        const flow = step && scenario.flowInTx(step.flow_id);
         if (!flow || flow.bot_id !== p.to.bot_id) return { steps: 0, notice: NOTICES.gone };
         return startAt(botUserId, flow.id, stepId);
       }
       const ref = itemOfCallback(data);
-      const item = ref && runs.item(ref.itemId);
+      const item = ref && scenario.itemInTx(ref.itemId);
       if (!ref || !item || item.shop_id !== p.user.shop_id)
         return { steps: 0, notice: NOTICES.gone };
       const run = runs.get(botUserId);
       if (!run || run.seq !== ref.seq || run.step_id !== item.step_id || run.waiting === null)
         return { steps: 0, notice: NOTICES.stale };
       if (item.next_step_id === null) return { steps: 0, notice: NOTICES.gone };
-      return { steps: move(run, item.next_step_id) };
+      return { steps: move(run, item.next_step_id, p) };
     },
 
     /** The title of the button a callback names, for the history (null when unknown). */
     buttonTitleInTx(data: string): string | null {
       const ref = itemOfCallback(data);
-      return (ref && runs.item(ref.itemId)?.title) ?? null;
+      return (ref && scenario.itemInTx(ref.itemId)?.title) ?? null;
     },
 
     /**
@@ -358,7 +361,7 @@ export function createScenarioRuntime(db: Db, stores: RuntimeStores) {
             const p = person(run.bot_user_id);
             if (!step || run.waiting !== 'delay' || !p || !listening(p)) {
               runs.save({ ...run, step_id: null, waiting: null, resume_at: null });
-            } else move(run, step.next_step_id);
+            } else move(run, step.next_step_id, p);
           })();
         } catch (err) {
           console.error(`scenario: resuming bot user ${run.bot_user_id}:`, err);

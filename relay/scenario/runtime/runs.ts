@@ -1,6 +1,4 @@
 import { now, type Db } from '../../db/open.js';
-import { toMenuItem, toStepData, type MenuItemRow, type StepRow } from '../rows.js';
-import type { MenuItem, StepData } from '../schemas.js';
 
 /** What a run waits for at its step: a press, an answer, the end of a pause; null when done. */
 export type Waiting = 'buttons' | 'answer' | 'delay';
@@ -18,14 +16,10 @@ export type Run = {
   updated_at: string;
 };
 
-/** A step as the runtime reads it: its data, its id, and its buttons in order. */
-export type RuntimeStep = StepData & { id: number; shop_id: number; items: MenuItem[] };
-
 /**
- * The scenario runs store: one row per bot user that ever ran a flow, plus the reads the
- * runtime needs of the scenario (steps with their buttons, a bot's welcome flow). All
- * synchronous: the runtime works inside the write transaction of the inbound message, the
- * API call or the scheduler tick that moved the run.
+ * The scenario runs store: one row per bot user that ever ran a flow, and a bot's welcome
+ * flow. All synchronous: the runtime works inside the write transaction of the inbound
+ * message, the API call or the scheduler tick that moved the run.
  */
 export function createRunStore(db: Db) {
   const q = {
@@ -49,15 +43,6 @@ export function createRunStore(db: Db) {
     pending: db
       .prepare<[], number>(`SELECT count(*) FROM scenario_runs WHERE resume_at IS NOT NULL`)
       .pluck(),
-    step: db.prepare<[number], StepRow>(`SELECT * FROM steps WHERE id = ?`),
-    items: db.prepare<[number], MenuItemRow>(
-      `SELECT * FROM menu_items WHERE step_id = ? ORDER BY position, id`,
-    ),
-    item: db.prepare<[number], MenuItemRow>(`SELECT * FROM menu_items WHERE id = ?`),
-    flow: db.prepare<
-      [number],
-      { id: number; shop_id: number; bot_id: number; first_step_id: number | null }
-    >(`SELECT id, shop_id, bot_id, first_step_id FROM flows WHERE id = ?`),
     welcome: db
       .prepare<[number], number | null>(`SELECT welcome_flow_id FROM bots WHERE id = ?`)
       .pluck(),
@@ -74,21 +59,6 @@ export function createRunStore(db: Db) {
     nextDue: (): string | null => q.nextDue.get() ?? null,
     /** Runs paused at a delay step. */
     pendingDelays: (): number => q.pending.get()!,
-    step(id: number): RuntimeStep | undefined {
-      const row = q.step.get(id);
-      if (!row) return undefined;
-      return {
-        ...toStepData(row),
-        id: row.id,
-        shop_id: row.shop_id,
-        items: q.items.all(id).map(toMenuItem),
-      };
-    },
-    item: (id: number): MenuItem | undefined => {
-      const row = q.item.get(id);
-      return row && toMenuItem(row);
-    },
-    flow: (id: number) => q.flow.get(id),
     welcomeFlowOf: (botId: number): number | null => q.welcome.get(botId) ?? null,
   };
 }
