@@ -289,7 +289,8 @@ export function createScenarioRuntime(db: Db, stores: RuntimeStores) {
     textInTx(botUserId: number, text: string): Outcome {
       const run = runs.get(botUserId);
       const step = waitingStep(run);
-      const p = person(botUserId);
+      // Most messages come from people in no flow: nothing more is read for them.
+      const p = run && step ? person(botUserId) : undefined;
       if (!run || !step || !p || !listening(p)) return { steps: 0 };
       const wanted = text.trim().toLowerCase();
       const item = step.menu_items.find(
