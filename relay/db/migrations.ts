@@ -388,4 +388,16 @@ CREATE INDEX scenario_runs_flow ON scenario_runs (flow_id);
 CREATE INDEX scenario_runs_step ON scenario_runs (step_id);
 `;
 
-export const migrations: readonly string[] = [v1, v2];
+/**
+ * v3: who may subscribe to what, and the demo shop.
+ * - `shops.demo`: set by the relay itself for the demo shop it seeds (never through the API);
+ *   only a demo shop may have sandbox bots. The demo seed's shop is the demo user's first.
+ */
+const v3OptinRefsDemoShops = `
+ALTER TABLE shops ADD COLUMN demo INTEGER NOT NULL DEFAULT 0 CHECK (demo IN (0, 1));
+UPDATE shops SET demo = 1 WHERE id = (
+  SELECT min(m.shop_id) FROM shop_members m JOIN users u ON u.id = m.user_id
+  WHERE u.email = 'demo@touchpoint.local');
+`;
+
+export const migrations: readonly string[] = [v1, v2, v3OptinRefsDemoShops];

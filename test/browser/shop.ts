@@ -20,7 +20,7 @@ export async function startShop({
   const site: Site = await startSite(proxyTo(() => relayUrl));
   const relay: Relay = await startRelay({ demo: true, publicRateLimit: 0, publicUrl: site.url });
   relayUrl = relay.url;
-  const owner = await userWithShop(relay, 'Browser');
+  const owner = await userWithShop(relay, 'Browser', { demo: true });
   const shopId = owner.shop.id;
   const as = { token: owner.token };
   const created = async (path: string, body: Record<string, unknown>) => {

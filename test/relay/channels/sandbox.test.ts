@@ -11,7 +11,7 @@ describe('sandbox messenger', () => {
 
   beforeAll(async () => {
     relay = await startRelay({ demo: true });
-    shop = await widgetShop(relay);
+    shop = await widgetShop(relay, { demo: true });
     const bot = await relay.api.post(
       '/api/bot/bots/',
       { shop_id: shop.shopId, bot_type: 'sandbox', name: 'Demo bot' },

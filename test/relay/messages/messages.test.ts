@@ -36,8 +36,8 @@ describe('messages API', () => {
 
   beforeAll(async () => {
     relay = await startRelay({ demo: true });
-    a = await userWithShop(relay, 'A');
-    b = await userWithShop(relay, 'B');
+    a = await userWithShop(relay, 'A', { demo: true });
+    b = await userWithShop(relay, 'B', { demo: true });
     botA = await sandboxBot(a);
     botB = await sandboxBot(b);
     userA = await person(botA);

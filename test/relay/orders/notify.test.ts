@@ -40,7 +40,7 @@ describe('buyer messages on order status changes', () => {
 
   beforeAll(async () => {
     relay = await startRelay({ demo: true });
-    owner = await userWithShop(relay);
+    owner = await userWithShop(relay, 'Shop', { demo: true });
     bot = (
       await relay.api.post(
         '/api/bot/bots/',
