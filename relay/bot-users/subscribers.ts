@@ -72,11 +72,18 @@ export function createSubscriberStore(db: Db) {
       `UPDATE bot_users SET visitor_id = @visitor_id, updated_at = @now WHERE id = @id`,
     ),
     // The lead and the order must be of the bot user's shop (the token was checked already;
-    // this keeps a link from ever crossing shops).
-    linkLead: db.prepare<{ id: number; lead_id: number; now: string }>(
+    // this keeps a link from ever crossing shops). A lead is the opt-in's visitor's own, and
+    // keeps the first messenger subscriber it gets: only its web visitor (the widget's bot
+    // user) or nobody gives way, never another person's chat.
+    linkLead: db.prepare<{ id: number; lead_id: number; visitor_id: string | null; now: string }>(
       `UPDATE leads SET bot_user_id = @id, updated_at = @now
-       WHERE id = @lead_id AND shop_id = (SELECT shop_id FROM bot_users WHERE id = @id)`,
+       WHERE id = @lead_id AND visitor_id = @visitor_id
+         AND shop_id = (SELECT shop_id FROM bot_users WHERE id = @id)
+         AND (bot_user_id IS NULL
+           OR (SELECT b.bot_type FROM bot_users u JOIN bots b ON b.id = u.bot_id
+               WHERE u.id = leads.bot_user_id) = 'web')`,
     ),
+    // An order may have many subscribers (a couple, a gift): each link adds one.
     linkOrder: db.prepare<{ id: number; order_id: number }>(
       `INSERT OR IGNORE INTO bot_user_orders (bot_user_id, order_id)
        SELECT @id, o.id FROM orders o
@@ -129,11 +136,15 @@ export function createSubscriberStore(db: Db) {
       })!;
     },
 
-    /** Links the bot user to what the opt-in named: the web visitor, the lead, the order. */
+    /**
+     * Links the bot user to what the opt-in named: the web visitor, the lead (unless another
+     * person's chat has it already), the order (as one more subscriber).
+     */
     linkOptinInTx(id: number, optin: OptinToken): void {
       const at = now();
       if (optin.visitor_id) q.setVisitor.run({ id, visitor_id: optin.visitor_id, now: at });
-      if (optin.lead_id !== null) q.linkLead.run({ id, lead_id: optin.lead_id, now: at });
+      if (optin.lead_id !== null)
+        q.linkLead.run({ id, lead_id: optin.lead_id, visitor_id: optin.visitor_id, now: at });
       if (optin.order_id !== null) q.linkOrder.run({ id, order_id: optin.order_id });
     },
 

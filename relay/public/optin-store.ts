@@ -55,12 +55,14 @@ export function createOptinStore(db: Db) {
          AND (bot_id IS NULL OR bot_id = (SELECT bot_id FROM bot_users WHERE id = @bot_user_id))
        RETURNING ${COLUMNS}`,
     ),
-    leadShop: db.prepare<[number], number>(`SELECT shop_id FROM leads WHERE id = ?`).pluck(),
+    leadOfVisitor: db
+      .prepare<{ id: number; shop_id: number; visitor_id: string }, number>(
+        `SELECT 1 FROM leads WHERE id = @id AND shop_id = @shop_id AND visitor_id = @visitor_id`,
+      )
+      .pluck(),
     orderByRef: db
       .prepare<{ shop_id: number; ref: string }, number>(
-        // external_id first: it is the shop's own id; the display number may repeat.
-        `SELECT id FROM orders WHERE shop_id = @shop_id AND (external_id = @ref OR number = @ref)
-         ORDER BY external_id IS @ref DESC, id DESC LIMIT 1`,
+        `SELECT id FROM orders WHERE shop_id = @shop_id AND optin_ref = @ref`,
       )
       .pluck(),
     prune: db.prepare<[string]>(`DELETE FROM optin_tokens WHERE expires_at < ?`),
@@ -107,12 +109,15 @@ export function createOptinStore(db: Db) {
      */
     consumeInTx,
 
-    /** True when `leadId` is a lead of `shopId` (an opt-in may name the lead it follows). */
-    async isLeadOf(leadId: number, shopId: number): Promise<boolean> {
-      return q.leadShop.get(leadId) === shopId;
+    /**
+     * True when `leadId` is a lead of `shopId` sent by `visitorId`: a lead opt-in is the
+     * visitor's own, so a publishable key and a lead id cannot claim somebody else's lead.
+     */
+    async isLeadOfVisitor(leadId: number, shopId: number, visitorId: string): Promise<boolean> {
+      return q.leadOfVisitor.get({ id: leadId, shop_id: shopId, visitor_id: visitorId }) === 1;
     },
 
-    /** The shop's order with this external id or number. */
+    /** The shop's order with this `optin_ref` (never its number or external id). */
     async orderByRef(shopId: number, ref: string): Promise<number | undefined> {
       return q.orderByRef.get({ shop_id: shopId, ref });
     },

@@ -73,7 +73,7 @@ export async function startShop({
     shopId,
     pk,
     bots: { telegram: telegram?.id ?? null, sandbox: sandbox.id as number },
-    order: order as { id: number; external_id: string },
+    order: order as { id: number; external_id: string; optin_ref: string },
     /** A page of the shop's site (same origin as the relay) with the loader's script tag. */
     page: (opts: Parameters<typeof doc>[0] = {}, headers?: Record<string, string>) =>
       site.page(doc({ key: pk, ...opts }), headers),

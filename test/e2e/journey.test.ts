@@ -89,7 +89,7 @@ describe('end to end: leads, alerts, opt-ins and order messages through Telegram
     expect(created.status).toBe(201);
     const optin = await relay.api.post(
       '/public/v1/optins',
-      { key: shop.pk, bot_id: bot.id, order_ref: 'ORD-42' },
+      { key: shop.pk, bot_id: bot.id, order_ref: created.body.result.optin_ref },
       { headers: { origin: ORIGIN } },
     );
     expect(optin.status).toBe(201);
@@ -109,7 +109,12 @@ describe('end to end: leads, alerts, opt-ins and order messages through Telegram
     expect((await fake.deliverUpdate(botToken, updates.start(stranger, token))).status).toBe(200);
     const late = await relay.api.post(
       '/public/v1/optins',
-      { key: shop.pk, bot_id: bot.id, order_ref: 'ORD-42', visitor_id: 'late-visitor' },
+      {
+        key: shop.pk,
+        bot_id: bot.id,
+        order_ref: created.body.result.optin_ref,
+        visitor_id: 'late-visitor',
+      },
       { headers: { origin: ORIGIN } },
     );
     relay.db

@@ -90,7 +90,7 @@ describe('sandbox messenger', () => {
     );
     const optin = await relay.api.post(
       '/public/v1/optins',
-      { key: shop.pk, bot_id: botId, order_ref: 'S-1' },
+      { key: shop.pk, bot_id: botId, order_ref: order.body.result.optin_ref },
       { headers: { origin: ORIGIN } },
     );
     expect(optin.body.result.links[0].url).toBe(
