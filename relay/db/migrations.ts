@@ -407,6 +407,7 @@ const randomRef = Array.from(
  *   opt-in (`order_ref`), instead of the guessable number or external id; unique.
  * - `shops.demo`: set by the relay itself for the demo shop it seeds (never through the API);
  *   only a demo shop may have sandbox bots. The demo seed's shop is the demo user's first.
+ * - The history keeps a `/start` without its opt-in token from now on; older rows lose theirs.
  */
 const v3OptinRefsDemoShops = `
 ALTER TABLE orders ADD COLUMN optin_ref TEXT;
@@ -417,6 +418,10 @@ ALTER TABLE shops ADD COLUMN demo INTEGER NOT NULL DEFAULT 0 CHECK (demo IN (0, 
 UPDATE shops SET demo = 1 WHERE id = (
   SELECT min(m.shop_id) FROM shop_members m JOIN users u ON u.id = m.user_id
   WHERE u.email = 'demo@touchpoint.local');
+
+UPDATE messages SET payload = json_set(payload, '$.text', '/start')
+WHERE direction = 'in' AND content_type = 'command'
+  AND json_extract(payload, '$.text') GLOB '/start[ @]*';
 `;
 
 export const migrations: readonly string[] = [v1, v2, v3OptinRefsDemoShops];

@@ -32,6 +32,18 @@ export type NewOptin = {
   visitor_id: string | null;
 };
 
+/**
+ * What a `/start <token>` comes to for the person who sent it:
+ * - `linked`: the token is theirs — redeemed now, or by them before (the link opened
+ *   again); `optin` says what it names;
+ * - `used`: someone else redeemed it;
+ * - `expired`: past its time, unknown, or not for this bot.
+ */
+export type Redemption =
+  | { status: 'linked'; optin: OptinToken; now: boolean }
+  | { status: 'used' }
+  | { status: 'expired' };
+
 const COLUMNS = `id, shop_id, bot_id, lead_id, order_id, visitor_id, created_at, expires_at,
   used_at, bot_user_id`;
 
@@ -54,6 +66,14 @@ export function createOptinStore(db: Db) {
          AND shop_id = (SELECT shop_id FROM bot_users WHERE id = @bot_user_id)
          AND (bot_id IS NULL OR bot_id = (SELECT bot_id FROM bot_users WHERE id = @bot_user_id))
        RETURNING ${COLUMNS}`,
+    ),
+    // A token the person could not redeem, as far as their bot may know it: of the bot
+    // user's shop, and of their bot when it names one.
+    find: db.prepare<{ token_hash: string; bot_user_id: number }, OptinToken>(
+      `SELECT ${COLUMNS} FROM optin_tokens
+       WHERE token_hash = @token_hash
+         AND shop_id = (SELECT shop_id FROM bot_users WHERE id = @bot_user_id)
+         AND (bot_id IS NULL OR bot_id = (SELECT bot_id FROM bot_users WHERE id = @bot_user_id))`,
     ),
     leadOfVisitor: db
       .prepare<{ id: number; shop_id: number; visitor_id: string }, number>(
@@ -108,6 +128,21 @@ export function createOptinStore(db: Db) {
      * transaction that creates the bot user and links it (relay/channels/inbound.ts).
      */
     consumeInTx,
+
+    /**
+     * `/start <token>` for `botUserId`, in the caller's transaction: redeems the token, or
+     * tells why it cannot be. null when `token` does not even look like an opt-in token (a
+     * deep link of the shop's own, say): nothing to tell the person then.
+     */
+    redeemInTx(token: string, botUserId: number): Redemption | null {
+      if (!OPTIN_TOKEN.test(token)) return null;
+      const redeemed = consumeInTx(token, botUserId);
+      if (redeemed) return { status: 'linked', optin: redeemed, now: true };
+      const known = q.find.get({ token_hash: hashToken(token), bot_user_id: botUserId });
+      if (known?.used_at && known.bot_user_id === botUserId)
+        return { status: 'linked', optin: known, now: false };
+      return known?.used_at ? { status: 'used' } : { status: 'expired' };
+    },
 
     /**
      * True when `leadId` is a lead of `shopId` sent by `visitorId`: a lead opt-in is the

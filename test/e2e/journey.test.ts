@@ -137,14 +137,23 @@ describe('end to end: leads, alerts, opt-ins and order messages through Telegram
       { token: secretKey },
     );
     expect(shipped.status).toBe(200);
-    const [message] = await eventually(
-      () => fake.messagesTo(buyer.id).length > 0 && fake.messagesTo(buyer.id),
+    const messages = await eventually(
+      () => fake.messagesTo(buyer.id).length > 1 && fake.messagesTo(buyer.id),
       8_000,
     );
-    expect(message.plain).toBe('Your order 42 has shipped.');
+    // The bot confirmed the subscription at Start, then told the news.
+    expect(messages.map((m) => m.plain)).toEqual([
+      'You will get updates about order 42 here.',
+      'Your order 42 has shipped.',
+    ]);
     await new Promise((r) => setTimeout(r, 300));
-    expect(fake.messagesTo(stranger.id)).toEqual([]);
-    expect(fake.messagesTo(tooLate.id)).toEqual([]);
-    expect(fake.messagesTo(buyer.id)).toHaveLength(1);
+    // The others were told why their link did nothing, and heard nothing of the order.
+    expect(fake.messagesTo(stranger.id).map((m) => m.plain)).toEqual([
+      expect.stringMatching(/^This link has already been used\./),
+    ]);
+    expect(fake.messagesTo(tooLate.id).map((m) => m.plain)).toEqual([
+      expect.stringMatching(/^This link has expired\./),
+    ]);
+    expect(fake.messagesTo(buyer.id)).toHaveLength(2);
   });
 });

@@ -108,7 +108,6 @@ export function sandboxInboxRoutes(
       const token = input.token || null;
       const result = await inbound.start(bot, person(userId, input.name), token, {
         remoteId: null,
-        text: token ? `/start ${token}` : '/start',
       });
       return c.json(
         ok({

@@ -43,7 +43,7 @@ describe('sandbox scope', () => {
         messenger_user_url: '',
       },
       null,
-      { remoteId: null, text: '/start' },
+      { remoteId: null },
     );
     const sent = await relay.api.post(
       '/api/bot/messages/send_message/',

@@ -112,10 +112,16 @@ describe('sandbox messenger', () => {
     expect(patched.status).toBe(200);
     const buyer = await eventually(async () => {
       const list = await chat(user_id);
-      return list.find((m) => m.direction === 'out');
+      return list.find((m) => m.direction === 'out' && m.payload.text.includes('shipped'));
     });
     expect(buyer.payload.text).toBe('Your order 77 has shipped.');
     expect((await chat(user_id))[0]).toMatchObject({ direction: 'in', content_type: 'command' });
+    // The Start shows as a command, never with its token; the bot confirmed the order first.
+    expect((await chat(user_id)).map((m) => m.payload.text)).toEqual([
+      '/start',
+      'You will get updates about order 77 here.',
+      'Your order 77 has shipped.',
+    ]);
   });
 
   it('lets the person type and tap an inline button', async () => {

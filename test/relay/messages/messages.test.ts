@@ -27,7 +27,7 @@ describe('messages API', () => {
       bot,
       { messenger_user_id: id, chat_id: id, name, lang_code: '', messenger_user_url: '' },
       null,
-      { remoteId: null, text: '/start' },
+      { remoteId: null },
     );
     return r!.botUser.id;
   };
