@@ -407,6 +407,8 @@ const randomRef = Array.from(
  *   opt-in (`order_ref`), instead of the guessable number or external id; unique.
  * - `shops.demo`: set by the relay itself for the demo shop it seeds (never through the API);
  *   only a demo shop may have sandbox bots. The demo seed's shop is the demo user's first.
+ * - `leads.announced_at`: when `lead.created` was raised for the lead — at creation, or when
+ *   a manager released it from spam — so that it is raised once at most.
  * - The history keeps a `/start` without its opt-in token from now on; older rows lose theirs.
  */
 const v3OptinRefsDemoShops = `
@@ -418,6 +420,9 @@ ALTER TABLE shops ADD COLUMN demo INTEGER NOT NULL DEFAULT 0 CHECK (demo IN (0, 
 UPDATE shops SET demo = 1 WHERE id = (
   SELECT min(m.shop_id) FROM shop_members m JOIN users u ON u.id = m.user_id
   WHERE u.email = 'demo@touchpoint.local');
+
+ALTER TABLE leads ADD COLUMN announced_at TEXT;
+UPDATE leads SET announced_at = created_at WHERE spam = 0;
 
 UPDATE messages SET payload = json_set(payload, '$.text', '/start')
 WHERE direction = 'in' AND content_type = 'command'
