@@ -11,7 +11,8 @@ Commands (the database is TOUCHPOINT_DB, default ./data/touchpoint.db):
   user:create --email E [--password P]      create a platform user (password from
                                             TOUCHPOINT_PASSWORD when not given)
   user:token --email E                      print a new login token for the user
-  shop:create --name N --owner E            create a shop owned by user E
+  shop:create --name N --owner E [--demo]   create a shop owned by user E; --demo makes it
+                                            a demo shop (sandbox bots, the /demo/inbox/)
   member:add --shop ID --email E            give user E access to shop ID
   key:create --shop ID --kind secret|publishable [--origin URL]...
                                             create a shop key; the key is printed once
@@ -43,6 +44,7 @@ export async function run(argv: string[], env: Record<string, string | undefined
       shop: { type: 'string' },
       kind: { type: 'string' },
       origin: { type: 'string', multiple: true },
+      demo: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -81,8 +83,16 @@ export async function run(argv: string[], env: Record<string, string | undefined
       }
       case 'shop:create': {
         const owner = await userByEmail(need(values.owner, 'owner'));
-        const shop = await stores.shops.create({ name: need(values.name, 'name') }, owner.id);
-        return { text: `Created shop #${shop.id} ${shop.name} (owner ${owner.email})`, json: shop };
+        let shop = await stores.shops.create({ name: need(values.name, 'name') }, owner.id);
+        if (values.demo) {
+          await stores.shops.markDemo(shop.id);
+          shop = { ...shop, demo: true };
+        }
+        const kind = shop.demo ? 'demo shop' : 'shop';
+        return {
+          text: `Created ${kind} #${shop.id} ${shop.name} (owner ${owner.email})`,
+          json: shop,
+        };
       }
       case 'member:add': {
         const shopId = shopIdOf(values.shop);

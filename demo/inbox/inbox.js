@@ -94,6 +94,8 @@ function renderMessage(m) {
   }
   const text = document.createElement('span');
   if (m.content_type === 'callback') text.textContent = `▸ ${p.text || p.data}`;
+  // A command as a messenger shows it: `/start`, never a deep link's token after it.
+  else if (m.content_type === 'command') text.textContent = p.text.split(/\s/)[0];
   else renderText(p, text);
   li.append(text);
   if (m.buttons?.length) {
@@ -248,9 +250,10 @@ $('start-form').addEventListener('submit', async (e) => {
     $('start-result').textContent = r.linked
       ? 'Subscribed, and linked to the visit, lead or order this link came from.'
       : token
-        ? 'Subscribed. The token was used, expired or unknown, so nothing was linked.'
+        ? 'Subscribed. The link was used or expired, so nothing was linked: the bot says why.'
         : 'Subscribed.';
     $('start-token').value = '';
+    $('start-link').hidden = true;
     history.replaceState(null, '', `${location.pathname}?bot=${body.bot_id}`);
     openChat(r.chat_id, 'You');
   } catch (err) {
@@ -272,6 +275,7 @@ $('compose').addEventListener('submit', async (e) => {
 });
 
 $('start-token').value = new URLSearchParams(location.search).get('start') ?? '';
+$('start-link').hidden = !$('start-token').value;
 await loadBots();
 await loadConversations();
 setInterval(() => void loadConversations().catch(() => {}), 3000);

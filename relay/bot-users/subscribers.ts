@@ -14,6 +14,9 @@ export type MessengerPerson = {
   messenger_user_url: string;
 };
 
+/** What an opt-in linked a bot user to: the lead it named, the order's number. */
+export type OptinLinks = { lead: boolean; orderNumber: string | null };
+
 /** Who a message can be sent to: the bot user's bot and chat, and whether they still listen. */
 export type Recipient = {
   id: number;
@@ -72,16 +75,34 @@ export function createSubscriberStore(db: Db) {
       `UPDATE bot_users SET visitor_id = @visitor_id, updated_at = @now WHERE id = @id`,
     ),
     // The lead and the order must be of the bot user's shop (the token was checked already;
-    // this keeps a link from ever crossing shops).
-    linkLead: db.prepare<{ id: number; lead_id: number; now: string }>(
+    // this keeps a link from ever crossing shops). A lead is the opt-in's visitor's own, and
+    // keeps the first messenger subscriber it gets: only its web visitor (the widget's bot
+    // user) or nobody gives way, never another person's chat.
+    linkLead: db.prepare<{ id: number; lead_id: number; visitor_id: string | null; now: string }>(
       `UPDATE leads SET bot_user_id = @id, updated_at = @now
-       WHERE id = @lead_id AND shop_id = (SELECT shop_id FROM bot_users WHERE id = @id)`,
+       WHERE id = @lead_id AND visitor_id = @visitor_id
+         AND shop_id = (SELECT shop_id FROM bot_users WHERE id = @id)
+         AND (bot_user_id IS NULL
+           OR (SELECT b.bot_type FROM bot_users u JOIN bots b ON b.id = u.bot_id
+               WHERE u.id = leads.bot_user_id) = 'web')`,
     ),
+    leadLinked: db
+      .prepare<{ id: number; lead_id: number }, number>(
+        `SELECT 1 FROM leads WHERE id = @lead_id AND bot_user_id = @id`,
+      )
+      .pluck(),
+    // An order may have many subscribers (a couple, a gift): each link adds one.
     linkOrder: db.prepare<{ id: number; order_id: number }>(
       `INSERT OR IGNORE INTO bot_user_orders (bot_user_id, order_id)
        SELECT @id, o.id FROM orders o
        WHERE o.id = @order_id AND o.shop_id = (SELECT shop_id FROM bot_users WHERE id = @id)`,
     ),
+    linkedOrderNumber: db
+      .prepare<{ id: number; order_id: number }, string>(
+        `SELECT o.number FROM bot_user_orders bo JOIN orders o ON o.id = bo.order_id
+         WHERE bo.bot_user_id = @id AND bo.order_id = @order_id`,
+      )
+      .pluck(),
     setSubscribed: db.prepare<{ id: number; subscribed: number; now: string }>(
       `UPDATE bot_users SET subscribed_to_bot = @subscribed, updated_at = @now WHERE id = @id`,
     ),
@@ -129,12 +150,27 @@ export function createSubscriberStore(db: Db) {
       })!;
     },
 
-    /** Links the bot user to what the opt-in named: the web visitor, the lead, the order. */
-    linkOptinInTx(id: number, optin: OptinToken): void {
+    /**
+     * Links the bot user to what the opt-in named: the web visitor, the lead (unless another
+     * person's chat has it already), the order (as one more subscriber). Idempotent. Answers
+     * what the bot user is linked to now, for the confirmation they are sent.
+     */
+    linkOptinInTx(id: number, optin: OptinToken): OptinLinks {
       const at = now();
       if (optin.visitor_id) q.setVisitor.run({ id, visitor_id: optin.visitor_id, now: at });
-      if (optin.lead_id !== null) q.linkLead.run({ id, lead_id: optin.lead_id, now: at });
-      if (optin.order_id !== null) q.linkOrder.run({ id, order_id: optin.order_id });
+      let lead = false;
+      if (optin.lead_id !== null) {
+        const link = { id, lead_id: optin.lead_id };
+        q.linkLead.run({ ...link, visitor_id: optin.visitor_id, now: at });
+        lead = q.leadLinked.get(link) === 1;
+      }
+      let orderNumber: string | null = null;
+      if (optin.order_id !== null) {
+        const link = { id, order_id: optin.order_id };
+        q.linkOrder.run(link);
+        orderNumber = q.linkedOrderNumber.get(link) ?? null;
+      }
+      return { lead, orderNumber };
     },
 
     setSubscribedInTx(id: number, subscribed: boolean): void {

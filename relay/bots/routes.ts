@@ -92,6 +92,14 @@ const stop = createRoute({
  * polling); `idleChannels` when a caller needs none.
  */
 export function botRoutes({ stores, config }: Deps, channels: ChannelLifecycle = idleChannels) {
+  /** Sandbox bots are the demo's: its inbox has no login, so no other shop may have one. */
+  const sandboxAllowed = async (shopId: number) => {
+    if (!config.demo || !(await stores.shops.get(shopId))?.demo)
+      throw invalidField(
+        'bot_type',
+        'Sandbox bots belong to the demo shop only; connect a messenger such as telegram instead.',
+      );
+  };
   const saved = async (id: number, changes: BotChanges) => {
     const bot = await stores.bots.update(id, changes);
     if (!bot) throw notFound('Bot');
@@ -108,9 +116,7 @@ export function botRoutes({ stores, config }: Deps, channels: ChannelLifecycle =
     .openapi(create, async (c) => {
       const { shop_id, bot_type, name, token } = c.req.valid('json');
       const shopId = shopFor(c.var.principal, shop_id ?? c.req.valid('query').shop_id);
-      if (bot_type === 'sandbox' && !config.demo) {
-        throw invalidField('bot_type', 'Sandbox bots are available in demo mode only.');
-      }
+      if (bot_type === 'sandbox') await sandboxAllowed(shopId);
       let nickname: string | null = null;
       if (bot_type === 'telegram') {
         if (!token) throw invalidField('token', 'Telegram bots need a token from @BotFather.');
@@ -133,13 +139,16 @@ export function botRoutes({ stores, config }: Deps, channels: ChannelLifecycle =
     })
     .openapi(update, async (c) => {
       const { id } = c.req.valid('param');
-      const { shop_id, token, ...patch } = c.req.valid('json');
+      const { shop_id, token, bot_type, ...patch } = c.req.valid('json');
       const bot = owned(
         c.var.principal,
         await stores.bots.get(id),
         'Bot',
         shop_id ?? c.req.valid('query').shop_id,
       );
+      if ((bot_type ?? bot.bot_type) === 'sandbox') await sandboxAllowed(bot.shop_id);
+      if (bot_type !== undefined && bot_type !== bot.bot_type)
+        throw invalidField('bot_type', 'A bot’s type cannot change; create a new bot instead.');
       const changes: BotChanges = { ...patch };
       if (patch.welcome_flow_id != null) {
         if (!(await stores.bots.isFlowOf(patch.welcome_flow_id, bot.shop_id, bot.id)))

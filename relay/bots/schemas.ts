@@ -63,6 +63,9 @@ export type BotInput = z.infer<typeof BotInput>;
 export const BotPatch = z
   .object({
     shop_id: ShopId.optional(),
+    bot_type: BotType.optional().openapi({
+      description: 'A bot’s type cannot change: when sent, it must be the bot’s own.',
+    }),
     name: z.string().trim().min(1).max(100).optional(),
     /** `null` removes the credential (not allowed for Telegram bots, which need one). */
     token: Token.nullable().optional(),

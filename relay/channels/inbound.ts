@@ -2,6 +2,8 @@ import type { BotUser } from '../bot-users/schemas.js';
 import type { MessengerPerson } from '../bot-users/subscribers.js';
 import type { BotRef } from '../bots/lifecycle.js';
 import type { Deps } from '../deps.js';
+import { queueMessageInTx, SENDABLE_BOTS } from '../messages/outbox.js';
+import { OPTIN_REPLY_EVENT, optinReply, type OptinOutcome } from './optin-replies.js';
 
 /** What a /start did; null when this update was handled before (delivered twice). */
 export type StartResult = {
@@ -22,7 +24,8 @@ export type MessageResult = {
 } | null;
 
 /** The messenger's id for an inbound message, unique per bot (dedupes repeated updates). */
-type Meta = { remoteId: string | null; text: string };
+type StartMeta = { remoteId: string | null };
+type Meta = StartMeta & { text: string };
 
 /**
  * What people do in a messenger, whichever messenger it is: Telegram updates (webhook or
@@ -30,6 +33,22 @@ type Meta = { remoteId: string | null; text: string };
  */
 export function createInbound({ db, stores }: Pick<Deps, 'db' | 'stores'>) {
   const { subscribers, messages, optins, botUsers, events, scenarioRuntime: scenario } = stores;
+
+  /** Redeems an opt-in token and links what it names; null for a payload that is no token. */
+  const redeem = (token: string, botUserId: number): OptinOutcome | null => {
+    const r = optins.redeemInTx(token, botUserId);
+    if (r?.status !== 'linked') return r;
+    const links = subscribers.linkOptinInTx(botUserId, r.optin);
+    return { status: 'linked', links, again: !r.now };
+  };
+
+  /** Tells the person what their /start <token> did, ahead of the welcome flow's messages. */
+  const answer = (botUserId: number, outcome: OptinOutcome, langCode: string) => {
+    const to = subscribers.recipientInTx(botUserId);
+    if (!to?.chat_id || !SENDABLE_BOTS.has(to.bot_type)) return;
+    const text = optinReply(outcome, langCode);
+    queueMessageInTx(stores, { ...to, chat_id: to.chat_id }, OPTIN_REPLY_EVENT, { text });
+  };
 
   const seen = (bot: BotRef, remoteId: string | null) =>
     remoteId !== null && messages.seenInTx(bot.id, remoteId);
@@ -54,29 +73,32 @@ export function createInbound({ db, stores }: Pick<Deps, 'db' | 'stores'>) {
     });
 
   /**
-   * /start [token]: creates or updates the bot user (subscribed), stores the command, and
-   * when the token is valid — unused, unexpired, of this shop and (if it names one) this bot —
-   * links the bot user to the opt-in's visitor, lead and order. A bad token links nothing;
-   * the person is still a subscriber. `bot_user.subscribed` fires for a new subscriber, a
-   * returning one, or a new link, so staff alerts see every opt-in. Then the bot's welcome
-   * flow starts, in the same transaction: its first messages are queued with the /start.
+   * /start [token]: creates or updates the bot user (subscribed), stores the command (as
+   * `/start`: a token is single-use and says nothing to whoever reads the history), and when
+   * the token is valid — unused, unexpired, of this shop and (if it names one) this bot —
+   * links the bot user to the opt-in's visitor, lead and order. A used or expired token
+   * links nothing; the person is still a subscriber. `bot_user.subscribed` fires for a new
+   * subscriber, a returning one, or a new link, so staff alerts see every opt-in. The bot
+   * then says what the token did (the order or request the person now follows, or why the
+   * link did nothing) in their language, and the bot's welcome flow starts — all in the same
+   * transaction, queued in that order.
    */
   const startTx = db.transaction(
-    (bot: BotRef, person: MessengerPerson, token: string | null, meta: Meta): StartResult => {
+    (bot: BotRef, person: MessengerPerson, token: string | null, meta: StartMeta): StartResult => {
       if (seen(bot, meta.remoteId)) return null;
       const before = subscribers.findInTx(bot.id, person.messenger_user_id);
       const id = subscribers.upsertInTx(bot, person, {
         subscribe: true,
         startParameter: token ?? '',
       });
-      record(bot, id, person, 'command', { text: meta.text }, meta.remoteId);
-      const optin = token ? optins.consumeInTx(token, id) : null;
-      if (optin) subscribers.linkOptinInTx(id, optin);
+      record(bot, id, person, 'command', { text: '/start' }, meta.remoteId);
+      const outcome = token ? redeem(token, id) : null;
       const botUser = botUsers.getInTx(id)!;
-      if (!before || !before.subscribed || optin)
+      if (!before || !before.subscribed || (outcome?.status === 'linked' && !outcome.again))
         events.emit({ name: 'bot_user.subscribed', shop_id: bot.shop_id, bot_user: botUser });
+      if (outcome) answer(id, outcome, botUser.lang_code);
       const { steps } = scenario.welcomeInTx(id, bot.id);
-      return { botUser, created: !before, linked: optin !== null, steps };
+      return { botUser, created: !before, linked: outcome?.status === 'linked', steps };
     },
   );
 
@@ -112,7 +134,7 @@ export function createInbound({ db, stores }: Pick<Deps, 'db' | 'stores'>) {
   });
 
   return {
-    async start(bot: BotRef, person: MessengerPerson, token: string | null, meta: Meta) {
+    async start(bot: BotRef, person: MessengerPerson, token: string | null, meta: StartMeta) {
       return startTx.immediate(bot, person, token, meta);
     },
 

@@ -19,7 +19,10 @@ import type { Db } from './open.js';
  * To add an event, add a member to DomainEvent; `emit` and handlers are typed by it.
  */
 export type DomainEvent =
-  /** A lead was stored. Not emitted for spam (the honeypot must not alert anyone). */
+  /**
+   * A lead was stored, or a manager released it from spam (once per lead: relay/leads/store.ts).
+   * Not emitted for spam (the honeypot must not alert anyone).
+   */
   | { name: 'lead.created'; shop_id: number; lead: Lead }
   /** An order was created (POST without a known external_id). */
   | { name: 'order.created'; shop_id: number; order: Order }

@@ -388,4 +388,45 @@ CREATE INDEX scenario_runs_flow ON scenario_runs (flow_id);
 CREATE INDEX scenario_runs_step ON scenario_runs (step_id);
 `;
 
-export const migrations: readonly string[] = [v1, v2];
+/** base64url's alphabet: an opt-in reference is 22 of these (132 random bits). */
+const REF_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+/**
+ * A fresh 22-character reference per row, in SQL: each character is 6 bits of `random()`,
+ * SQLite's PRNG (ChaCha20 seeded from the OS, https://sqlite.org/src/file/src/random.c).
+ * `& 63` keeps it unbiased and never overflows as `abs()` could. New orders get theirs from
+ * node:crypto in the order store; this fills the orders that existed before.
+ */
+const randomRef = Array.from(
+  { length: 22 },
+  () => `substr('${REF_ALPHABET}', 1 + (random() & 63), 1)`,
+).join(' || ');
+
+/**
+ * v3: who may subscribe to what, and the demo shop.
+ * - `orders.optin_ref`: the unguessable reference a buyer's order page passes to the public
+ *   opt-in (`order_ref`), instead of the guessable number or external id; unique.
+ * - `shops.demo`: set by the relay itself for the demo shop it seeds (never through the API);
+ *   only a demo shop may have sandbox bots. The demo seed's shop is the demo user's first.
+ * - `leads.announced_at`: when `lead.created` was raised for the lead — at creation, or when
+ *   a manager released it from spam — so that it is raised once at most.
+ * - The history keeps a `/start` without its opt-in token from now on; older rows lose theirs.
+ */
+const v3OptinRefsDemoShops = `
+ALTER TABLE orders ADD COLUMN optin_ref TEXT;
+UPDATE orders SET optin_ref = ${randomRef};
+CREATE UNIQUE INDEX orders_optin_ref ON orders (optin_ref);
+
+ALTER TABLE shops ADD COLUMN demo INTEGER NOT NULL DEFAULT 0 CHECK (demo IN (0, 1));
+UPDATE shops SET demo = 1 WHERE id = (
+  SELECT min(m.shop_id) FROM shop_members m JOIN users u ON u.id = m.user_id
+  WHERE u.email = 'demo@touchpoint.local');
+
+ALTER TABLE leads ADD COLUMN announced_at TEXT;
+UPDATE leads SET announced_at = created_at WHERE spam = 0;
+
+UPDATE messages SET payload = json_set(payload, '$.text', '/start')
+WHERE direction = 'in' AND content_type = 'command'
+  AND json_extract(payload, '$.text') GLOB '/start[ @]*';
+`;
+
+export const migrations: readonly string[] = [v1, v2, v3OptinRefsDemoShops];

@@ -87,6 +87,8 @@ export function orderPage(dir: string, key: string, order: Order) {
     id: order.id,
     number: order.number,
     ref: order.external_id ?? order.number,
+    // What the buyer's page hands to <tp-subscribe order-ref>: never the number or the id.
+    optin_ref: order.optin_ref,
     status: order.status,
     placed: new Date(order.created_at).toUTCString().slice(0, 22),
     items,

@@ -6,6 +6,7 @@ import type { Deps } from '../deps.js';
 import { ok } from '../http/api.js';
 import { ApiError, notFound, validationError } from '../http/errors.js';
 import { bodyLimit } from '../http/guards.js';
+import { ipRateLimit } from '../http/ip-rate-limit.js';
 import { OrderStatus } from '../orders/schemas.js';
 import { CURRENCY, productBySku } from './catalog.js';
 import { readShopFile, shopDir } from './html.js';
@@ -57,13 +58,15 @@ const DEMO_BODY_LIMIT = 16 * 1024;
  * The demo shop website under /demo/ (mounted by createApp in demo mode only; a 404
  * otherwise): the pages, their two files, and two demo-only endpoints without auth —
  * `POST /demo/api/order` (a Buy) and `POST /demo/api/orders/:id/status` (the manager panel).
- * Both take a plain form post (answering 303 to the next page) or JSON (answering JSON), and
- * act on the demo shop only. /demo/inbox/ belongs to the sandbox messenger (relay/channels).
+ * Both take a plain form post (answering 303 to the next page) or JSON (answering JSON), act
+ * on the demo shop only, and are limited per address like the public API. /demo/inbox/ belongs to the sandbox messenger (relay/channels).
  */
 export function demoRoutes(deps: Deps, { dir = shopDir() }: { dir?: string } = {}) {
   const { stores, config } = deps;
   const demoContext = demoKeyIssuer(deps);
   const origins = new Set(demoOrigins(config));
+  // Anyone may buy and move demo orders: per address, as many a minute as the public API allows.
+  const write = ipRateLimit({ limit: config.publicRateLimit });
 
   /** Writes come from the demo's own pages: another site's form must not move orders. */
   const sameSite = (c: Context) => {
@@ -118,7 +121,7 @@ export function demoRoutes(deps: Deps, { dir = shopDir() }: { dir?: string } = {
         'X-Content-Type-Options': 'nosniff',
       });
     })
-    .post('/demo/api/order', bodyLimit(DEMO_BODY_LIMIT), async (c) => {
+    .post('/demo/api/order', write, bodyLimit(DEMO_BODY_LIMIT), async (c) => {
       sameSite(c);
       const ctx = await demoContext();
       if (!ctx) throw notFound('Demo shop');
@@ -141,7 +144,7 @@ export function demoRoutes(deps: Deps, { dir = shopDir() }: { dir?: string } = {
       if (!json) return c.redirect(url, 303);
       return c.json(ok({ id: order.id, number: order.number, ref, url }), 201);
     })
-    .post('/demo/api/orders/:id/status', bodyLimit(DEMO_BODY_LIMIT), async (c) => {
+    .post('/demo/api/orders/:id/status', write, bodyLimit(DEMO_BODY_LIMIT), async (c) => {
       sameSite(c);
       const ctx = await demoContext();
       if (!ctx) throw notFound('Demo shop');

@@ -66,15 +66,19 @@ export async function seedDemo(
   const user =
     (await stores.users.findByEmail(DEMO_LOGIN.email)) ??
     (await stores.users.create(DEMO_LOGIN.email, DEMO_LOGIN.password));
-  const shop =
-    (await findDemoShop(stores)) ??
-    (await stores.shops.create(
+  let shop = await findDemoShop(stores);
+  if (!shop) {
+    shop = await stores.shops.create(
       {
         name: 'Demo Shop',
         settings: { order_templates: ORDER_TEMPLATES, default_country: 'US' },
       },
       user.id,
-    ));
+    );
+    // The relay's own mark: only this shop may have sandbox bots (relay/channels/sandbox).
+    await stores.shops.markDemo(shop.id);
+    shop = { ...shop, demo: true };
+  }
   const { rows: bots } = await stores.bots.list(shop.id, FIRST_PAGE);
   const bot = async (type: 'web' | 'sandbox', name: string) =>
     bots.find((b) => b.bot_type === type) ??
@@ -110,9 +114,7 @@ export async function seedDemo(
   return { shop, sandboxBotId: sandbox.id, welcomeFlowId, ...DEMO_LOGIN };
 }
 
-/** The demo shop: the demo user's first shop, when the demo was seeded. */
+/** The demo shop, when the demo was seeded: the shop the relay marked as its demo. */
 export async function findDemoShop(stores: Stores): Promise<Shop | undefined> {
-  const user = await stores.users.findByEmail(DEMO_LOGIN.email);
-  const [id] = user ? await stores.users.shopIds(user.id) : [];
-  return id === undefined ? undefined : stores.shops.get(id);
+  return stores.shops.demoShop();
 }

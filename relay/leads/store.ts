@@ -17,6 +17,8 @@ type Row = {
   utm: string | null;
   consent: string | null;
   visitor_id: string | null;
+  /** When `lead.created` was raised: at creation, or on release from spam; null while never. */
+  announced_at: string | null;
   created_at: string;
   updated_at: string;
 };
@@ -76,9 +78,14 @@ export function createLeadStore(db: Db, events: Events) {
   const q = {
     insert: db.prepare<Omit<Row, 'id' | 'form_name' | 'created_at' | 'updated_at'>, { id: number }>(
       `INSERT INTO leads (shop_id, form_id, fields, bot_user_id, status, spam, source, page, utm,
-         consent, visitor_id)
+         consent, visitor_id, announced_at)
        VALUES (@shop_id, @form_id, @fields, @bot_user_id, @status, @spam, @source, @page, @utm,
-         @consent, @visitor_id) RETURNING id`,
+         @consent, @visitor_id, @announced_at) RETURNING id`,
+    ),
+    // Once per lead: a lead that is not spam and was never announced is announced now.
+    announce: db.prepare<{ id: number; now: string }>(
+      `UPDATE leads SET announced_at = @now
+       WHERE id = @id AND spam = 0 AND announced_at IS NULL`,
     ),
     get: db.prepare<[number], Row>(`${SELECT} WHERE l.id = ?`),
     list: db.prepare<FilterParams & PageQuery, Row>(
@@ -124,12 +131,19 @@ export function createLeadStore(db: Db, events: Events) {
       utm: json(input.utm),
       consent: json(input.consent),
       visitor_id: input.visitor_id ?? null,
+      announced_at: spam ? null : now(),
     })!;
     const lead = toLead(q.get.get(id)!);
     if (!spam) events.emit({ name: 'lead.created', shop_id: lead.shop_id, lead });
     return lead;
   });
 
+  /**
+   * A manager's change. Releasing a lead from spam (`spam: false`) raises the `lead.created`
+   * its quarantine held back — the alerts and webhooks queued in this transaction — once in
+   * the lead's life: a lead announced before (at creation or an earlier release) is not
+   * announced again, and marking a lead as spam raises nothing.
+   */
   const updateTx = db.transaction((id: number, changes: LeadChanges): Lead | undefined => {
     const current = q.get.get(id);
     if (!current) return undefined;
@@ -142,7 +156,10 @@ export function createLeadStore(db: Db, events: Events) {
       spam: changes.spam === undefined ? current.spam : changes.spam ? 1 : 0,
       updated_at: now(),
     });
-    return toLead(q.get.get(id)!);
+    const released = q.announce.run({ id, now: now() }).changes > 0;
+    const lead = toLead(q.get.get(id)!);
+    if (released) events.emit({ name: 'lead.created', shop_id: lead.shop_id, lead });
+    return lead;
   });
 
   return {

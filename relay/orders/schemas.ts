@@ -70,6 +70,12 @@ export const Order = z
     shop_id: z.number().int(),
     external_id: z.string().nullable(),
     number: z.string(),
+    /** 22 unguessable characters, fixed at creation (relay/orders/store.ts). */
+    optin_ref: z.string().openapi({
+      description:
+        'Unguessable reference for the buyer’s order page: `<tp-subscribe order-ref="…">`. The public opt-in accepts only this value as `order_ref`.',
+      example: 'Yq3xv0rM5b2kQ9tWc7LpAg',
+    }),
     status: z.string(),
     customer: Customer,
     items: z.array(OrderItem),

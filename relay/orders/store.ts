@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Events } from '../db/events.js';
 import { fromJson, now, type Db } from '../db/open.js';
 import type { PageQuery } from '../http/pagination.js';
@@ -9,6 +10,7 @@ type Row = {
   shop_id: number;
   external_id: string | null;
   number: string;
+  optin_ref: string;
   status: string;
   customer: string;
   total: number;
@@ -56,12 +58,12 @@ type FilterParams = {
 export function createOrderStore(db: Db, events: Events) {
   const q = {
     insert: db.prepare<Omit<Row, 'id' | 'subscribers_count'>, { id: number }>(
-      `INSERT INTO orders (shop_id, external_id, number, status, customer, total, currency,
-         created_at, updated_at)
-       VALUES (@shop_id, @external_id, @number, @status, @customer, @total, @currency,
-         @created_at, @updated_at) RETURNING id`,
+      `INSERT INTO orders (shop_id, external_id, number, optin_ref, status, customer, total,
+         currency, created_at, updated_at)
+       VALUES (@shop_id, @external_id, @number, @optin_ref, @status, @customer, @total,
+         @currency, @created_at, @updated_at) RETURNING id`,
     ),
-    update: db.prepare<Omit<Row, 'shop_id' | 'subscribers_count' | 'created_at'>>(
+    update: db.prepare<Omit<Row, 'shop_id' | 'optin_ref' | 'subscribers_count' | 'created_at'>>(
       `UPDATE orders SET external_id = @external_id, number = @number, status = @status,
          customer = @customer, total = @total, currency = @currency, updated_at = @updated_at
        WHERE id = @id`,
@@ -106,6 +108,7 @@ export function createOrderStore(db: Db, events: Events) {
       shop_id: r.shop_id,
       external_id: r.external_id,
       number: r.number,
+      optin_ref: r.optin_ref,
       status: r.status,
       customer: fromJson(r.customer, { name: '', phone: '', email: '' }),
       items: (items.get(r.id) ?? []).map((i) => ({
@@ -144,6 +147,7 @@ export function createOrderStore(db: Db, events: Events) {
       shop_id: shopId,
       external_id: input.external_id ?? null,
       number: input.number,
+      optin_ref: newOptinRef(),
       status,
       customer: JSON.stringify(mergeCustomer({ name: '', phone: '', email: '' }, input.customer)),
       total: input.total ?? sumItems(items, currency),
@@ -251,6 +255,13 @@ export function createOrderStore(db: Db, events: Events) {
   };
 }
 export type OrderStore = ReturnType<typeof createOrderStore>;
+
+/**
+ * What the buyer's order page passes to the public opt-in (`<tp-subscribe order-ref>`): 16
+ * random bytes in base64url, 22 characters. Unguessable, unlike the order's number or the
+ * shop's external id, so a publishable key alone cannot subscribe anyone to an order.
+ */
+const newOptinRef = () => randomBytes(16).toString('base64url');
 
 function groupBy<T extends { order_id: number }>(rows: T[]): Map<number, T[]> {
   const map = new Map<number, T[]>();

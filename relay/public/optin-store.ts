@@ -32,6 +32,18 @@ export type NewOptin = {
   visitor_id: string | null;
 };
 
+/**
+ * What a `/start <token>` comes to for the person who sent it:
+ * - `linked`: the token is theirs — redeemed now, or by them before (the link opened
+ *   again); `optin` says what it names;
+ * - `used`: someone else redeemed it;
+ * - `expired`: past its time, unknown, or not for this bot.
+ */
+export type Redemption =
+  | { status: 'linked'; optin: OptinToken; now: boolean }
+  | { status: 'used' }
+  | { status: 'expired' };
+
 const COLUMNS = `id, shop_id, bot_id, lead_id, order_id, visitor_id, created_at, expires_at,
   used_at, bot_user_id`;
 
@@ -55,12 +67,22 @@ export function createOptinStore(db: Db) {
          AND (bot_id IS NULL OR bot_id = (SELECT bot_id FROM bot_users WHERE id = @bot_user_id))
        RETURNING ${COLUMNS}`,
     ),
-    leadShop: db.prepare<[number], number>(`SELECT shop_id FROM leads WHERE id = ?`).pluck(),
+    // A token the person could not redeem, as far as their bot may know it: of the bot
+    // user's shop, and of their bot when it names one.
+    find: db.prepare<{ token_hash: string; bot_user_id: number }, OptinToken>(
+      `SELECT ${COLUMNS} FROM optin_tokens
+       WHERE token_hash = @token_hash
+         AND shop_id = (SELECT shop_id FROM bot_users WHERE id = @bot_user_id)
+         AND (bot_id IS NULL OR bot_id = (SELECT bot_id FROM bot_users WHERE id = @bot_user_id))`,
+    ),
+    leadOfVisitor: db
+      .prepare<{ id: number; shop_id: number; visitor_id: string }, number>(
+        `SELECT 1 FROM leads WHERE id = @id AND shop_id = @shop_id AND visitor_id = @visitor_id`,
+      )
+      .pluck(),
     orderByRef: db
       .prepare<{ shop_id: number; ref: string }, number>(
-        // external_id first: it is the shop's own id; the display number may repeat.
-        `SELECT id FROM orders WHERE shop_id = @shop_id AND (external_id = @ref OR number = @ref)
-         ORDER BY external_id IS @ref DESC, id DESC LIMIT 1`,
+        `SELECT id FROM orders WHERE shop_id = @shop_id AND optin_ref = @ref`,
       )
       .pluck(),
     prune: db.prepare<[string]>(`DELETE FROM optin_tokens WHERE expires_at < ?`),
@@ -107,12 +129,30 @@ export function createOptinStore(db: Db) {
      */
     consumeInTx,
 
-    /** True when `leadId` is a lead of `shopId` (an opt-in may name the lead it follows). */
-    async isLeadOf(leadId: number, shopId: number): Promise<boolean> {
-      return q.leadShop.get(leadId) === shopId;
+    /**
+     * `/start <token>` for `botUserId`, in the caller's transaction: redeems the token, or
+     * tells why it cannot be. null when `token` does not even look like an opt-in token (a
+     * deep link of the shop's own, say): nothing to tell the person then.
+     */
+    redeemInTx(token: string, botUserId: number): Redemption | null {
+      if (!OPTIN_TOKEN.test(token)) return null;
+      const redeemed = consumeInTx(token, botUserId);
+      if (redeemed) return { status: 'linked', optin: redeemed, now: true };
+      const known = q.find.get({ token_hash: hashToken(token), bot_user_id: botUserId });
+      if (known?.used_at && known.bot_user_id === botUserId)
+        return { status: 'linked', optin: known, now: false };
+      return known?.used_at ? { status: 'used' } : { status: 'expired' };
     },
 
-    /** The shop's order with this external id or number. */
+    /**
+     * True when `leadId` is a lead of `shopId` sent by `visitorId`: a lead opt-in is the
+     * visitor's own, so a publishable key and a lead id cannot claim somebody else's lead.
+     */
+    async isLeadOfVisitor(leadId: number, shopId: number, visitorId: string): Promise<boolean> {
+      return q.leadOfVisitor.get({ id: leadId, shop_id: shopId, visitor_id: visitorId }) === 1;
+    },
+
+    /** The shop's order with this `optin_ref` (never its number or external id). */
     async orderByRef(shopId: number, ref: string): Promise<number | undefined> {
       return q.orderByRef.get({ shop_id: shopId, ref });
     },

@@ -164,12 +164,22 @@ export function publicRoutes(deps: Deps) {
       } else if (!targets.length) {
         throw badRequest('This shop has no messenger bot to subscribe to yet.');
       }
-      if (body.lead_id !== undefined && !(await stores.optins.isLeadOf(body.lead_id, shop.id)))
-        throw invalidField('lead_id', 'This shop has no lead with this id.');
+      // A lead is the visitor's own: the same visitor_id must come with it. One answer for
+      // "no such lead" and "not yours", so lead ids cannot be probed.
+      if (body.lead_id !== undefined) {
+        if (body.visitor_id === undefined)
+          throw invalidField('visitor_id', 'Send the visitor_id the lead was sent with.');
+        if (!(await stores.optins.isLeadOfVisitor(body.lead_id, shop.id, body.visitor_id)))
+          throw invalidField('lead_id', 'This visitor sent no lead with this id.');
+      }
       let orderId: number | null = null;
       if (body.order_ref !== undefined) {
         orderId = (await stores.optins.orderByRef(shop.id, body.order_ref)) ?? null;
-        if (orderId === null) throw invalidField('order_ref', 'This shop has no such order.');
+        if (orderId === null)
+          throw invalidField(
+            'order_ref',
+            'No order has this reference: use the order’s optin_ref.',
+          );
       }
       const { token, expires_at } = await stores.optins.create({
         shop_id: shop.id,

@@ -114,8 +114,13 @@ export const OptinInput = z
   .object({
     key: z.string().max(200).optional(),
     bot_id: z.number().int().positive().optional(),
-    lead_id: z.number().int().positive().optional(),
-    order_ref: z.string().trim().min(1).max(100).optional(),
+    lead_id: z.number().int().positive().optional().openapi({
+      description: 'A lead this visitor sent (with the same `visitor_id`).',
+    }),
+    order_ref: z.string().trim().min(1).max(100).optional().openapi({
+      description: 'The order’s `optin_ref` (never its number or external id).',
+      example: 'Yq3xv0rM5b2kQ9tWc7LpAg',
+    }),
     visitor_id: VisitorId.optional(),
   })
   .openapi('OptinInput');

@@ -5,6 +5,10 @@ export const Shop = z
     id: z.number().int(),
     name: z.string(),
     settings: z.record(z.string(), z.unknown()),
+    demo: z.boolean().openapi({
+      description:
+        'Read-only. True for the demo shop the relay seeds in demo mode: only it may have sandbox bots.',
+    }),
     created_at: z.string(),
     updated_at: z.string(),
   })

@@ -2,8 +2,8 @@ import { fromJson, now, type Db } from '../db/open.js';
 import type { PageQuery } from '../http/pagination.js';
 import type { Shop, ShopInput, ShopPatch } from './schemas.js';
 
-type Row = Omit<Shop, 'settings'> & { settings: string };
-const toShop = (r: Row): Shop => ({ ...r, settings: fromJson(r.settings, {}) });
+type Row = Omit<Shop, 'settings' | 'demo'> & { settings: string; demo: number };
+const toShop = (r: Row): Shop => ({ ...r, settings: fromJson(r.settings, {}), demo: r.demo === 1 });
 
 /** Shops and who may act on them. */
 export function createShopStore(db: Db) {
@@ -28,6 +28,8 @@ export function createShopStore(db: Db) {
     ),
     delete: db.prepare<[number]>(`DELETE FROM shops WHERE id = ?`),
     first: db.prepare<[], Row>(`SELECT * FROM shops ORDER BY id LIMIT 1`),
+    markDemo: db.prepare<[number]>(`UPDATE shops SET demo = 1 WHERE id = ?`),
+    demo: db.prepare<[], Row>(`SELECT * FROM shops WHERE demo = 1 ORDER BY id LIMIT 1`),
   };
 
   const createTx = db.transaction((input: ShopInput, ownerId: number | null) => {
@@ -83,6 +85,20 @@ export function createShopStore(db: Db) {
 
     async delete(id: number): Promise<boolean> {
       return q.delete.run(id).changes > 0;
+    },
+
+    /**
+     * Makes a shop a demo shop, whose sandbox bots the demo inbox serves. Only the relay does
+     * this — the demo seed, the CLI (`shop:create --demo`), tests — never the API.
+     */
+    async markDemo(id: number): Promise<void> {
+      q.markDemo.run(id);
+    },
+
+    /** The demo shop (the first, should there be several), when the relay seeded one. */
+    async demoShop(): Promise<Shop | undefined> {
+      const row = q.demo.get();
+      return row && toShop(row);
     },
   };
 }

@@ -20,7 +20,7 @@ export async function startShop({
   const site: Site = await startSite(proxyTo(() => relayUrl));
   const relay: Relay = await startRelay({ demo: true, publicRateLimit: 0, publicUrl: site.url });
   relayUrl = relay.url;
-  const owner = await userWithShop(relay, 'Browser');
+  const owner = await userWithShop(relay, 'Browser', { demo: true });
   const shopId = owner.shop.id;
   const as = { token: owner.token };
   const created = async (path: string, body: Record<string, unknown>) => {
@@ -73,7 +73,7 @@ export async function startShop({
     shopId,
     pk,
     bots: { telegram: telegram?.id ?? null, sandbox: sandbox.id as number },
-    order: order as { id: number; external_id: string },
+    order: order as { id: number; external_id: string; optin_ref: string },
     /** A page of the shop's site (same origin as the relay) with the loader's script tag. */
     page: (opts: Parameters<typeof doc>[0] = {}, headers?: Record<string, string>) =>
       site.page(doc({ key: pk, ...opts }), headers),

@@ -40,8 +40,10 @@ describeBrowser('subscribe buttons', () => {
       if (r.method() === 'POST' && r.url().endsWith('/public/v1/optins'))
         sent.push(JSON.parse(r.postData()!));
     });
+    // The buyer's order page carries the order's optin_ref (its number A-100 would be refused).
+    const ref = shop.order.optin_ref;
     await page.goto(
-      shop.page({ body: '<tp-subscribe channels="sandbox" order-ref="A-100"></tp-subscribe>' }),
+      shop.page({ body: `<tp-subscribe channels="sandbox" order-ref="${ref}"></tp-subscribe>` }),
     );
     await settled(page);
     await page.evaluate(() =>
@@ -67,7 +69,7 @@ describeBrowser('subscribe buttons', () => {
     const stored = shop.optins().slice(before);
     expect(stored.map((o) => o.token_hash)).toEqual(tokens.map((t) => hashToken(t!)));
     expect(stored[1]).toMatchObject({ bot_id: shop.bots.sandbox, order_id: shop.order.id });
-    expect(sent[1]).toMatchObject({ key: shop.pk, bot_id: shop.bots.sandbox, order_ref: 'A-100' });
+    expect(sent[1]).toMatchObject({ key: shop.pk, bot_id: shop.bots.sandbox, order_ref: ref });
     expect(await page.evaluate(() => (window as any).__optin)).toMatchObject({
       bot_id: shop.bots.sandbox,
       bot_type: 'sandbox',

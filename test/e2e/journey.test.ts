@@ -89,7 +89,7 @@ describe('end to end: leads, alerts, opt-ins and order messages through Telegram
     expect(created.status).toBe(201);
     const optin = await relay.api.post(
       '/public/v1/optins',
-      { key: shop.pk, bot_id: bot.id, order_ref: 'ORD-42' },
+      { key: shop.pk, bot_id: bot.id, order_ref: created.body.result.optin_ref },
       { headers: { origin: ORIGIN } },
     );
     expect(optin.status).toBe(201);
@@ -109,7 +109,12 @@ describe('end to end: leads, alerts, opt-ins and order messages through Telegram
     expect((await fake.deliverUpdate(botToken, updates.start(stranger, token))).status).toBe(200);
     const late = await relay.api.post(
       '/public/v1/optins',
-      { key: shop.pk, bot_id: bot.id, order_ref: 'ORD-42', visitor_id: 'late-visitor' },
+      {
+        key: shop.pk,
+        bot_id: bot.id,
+        order_ref: created.body.result.optin_ref,
+        visitor_id: 'late-visitor',
+      },
       { headers: { origin: ORIGIN } },
     );
     relay.db
@@ -132,14 +137,23 @@ describe('end to end: leads, alerts, opt-ins and order messages through Telegram
       { token: secretKey },
     );
     expect(shipped.status).toBe(200);
-    const [message] = await eventually(
-      () => fake.messagesTo(buyer.id).length > 0 && fake.messagesTo(buyer.id),
+    const messages = await eventually(
+      () => fake.messagesTo(buyer.id).length > 1 && fake.messagesTo(buyer.id),
       8_000,
     );
-    expect(message.plain).toBe('Your order 42 has shipped.');
+    // The bot confirmed the subscription at Start, then told the news.
+    expect(messages.map((m) => m.plain)).toEqual([
+      'You will get updates about order 42 here.',
+      'Your order 42 has shipped.',
+    ]);
     await new Promise((r) => setTimeout(r, 300));
-    expect(fake.messagesTo(stranger.id)).toEqual([]);
-    expect(fake.messagesTo(tooLate.id)).toEqual([]);
-    expect(fake.messagesTo(buyer.id)).toHaveLength(1);
+    // The others were told why their link did nothing, and heard nothing of the order.
+    expect(fake.messagesTo(stranger.id).map((m) => m.plain)).toEqual([
+      expect.stringMatching(/^This link has already been used\./),
+    ]);
+    expect(fake.messagesTo(tooLate.id).map((m) => m.plain)).toEqual([
+      expect.stringMatching(/^This link has expired\./),
+    ]);
+    expect(fake.messagesTo(buyer.id)).toHaveLength(2);
   });
 });

@@ -89,13 +89,21 @@ export type Relay = Awaited<ReturnType<typeof startRelay>>;
 
 let counter = 0;
 
-/** A platform user with a login token and one shop of their own. */
-export async function userWithShop(relay: Relay, name = 'Shop') {
+/**
+ * A platform user with a login token and one shop of their own. `demo` makes the shop a demo
+ * shop the way the relay's demo seed does (through the store; the API cannot), for suites
+ * that use sandbox bots and the demo inbox.
+ */
+export async function userWithShop(relay: Relay, name = 'Shop', { demo = false } = {}) {
   counter += 1;
   const email = `owner${counter}-${Date.now()}@example.test`;
   const user = await relay.stores.users.create(email, 'correct horse battery');
   const token = await relay.stores.users.issueToken(user.id);
-  const shop = await relay.stores.shops.create({ name: `${name} ${counter}` }, user.id);
+  let shop = await relay.stores.shops.create({ name: `${name} ${counter}` }, user.id);
+  if (demo) {
+    await relay.stores.shops.markDemo(shop.id);
+    shop = (await relay.stores.shops.get(shop.id))!;
+  }
   return { user, email, password: 'correct horse battery', token, shop };
 }
 export type Owner = Awaited<ReturnType<typeof userWithShop>>;

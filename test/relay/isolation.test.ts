@@ -18,7 +18,7 @@ describe('shop isolation on every endpoint', () => {
   beforeAll(async () => {
     relay = await startRelay({ demo: true, webhookAllowPrivate: true });
     a = await userWithShop(relay, 'A');
-    b = await userWithShop(relay, 'B');
+    b = await userWithShop(relay, 'B', { demo: true });
     const as = (token: string) => ({ token });
     const create = async (path: string, body: Record<string, unknown>) => {
       const r = await relay.api.post(path, { shop_id: b.shop.id, ...body }, as(b.token));

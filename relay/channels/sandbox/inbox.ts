@@ -7,7 +7,9 @@ import type { Deps } from '../../deps.js';
 import { ok } from '../../http/api.js';
 import { badRequest, invalidField, notFound, validationError } from '../../http/errors.js';
 import { bodyLimit, jsonOnly } from '../../http/guards.js';
+import { ipRateLimit } from '../../http/ip-rate-limit.js';
 import type { Inbound } from '../inbound.js';
+import { createSandboxStore } from './store.js';
 
 const BotId = z.coerce.number().int().positive();
 /** A sandbox person's id: digits, like a Telegram user id; their private chat has the same id. */
@@ -48,19 +50,27 @@ function parse<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
 /**
  * The sandbox messenger's inbox API under /demo/inbox/api (demo mode only; mounted by
  * createApp only then, so it is a 404 otherwise). No management auth: the demo's visitor
- * plays both the buyer pressing Start on a deep link and the manager reading alerts.
- * - GET  bots                          the sandbox bots
+ * plays both the buyer pressing Start on a deep link and the manager reading alerts. So it
+ * reaches the demo shop's sandbox bots only (relay/channels/sandbox/store.ts), any other
+ * bot id is "no such sandbox bot", and its writes are limited per address like the public
+ * API's (`TOUCHPOINT_PUBLIC_RATE_LIMIT` a minute; 429 with Retry-After).
+ * - GET  bots                          the demo shop's sandbox bots
  * - GET  conversations?bot_id=         a bot's chats, newest first
  * - GET  messages?bot_id=&chat_id=&after=   one chat's messages (both directions)
  * - POST start {bot_id, name, token?, user_id?}   a person presses Start (same handler as Telegram's /start)
  * - POST messages {bot_id, user_id, text}          the person types
  * - POST press {bot_id, user_id, message_id, data} the person taps an inline button
  */
-export function sandboxInboxRoutes({ stores }: Pick<Deps, 'stores'>, inbound: Inbound) {
+export function sandboxInboxRoutes(
+  { db, stores, config }: Pick<Deps, 'db' | 'stores' | 'config'>,
+  inbound: Inbound,
+) {
+  const sandbox = createSandboxStore(db);
+  const write = ipRateLimit({ limit: config.publicRateLimit });
   const sandboxBot = async (id: number): Promise<BotRef> => {
-    const bot = await stores.bots.get(id);
-    if (!bot || bot.bot_type !== 'sandbox') throw invalidField('bot_id', 'No such sandbox bot.');
-    return { id: bot.id, shop_id: bot.shop_id, bot_type: bot.bot_type };
+    const bot = await sandbox.get(id);
+    if (!bot) throw invalidField('bot_id', 'No such sandbox bot.');
+    return { id: bot.id, shop_id: bot.shop_id, bot_type: 'sandbox' };
   };
   const person = (userId: string, name = ''): MessengerPerson => ({
     messenger_user_id: userId,
@@ -79,10 +89,7 @@ export function sandboxInboxRoutes({ stores }: Pick<Deps, 'stores'>, inbound: In
 
   return new Hono({ strict: false })
     .use('*', bodyLimit(64 * 1024), jsonOnly())
-    .get('/bots', async (c) => {
-      const bots = await stores.bots.active('sandbox');
-      return c.json(ok(bots.map((b) => ({ id: b.id, shop_id: b.shop_id, name: b.name }))));
-    })
+    .get('/bots', async (c) => c.json(ok(await sandbox.active())))
     .get('/conversations', async (c) => {
       const { bot_id } = parse(ChatQuery, c.req.query());
       const bot = await sandboxBot(bot_id);
@@ -94,14 +101,13 @@ export function sandboxInboxRoutes({ stores }: Pick<Deps, 'stores'>, inbound: In
       const bot = await sandboxBot(bot_id);
       return c.json(ok(await stores.messages.chat(bot.id, chat_id, after)));
     })
-    .post('/start', async (c) => {
+    .post('/start', write, async (c) => {
       const input = parse(StartBody, await body(c));
       const bot = await sandboxBot(input.bot_id);
       const userId = input.user_id ?? String(randomInt(100_000_000, 999_999_999));
       const token = input.token || null;
       const result = await inbound.start(bot, person(userId, input.name), token, {
         remoteId: null,
-        text: token ? `/start ${token}` : '/start',
       });
       return c.json(
         ok({
@@ -114,7 +120,7 @@ export function sandboxInboxRoutes({ stores }: Pick<Deps, 'stores'>, inbound: In
         201,
       );
     })
-    .post('/messages', async (c) => {
+    .post('/messages', write, async (c) => {
       const input = parse(MessageBody, await body(c));
       const bot = await sandboxBot(input.bot_id);
       const r = await inbound.message(bot, person(input.user_id), {
@@ -123,7 +129,7 @@ export function sandboxInboxRoutes({ stores }: Pick<Deps, 'stores'>, inbound: In
       });
       return c.json(ok({ message_id: r!.messageId, bot_user_id: r!.botUserId }), 201);
     })
-    .post('/press', async (c) => {
+    .post('/press', write, async (c) => {
       const input = parse(PressBody, await body(c));
       const bot = await sandboxBot(input.bot_id);
       const [message] = await stores.messages.chat(bot.id, input.user_id, input.message_id - 1);

@@ -76,7 +76,7 @@ export async function handleTelegramUpdate(
     const remoteId = `${message.chat.id}:${message.message_id}`;
     const start = message.text === undefined ? null : START.exec(message.text);
     if (start) {
-      await inbound.start(bot, who, start[1] ?? null, { remoteId, text: message.text! });
+      await inbound.start(bot, who, start[1] ?? null, { remoteId });
     } else {
       await inbound.message(bot, who, {
         remoteId,

@@ -106,7 +106,7 @@ describe('bots', () => {
 
     const demo = await startRelay({ demo: true });
     try {
-      const owner = await userWithShop(demo);
+      const owner = await userWithShop(demo, 'Demo', { demo: true });
       const r = await demo.api.post(
         '/api/bot/bots/',
         { shop_id: owner.shop.id, bot_type: 'sandbox', name: 'Play' },

@@ -63,7 +63,7 @@ export async function subscribe(
       messenger_user_url: user.username ? `https://t.me/${user.username}` : '',
     },
     token,
-    { remoteId: null, text: token ? `/start ${token}` : '/start' },
+    { remoteId: null },
   );
   return result!.botUser;
 }

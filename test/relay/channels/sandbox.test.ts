@@ -11,7 +11,7 @@ describe('sandbox messenger', () => {
 
   beforeAll(async () => {
     relay = await startRelay({ demo: true });
-    shop = await widgetShop(relay);
+    shop = await widgetShop(relay, { demo: true });
     const bot = await relay.api.post(
       '/api/bot/bots/',
       { shop_id: shop.shopId, bot_type: 'sandbox', name: 'Demo bot' },
@@ -90,7 +90,7 @@ describe('sandbox messenger', () => {
     );
     const optin = await relay.api.post(
       '/public/v1/optins',
-      { key: shop.pk, bot_id: botId, order_ref: 'S-1' },
+      { key: shop.pk, bot_id: botId, order_ref: order.body.result.optin_ref },
       { headers: { origin: ORIGIN } },
     );
     expect(optin.body.result.links[0].url).toBe(
@@ -112,10 +112,16 @@ describe('sandbox messenger', () => {
     expect(patched.status).toBe(200);
     const buyer = await eventually(async () => {
       const list = await chat(user_id);
-      return list.find((m) => m.direction === 'out');
+      return list.find((m) => m.direction === 'out' && m.payload.text.includes('shipped'));
     });
     expect(buyer.payload.text).toBe('Your order 77 has shipped.');
     expect((await chat(user_id))[0]).toMatchObject({ direction: 'in', content_type: 'command' });
+    // The Start shows as a command, never with its token; the bot confirmed the order first.
+    expect((await chat(user_id)).map((m) => m.payload.text)).toEqual([
+      '/start',
+      'You will get updates about order 77 here.',
+      'Your order 77 has shipped.',
+    ]);
   });
 
   it('lets the person type and tap an inline button', async () => {

@@ -129,7 +129,7 @@ describe('Telegram webhook', () => {
     expect(lead.status).toBe(202);
     const optinToken = await optin({
       lead_id: lead.body.result.lead_id,
-      order_ref: 'EXT-1',
+      order_ref: order.body.result.optin_ref,
       visitor_id: body.visitor_id,
     });
     const user = tgUser({

@@ -128,7 +128,9 @@ describe('demo shop website', () => {
     ]);
     const page = await relay.api.get(location);
     expect(page.status).toBe(200);
-    expect(page.text).toContain(`<tp-subscribe channels="sandbox" order-ref="${ref}">`);
+    expect(page.text).toContain(
+      `<tp-subscribe channels="sandbox" order-ref="${order!.optin_ref}">`,
+    );
     expect(page.text).toContain('Order #1001');
 
     // The same as JSON, for scripts.

@@ -27,7 +27,7 @@ describe('messages API', () => {
       bot,
       { messenger_user_id: id, chat_id: id, name, lang_code: '', messenger_user_url: '' },
       null,
-      { remoteId: null, text: '/start' },
+      { remoteId: null },
     );
     return r!.botUser.id;
   };
@@ -36,8 +36,8 @@ describe('messages API', () => {
 
   beforeAll(async () => {
     relay = await startRelay({ demo: true });
-    a = await userWithShop(relay, 'A');
-    b = await userWithShop(relay, 'B');
+    a = await userWithShop(relay, 'A', { demo: true });
+    b = await userWithShop(relay, 'B', { demo: true });
     botA = await sandboxBot(a);
     botB = await sandboxBot(b);
     userA = await person(botA);

@@ -40,7 +40,7 @@ describe('buyer messages on order status changes', () => {
 
   beforeAll(async () => {
     relay = await startRelay({ demo: true });
-    owner = await userWithShop(relay);
+    owner = await userWithShop(relay, 'Shop', { demo: true });
     bot = (
       await relay.api.post(
         '/api/bot/bots/',
@@ -73,7 +73,7 @@ describe('buyer messages on order status changes', () => {
       b,
       { messenger_user_id: id, chat_id: id, name: 'Buyer', lang_code: '', messenger_user_url: '' },
       token,
-      { remoteId: null, text: `/start ${token}` },
+      { remoteId: null },
     );
     expect(r!.linked).toBe(true);
     return r!.botUser.id;

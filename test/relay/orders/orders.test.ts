@@ -37,6 +37,7 @@ describe('orders', () => {
       shop_id: a.shop.id,
       external_id: null,
       number: '1001',
+      optin_ref: expect.stringMatching(/^[A-Za-z0-9_-]{22}$/),
       status: 'new',
       customer: { name: 'Ann', phone: '+49301234567', email: 'ann@example.com' },
       items,
@@ -63,6 +64,30 @@ describe('orders', () => {
     });
     const explicit = await post({ number: 'X', items, total: 50, currency: 'JPY', status: 'paid' });
     expect(explicit.body.result).toMatchObject({ total: 50, currency: 'JPY', status: 'paid' });
+  });
+
+  it('gives each order its own optin_ref, which no write changes', async () => {
+    const made = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => post({ external_id: `ref-${i}`, number: `R-${i}` })),
+    );
+    const refs = made.map((r) => r.body.result.optin_ref as string);
+    for (const ref of refs) expect(ref).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    expect(new Set(refs).size).toBe(refs.length);
+    const [first] = made.map((r) => r.body.result);
+    // Neither the backend's repeated POST, nor a PATCH, nor a value sent in the body moves it.
+    const repeated = await post({ external_id: 'ref-0', number: 'R-0', optin_ref: 'mine' });
+    expect(repeated.body.result.optin_ref).toBe(first.optin_ref);
+    const patched = await relay.api.patch(
+      `/api/store/orders/${first.id}/`,
+      { status: 'paid', optin_ref: 'guessable' },
+      { token: a.token },
+    );
+    expect(patched.body.result).toMatchObject({ status: 'paid', optin_ref: first.optin_ref });
+    const listed = await relay.api.get(
+      `/api/store/orders/?shop_id=${a.shop.id}&external_id=ref-0`,
+      { token: a.token },
+    );
+    expect(listed.body.result.results[0].optin_ref).toBe(first.optin_ref);
   });
 
   it('updates the order with the same external_id instead of making a second one', async () => {

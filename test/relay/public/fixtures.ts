@@ -25,9 +25,13 @@ export const CALLBACK_FORM = {
  */
 export async function widgetShop(
   relay: Relay,
-  { settings, origins = [ORIGIN] }: { settings?: Record<string, unknown>; origins?: string[] } = {},
+  {
+    settings,
+    origins = [ORIGIN],
+    demo = false,
+  }: { settings?: Record<string, unknown>; origins?: string[]; demo?: boolean } = {},
 ) {
-  const owner = await userWithShop(relay);
+  const owner = await userWithShop(relay, 'Shop', { demo });
   if (settings) await relay.stores.shops.update(owner.shop.id, { settings });
   const key = await relay.stores.keys.create({
     shop_id: owner.shop.id,

@@ -72,7 +72,9 @@ describe('public API keys', () => {
       },
       { token: b.token },
     );
-    const leadOfB = (await postLead(relay, leadBody(b.pk))).body.result.lead_id;
+    const visitorOfB = 'visitor-of-b';
+    const leadOfB = (await postLead(relay, leadBody(b.pk, { visitor_id: visitorOfB }))).body.result
+      .lead_id;
     const botOfB = await relay.stores.bots.create({
       shop_id: b.shopId,
       bot_type: 'telegram',
@@ -80,7 +82,7 @@ describe('public API keys', () => {
       credential: null,
       tg_bot_nickname: 'b_shop_bot',
     });
-    await relay.api.post(
+    const orderOfB = await relay.api.post(
       '/api/store/orders/',
       {
         shop_id: b.shopId,
@@ -108,9 +110,13 @@ describe('public API keys', () => {
     expect(form.body.errors.form).toBeDefined();
     const optin = (body: Record<string, unknown>) =>
       relay.api.post('/public/v1/optins', { key: a.pk, ...body }, { headers: { origin: ORIGIN } });
-    expect((await optin({ lead_id: leadOfB })).body.errors).toHaveProperty('lead_id');
+    expect((await optin({ lead_id: leadOfB, visitor_id: visitorOfB })).body.errors).toHaveProperty(
+      'lead_id',
+    );
     expect((await optin({ bot_id: botOfB.id })).body.errors).toHaveProperty('bot_id');
     expect((await optin({ order_ref: 'B-1' })).body.errors).toHaveProperty('order_ref');
+    const refOfB = orderOfB.body.result.optin_ref;
+    expect((await optin({ order_ref: refOfB })).body.errors).toHaveProperty('order_ref');
 
     const config = await relay.api.get(`/public/v1/config?key=${a.pk}`);
     expect(config.body.result.forms.map((f: { name: string }) => f.name)).toEqual(['callback']);

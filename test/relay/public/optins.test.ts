@@ -74,7 +74,8 @@ describe('messenger opt-in tokens', () => {
   });
 
   it('binds a token to one bot, a lead and an order, and redeems it once', async () => {
-    const lead = (await postLead(relay, leadBody(shop.pk))).body.result.lead_id;
+    const lead = (await postLead(relay, leadBody(shop.pk, { visitor_id: 'v-9' }))).body.result
+      .lead_id;
     const order = await relay.api.post(
       '/api/store/orders/',
       {
@@ -86,13 +87,14 @@ describe('messenger opt-in tokens', () => {
       { token: shop.token },
     );
     expect(order.status).toBe(201);
-    for (const order_ref of ['ext-77', '1077']) {
+    const ref = order.body.result.optin_ref;
+    for (const [i, order_ref] of [ref, ` ${ref} `].entries()) {
       const r = await optin({ bot_id: tg.id, lead_id: lead, order_ref, visitor_id: 'v-9' });
       expect(r.status).toBe(201);
       expect(r.body.result.links).toHaveLength(1);
       expect(r.body.result.links[0].bot_id).toBe(tg.id);
 
-      const subscriber = await botUser(tg, `tg-${order_ref}`);
+      const subscriber = await botUser(tg, `tg-order-${i}`);
       const consumed = await relay.stores.optins.consume(r.body.result.token, subscriber);
       expect(consumed).toMatchObject({
         shop_id: shop.shopId,
@@ -140,7 +142,8 @@ describe('messenger opt-in tokens', () => {
     const before = counts(relay).optins;
     for (const [body, field] of [
       [{ bot_id: 999_999 }, 'bot_id'],
-      [{ lead_id: 999_999 }, 'lead_id'],
+      [{ lead_id: 999_999, visitor_id: 'v-1' }, 'lead_id'],
+      [{ lead_id: 999_999 }, 'visitor_id'],
       [{ order_ref: 'nope' }, 'order_ref'],
       [{ bot_id: 'x' }, 'bot_id'],
       [{ visitor_id: 'spaces are not allowed' }, 'visitor_id'],

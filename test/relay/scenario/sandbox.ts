@@ -11,7 +11,7 @@ export const startScenarioRelay = () =>
 
 /** A shop with a sandbox bot, and a way to build its flows through the API. */
 export async function sandboxShop(relay: Relay, name = 'Shop') {
-  const owner = await userWithShop(relay, name);
+  const owner = await userWithShop(relay, name, { demo: true });
   const shopId = owner.shop.id;
   const newBot = async (botName = 'Sandbox bot') => {
     const r = await relay.api.post(

@@ -18,7 +18,7 @@ describe('GET /metrics', () => {
   let owner: Owner;
   beforeAll(async () => {
     relay = await startRelay({ demo: true });
-    owner = await userWithShop(relay);
+    owner = await userWithShop(relay, 'Shop', { demo: true });
   });
   afterAll(() => relay.close());
 
