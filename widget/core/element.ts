@@ -6,6 +6,9 @@ import { localeOf, textsFor, type Texts } from './i18n.js';
 import { relayOf, settings, watchSettings } from './settings.js';
 import { applyTheme } from './styles.js';
 
+/** Each sentence the relay (or the widget) explains a failure with, written to the console once. */
+const warned = new Set<string>();
+
 /**
  * What the three elements share: where to reach the relay, the shop's config, theme and
  * texts. Not registered as an element itself.
@@ -49,10 +52,19 @@ export class TpElement extends LitElement {
     return this.config.value?.theme;
   }
 
+  /**
+   * A request failed for good: the page hears `tp-error`, the developer reads why in the
+   * console (once per sentence: every element on the page shares one config). Visitors see
+   * only the elements' neutral texts.
+   */
   protected fail(
     source: ErrorDetail['source'],
     f: Pick<ApiFailure, 'status' | 'message' | 'fields'>,
   ) {
+    if (!warned.has(f.message)) {
+      warned.add(f.message);
+      console.warn(`Touchpoint: ${f.message}`);
+    }
     emit(this, 'tp-error', { source, status: f.status, message: f.message, fields: f.fields });
   }
 

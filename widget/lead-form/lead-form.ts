@@ -116,7 +116,9 @@ export class TpLeadForm extends TpElement {
       !this.missingReported
     ) {
       this.missingReported = true;
-      this.fail('config', { status: 404, message: `Form "${this.form}" not found.`, fields: {} });
+      const names = this.config.value!.forms.map((f) => f.name).join(', ');
+      const message = `This shop has no form "${this.form}" (its forms: ${names || 'none'}).`;
+      this.fail('config', { status: 404, message, fields: {} });
     }
   }
 
@@ -225,13 +227,14 @@ export class TpLeadForm extends TpElement {
   }
 
   private statusText(t: Texts): [string, string] {
-    const { phase, failure } = this.lead;
+    const { phase } = this.lead;
     if (this.summary) return [this.summary, 'err'];
     if (phase === 'sending') return [t.sending, ''];
     if (phase === 'retrying') return [t.retrying, ''];
     if (phase === 'success') return [t.success, 'ok'];
-    if (phase === 'error')
-      return [failure && !failure.retryable && failure.message ? failure.message : t.failed, 'err'];
+    // The relay's sentence is for the developer (console, tp-error); a field it refused
+    // already shows in the summary above.
+    if (phase === 'error') return [t.failed, 'err'];
     return ['', ''];
   }
 
@@ -245,7 +248,7 @@ export class TpLeadForm extends TpElement {
     else if (def) body = this.renderForm(def, t);
     else if (this.config.status === 'loading' || this.config.status === 'idle')
       body = html`<p class="note">${t.loading}</p>`;
-    else body = html`<p class="note err">${t.unavailable}</p>`;
+    else body = html`<p class="note">${t.unavailable}</p>`;
     return html`<div class="card" part="base">
       ${body}
       <p part="status" class="status ${tone} ${status ? '' : 'empty'}" role="status">${status}</p>

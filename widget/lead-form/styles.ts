@@ -64,9 +64,6 @@ export const formStyles = css`
     margin: 0;
     color: var(--_muted);
   }
-  .note.err {
-    color: var(--_error);
-  }
   .btn {
     justify-self: start;
   }

@@ -120,8 +120,6 @@ export class TpSubscribe extends TpElement {
     const pending = bots.find((b) => b.id === this.optin.pending);
     if (pending) return [fill(t.opening, { name: this.nameOf(pending, bots) }), ''];
     if (this.optin.failure) return [t.optinFailed, 'err'];
-    if (this.config.status === 'error' || (this.config.status === 'ready' && !bots.length))
-      return [t.noBots, ''];
     return ['', ''];
   }
 
@@ -134,31 +132,30 @@ export class TpSubscribe extends TpElement {
   override render() {
     const t = this.texts();
     const bots = this.bots();
+    // Nothing to offer (no bot connected yet, or the config failed: see the console): a
+    // visitor sees nothing at all, not an empty card or the shop's internal state.
+    if (!bots.length) return nothing;
     const [status, tone] = this.status(t, bots);
     const last = this.optin.last;
     return html`<div class="card" part="base">
-      ${
-        bots.length
-          ? html`<ul class="list" part="list">
-              ${bots.map(
-                (b) =>
-                  html`<li>
-                    <a
-                      class="btn"
-                      part="link link-${b.bot_type}"
-                      href=${plainLink(b)}
-                      target="_blank"
-                      rel="noopener"
-                      data-bot=${b.id}
-                      aria-busy=${this.optin.pending === b.id ? 'true' : 'false'}
-                      @click=${this.onClick}
-                      >${fill(t.subscribe, { name: this.nameOf(b, bots) })}</a
-                    >
-                  </li>`,
-              )}
-            </ul>`
-          : nothing
-      }
+      <ul class="list" part="list">
+        ${bots.map(
+          (b) =>
+            html`<li>
+              <a
+                class="btn"
+                part="link link-${b.bot_type}"
+                href=${plainLink(b)}
+                target="_blank"
+                rel="noopener"
+                data-bot=${b.id}
+                aria-busy=${this.optin.pending === b.id ? 'true' : 'false'}
+                @click=${this.onClick}
+                >${fill(t.subscribe, { name: this.nameOf(b, bots) })}</a
+              >
+            </li>`,
+        )}
+      </ul>
       ${
         last && desktop()
           ? html`<div class="copy" part="copy">
