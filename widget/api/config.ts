@@ -46,7 +46,7 @@ type Host = ReactiveControllerHost & {
  * changes; a response for a source the host no longer uses is dropped.
  */
 export class ConfigController implements ReactiveController {
-  status: 'idle' | 'loading' | 'ready' | 'error' = 'idle';
+  phase: 'idle' | 'loading' | 'ready' | 'error' = 'idle';
   value?: PublicConfig;
   private url = '';
 
@@ -60,13 +60,13 @@ export class ConfigController implements ReactiveController {
     if (url === this.url) return;
     this.url = url;
     this.value = undefined;
-    this.status = url ? 'loading' : 'idle';
+    this.phase = url ? 'loading' : 'idle';
     if (!url) return;
     fetchConfig(url).then(
-      (value) => this.settle(url, () => ((this.status = 'ready'), (this.value = value))),
+      (value) => this.settle(url, () => ((this.phase = 'ready'), (this.value = value))),
       (err) =>
         this.settle(url, () => {
-          this.status = 'error';
+          this.phase = 'error';
           this.host.configFailed(err instanceof ApiFailure ? err : new ApiFailure(0, String(err)));
         }),
     );

@@ -27,13 +27,13 @@ const darkSheet = css`
  */
 export const base = css`
   :host {
-    --_bg: var(--tp-bg, #ffffff);
+    --_bg: var(--tp-bg, #fff);
     --_fg: var(--tp-fg, #1b1b1f);
     --_muted: var(--tp-muted, #55555f);
     --_border: var(--tp-border, #767682);
-    --_field: var(--tp-field-bg, #ffffff);
+    --_field: var(--tp-field-bg, #fff);
     --_accent: var(--tp-accent, #2750c0);
-    --_accent-fg: var(--tp-accent-fg, #ffffff);
+    --_accent-fg: var(--tp-accent-fg, #fff);
     --_error: var(--tp-error, #b3261e);
     --_success: var(--tp-success, #1b6e3a);
     --_radius: var(--tp-radius, 8px);

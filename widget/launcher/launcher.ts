@@ -191,7 +191,7 @@ export class TpLauncher extends TpElement {
   override render() {
     // The shop's config cannot be loaded (the console says why): no button that opens
     // a dialog with nothing in it.
-    if (this.config.status === 'error') return nothing;
+    if (this.config.phase === 'error') return nothing;
     const t = this.texts();
     const key = this.key || nothing;
     const relay = this.relay || nothing;

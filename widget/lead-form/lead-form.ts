@@ -110,7 +110,7 @@ export class TpLeadForm extends TpElement {
     super.updated();
     if (!this.shownAt && this.definition()) this.shownAt = performance.now();
     if (
-      this.config.status === 'ready' &&
+      this.config.phase === 'ready' &&
       !this.plain &&
       !this.definition() &&
       !this.missingReported
@@ -231,7 +231,7 @@ export class TpLeadForm extends TpElement {
     if (names.length) this.summary = fill(this.texts().summary, { list: names.join(', ') });
   }
 
-  private statusText(t: Texts): [string, string] {
+  private statusLine(t: Texts): [string, string] {
     const { phase } = this.lead;
     if (this.summary) return [this.summary, 'err'];
     if (phase === 'sending') return [t.sending, ''];
@@ -245,13 +245,13 @@ export class TpLeadForm extends TpElement {
 
   override render() {
     const t = this.texts();
-    const [status, tone] = this.statusText(t);
+    const [status, tone] = this.statusLine(t);
     const def = this.definition();
     let body: TemplateResult | typeof nothing = nothing;
     if (this.plain) body = html`<slot></slot>`;
     else if (this.lead.phase === 'success') body = nothing;
     else if (def) body = this.renderForm(def, t);
-    else if (this.config.status === 'loading' || this.config.status === 'idle')
+    else if (this.config.phase === 'loading' || this.config.phase === 'idle')
       body = html`<p class="note">${t.loading}</p>`;
     else body = html`<p class="note">${t.unavailable}</p>`;
     return html`<div class="card" part="base">

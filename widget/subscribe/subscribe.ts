@@ -84,7 +84,7 @@ export class TpSubscribe extends TpElement {
 
   private onClick = async (e: MouseEvent) => {
     const a = e.currentTarget as HTMLAnchorElement;
-    const bot = this.bots().find((b) => String(b.id) === a.dataset.bot);
+    const bot = this.offered().find((b) => String(b.id) === a.dataset.bot);
     if (!bot || e.button !== 0) return;
     e.preventDefault();
     const { relay, key } = this.source();
@@ -106,7 +106,7 @@ export class TpSubscribe extends TpElement {
     }
   };
 
-  private bots(): PublicBot[] {
+  private offered(): PublicBot[] {
     const wanted = this.channels
       .split(',')
       .map((c) => c.trim())
@@ -116,7 +116,7 @@ export class TpSubscribe extends TpElement {
     );
   }
 
-  private status(t: Texts, bots: PublicBot[]): [string, string] {
+  private statusLine(t: Texts, bots: PublicBot[]): [string, string] {
     const pending = bots.find((b) => b.id === this.optin.pending);
     if (pending) return [fill(t.opening, { name: this.nameOf(pending, bots) }), ''];
     if (this.optin.failure) return [t.optinFailed, 'err'];
@@ -131,11 +131,11 @@ export class TpSubscribe extends TpElement {
 
   override render() {
     const t = this.texts();
-    const bots = this.bots();
+    const bots = this.offered();
     // Nothing to offer (no bot connected yet, or the config failed: see the console): a
     // visitor sees nothing at all, not an empty card or the shop's internal state.
     if (!bots.length) return nothing;
-    const [status, tone] = this.status(t, bots);
+    const [status, tone] = this.statusLine(t, bots);
     const last = this.optin.last;
     return html`<div class="card" part="base">
       <ul class="list" part="list">
