@@ -21,13 +21,17 @@ const fetchConfig = (url: string) => cache.get(url) ?? remember(url, request(url
 
 /**
  * Adopts the config request the loader started while this chunk was downloading (one
- * round trip saved); if that one failed, the usual request with retries takes over.
+ * round trip saved); if that one failed in a way that may pass (network, 5xx, 429), the
+ * usual request with retries takes over. A refusal stands: asking again would only be
+ * refused (and logged by the relay) twice.
  */
 export function primeConfig(url: string, response: Promise<Response>) {
   if (!cache.has(url))
     remember(
       url,
-      readJson<PublicConfig>(response).catch(() => request(url)),
+      readJson<PublicConfig>(response).catch((e: ApiFailure) =>
+        e.retryable ? request(url) : Promise.reject(e),
+      ),
     );
 }
 
