@@ -26,7 +26,10 @@ import { formStyles } from './styles.js';
  * `<form>` placed inside it, which without JavaScript posts to `/public/v1/forms/:key` by
  * itself. Validates as the visitor types (required, email, phone, length), shows errors
  * with `aria-invalid`/`aria-describedby` and announces them in a live region; carries a
- * consent box, a honeypot, the fill time and a `submission_id` kept across retries.
+ * consent box, a honeypot, the fill time and a `submission_id` kept across retries. A
+ * person quicker than the form's `min_fill_ms` sees "Sending…" while the rest of that time
+ * passes, so the relay does not file the lead as spam. When the config or the form is
+ * missing, visitors read "This form is unavailable." and the console says why.
  *
  * @summary A lead form that validates, retries and never sends a lead twice.
  *

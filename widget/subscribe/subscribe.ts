@@ -20,6 +20,8 @@ const MESSENGERS: Record<string, string> = {
  * a click asks the relay for a fresh single-use token and opens the deep link carrying it,
  * so the subscriber is tied to this visitor, lead (`lead-id`) or order (`order-ref`). On a
  * desktop, where the messenger app is often on the phone, the link is also shown to copy.
+ * With no bot to offer (none connected, or the config failed: the console says why) it
+ * renders nothing.
  *
  * @summary Subscribe buttons that open a messenger bot with a fresh opt-in token.
  *
