@@ -43,15 +43,17 @@ export type AppOptions = {
   /** Shared with the worker by createRelay (relay/relay.ts); created here when absent. */
   metrics?: Metrics;
   channels?: Channels;
+  /** Operator log lines (refused public requests); stderr when absent. */
+  log?: Deps['log'];
 };
 
 /**
  * Builds the whole relay as one Hono app. Each resource is a sub-app; errors of every kind
  * become the API's envelope in `onError`, once.
  */
-export function createApp({ db, config, stores, ...shared }: AppOptions) {
+export function createApp({ db, config, stores, log, ...shared }: AppOptions) {
   installZodMessages();
-  const deps: Deps = { db, config, stores: stores ?? createStores(db) };
+  const deps: Deps = { db, config, stores: stores ?? createStores(db), log };
   const metrics = shared.metrics ?? createMetrics(deps.stores);
   // Without a relay around it (createRelay) nothing would stop a bot's polling loop.
   const channels = shared.channels ?? createChannels(deps, { connect: false });

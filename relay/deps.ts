@@ -60,5 +60,8 @@ export function createStores(db: Db) {
 }
 export type Stores = ReturnType<typeof createStores>;
 
-/** What route factories receive. Nothing in relay/ imports a module-level database. */
-export type Deps = { db: Db; config: Config; stores: Stores };
+/**
+ * What route factories receive. Nothing in relay/ imports a module-level database. `log`
+ * takes the operator's lines (refused public requests); stderr when absent.
+ */
+export type Deps = { db: Db; config: Config; stores: Stores; log?: (line: string) => void };

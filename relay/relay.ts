@@ -18,6 +18,8 @@ export type RelayOptions = {
   channels?: ChannelOptions;
   /** The delay steps' scheduler (tests shorten its sleep). */
   scheduler?: SchedulerOptions;
+  /** Operator log lines (refused public requests); stderr when absent. */
+  log?: Deps['log'];
 };
 
 /** Every hook of each set, in order (the relay's own and a caller's). */
@@ -47,12 +49,13 @@ export function createRelay({
   worker: workerOptions = {},
   channels: channelOptions,
   scheduler: schedulerOptions,
+  log,
 }: RelayOptions) {
   const stores = createStores(db);
-  const deps: Deps = { db, config, stores };
+  const deps: Deps = { db, config, stores, log };
   const metrics = createMetrics(stores);
   const channels = createChannels(deps, channelOptions);
-  const app = createApp({ db, config, stores, metrics, channels });
+  const app = createApp({ db, config, stores, metrics, channels, log });
   const { hooks, ...tuning } = workerOptions;
   const worker = createWorker({
     store: stores.deliveries,

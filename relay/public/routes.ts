@@ -14,6 +14,7 @@ import { submissionHash } from './idempotency.js';
 import { draftLead } from './intake.js';
 import { createLeadWriter, MISMATCH, storedAnswer, type LeadAnswer } from './lead-writer.js';
 import { botLink } from './links.js';
+import { createRefusalLog } from './refusals.js';
 import {
   KeyQuery,
   LeadAccepted,
@@ -91,7 +92,7 @@ const reused = () =>
 export function publicRoutes(deps: Deps) {
   const { stores, config: relayConfig } = deps;
   const cache = createPublicCache(deps);
-  const guard = createPublicGuard(cache, relayConfig);
+  const guard = createPublicGuard(cache, relayConfig, createRefusalLog({ write: deps.log }));
   const writer = createLeadWriter(deps);
 
   const answer = (c: Context, a: LeadAnswer) => {
@@ -200,5 +201,7 @@ export function publicRoutes(deps: Deps) {
   const root = new OpenAPIHono<PublicEnv>({ strict: false });
   root.route('/', api);
   root.route('/', formPostRoutes(deps, guard, writer));
+  // Any other path (a typo in a hand-written call): a 404 the page can read, and logged.
+  root.use('*', guard.cors);
   return root;
 }

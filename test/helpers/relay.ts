@@ -53,7 +53,8 @@ export type Client = ReturnType<typeof client>;
 
 /**
  * The relay as it runs for real: a SQLite file in a fresh temporary folder and the HTTP
- * server on a loopback port. `close()` stops it and removes the folder.
+ * server on a loopback port. `close()` stops it and removes the folder. The operator's log
+ * lines (refused public requests) are kept in `logs` rather than printed.
  */
 export async function startRelay(
   overrides: Partial<Config> = {},
@@ -62,7 +63,8 @@ export async function startRelay(
   const dir = mkdtempSync(join(tmpdir(), 'touchpoint-test-'));
   const config = testConfig({ dbPath: join(dir, 'touchpoint.db'), ...overrides });
   const db = openDb(config.dbPath);
-  const relay = createRelay({ db, config, ...options });
+  const logs: string[] = [];
+  const relay = createRelay({ db, config, ...options, log: (line) => logs.push(line) });
   const { app, worker, stores } = relay;
   // Port 0 (any free one) unless a test needs to know it up front (a public URL).
   const server = await listen(app, { port: overrides.port ?? 0 });
@@ -77,6 +79,7 @@ export async function startRelay(
     metrics: relay.metrics,
     config,
     dir,
+    logs,
     async close() {
       await server.close();
       await relay.stop();
