@@ -12,7 +12,9 @@ Commands (the database is TOUCHPOINT_DB, default ./data/touchpoint.db):
                                             TOUCHPOINT_PASSWORD when not given)
   user:token --email E                      print a new login token for the user
   shop:create --name N --owner E            create a shop owned by user E
-  member:add --shop ID --email E            give user E access to shop ID
+  member:add --shop ID --email E [--role owner|manager]
+                                            give user E access to shop ID (as a
+                                            manager unless --role owner)
   key:create --shop ID --kind secret|publishable [--origin URL]...
                                             create a shop key; the key is printed once
 
@@ -42,6 +44,7 @@ export async function run(argv: string[], env: Record<string, string | undefined
       owner: { type: 'string' },
       shop: { type: 'string' },
       kind: { type: 'string' },
+      role: { type: 'string' },
       origin: { type: 'string', multiple: true },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -76,7 +79,7 @@ export async function run(argv: string[], env: Record<string, string | undefined
       }
       case 'user:token': {
         const user = await userByEmail(need(values.email, 'email'));
-        const token = await stores.users.issueToken(user.id);
+        const token = await stores.users.issueToken(user.id, config.tokenTtlMs);
         return { text: token, json: { user, token } };
       }
       case 'shop:create': {
@@ -88,10 +91,15 @@ export async function run(argv: string[], env: Record<string, string | undefined
         const shopId = shopIdOf(values.shop);
         if (!(await stores.shops.get(shopId))) throw new UsageError(`no shop #${shopId}`);
         const user = await userByEmail(need(values.email, 'email'));
-        await stores.shops.addMember(shopId, user.id);
+        const role = values.role ?? 'manager';
+        if (role !== 'owner' && role !== 'manager')
+          throw new UsageError('--role must be owner or manager');
+        if ((await stores.users.roles(user.id)).has(shopId))
+          throw new UsageError(`${user.email} is a member of shop #${shopId} already`);
+        const member = await stores.members.add(shopId, user.id, role);
         return {
-          text: `${user.email} is now a member of shop #${shopId}`,
-          json: { shop_id: shopId, user },
+          text: `${user.email} is now ${role === 'owner' ? 'an owner' : 'a manager'} of shop #${shopId}`,
+          json: { shop_id: shopId, user, member },
         };
       }
       case 'key:create': {

@@ -18,10 +18,11 @@ describe('login, logout and logoutall', () => {
     expect(r.status).toBe(200);
     expect(r.body.status).toBe('ok');
     expect(r.body.result.token).toMatch(/^[0-9a-f]{64}$/);
-    expect(r.body.result).toMatchObject({
-      expiry: null,
-      user: { id: owner.user.id, email: owner.email },
-    });
+    expect(r.body.result.user).toEqual({ id: owner.user.id, email: owner.email });
+    // The default lifetime: 30 days from now.
+    const days = (Date.parse(r.body.result.expiry) - Date.now()) / 86_400_000;
+    expect(days).toBeGreaterThan(29.9);
+    expect(days).toBeLessThanOrEqual(30);
     const shops = await relay.api.get('/api/shop/shops/', { token: r.body.result.token });
     expect(shops.status).toBe(200);
     expect(shops.body.result.results.map((s: { id: number }) => s.id)).toEqual([owner.shop.id]);
