@@ -2,10 +2,11 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { Deps } from '../deps.js';
 import { createRouter, errorResponses, jsonBody, ok, okJson, security } from '../http/api.js';
 import { clientIp } from '../http/client-ip.js';
-import { ApiError, badRequest, tooManyRequests } from '../http/errors.js';
-import { createWindowLimiter } from '../http/rate-limit.js';
+import { ApiError, badRequest } from '../http/errors.js';
+import { createGate, PASSWORD_GATE } from './gate.js';
 import { requireAuth } from './middleware.js';
 import type { IssuedToken, User } from './store.js';
+import { createLoginThrottle, type LoginCounters, memoryLoginCounters } from './throttle.js';
 
 export const LoginInput = z
   .object({ email: z.string().trim().min(1).max(254), password: z.string().min(1).max(1000) })
@@ -43,7 +44,8 @@ export const SetPasswordInput = z
 const tag = ['auth'];
 const tooMany = {
   ...errorResponses[401],
-  description: 'Too many failed attempts; see Retry-After.',
+  description:
+    'Too many attempts (per email and address, or per address), or too many password checks at once; see Retry-After.',
 };
 const login = createRoute({
   method: 'post',
@@ -82,32 +84,28 @@ const logoutAll = createRoute({
 const loggedIn = (user: User, { token, expiry }: IssuedToken) =>
   ok({ expiry, token, user: { id: user.id, email: user.email } });
 
-/** Failed logins allowed per window before 429: per email (guessing one account) and per IP. */
-export const LOGIN_LIMITS = { perEmail: 5, perIp: 20, windowMs: 15 * 60_000 } as const;
-
-export function authRoutes({ stores, config }: Deps) {
-  const byEmail = createWindowLimiter({
-    limit: LOGIN_LIMITS.perEmail,
-    windowMs: LOGIN_LIMITS.windowMs,
-  });
-  const byIp = createWindowLimiter({ limit: LOGIN_LIMITS.perIp, windowMs: LOGIN_LIMITS.windowMs });
+/** `counters`: where login attempts are counted (in memory unless a caller shares them). */
+export function authRoutes(
+  { stores, config }: Deps,
+  counters: LoginCounters = memoryLoginCounters(),
+) {
+  const throttle = createLoginThrottle(counters);
+  // Every scrypt computation of a request goes through here: a flood waits or gets 429,
+  // other users and the libuv pool keep room.
+  const gate = createGate(PASSWORD_GATE);
   const auth = requireAuth(stores, config);
 
   return createRouter()
     .openapi(login, async (c) => {
       const { email, password } = c.req.valid('json');
-      const ip = clientIp(c);
-      const emailKey = email.toLowerCase();
-      for (const state of [byEmail.blocked(emailKey), byIp.blocked(ip)]) {
-        if (state.blocked) throw tooManyRequests(state.retryAfterMs / 1000);
-      }
-      const user = await stores.users.checkPassword(email, password);
+      const key = email.toLowerCase();
+      const attempt = await throttle.begin(key, clientIp(c));
+      const user = await gate.run(key, () => stores.users.checkPassword(email, password));
       if (!user) {
-        byEmail.hit(emailKey);
-        byIp.hit(ip);
+        await attempt.failed();
         throw new ApiError(401, 'Unable to log in with provided credentials.');
       }
-      byEmail.reset(emailKey);
+      await attempt.succeeded();
       const issued = await stores.users.issueTokenWithExpiry(user.id, config.tokenTtlMs);
       return c.json(loggedIn(user, issued), 200);
     })
@@ -122,7 +120,9 @@ export function authRoutes({ stores, config }: Deps) {
         );
       // Checked before hashing: an unknown token costs no scrypt time.
       if (!(await stores.users.passwordSetTokenValid(token))) throw invalid();
-      const user = await stores.users.setPasswordByLink(token, password);
+      const user = await gate.run(`set_password\n${token}`, () =>
+        stores.users.setPasswordByLink(token, password),
+      );
       if (!user) throw invalid();
       const issued = await stores.users.issueTokenWithExpiry(user.id, config.tokenTtlMs);
       return c.json(loggedIn(user, issued), 200);

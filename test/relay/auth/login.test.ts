@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LOGIN_LIMITS } from '../../../relay/auth/routes.js';
+import { LOGIN_LIMITS } from '../../../relay/auth/throttle.js';
 import { startRelay, userWithShop, type Relay } from '../../helpers/relay.js';
 
 describe('login, logout and logoutall', () => {
@@ -54,7 +54,7 @@ describe('login, logout and logoutall', () => {
 
   it('answers 429 with Retry-After after repeated failures for one email, even with the right password', async () => {
     const owner = await userWithShop(relay);
-    for (let i = 0; i < LOGIN_LIMITS.perEmail; i++) {
+    for (let i = 0; i < LOGIN_LIMITS.perEmailAddress; i++) {
       const r = await relay.api.post('/api/auth/login/', {
         email: owner.email,
         password: `wrong${i}`,
