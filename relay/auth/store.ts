@@ -56,8 +56,8 @@ export function createUserStore(db: Db) {
     tokenByHash: db.prepare<[string], { id: number; user_id: number; expires_at: string | null }>(
       `SELECT id, user_id, expires_at FROM auth_tokens WHERE token_hash = ?`,
     ),
-    slideToken: db.prepare<{ id: number; expires_at: string }>(
-      `UPDATE auth_tokens SET expires_at = @expires_at WHERE id = @id AND expires_at < @expires_at`,
+    setTokenExpiry: db.prepare<{ id: number; expires_at: string }>(
+      `UPDATE auth_tokens SET expires_at = @expires_at WHERE id = @id`,
     ),
     deleteToken: db.prepare<[number]>(`DELETE FROM auth_tokens WHERE id = ?`),
     deleteUserTokens: db.prepare<[number]>(`DELETE FROM auth_tokens WHERE user_id = ?`),
@@ -153,8 +153,8 @@ export function createUserStore(db: Db) {
     },
 
     /**
-     * The token's user, sliding its expiry forward (at most about once an hour). An expired
-     * token is deleted and answers null, like one that never existed.
+     * The token's user, sliding its expiry to `ttlMs` from now (written at most about once
+     * an hour). An expired token is deleted and answers null, like one that never existed.
      */
     async findToken(
       token: string,
@@ -167,8 +167,9 @@ export function createUserStore(db: Db) {
         q.deleteToken.run(row.id);
         return null;
       }
-      if (now + ttlMs - Date.parse(row.expires_at) >= slideStep(ttlMs)) {
-        q.slideToken.run({ id: row.id, expires_at: isoIn(ttlMs, now) });
+      // Forward as it is used; back, too, when the operator shortened the lifetime.
+      if (Math.abs(now + ttlMs - Date.parse(row.expires_at)) >= slideStep(ttlMs)) {
+        q.setTokenExpiry.run({ id: row.id, expires_at: isoIn(ttlMs, now) });
       }
       return { tokenId: row.id, userId: row.user_id };
     },

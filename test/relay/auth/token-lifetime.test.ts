@@ -67,6 +67,15 @@ describe('login token lifetime', () => {
     expect(expiresAt(token)).toBe(recent);
   });
 
+  it('applies a shortened lifetime to a token issued under a longer one', async () => {
+    const { token } = await login();
+    setExpiry(token, new Date(Date.now() + 25 * DAY).toISOString());
+    expect((await shops(token)).status).toBe(200);
+    const days = (Date.parse(expiresAt(token)!) - Date.now()) / DAY;
+    expect(days).toBeGreaterThan(6.99);
+    expect(days).toBeLessThanOrEqual(7);
+  });
+
   it('prunes expired tokens of every user when a token is issued', async () => {
     const first = await login();
     setExpiry(first.token, new Date(Date.now() - 1000).toISOString());
