@@ -81,6 +81,10 @@ const logoutAll = createRoute({
   responses: { 200: okJson(z.null()), ...errorResponses },
 });
 
+const LINK_INVALID = 'This password link is invalid, used or expired.';
+const invalidLink = () =>
+  badRequest(`${LINK_INVALID} Ask an owner of the shop for a new one.`, { token: [LINK_INVALID] });
+
 const loggedIn = (user: User, { token, expiry }: IssuedToken) =>
   ok({ expiry, token, user: { id: user.id, email: user.email } });
 
@@ -111,19 +115,12 @@ export function authRoutes(
     })
     .openapi(setPassword, async (c) => {
       const { token, password } = c.req.valid('json');
-      const invalid = () =>
-        badRequest(
-          'This password link is invalid, used or expired. Ask an owner of the shop for a new one.',
-          {
-            token: ['This password link is invalid, used or expired.'],
-          },
-        );
       // Checked before hashing: an unknown token costs no scrypt time.
-      if (!(await stores.users.passwordSetTokenValid(token))) throw invalid();
+      if (!(await stores.users.passwordSetTokenValid(token))) throw invalidLink();
       const user = await gate.run(`set_password\n${token}`, () =>
         stores.users.setPasswordByLink(token, password),
       );
-      if (!user) throw invalid();
+      if (!user) throw invalidLink();
       const issued = await stores.users.issueTokenWithExpiry(user.id, config.tokenTtlMs);
       return c.json(loggedIn(user, issued), 200);
     })
