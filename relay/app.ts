@@ -20,6 +20,7 @@ import { installZodMessages } from './http/zod-messages.js';
 import { keyRoutes } from './keys/routes.js';
 import { channelRoutes } from './notifications/routes.js';
 import { leadRoutes } from './leads/routes.js';
+import { memberRoutes } from './members/routes.js';
 import { messageRoutes } from './messages/routes.js';
 import { orderRoutes } from './orders/routes.js';
 import { benchEchoEnabled, benchEchoRoutes } from './public/bench-echo.js';
@@ -57,7 +58,7 @@ export function createApp({ db, config, stores, log, ...shared }: AppOptions) {
   const metrics = shared.metrics ?? createMetrics(deps.stores);
   // Without a relay around it (createRelay) nothing would stop a bot's polling loop.
   const channels = shared.channels ?? createChannels(deps, { connect: false });
-  const auth = requireAuth(deps.stores);
+  const auth = requireAuth(deps.stores, config);
 
   const api = createRouter();
   api.use('*', bodyLimit(API_BODY_LIMIT), jsonOnly());
@@ -67,6 +68,7 @@ export function createApp({ db, config, stores, log, ...shared }: AppOptions) {
   api.route('/auth', authRoutes(deps));
   api.route('/shop', shopRoutes(deps));
   api.route('/shop', keyRoutes(deps));
+  api.route('/shop', memberRoutes(deps));
   api.route('/store', formRoutes(deps));
   api.route('/store', leadRoutes(deps));
   api.route('/store', orderRoutes(deps));

@@ -13,7 +13,9 @@ Commands (the database is TOUCHPOINT_DB, default ./data/touchpoint.db):
   user:token --email E                      print a new login token for the user
   shop:create --name N --owner E [--demo]   create a shop owned by user E; --demo makes it
                                             a demo shop (sandbox bots, the /demo/inbox/)
-  member:add --shop ID --email E            give user E access to shop ID
+  member:add --shop ID --email E [--role owner|manager]
+                                            give user E access to shop ID (as a
+                                            manager unless --role owner)
   key:create --shop ID --kind secret|publishable [--origin URL]...
                                             create a shop key; the key is printed once
 
@@ -43,6 +45,7 @@ export async function run(argv: string[], env: Record<string, string | undefined
       owner: { type: 'string' },
       shop: { type: 'string' },
       kind: { type: 'string' },
+      role: { type: 'string' },
       origin: { type: 'string', multiple: true },
       demo: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
@@ -78,7 +81,7 @@ export async function run(argv: string[], env: Record<string, string | undefined
       }
       case 'user:token': {
         const user = await userByEmail(need(values.email, 'email'));
-        const token = await stores.users.issueToken(user.id);
+        const token = await stores.users.issueToken(user.id, config.tokenTtlMs);
         return { text: token, json: { user, token } };
       }
       case 'shop:create': {
@@ -98,10 +101,15 @@ export async function run(argv: string[], env: Record<string, string | undefined
         const shopId = shopIdOf(values.shop);
         if (!(await stores.shops.get(shopId))) throw new UsageError(`no shop #${shopId}`);
         const user = await userByEmail(need(values.email, 'email'));
-        await stores.shops.addMember(shopId, user.id);
+        const role = values.role ?? 'manager';
+        if (role !== 'owner' && role !== 'manager')
+          throw new UsageError('--role must be owner or manager');
+        if ((await stores.users.roles(user.id)).has(shopId))
+          throw new UsageError(`${user.email} is a member of shop #${shopId} already`);
+        const member = await stores.members.add(shopId, user.id, role);
         return {
-          text: `${user.email} is now a member of shop #${shopId}`,
-          json: { shop_id: shopId, user },
+          text: `${user.email} is now ${role === 'owner' ? 'an owner' : 'a manager'} of shop #${shopId}`,
+          json: { shop_id: shopId, user, member },
         };
       }
       case 'key:create': {

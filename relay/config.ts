@@ -25,6 +25,11 @@ export const Env = z
       .min(0)
       .default(60),
     TOUCHPOINT_WEBHOOK_ALLOW_PRIVATE: flag.default(false),
+    TOUCHPOINT_TOKEN_TTL_DAYS: z.coerce
+      .number({ error: 'must be a whole number of days (1 or more)' })
+      .int('must be a whole number of days (1 or more)')
+      .positive('must be a whole number of days (1 or more)')
+      .default(30),
   })
   .superRefine((env, ctx) => {
     if (Boolean(env.TOUCHPOINT_ADMIN_EMAIL) !== Boolean(env.TOUCHPOINT_ADMIN_PASSWORD)) {
@@ -50,7 +55,11 @@ export type Config = {
   telegramApiUrl: string;
   publicRateLimit: number;
   webhookAllowPrivate: boolean;
+  /** How long a login token lives after its last use (TOUCHPOINT_TOKEN_TTL_DAYS; sliding). */
+  tokenTtlMs: number;
 };
+
+const DAY_MS = 24 * 60 * 60_000;
 
 export class ConfigError extends Error {}
 
@@ -85,6 +94,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     telegramApiUrl: e.TELEGRAM_API_URL.replace(/\/+$/, ''),
     publicRateLimit: e.TOUCHPOINT_PUBLIC_RATE_LIMIT,
     webhookAllowPrivate: e.TOUCHPOINT_WEBHOOK_ALLOW_PRIVATE,
+    tokenTtlMs: e.TOUCHPOINT_TOKEN_TTL_DAYS * DAY_MS,
   };
 }
 

@@ -13,6 +13,7 @@ import { createDeliveryStore } from './delivery/store.js';
 import { createKeyStore } from './keys/store.js';
 import { createChannelStore } from './notifications/store.js';
 import { createLeadStore } from './leads/store.js';
+import { createMemberStore } from './members/store.js';
 import { createMessageStore } from './messages/store.js';
 import { notifyBuyers } from './orders/notify.js';
 import { createOrderStore } from './orders/store.js';
@@ -31,6 +32,7 @@ export function createStores(db: Db) {
     events,
     users: createUserStore(db),
     shops: createShopStore(db),
+    members: createMemberStore(db),
     keys: createKeyStore(db),
     bots: createBotStore(db),
     botUsers: createBotUserStore(db),

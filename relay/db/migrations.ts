@@ -429,4 +429,39 @@ WHERE direction = 'in' AND content_type = 'command'
   AND json_extract(payload, '$.text') GLOB '/start[ @]*';
 `;
 
-export const migrations: readonly string[] = [v1, v2, v3OptinRefsDemoShops];
+/**
+ * v4: roles and members. A membership gets its own id (the members API addresses it) and a
+ * creation time; login tokens all expire (those issued before expiry existed get the default
+ * 30 days from now, then slide on use); one-time password-set links for invited members
+ * (only a SHA-256 of each is kept).
+ */
+const v4Roles = `
+CREATE TABLE shop_members_v4 (
+  id         INTEGER PRIMARY KEY,
+  shop_id    INTEGER NOT NULL REFERENCES shops (id) ON DELETE CASCADE,
+  user_id    INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  role       TEXT NOT NULL CHECK (role IN ('owner', 'manager')),
+  created_at ${at},
+  UNIQUE (shop_id, user_id)
+) STRICT;
+INSERT INTO shop_members_v4 (shop_id, user_id, role)
+  SELECT shop_id, user_id, role FROM shop_members ORDER BY shop_id, user_id;
+DROP TABLE shop_members;
+ALTER TABLE shop_members_v4 RENAME TO shop_members;
+CREATE INDEX shop_members_user ON shop_members (user_id, shop_id);
+
+UPDATE auth_tokens SET expires_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '+30 days')
+  WHERE expires_at IS NULL;
+CREATE INDEX auth_tokens_expires ON auth_tokens (expires_at);
+
+CREATE TABLE password_set_tokens (
+  id         INTEGER PRIMARY KEY,
+  user_id    INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  token_hash TEXT NOT NULL UNIQUE,
+  expires_at TEXT NOT NULL,
+  created_at ${at}
+) STRICT;
+CREATE INDEX password_set_tokens_user ON password_set_tokens (user_id);
+`;
+
+export const migrations: readonly string[] = [v1, v2, v3OptinRefsDemoShops, v4Roles];

@@ -55,6 +55,11 @@ export const errorResponses = {
   404: error('Not found, or another shop’s object.'),
 } as const;
 
+/** For routes a shop's managers and secret keys may not use: only its owners (relay/auth/principal.ts). */
+export const ownersOnlyResponses = {
+  403: error('Only the shop’s owners can do this; the caller is a manager or a shop key.'),
+} as const;
+
 /** A JSON request body for `createRoute({ request: { body: jsonBody(Schema) } })`. */
 export const jsonBody = <T extends z.ZodType>(schema: T) => ({
   content: { 'application/json': { schema } },

@@ -44,6 +44,7 @@ export function channelRoutes({ stores, config }: Deps) {
     path: '/channels',
     noun: 'Channel',
     tag: 'staff alerts',
+    ownersOnlyWrites: 'alerts',
     item: NotificationChannel,
     input: NotificationChannelInput,
     patch: NotificationChannelPatch,

@@ -1,6 +1,6 @@
 import { createRoute } from '@hono/zod-openapi';
 import type { Deps } from '../deps.js';
-import type { Principal } from '../auth/principal.js';
+import { shopFor, type OwnersOnly, type Principal } from '../auth/principal.js';
 import {
   createRouter,
   deleted,
@@ -10,6 +10,7 @@ import {
   jsonBody,
   ok,
   okJson,
+  ownersOnlyResponses,
   pageJson,
   security,
 } from '../http/api.js';
@@ -32,9 +33,13 @@ const create = createRoute({
   ...common,
   method: 'post',
   path: '/shops',
-  summary: 'Create a shop; the caller becomes its owner',
+  summary: 'Create a shop; the caller becomes its owner (a shop key cannot: 403)',
   request: { body: jsonBody(ShopInput) },
-  responses: { 201: okJson(Shop, 'Created'), ...errorResponses },
+  responses: {
+    201: okJson(Shop, 'Created'),
+    ...errorResponses,
+    403: { ...ownersOnlyResponses[403], description: 'A shop key cannot create shops.' },
+  },
 });
 const read = createRoute({
   ...common,
@@ -48,23 +53,26 @@ const update = createRoute({
   ...common,
   method: 'patch',
   path: '/shops/{id}',
-  summary: 'Update a shop (settings merge key by key)',
+  summary: 'Update a shop (settings merge key by key); owners only',
   request: { params: IdParam, body: jsonBody(ShopPatch) },
-  responses: { 200: okJson(Shop), ...errorResponses },
+  responses: { 200: okJson(Shop), ...errorResponses, ...ownersOnlyResponses },
 });
 const remove = createRoute({
   ...common,
   method: 'delete',
   path: '/shops/{id}',
-  summary: 'Delete a shop and everything in it',
+  summary: 'Delete a shop and everything in it; owners only',
   request: { params: IdParam },
-  responses: { 200: okJson(Deleted), ...errorResponses },
+  responses: { 200: okJson(Deleted), ...errorResponses, ...ownersOnlyResponses },
 });
 
 export function shopRoutes({ stores }: Deps) {
-  /** The shop if the caller is a member; 404 otherwise, as for a shop that does not exist. */
-  const load = async (p: Principal, id: number) => {
-    const shop = p.shopIds.has(id) ? await stores.shops.get(id) : undefined;
+  /**
+   * The shop if the caller is a member; 404 otherwise, as for a shop that does not exist.
+   * `ownersOnly`: 403 for a member who is not an owner.
+   */
+  const load = async (p: Principal, id: number, ownersOnly?: OwnersOnly) => {
+    const shop = await stores.shops.get(shopFor(p, id, ownersOnly));
     if (!shop) throw notFound('Shop');
     return shop;
   };
@@ -86,14 +94,14 @@ export function shopRoutes({ stores }: Deps) {
     })
     .openapi(update, async (c) => {
       const { id } = c.req.valid('param');
-      await load(c.var.principal, id);
+      await load(c.var.principal, id, 'shop');
       const shop = await stores.shops.update(id, c.req.valid('json'));
       if (!shop) throw notFound('Shop');
       return c.json(ok(shop), 200);
     })
     .openapi(remove, async (c) => {
       const { id } = c.req.valid('param');
-      await load(c.var.principal, id);
+      await load(c.var.principal, id, 'shop');
       await stores.shops.delete(id);
       return c.json(deleted(id), 200);
     });

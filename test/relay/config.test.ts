@@ -50,4 +50,14 @@ describe('configuration', () => {
     );
     expect(() => loadConfig({ TELEGRAM_API_URL: 'not a url' })).toThrow(/TELEGRAM_API_URL/);
   });
+
+  it('reads the login token lifetime in whole days (default 30)', () => {
+    const day = 86_400_000;
+    expect(loadConfig({}).tokenTtlMs).toBe(30 * day);
+    expect(loadConfig({ TOUCHPOINT_TOKEN_TTL_DAYS: '7' }).tokenTtlMs).toBe(7 * day);
+    for (const bad of ['0', '-1', '1.5', 'week'])
+      expect(() => loadConfig({ TOUCHPOINT_TOKEN_TTL_DAYS: bad })).toThrow(
+        /^Invalid TOUCHPOINT_TOKEN_TTL_DAYS=.*days/,
+      );
+  });
 });
