@@ -128,6 +128,8 @@ describe('role matrix on every endpoint', () => {
   /** A shop owned by `owner`, with `manager` as a manager and a secret key of its own. */
   const newShop = async (): Promise<Shop> => {
     const created = await relay.stores.shops.create({ name: unique('Shop') }, owner.user.id);
+    // A demo shop, so that its fixtures may use sandbox bots (the relay's own way to mark one).
+    await relay.stores.shops.markDemo(created.id);
     await relay.stores.shops.addMember(created.id, manager.user.id, 'manager');
     const key = await relay.stores.keys.create({ shop_id: created.id, kind: 'secret' });
     return {
