@@ -96,7 +96,7 @@ export function createApp({ db, config, stores, ...shared }: AppOptions) {
     scheme: 'bearer',
     description: 'A login token from POST /api/auth/login/ or a shop secret key (sk_…).',
   });
-  app.get('/api/openapi.json', (c) => c.json(openApiDocument(app, config)));
+  app.get('/api/openapi.json', (c) => c.json(openApiDocument(app)));
   app.route('/', docsRoutes());
   app.route('/', metrics.routes());
   // Telegram's webhook endpoint; in demo mode the sandbox messenger's inbox.
@@ -158,7 +158,7 @@ function otherMethodAllowed(app: OpenAPIHono<AppEnv>, c: Context): boolean {
 }
 
 /** OpenAPI 3.1 from the routes' zod schemas; API paths shown with their canonical trailing slash. */
-function openApiDocument(app: OpenAPIHono<AppEnv>, config: Config) {
+function openApiDocument(app: OpenAPIHono<AppEnv>) {
   const doc = app.getOpenAPI31Document({
     openapi: '3.1.0',
     info: {
@@ -167,7 +167,9 @@ function openApiDocument(app: OpenAPIHono<AppEnv>, config: Config) {
       description:
         'Management API in the conventions of the HighTouch / Chat API bot constructor: JSON envelope, limit/offset pages, bearer tokens, shop scoping. Every path also answers without its trailing slash.',
     },
-    servers: [{ url: config.publicUrl }],
+    // Relative: "Try it out" calls the host the document was read from, whichever name or
+    // proxy that was, not TOUCHPOINT_PUBLIC_URL.
+    servers: [{ url: '/' }],
   });
   doc.paths = Object.fromEntries(
     Object.entries(doc.paths ?? {}).map(([p, v]) => [

@@ -1,6 +1,14 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Deps } from '../deps.js';
-import { createRouter, errorResponses, jsonBody, ok, okJson, security } from '../http/api.js';
+import {
+  createRouter,
+  errorResponse,
+  errorResponses,
+  jsonBody,
+  ok,
+  okJson,
+  security,
+} from '../http/api.js';
 import { clientIp } from '../http/client-ip.js';
 import { ApiError, tooManyRequests } from '../http/errors.js';
 import { createWindowLimiter } from '../http/rate-limit.js';
@@ -28,7 +36,11 @@ const login = createRoute({
   tags: tag,
   summary: 'Log in with email and password',
   request: { body: jsonBody(LoginInput) },
-  responses: { 200: okJson(LoginResult), ...errorResponses, 429: errorResponses[401] },
+  responses: {
+    200: okJson(LoginResult),
+    ...errorResponses,
+    429: errorResponse(429, 'Too many failed logins; see Retry-After.'),
+  },
 });
 const logout = createRoute({
   method: 'post',
