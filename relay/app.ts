@@ -14,6 +14,7 @@ import { deliveryRoutes } from './delivery/routes.js';
 import { demoRoutes } from './demo/routes.js';
 import { createRouter, type AppEnv } from './http/api.js';
 import { ApiError } from './http/errors.js';
+import { createOutbound, type Outbound } from './http/outbound.js';
 import { formRoutes } from './forms/routes.js';
 import { bodyLimit, jsonOnly } from './http/guards.js';
 import { installZodMessages } from './http/zod-messages.js';
@@ -43,6 +44,8 @@ export type AppOptions = {
   /** Shared with the worker by createRelay (relay/relay.ts); created here when absent. */
   metrics?: Metrics;
   channels?: Channels;
+  /** The relay's outbound HTTP client (createRelay shares one); created here when absent. */
+  outbound?: Outbound;
 };
 
 /**
@@ -51,7 +54,12 @@ export type AppOptions = {
  */
 export function createApp({ db, config, stores, ...shared }: AppOptions) {
   installZodMessages();
-  const deps: Deps = { db, config, stores: stores ?? createStores(db) };
+  const deps: Deps = {
+    db,
+    config,
+    stores: stores ?? createStores(db),
+    outbound: shared.outbound ?? createOutbound(config),
+  };
   const metrics = shared.metrics ?? createMetrics(deps.stores);
   // Without a relay around it (createRelay) nothing would stop a bot's polling loop.
   const channels = shared.channels ?? createChannels(deps, { connect: false });

@@ -1,5 +1,6 @@
 import type { Config } from './config.js';
 import type { Db } from './db/open.js';
+import type { Outbound } from './http/outbound.js';
 import { createUserStore } from './auth/store.js';
 import { createBotUserStore } from './bot-users/store.js';
 import { createSubscriberStore } from './bot-users/subscribers.js';
@@ -60,5 +61,8 @@ export function createStores(db: Db) {
 }
 export type Stores = ReturnType<typeof createStores>;
 
-/** What route factories receive. Nothing in relay/ imports a module-level database. */
-export type Deps = { db: Db; config: Config; stores: Stores };
+/**
+ * What route factories receive. Nothing in relay/ imports a module-level database; every
+ * outbound HTTP request goes through `outbound` (relay/http/outbound.ts).
+ */
+export type Deps = { db: Db; config: Config; stores: Stores; outbound: Outbound };

@@ -8,6 +8,7 @@ import { createWorker, type WorkerHooks, type WorkerOptions } from './delivery/w
 import { createStores, type Deps } from './deps.js';
 import { createScenarioScheduler, type SchedulerOptions } from './scenario/runtime/scheduler.js';
 import { createMetrics } from './service/metrics.js';
+import { createOutbound, type OutboundOptions } from './http/outbound.js';
 
 export type RelayOptions = {
   db: Db;
@@ -18,6 +19,8 @@ export type RelayOptions = {
   channels?: ChannelOptions;
   /** The delay steps' scheduler (tests shorten its sleep). */
   scheduler?: SchedulerOptions;
+  /** Outbound HTTP tuning: tests pass a resolver that answers as they need. */
+  outbound?: OutboundOptions;
 };
 
 /** Every hook of each set, in order (the relay's own and a caller's). */
@@ -47,12 +50,14 @@ export function createRelay({
   worker: workerOptions = {},
   channels: channelOptions,
   scheduler: schedulerOptions,
+  outbound: outboundOptions,
 }: RelayOptions) {
   const stores = createStores(db);
-  const deps: Deps = { db, config, stores };
+  const outbound = createOutbound(config, outboundOptions);
+  const deps: Deps = { db, config, stores, outbound };
   const metrics = createMetrics(stores);
   const channels = createChannels(deps, channelOptions);
-  const app = createApp({ db, config, stores, metrics, channels });
+  const app = createApp({ db, config, stores, metrics, channels, outbound });
   const { hooks, ...tuning } = workerOptions;
   const worker = createWorker({
     store: stores.deliveries,
@@ -88,6 +93,7 @@ export function createRelay({
       await channels.stopAll();
       await scheduler.stop();
       await worker.stop();
+      outbound.close();
     },
   };
 }

@@ -18,6 +18,7 @@ import { PageQuery, toPage } from '../http/pagination.js';
 import { idleChannels, type ChannelLifecycle } from './lifecycle.js';
 import { Bot, BotInput, BotPatch, BotStatus } from './schemas.js';
 import type { BotChanges } from './store.js';
+import { createTelegramApi } from '../channels/telegram/api.js';
 import { checkTelegramToken, describeCheck, requireTelegramToken } from './telegram.js';
 
 const common = { tags: ['bots'], security };
@@ -91,7 +92,11 @@ const stop = createRoute({
  * `channels` connects bots to their messengers (relay/channels: Telegram webhooks or long
  * polling); `idleChannels` when a caller needs none.
  */
-export function botRoutes({ stores, config }: Deps, channels: ChannelLifecycle = idleChannels) {
+export function botRoutes(
+  { stores, config, outbound }: Deps,
+  channels: ChannelLifecycle = idleChannels,
+) {
+  const telegram = createTelegramApi(config.telegramApiUrl, outbound);
   const saved = async (id: number, changes: BotChanges) => {
     const bot = await stores.bots.update(id, changes);
     if (!bot) throw notFound('Bot');
@@ -114,7 +119,7 @@ export function botRoutes({ stores, config }: Deps, channels: ChannelLifecycle =
       let nickname: string | null = null;
       if (bot_type === 'telegram') {
         if (!token) throw invalidField('token', 'Telegram bots need a token from @BotFather.');
-        nickname = await requireTelegramToken(config.telegramApiUrl, token);
+        nickname = await requireTelegramToken(telegram, token);
       }
       const bot = await stores.bots.create({
         shop_id: shopId,
@@ -149,7 +154,7 @@ export function botRoutes({ stores, config }: Deps, channels: ChannelLifecycle =
       if (tokenChanged) {
         if (bot.bot_type === 'telegram') {
           if (token === null) throw invalidField('token', 'Telegram bots need a token.');
-          changes.tg_bot_nickname = await requireTelegramToken(config.telegramApiUrl, token);
+          changes.tg_bot_nickname = await requireTelegramToken(telegram, token);
         }
         changes.credential = token;
         // A working token clears an earlier failure; a stopped bot stays stopped.
@@ -193,7 +198,7 @@ export function botRoutes({ stores, config }: Deps, channels: ChannelLifecycle =
       if (bot.bot_type === 'telegram') {
         const token = await stores.bots.credential(id);
         const check = token
-          ? await checkTelegramToken(config.telegramApiUrl, token)
+          ? await checkTelegramToken(telegram, token)
           : ({ ok: false, reason: 'rejected', description: 'No token' } as const);
         if (check.ok) changes.tg_bot_nickname = check.username;
         else Object.assign(changes, { status: 'error', status_detail: describeCheck(check) });

@@ -149,12 +149,7 @@ export function publicRoutes(deps: Deps) {
       }
       const draft = draftLead(shop, body, 'widget');
       if (shop.captcha)
-        await verifyCaptcha(
-          shop.captcha,
-          body.captcha_token,
-          clientIp(c),
-          relayConfig.webhookAllowPrivate,
-        );
+        await verifyCaptcha(shop.captcha, body.captcha_token, clientIp(c), deps.outbound);
       const written = await writer.submit({ ...draft, idem });
       if (written === MISMATCH) throw reused();
       return answer(c, written);

@@ -57,7 +57,7 @@ export type Client = ReturnType<typeof client>;
  */
 export async function startRelay(
   overrides: Partial<Config> = {},
-  options: Pick<RelayOptions, 'worker' | 'channels' | 'scheduler'> = {},
+  options: Pick<RelayOptions, 'worker' | 'channels' | 'scheduler' | 'outbound'> = {},
 ) {
   const dir = mkdtempSync(join(tmpdir(), 'touchpoint-test-'));
   const config = testConfig({ dbPath: join(dir, 'touchpoint.db'), ...overrides });
