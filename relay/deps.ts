@@ -10,6 +10,7 @@ import { createEvents } from './db/events.js';
 import { notifyOnEvents } from './events/emit.js';
 import { createEventTargetStore } from './events/store.js';
 import { createFormStore } from './forms/store.js';
+import { createInstanceStore } from './instances/store.js';
 import { createDeliveryStore } from './delivery/store.js';
 import { createKeyStore } from './keys/store.js';
 import { createChannelStore } from './notifications/store.js';
@@ -38,6 +39,8 @@ export function createStores(db: Db) {
     tags: createTagStore(db),
     customFields: createCustomFieldStore(db),
     deliveries: createDeliveryStore(db),
+    // Relay processes and their heartbeats (crash recovery of deliveries in flight).
+    instances: createInstanceStore(db),
     forms: createFormStore(db),
     leads: createLeadStore(db, events),
     orders: createOrderStore(db, events),

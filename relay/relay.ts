@@ -6,6 +6,7 @@ import type { Db } from './db/open.js';
 import { createAdapters } from './delivery/adapters/index.js';
 import { createWorker, type WorkerHooks, type WorkerOptions } from './delivery/worker.js';
 import { createStores, type Deps } from './deps.js';
+import { createHeartbeat, type HeartbeatOptions } from './instances/heartbeat.js';
 import { createScenarioScheduler, type SchedulerOptions } from './scenario/runtime/scheduler.js';
 import { createMetrics } from './service/metrics.js';
 import { createOutbound, type OutboundOptions } from './http/outbound.js';
@@ -14,7 +15,9 @@ export type RelayOptions = {
   db: Db;
   config: Config;
   /** Worker tuning (tests shorten timeouts); adapters come from relay/delivery/adapters. */
-  worker?: Omit<WorkerOptions, 'store' | 'adapters'>;
+  worker?: Omit<WorkerOptions, 'store' | 'adapters' | 'instanceId'>;
+  /** Heartbeat tuning (relay/instances/heartbeat.ts). */
+  heartbeat?: HeartbeatOptions;
   /** Messenger connections (tests shorten the long-poll timeout). */
   channels?: ChannelOptions;
   /** The delay steps' scheduler (tests shorten its sleep). */
@@ -36,9 +39,6 @@ const chain = (...sets: WorkerHooks[]): WorkerHooks => ({
   },
 });
 
-/** A lease far in the future: at start, every row left `sending` belonged to a dead process. */
-const END_OF_TIME = '9999-12-31T23:59:59.999Z';
-
 /**
  * The relay process's parts: the HTTP app, the delivery worker and the messenger
  * connections over one set of stores. relay/server.ts starts it for real;
@@ -51,6 +51,7 @@ export function createRelay({
   channels: channelOptions,
   scheduler: schedulerOptions,
   outbound: outboundOptions,
+  heartbeat: heartbeatOptions,
 }: RelayOptions) {
   const stores = createStores(db);
   const outbound = createOutbound(config, outboundOptions);
@@ -59,8 +60,11 @@ export function createRelay({
   const channels = createChannels(deps, channelOptions);
   const app = createApp({ db, config, stores, metrics, channels, outbound });
   const { hooks, ...tuning } = workerOptions;
+  // This process in `relay_instances`: its claims are signed with its id.
+  const heartbeat = createHeartbeat(stores, heartbeatOptions);
   const worker = createWorker({
     store: stores.deliveries,
+    instanceId: heartbeat.id,
     adapters: createAdapters(deps, { sendTimeoutMs: tuning.sendTimeoutMs }),
     hooks: chain(deliveryHooks(deps), { onAttempt: metrics.onAttempt }, hooks ?? {}),
     ...tuning,
@@ -77,13 +81,13 @@ export function createRelay({
     metrics,
     channels,
     scheduler,
+    heartbeat,
     /**
-     * Starts delivering, ends due delay steps and connects the bots. One relay process owns a database, so rows a
-     * killed process left `sending` are queued again at once rather than after their lease
-     * (the lease still covers a worker that stalls while this process lives).
+     * Starts the heartbeat (which requeues at once what dead relays left `sending`), then
+     * delivering, ends due delay steps and connects the bots.
      */
     async start() {
-      await stores.deliveries.reclaim(END_OF_TIME);
+      await heartbeat.start();
       worker.start();
       scheduler.start();
       await channels.startAll();
@@ -93,6 +97,7 @@ export function createRelay({
       await channels.stopAll();
       await scheduler.stop();
       await worker.stop();
+      await heartbeat.stop();
       outbound.close();
     },
   };

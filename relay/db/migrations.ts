@@ -388,4 +388,25 @@ CREATE INDEX scenario_runs_flow ON scenario_runs (flow_id);
 CREATE INDEX scenario_runs_step ON scenario_runs (step_id);
 `;
 
-export const migrations: readonly string[] = [v1, v2];
+/**
+ * v3 (crash recovery): every relay process keeps a heartbeat row while it runs, and a
+ * delivery claim records the process that claimed it. Rows claimed by a process whose
+ * heartbeat stopped (or that shut down) are requeued at once instead of after their lease,
+ * and never those of a live process, however many relays share the database.
+ * `host_key` names the kernel and PID namespace (null where unknown): on the same one, a
+ * missing `pid` proves the process dead without waiting for its heartbeat to go stale.
+ */
+const v3Instances = `
+CREATE TABLE relay_instances (
+  id           TEXT PRIMARY KEY,
+  host         TEXT NOT NULL,
+  host_key     TEXT,
+  pid          INTEGER NOT NULL,
+  started_at   ${at},
+  heartbeat_at TEXT NOT NULL,
+  stopped_at   TEXT
+) STRICT, WITHOUT ROWID;
+ALTER TABLE deliveries ADD COLUMN claimed_by TEXT;
+`;
+
+export const migrations: readonly string[] = [v1, v2, v3Instances];

@@ -57,7 +57,7 @@ export type Client = ReturnType<typeof client>;
  */
 export async function startRelay(
   overrides: Partial<Config> = {},
-  options: Pick<RelayOptions, 'worker' | 'channels' | 'scheduler' | 'outbound'> = {},
+  options: Pick<RelayOptions, 'worker' | 'channels' | 'scheduler' | 'outbound' | 'heartbeat'> = {},
 ) {
   const dir = mkdtempSync(join(tmpdir(), 'touchpoint-test-'));
   const config = testConfig({ dbPath: join(dir, 'touchpoint.db'), ...overrides });
@@ -74,6 +74,7 @@ export async function startRelay(
     stores,
     worker,
     channels: relay.channels,
+    heartbeat: relay.heartbeat,
     metrics: relay.metrics,
     config,
     dir,
