@@ -61,7 +61,7 @@ export async function startRelay(
 ) {
   const dir = mkdtempSync(join(tmpdir(), 'touchpoint-test-'));
   const config = testConfig({ dbPath: join(dir, 'touchpoint.db'), ...overrides });
-  const db = openDb(config.dbPath);
+  const db = openDb(config.dbPath, config);
   const relay = createRelay({ db, config, ...options });
   const { app, worker, stores } = relay;
   // Port 0 (any free one) unless a test needs to know it up front (a public URL).
