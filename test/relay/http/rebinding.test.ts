@@ -1,7 +1,7 @@
 import { lookup as dnsLookup } from 'node:dns';
 import http, { type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Lookup } from '../../../relay/http/outbound.js';
 import { clearPublicCaches } from '../../../relay/public/cache.js';
 import { startRelay, userWithShop, type Relay } from '../../helpers/relay.js';
@@ -65,7 +65,13 @@ describe('DNS rebinding against shop-supplied URLs', () => {
       clearPublicCaches();
       const before = counts(relay);
 
+      const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
       const r = await postLead(relay, leadBody(shop.pk, { captcha_token: 'any-token' }));
+      const logged = warn.mock.calls.map(([line]) => line);
+      warn.mockRestore();
+      expect(logged).toEqual([
+        `captcha: verification through verify.rebind.test:${service.port} failed: verify.rebind.test resolves to 127.0.0.1, a private, loopback or reserved address.`,
+      ]);
       expect(dns.asked.length).toBe(2); // saving, then connecting
       expect(r.status).toBe(400);
       expect(r.body.errors.captcha_token).toEqual(['The captcha check failed. Try again.']);

@@ -155,11 +155,23 @@ describe('public API captcha', () => {
 
       // A verifier that fails looks exactly like one that says no: the answer tells a
       // caller nothing about the address behind verify_url.
+      // The operator reads why in the log (a line per verifier host and minute).
+      const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
       down = true;
       const unavailable = await postLead(relay, leadBody(shop.pk, { captcha_token: 'good-token' }));
       down = false;
+      const logged = warn.mock.calls.map(([line]) => line);
+      warn.mockRestore();
       expect(unavailable.status).toBe(bad.status);
       expect(unavailable.body).toEqual(bad.body);
+      // Once per verifier host and minute: the first provider's round logs it.
+      if (provider === 'turnstile')
+        expect(logged).toEqual([
+          expect.stringMatching(
+            /^captcha: verification through 127\.0\.0\.1:\d+ failed: the verifier answered 502$/,
+          ),
+        ]);
+      else expect(logged).toEqual([]);
     });
   }
 
@@ -172,7 +184,9 @@ describe('public API captcha', () => {
         },
       });
       const before = seen.length;
+      const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
       const r = await postLead(strict, leadBody(shop.pk, { captcha_token: 'good-token' }));
+      warn.mockRestore();
       const refused = await postLead(strict, leadBody(shop.pk, { captcha_token: 'bad-token' }));
       expect(r.status).toBe(400);
       expect(r.body).toEqual(refused.body);
