@@ -14,6 +14,7 @@ import { deliveryRoutes } from './delivery/routes.js';
 import { demoRoutes } from './demo/routes.js';
 import { createRouter, type AppEnv } from './http/api.js';
 import { ApiError } from './http/errors.js';
+import { createOutbound, type Outbound } from './http/outbound.js';
 import { formRoutes } from './forms/routes.js';
 import { bodyLimit, jsonOnly } from './http/guards.js';
 import { installZodMessages } from './http/zod-messages.js';
@@ -46,6 +47,8 @@ export type AppOptions = {
   channels?: Channels;
   /** Operator log lines (refused public requests); stderr when absent. */
   log?: Deps['log'];
+  /** The relay's outbound HTTP client (createRelay shares one); created here when absent. */
+  outbound?: Outbound;
 };
 
 /**
@@ -54,7 +57,13 @@ export type AppOptions = {
  */
 export function createApp({ db, config, stores, log, ...shared }: AppOptions) {
   installZodMessages();
-  const deps: Deps = { db, config, stores: stores ?? createStores(db), log };
+  const deps: Deps = {
+    db,
+    config,
+    stores: stores ?? createStores(db),
+    outbound: shared.outbound ?? createOutbound(config),
+    log,
+  };
   const metrics = shared.metrics ?? createMetrics(deps.stores);
   // Without a relay around it (createRelay) nothing would stop a bot's polling loop.
   const channels = shared.channels ?? createChannels(deps, { connect: false });
@@ -100,7 +109,7 @@ export function createApp({ db, config, stores, log, ...shared }: AppOptions) {
     scheme: 'bearer',
     description: 'A login token from POST /api/auth/login/ or a shop secret key (sk_…).',
   });
-  app.get('/api/openapi.json', (c) => c.json(openApiDocument(app, config)));
+  app.get('/api/openapi.json', (c) => c.json(openApiDocument(app)));
   app.route('/', docsRoutes());
   app.route('/', metrics.routes());
   // Telegram's webhook endpoint; in demo mode the sandbox messenger's inbox.
@@ -162,7 +171,7 @@ function otherMethodAllowed(app: OpenAPIHono<AppEnv>, c: Context): boolean {
 }
 
 /** OpenAPI 3.1 from the routes' zod schemas; API paths shown with their canonical trailing slash. */
-function openApiDocument(app: OpenAPIHono<AppEnv>, config: Config) {
+function openApiDocument(app: OpenAPIHono<AppEnv>) {
   const doc = app.getOpenAPI31Document({
     openapi: '3.1.0',
     info: {
@@ -171,7 +180,9 @@ function openApiDocument(app: OpenAPIHono<AppEnv>, config: Config) {
       description:
         'Management API in the conventions of the HighTouch / Chat API bot constructor: JSON envelope, limit/offset pages, bearer tokens, shop scoping. Every path also answers without its trailing slash.',
     },
-    servers: [{ url: config.publicUrl }],
+    // Relative: "Try it out" calls the host the document was read from, whichever name or
+    // proxy that was, not TOUCHPOINT_PUBLIC_URL.
+    servers: [{ url: '/' }],
   });
   doc.paths = Object.fromEntries(
     Object.entries(doc.paths ?? {}).map(([p, v]) => [

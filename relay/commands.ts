@@ -3,6 +3,7 @@ import { loadConfig } from './config.js';
 import { createStores } from './deps.js';
 import { openDb } from './db/open.js';
 import { Origin } from './keys/schemas.js';
+import { rotateKey } from './secrets/rotate.js';
 
 const USAGE = `Usage: touchpoint <command> [options]
 
@@ -18,6 +19,9 @@ Commands (the database is TOUCHPOINT_DB, default ./data/touchpoint.db):
                                             manager unless --role owner)
   key:create --shop ID --kind secret|publishable [--origin URL]...
                                             create a shop key; the key is printed once
+  secrets:rotate-key                        re-encrypt every stored secret under a new
+                                            key (the key file's, or printed for
+                                            TOUCHPOINT_SECRET_KEY)
 
 Add --json for machine-readable output.`;
 
@@ -56,7 +60,7 @@ export async function run(argv: string[], env: Record<string, string | undefined
   if (!command || values.help) return { text: USAGE, json: null };
 
   const config = loadConfig(env);
-  const db = openDb(config.dbPath);
+  const db = openDb(config.dbPath, config);
   try {
     const stores = createStores(db);
     const userByEmail = async (email: string) => {
@@ -128,6 +132,24 @@ export async function run(argv: string[], env: Record<string, string | undefined
           throw new UsageError('only publishable keys take --origin');
         const key = await stores.keys.create({ shop_id: shopId, kind, allowed_origins: origins });
         return { text: key.key, json: key };
+      }
+      case 'secrets:rotate-key': {
+        if (config.dbPath === ':memory:') throw new UsageError('an in-memory database has no key');
+        const r = rotateKey(db, config);
+        const done = `Re-encrypted ${r.secrets} secrets under key ${r.key_id}`;
+        const text = r.key_file
+          ? `${done}; ${r.key_file} now holds only that key.`
+          : r.new_key
+            ? [
+                `${done}, a new key. Set it on every relay and restart them:`,
+                `TOUCHPOINT_SECRET_KEY=${r.secret_key}`,
+                'Until then, relays with the old key cannot read the secrets. To rotate without a pause, set TOUCHPOINT_SECRET_KEY=<new>,<old> on every relay first, then run this.',
+              ].join('\n')
+            : [
+                `${done}, the first of TOUCHPOINT_SECRET_KEY. The older keys are no longer needed:`,
+                `TOUCHPOINT_SECRET_KEY=${r.secret_key}`,
+              ].join('\n');
+        return { text, json: r };
       }
       default:
         throw new UsageError(`unknown command ${command}\n\n${USAGE}`);

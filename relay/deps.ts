@@ -1,5 +1,6 @@
 import type { Config } from './config.js';
 import type { Db } from './db/open.js';
+import type { Outbound } from './http/outbound.js';
 import { createUserStore } from './auth/store.js';
 import { createBotUserStore } from './bot-users/store.js';
 import { createSubscriberStore } from './bot-users/subscribers.js';
@@ -9,6 +10,7 @@ import { createEvents } from './db/events.js';
 import { notifyOnEvents } from './events/emit.js';
 import { createEventTargetStore } from './events/store.js';
 import { createFormStore } from './forms/store.js';
+import { createInstanceStore } from './instances/store.js';
 import { createDeliveryStore } from './delivery/store.js';
 import { createKeyStore } from './keys/store.js';
 import { createChannelStore } from './notifications/store.js';
@@ -39,6 +41,8 @@ export function createStores(db: Db) {
     tags: createTagStore(db),
     customFields: createCustomFieldStore(db),
     deliveries: createDeliveryStore(db),
+    // Relay processes and their heartbeats (crash recovery of deliveries in flight).
+    instances: createInstanceStore(db),
     forms: createFormStore(db),
     leads: createLeadStore(db, events),
     orders: createOrderStore(db, events),
@@ -63,7 +67,14 @@ export function createStores(db: Db) {
 export type Stores = ReturnType<typeof createStores>;
 
 /**
- * What route factories receive. Nothing in relay/ imports a module-level database. `log`
- * takes the operator's lines (refused public requests); stderr when absent.
+ * What route factories receive. Nothing in relay/ imports a module-level database; every
+ * outbound HTTP request goes through `outbound` (relay/http/outbound.ts). `log` takes the
+ * operator's lines (refused public requests); stderr when absent.
  */
-export type Deps = { db: Db; config: Config; stores: Stores; log?: (line: string) => void };
+export type Deps = {
+  db: Db;
+  config: Config;
+  stores: Stores;
+  outbound: Outbound;
+  log?: (line: string) => void;
+};

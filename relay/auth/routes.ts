@@ -1,6 +1,14 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Deps } from '../deps.js';
-import { createRouter, errorResponses, jsonBody, ok, okJson, security } from '../http/api.js';
+import {
+  createRouter,
+  errorResponse,
+  errorResponses,
+  jsonBody,
+  ok,
+  okJson,
+  security,
+} from '../http/api.js';
 import { clientIp } from '../http/client-ip.js';
 import { ApiError, badRequest } from '../http/errors.js';
 import { createGate, PASSWORD_GATE } from './gate.js';

@@ -19,6 +19,7 @@ import { PageQuery, toPage } from '../http/pagination.js';
 import { idleChannels, type ChannelLifecycle } from './lifecycle.js';
 import { Bot, BotInput, BotPatch, BotStatus } from './schemas.js';
 import type { BotChanges } from './store.js';
+import { createTelegramApi } from '../channels/telegram/api.js';
 import { checkTelegramToken, describeCheck, requireTelegramToken } from './telegram.js';
 
 const common = { tags: ['bots'], security };
@@ -98,7 +99,11 @@ const changesCredentials = (patch: Record<string, unknown>) =>
  * `channels` connects bots to their messengers (relay/channels: Telegram webhooks or long
  * polling); `idleChannels` when a caller needs none.
  */
-export function botRoutes({ stores, config }: Deps, channels: ChannelLifecycle = idleChannels) {
+export function botRoutes(
+  { stores, config, outbound }: Deps,
+  channels: ChannelLifecycle = idleChannels,
+) {
+  const telegram = createTelegramApi(config.telegramApiUrl, outbound);
   /** Sandbox bots are the demo's: its inbox has no login, so no other shop may have one. */
   const sandboxAllowed = async (shopId: number) => {
     if (!config.demo || !(await stores.shops.get(shopId))?.demo)
@@ -127,7 +132,7 @@ export function botRoutes({ stores, config }: Deps, channels: ChannelLifecycle =
       let nickname: string | null = null;
       if (bot_type === 'telegram') {
         if (!token) throw invalidField('token', 'Telegram bots need a token from @BotFather.');
-        nickname = await requireTelegramToken(config.telegramApiUrl, token);
+        nickname = await requireTelegramToken(telegram, token);
       }
       const bot = await stores.bots.create({
         shop_id: shopId,
@@ -167,7 +172,7 @@ export function botRoutes({ stores, config }: Deps, channels: ChannelLifecycle =
       if (tokenChanged) {
         if (bot.bot_type === 'telegram') {
           if (token === null) throw invalidField('token', 'Telegram bots need a token.');
-          changes.tg_bot_nickname = await requireTelegramToken(config.telegramApiUrl, token);
+          changes.tg_bot_nickname = await requireTelegramToken(telegram, token);
         }
         changes.credential = token;
         // A working token clears an earlier failure; a stopped bot stays stopped.
@@ -212,7 +217,7 @@ export function botRoutes({ stores, config }: Deps, channels: ChannelLifecycle =
       if (bot.bot_type === 'telegram') {
         const token = await stores.bots.credential(id);
         const check = token
-          ? await checkTelegramToken(config.telegramApiUrl, token)
+          ? await checkTelegramToken(telegram, token)
           : ({ ok: false, reason: 'rejected', description: 'No token' } as const);
         if (check.ok) changes.tg_bot_nickname = check.username;
         else Object.assign(changes, { status: 'error', status_detail: describeCheck(check) });

@@ -464,4 +464,25 @@ CREATE TABLE password_set_tokens (
 CREATE INDEX password_set_tokens_user ON password_set_tokens (user_id);
 `;
 
-export const migrations: readonly string[] = [v1, v2, v3OptinRefsDemoShops, v4Roles];
+/**
+ * v5 (crash recovery): every relay process keeps a heartbeat row while it runs, and a
+ * delivery claim records the process that claimed it. Rows claimed by a process whose
+ * heartbeat stopped (or that shut down) are requeued at once instead of after their lease,
+ * and never those of a live process, however many relays share the database.
+ * `host_key` names the kernel and PID namespace (null where unknown): on the same one, a
+ * missing `pid` proves the process dead without waiting for its heartbeat to go stale.
+ */
+const v5Instances = `
+CREATE TABLE relay_instances (
+  id           TEXT PRIMARY KEY,
+  host         TEXT NOT NULL,
+  host_key     TEXT,
+  pid          INTEGER NOT NULL,
+  started_at   ${at},
+  heartbeat_at TEXT NOT NULL,
+  stopped_at   TEXT
+) STRICT, WITHOUT ROWID;
+ALTER TABLE deliveries ADD COLUMN claimed_by TEXT;
+`;
+
+export const migrations: readonly string[] = [v1, v2, v3OptinRefsDemoShops, v4Roles, v5Instances];

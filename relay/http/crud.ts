@@ -4,6 +4,7 @@ import {
   createRouter,
   deleted,
   Deleted,
+  errorResponse,
   errorResponses,
   IdParam,
   jsonBody,
@@ -64,8 +65,8 @@ export function crudRoutes<T extends { shop_id: number }, I, P>(spec: CrudSpec<T
   const item = spec.item as unknown as z.ZodType<Json>;
   const json = (row: T) => ok(row as unknown as Json);
   const one = `${spec.path}/{id}`;
-  const conflict: Record<number, (typeof errorResponses)[400]> = spec.conflict
-    ? { 409: { ...errorResponses[400], description: spec.conflict } }
+  const conflict: Record<number, ReturnType<typeof errorResponse>> = spec.conflict
+    ? { 409: errorResponse(409, spec.conflict) }
     : {};
   const writer = spec.ownersOnlyWrites;
   const forbidden: Partial<typeof ownersOnlyResponses> = writer ? ownersOnlyResponses : {};

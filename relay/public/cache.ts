@@ -73,7 +73,7 @@ export function createPublicCache({ stores, config }: Deps, ttlMs = PUBLIC_CACHE
   }
 
   async function loadShop(shopId: number): Promise<ShopContext | null> {
-    const shop = await stores.shops.get(shopId);
+    const shop = await stores.shops.getWithSecrets(shopId); // the captcha secret, opened
     if (!shop) return null;
     const forms = await all((page) => stores.forms.list(shopId, page));
     const bots = (await all((page) => stores.bots.list(shopId, page))).filter(

@@ -14,7 +14,8 @@ import {
   pageJson,
   security,
 } from '../http/api.js';
-import { ApiError, notFound } from '../http/errors.js';
+import { ApiError, invalidField, notFound } from '../http/errors.js';
+import { verifyUrlProblem } from '../public/captcha.js';
 import { PageQuery, toPage } from '../http/pagination.js';
 import { Shop, ShopInput, ShopPatch } from './schemas.js';
 
@@ -66,7 +67,11 @@ const remove = createRoute({
   responses: { 200: okJson(Deleted), ...errorResponses, ...ownersOnlyResponses },
 });
 
-export function shopRoutes({ stores }: Deps) {
+export function shopRoutes({ stores, outbound }: Deps) {
+  const checkSettings = async (settings: Record<string, unknown> | undefined) => {
+    const problem = await verifyUrlProblem(settings, outbound);
+    if (problem) throw invalidField('settings.captcha.verify_url', problem);
+  };
   /**
    * The shop if the caller is a member; 404 otherwise, as for a shop that does not exist.
    * `ownersOnly`: 403 for a member who is not an owner.
@@ -86,6 +91,7 @@ export function shopRoutes({ stores }: Deps) {
     .openapi(create, async (c) => {
       const p = c.var.principal;
       if (p.kind !== 'user') throw new ApiError(403, 'Only platform users can create shops.');
+      await checkSettings(c.req.valid('json').settings);
       const shop = await stores.shops.create(c.req.valid('json'), p.userId);
       return c.json(ok(shop), 201);
     })
@@ -95,6 +101,7 @@ export function shopRoutes({ stores }: Deps) {
     .openapi(update, async (c) => {
       const { id } = c.req.valid('param');
       await load(c.var.principal, id, 'shop');
+      await checkSettings(c.req.valid('json').settings);
       const shop = await stores.shops.update(id, c.req.valid('json'));
       if (!shop) throw notFound('Shop');
       return c.json(ok(shop), 200);

@@ -22,7 +22,6 @@ import {
   WebhookEndpointPatch,
   WebhookEndpointWithSecret,
 } from './schemas.js';
-import { urlProblem } from './ssrf.js';
 
 const common = { tags: ['webhooks'], security };
 
@@ -80,9 +79,9 @@ const rotate = createRoute({
   responses: { 200: okJson(WebhookEndpointWithSecret), ...errorResponses, ...ownersOnlyResponses },
 });
 
-export function webhookRoutes({ stores, config }: Deps) {
+export function webhookRoutes({ stores, outbound }: Deps) {
   const checkUrl = async (url: string) => {
-    const problem = await urlProblem(url, config.webhookAllowPrivate);
+    const problem = await outbound.urlProblem(url);
     if (problem) throw invalidField('url', problem);
   };
 

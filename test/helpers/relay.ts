@@ -58,11 +58,11 @@ export type Client = ReturnType<typeof client>;
  */
 export async function startRelay(
   overrides: Partial<Config> = {},
-  options: Pick<RelayOptions, 'worker' | 'channels' | 'scheduler'> = {},
+  options: Pick<RelayOptions, 'worker' | 'channels' | 'scheduler' | 'outbound' | 'heartbeat'> = {},
 ) {
   const dir = mkdtempSync(join(tmpdir(), 'touchpoint-test-'));
   const config = testConfig({ dbPath: join(dir, 'touchpoint.db'), ...overrides });
-  const db = openDb(config.dbPath);
+  const db = openDb(config.dbPath, config);
   const logs: string[] = [];
   const relay = createRelay({ db, config, ...options, log: (line) => logs.push(line) });
   const { app, worker, stores } = relay;
@@ -76,6 +76,7 @@ export async function startRelay(
     stores,
     worker,
     channels: relay.channels,
+    heartbeat: relay.heartbeat,
     metrics: relay.metrics,
     config,
     dir,

@@ -15,7 +15,28 @@ describe('configuration', () => {
       publicRateLimit: 60,
       webhookAllowPrivate: false,
       admin: null,
+      secretKeys: null,
     });
+  });
+
+  it('reads TOUCHPOINT_SECRET_KEY as base64 or hex, the current key first, and never prints it', () => {
+    const key = Buffer.alloc(32, 7);
+    const old = Buffer.alloc(32, 9);
+    const list = `${key.toString('base64')},${old.toString('hex')}`;
+    expect(loadConfig({ TOUCHPOINT_SECRET_KEY: list }).secretKeys).toEqual([key, old]);
+    expect(loadConfig({ TOUCHPOINT_SECRET_KEY: key.toString('base64url') }).secretKeys).toEqual([
+      key,
+    ]);
+    for (const bad of [key.subarray(0, 16).toString('base64'), 'not a key', `${list},`]) {
+      expect(() => loadConfig({ TOUCHPOINT_SECRET_KEY: bad })).toThrow(
+        /^Invalid TOUCHPOINT_SECRET_KEY: must be 32 random bytes as base64 or hex/,
+      );
+      try {
+        loadConfig({ TOUCHPOINT_SECRET_KEY: bad });
+      } catch (err) {
+        expect((err as Error).message).not.toContain(bad);
+      }
+    }
   });
 
   it('reads every variable and treats empty values as unset', () => {
