@@ -50,11 +50,10 @@ export const SetPasswordInput = z
   .openapi('SetPasswordInput');
 
 const tag = ['auth'];
-const tooMany = {
-  ...errorResponses[401],
-  description:
-    'Too many attempts (per email and address, or per address), or too many password checks at once; see Retry-After.',
-};
+const tooMany = errorResponse(
+  429,
+  'Too many attempts (per email and address, or per address), or too many password checks at once; see Retry-After.',
+);
 const login = createRoute({
   method: 'post',
   path: '/login',

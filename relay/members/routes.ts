@@ -5,6 +5,7 @@ import {
   createRouter,
   deleted,
   Deleted,
+  errorResponse,
   errorResponses,
   IdParam,
   jsonBody,
@@ -16,11 +17,12 @@ import {
 } from '../http/api.js';
 import { notFound } from '../http/errors.js';
 import { PageQuery, toPage } from '../http/pagination.js';
+import { ALREADY_MEMBER, LAST_OWNER } from './store.js';
 import { CreatedMember, Member, MemberInput, MemberPatch } from './schemas.js';
 
 const common = { tags: ['members'], security };
 const lastOwner = {
-  409: { ...errorResponses[400], description: 'The change would leave the shop without an owner.' },
+  409: errorResponse(409, 'The change would leave the shop without an owner.', LAST_OWNER),
 };
 
 const list = createRoute({
@@ -42,7 +44,7 @@ const create = createRoute({
     201: okJson(CreatedMember, 'Created'),
     ...errorResponses,
     ...ownersOnlyResponses,
-    409: { ...errorResponses[400], description: 'The person is a member of the shop already.' },
+    409: errorResponse(409, 'The person is a member of the shop already.', ALREADY_MEMBER),
   },
 });
 const update = createRoute({

@@ -4,7 +4,8 @@ import { conflict } from '../http/errors.js';
 import type { PageQuery } from '../http/pagination.js';
 import type { Member } from './schemas.js';
 
-const LAST_OWNER = 'A shop needs at least one owner: make another member an owner first.';
+export const LAST_OWNER = 'A shop needs at least one owner: make another member an owner first.';
+export const ALREADY_MEMBER = 'This person is a member of the shop already.';
 
 /** Who may act on a shop, and as what. The shop's creator is its first owner (relay/shops). */
 export function createMemberStore(db: Db) {
@@ -55,8 +56,8 @@ export function createMemberStore(db: Db) {
     async add(shopId: number, userId: number, role: Role): Promise<Member> {
       const row = q.insert.get({ shop_id: shopId, user_id: userId, role });
       if (!row)
-        throw conflict('This person is a member of the shop already.', {
-          email: ['This person is a member of the shop already.'],
+        throw conflict(ALREADY_MEMBER, {
+          email: [ALREADY_MEMBER],
         });
       return q.get.get(row.id)!;
     },
