@@ -1,0 +1,44 @@
+import type { Engine } from './sql.js';
+
+/**
+ * The few places where the two engines' SQL differs, as fragments that stores splice into
+ * their statements (`sql({ sqlite: …, postgres: … })` is the other way, for a whole
+ * statement). Everything else — `RETURNING`, `ON CONFLICT`, `IS NOT DISTINCT FROM`, CTEs,
+ * window functions, partial indexes — is written once for both.
+ *
+ * JSON documents are TEXT columns on both engines (parsed at the store boundary); PostgreSQL
+ * reads them as `jsonb` where a query looks inside.
+ */
+export function dialect(engine: Engine) {
+  const pg = engine === 'postgres';
+  return {
+    /**
+     * The ids of a JSON array parameter (`JSON.stringify([1, 2])`) as a subquery:
+     * `WHERE id IN ${d.ids('@ids')}`.
+     */
+    ids: (param: string) =>
+      pg
+        ? `(SELECT value::bigint FROM jsonb_array_elements_text(${param}::jsonb) AS j(value))`
+        : `(SELECT value FROM json_each(${param}))`,
+
+    /** True when the JSON array of strings in `column` contains `param`. */
+    jsonHas: (column: string, param: string) =>
+      pg
+        ? `jsonb_exists(${column}::jsonb, ${param})`
+        : `EXISTS (SELECT 1 FROM json_each(${column}) WHERE value = ${param})`,
+
+    /** A top-level string member of the JSON object in `column`: `d.jsonText('customer', 'name')`. */
+    jsonText: (column: string, key: string) =>
+      pg ? `(${column}::jsonb ->> '${key}')` : `json_extract(${column}, '$.${key}')`,
+
+    /**
+     * `LIKE` that ignores case (SQLite's LIKE folds ASCII, PostgreSQL's folds nothing;
+     * ILIKE folds every letter).
+     */
+    likeNoCase: pg ? 'ILIKE' : 'LIKE',
+
+    /** The current time as the API's ISO 8601 UTC timestamp, from the database's clock. */
+    now: pg ? `now()` : `strftime('%Y-%m-%dT%H:%M:%fZ', 'now')`,
+  } as const;
+}
+export type Dialect = ReturnType<typeof dialect>;
