@@ -1,7 +1,8 @@
 /**
  * PostgreSQL's numbered, append-only migrations, kept in step with SQLite's
  * (relay/db/migrations.ts): the first entry equals SQLite's schema at the time PostgreSQL
- * arrived, and each later SQLite migration has its twin here. test/relay/db/schema.test.ts
+ * arrived (SQLite's v1–v5; a PostgreSQL database starts empty, so none of their data steps
+ * apply), and each later SQLite migration has its twin here. test/relay/db/schema.test.ts
  * compares the two schemas, table by table, column by column, index by index.
  *
  * Types: ids are `bigint` identities (read back as numbers), times `timestamptz(3)` (read back
@@ -33,20 +34,33 @@ CREATE TABLE auth_tokens (
   expires_at timestamptz(3)
 );
 CREATE INDEX auth_tokens_user ON auth_tokens (user_id);
+CREATE INDEX auth_tokens_expires ON auth_tokens (expires_at);
+
+CREATE TABLE password_set_tokens (
+  id         ${id},
+  user_id    bigint NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  token_hash text NOT NULL UNIQUE,
+  expires_at timestamptz(3) NOT NULL,
+  created_at ${at}
+);
+CREATE INDEX password_set_tokens_user ON password_set_tokens (user_id);
 
 CREATE TABLE shops (
   id         ${id},
   name       text NOT NULL,
   settings   text NOT NULL DEFAULT '{}',
   created_at ${at},
-  updated_at ${at}
+  updated_at ${at},
+  demo       integer NOT NULL DEFAULT 0 CHECK (demo IN (0, 1))
 );
 
 CREATE TABLE shop_members (
-  shop_id bigint NOT NULL REFERENCES shops (id) ON DELETE CASCADE,
-  user_id bigint NOT NULL REFERENCES users (id) ON DELETE CASCADE,
-  role    text NOT NULL DEFAULT 'owner' CHECK (role IN ('owner', 'manager')),
-  PRIMARY KEY (shop_id, user_id)
+  id         ${id},
+  shop_id    bigint NOT NULL REFERENCES shops (id) ON DELETE CASCADE,
+  user_id    bigint NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  role       text NOT NULL CHECK (role IN ('owner', 'manager')),
+  created_at ${at},
+  UNIQUE (shop_id, user_id)
 );
 CREATE INDEX shop_members_user ON shop_members (user_id, shop_id);
 
@@ -155,7 +169,8 @@ CREATE TABLE leads (
   consent     text,
   visitor_id  text,
   created_at  ${at},
-  updated_at  ${at}
+  updated_at  ${at},
+  announced_at timestamptz(3)
 );
 CREATE INDEX leads_shop ON leads (shop_id, spam, id);
 CREATE INDEX leads_bot_user ON leads (bot_user_id);
@@ -171,9 +186,11 @@ CREATE TABLE orders (
   currency    text NOT NULL DEFAULT 'USD',
   created_at  ${at},
   updated_at  ${at},
+  optin_ref   text,
   UNIQUE (shop_id, external_id)
 );
 CREATE INDEX orders_shop ON orders (shop_id, id);
+CREATE UNIQUE INDEX orders_optin_ref ON orders (optin_ref);
 
 CREATE TABLE order_items (
   id       ${id},
@@ -308,7 +325,8 @@ CREATE TABLE deliveries (
   last_error      text,
   remote_id       text,
   created_at      ${at},
-  updated_at      ${at}
+  updated_at      ${at},
+  claimed_by      text
 );
 CREATE INDEX deliveries_due ON deliveries (status, next_attempt_at);
 CREATE INDEX deliveries_shop ON deliveries (shop_id, id);
@@ -382,6 +400,16 @@ CREATE TABLE scenario_runs (
 CREATE INDEX scenario_runs_resume ON scenario_runs (resume_at) WHERE resume_at IS NOT NULL;
 CREATE INDEX scenario_runs_flow ON scenario_runs (flow_id);
 CREATE INDEX scenario_runs_step ON scenario_runs (step_id);
+
+CREATE TABLE relay_instances (
+  id           text PRIMARY KEY,
+  host         text NOT NULL,
+  host_key     text,
+  pid          integer NOT NULL,
+  started_at   ${at},
+  heartbeat_at timestamptz(3) NOT NULL,
+  stopped_at   timestamptz(3)
+);
 `;
 
 export const pgMigrations: readonly string[] = [v1];
