@@ -39,6 +39,15 @@ export function dialect(engine: Engine) {
 
     /** The current time as the API's ISO 8601 UTC timestamp, from the database's clock. */
     now: pg ? `now()` : `strftime('%Y-%m-%dT%H:%M:%fZ', 'now')`,
+
+    /**
+     * Appended to a SELECT inside a transaction that will write the rows it read: a row lock
+     * on PostgreSQL (other writers wait), nothing on SQLite (its one writer holds the lock).
+     */
+    forUpdate: pg ? ' FOR UPDATE' : '',
+
+    /** U+001F, a separator no name or phone contains: keeps a search from matching across fields. */
+    unitSeparator: pg ? 'chr(31)' : 'char(31)',
   } as const;
 }
 export type Dialect = ReturnType<typeof dialect>;
