@@ -47,7 +47,7 @@ export async function alerts({ rate = 20, seconds = 15, telegramLeads = 12 } = {
   // Telegram bot with a (disabled for now) alert channel to a private chat.
   const dir = mkdtempSync(join(tmpdir(), 'touchpoint-bench-'));
   const dbPath = join(dir, 'bench.db');
-  const db = openDb(dbPath);
+  const db = await openDb(dbPath);
   const stores = createStores(db);
   const user = await stores.users.create('bench@example.test', 'correct horse battery');
   const shop = await stores.shops.create(
@@ -94,7 +94,7 @@ export async function alerts({ rate = 20, seconds = 15, telegramLeads = 12 } = {
     events: ['lead.created'],
     enabled: false,
   });
-  db.close();
+  await db.close();
 
   const relay = await spawnRelay({
     TOUCHPOINT_DB: dbPath,

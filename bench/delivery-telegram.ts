@@ -20,7 +20,7 @@ export async function telegram(total = 600): Promise<Record<string, number | str
   const token = '424242:benchmark-token-benchmark-token';
   fake.addBot(token, 'bench_bot');
 
-  const db = openDb(dbPath);
+  const db = await openDb(dbPath);
   const stores = createStores(db);
   const user = await stores.users.create('bench@example.test', 'correct horse battery');
   const shop = await stores.shops.create({ name: 'Bench' }, user.id);
@@ -41,7 +41,7 @@ export async function telegram(total = 600): Promise<Record<string, number | str
       payload: { text: `Message ${i}: your order has shipped.` },
     })),
   );
-  db.close();
+  await db.close();
 
   const relay = await spawnRelay({ TOUCHPOINT_DB: dbPath, TELEGRAM_API_URL: fake.url });
   try {

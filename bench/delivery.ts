@@ -21,17 +21,17 @@ import { telegram } from './delivery-telegram.js';
 type Figures = Record<string, number | string>;
 
 /** A fresh relay (SQLite file in a temporary folder) with its worker not yet started. */
-function tempRelay(worker: Parameters<typeof createRelay>[0]['worker'] = {}) {
+async function tempRelay(worker: Parameters<typeof createRelay>[0]['worker'] = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'touchpoint-bench-'));
   const config = testConfig({ dbPath: join(dir, 'bench.db'), webhookAllowPrivate: true });
-  const db = openDb(config.dbPath, config);
+  const db = await openDb(config.dbPath, config);
   const relay = createRelay({ db, config, worker });
   return {
     ...relay,
     db,
     async close() {
       await relay.worker.stop();
-      db.close();
+      await db.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -71,7 +71,7 @@ async function startReceiverProcess() {
 /** (2) Queue N signed webhook deliveries to one endpoint, then time the worker draining them. */
 async function webhooks(total = 20_000): Promise<Figures> {
   const receiver = await startReceiverProcess();
-  const relay = tempRelay();
+  const relay = await tempRelay();
   try {
     const { stores } = relay;
     const user = await stores.users.create('bench@example.test', 'correct horse battery');
@@ -85,22 +85,23 @@ async function webhooks(total = 20_000): Promise<Figures> {
 
     // A lead-sized payload, fanned out by emitInTx as the lead intake does, 1,000 per transaction.
     const queueStart = performance.now();
-    const batch = relay.db.transaction((from: number, n: number) => {
-      for (let i = from; i < from + n; i++)
-        emitInTx(stores, {
-          shop_id: shop.id,
-          event: 'lead.created',
-          data: {
-            id: i + 1,
+    const batch = (from: number, n: number) =>
+      relay.db.tx(async (tx) => {
+        for (let i = from; i < from + n; i++)
+          await emitInTx(tx, stores, {
             shop_id: shop.id,
-            form_name: 'callback',
-            fields: { name: `Visitor ${i}`, phone: '+15551234567', comment: 'Call me back' },
-            page: { url: 'https://shop.example/sofas', title: 'Sofas', referrer: '' },
-            utm: { utm_source: 'bench' },
-          },
-        });
-    });
-    for (let i = 0; i < total; i += 1000) batch.immediate(i, Math.min(1000, total - i));
+            event: 'lead.created',
+            data: {
+              id: i + 1,
+              shop_id: shop.id,
+              form_name: 'callback',
+              fields: { name: `Visitor ${i}`, phone: '+15551234567', comment: 'Call me back' },
+              page: { url: 'https://shop.example/sofas', title: 'Sofas', referrer: '' },
+              utm: { utm_source: 'bench' },
+            },
+          });
+      });
+    for (let i = 0; i < total; i += 1000) await batch(i, Math.min(1000, total - i));
     const queueMs = performance.now() - queueStart;
 
     const start = performance.now();

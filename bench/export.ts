@@ -11,7 +11,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createStores } from '../relay/deps.js';
-import { openDb } from '../relay/db/open.js';
+import { openDb, type Db } from '../relay/db/open.js';
+import { sql } from '../relay/db/sql.js';
+import type { SqliteDatabase } from '../relay/db/sqlite.js';
 import { stop } from '../test/helpers/process.js';
 import { buildRelay, cpuSeconds, sampleRss, startBuiltRelay } from './relay-process.js';
 
@@ -33,8 +35,9 @@ const NAMES = [
 ];
 
 async function seed(dbPath: string) {
-  const db = openDb(dbPath);
-  db.pragma('synchronous = OFF'); // a throwaway database: no need to survive a crash
+  const db = await openDb(dbPath);
+  // A throwaway database: no need to survive a crash.
+  if (db.engine === 'sqlite') (db as Db & SqliteDatabase).raw.pragma('synchronous = OFF');
   const stores = createStores(db);
   const user = await stores.users.create('bench@touchpoint.local', 'bench-password-123');
   const token = await stores.users.issueToken(user.id);
@@ -59,42 +62,45 @@ async function seed(dbPath: string) {
     await stores.tags.create({ shop_id: shop.id, name: 'новый' }),
   ];
 
-  const insert = db.prepare(
+  const insert = sql<unknown[], { id: number }>(
     `INSERT INTO bot_users (shop_id, bot_id, messenger_user_id, name, phone, email, lang_code,
        subscribed_to_bot, start_parameter, user_vars, visitor_id)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
   );
-  const tag = db.prepare(`INSERT INTO bot_user_tags (bot_user_id, tag_id) VALUES (?, ?)`);
-  const batch = db.transaction((from: number, to: number) => {
-    for (let i = from; i < to; i++) {
-      const { lastInsertRowid } = insert.run(
-        shop.id,
-        bot.id,
-        String(100_000_000 + i),
-        `${NAMES[i % NAMES.length]} ${i}`,
-        `+7900${String(i).padStart(7, '0')}`,
-        i % 3 === 0 ? `user${i}@example.com` : '',
-        i % 2 ? 'ru' : 'en',
-        i % 10 === 0 ? 0 : 1,
-        i % 5 === 0 ? `opt_${i.toString(36)}` : '',
-        i % 4 === 0 ? `{"city":"Москва","visits":${i % 17},"note":"a, \\"b\\""}` : '{}',
-        i % 2 === 0 ? `visitor-${i}` : null,
-      );
-      if (i % 10 === 0) tag.run(lastInsertRowid, tags[0].id);
-      if (i % 15 === 0) tag.run(lastInsertRowid, tags[1].id);
-    }
-  });
+  const tag = sql<[number, number], never>(
+    `INSERT INTO bot_user_tags (bot_user_id, tag_id) VALUES (?, ?)`,
+  );
+  const batch = (from: number, to: number) =>
+    db.tx(async (tx) => {
+      for (let i = from; i < to; i++) {
+        const { id } = (await tx.get(insert, [
+          shop.id,
+          bot.id,
+          String(100_000_000 + i),
+          `${NAMES[i % NAMES.length]} ${i}`,
+          `+7900${String(i).padStart(7, '0')}`,
+          i % 3 === 0 ? `user${i}@example.com` : '',
+          i % 2 ? 'ru' : 'en',
+          i % 10 === 0 ? 0 : 1,
+          i % 5 === 0 ? `opt_${i.toString(36)}` : '',
+          i % 4 === 0 ? `{"city":"Москва","visits":${i % 17},"note":"a, \\"b\\""}` : '{}',
+          i % 2 === 0 ? `visitor-${i}` : null,
+        ]))!;
+        if (i % 10 === 0) await tx.run(tag, [id, tags[0].id]);
+        if (i % 15 === 0) await tx.run(tag, [id, tags[1].id]);
+      }
+    });
   const started = performance.now();
   for (let from = 0; from < ROWS; from += PROGRESS_EVERY) {
     const to = Math.min(ROWS, from + PROGRESS_EVERY);
-    batch.immediate(from, to);
+    await batch(from, to);
     console.log(`  seeded ${to.toLocaleString('en')} bot users`);
   }
   // Another shop's rows, which the export must leave out.
   for (let i = 0; i < 1000; i++)
-    insert.run(other.id, otherBot.id, `o${i}`, 'Other', '', '', '', 1, '', '{}', null);
-  db.pragma('wal_checkpoint(TRUNCATE)');
-  db.close();
+    await db.get(insert, [other.id, otherBot.id, `o${i}`, 'Other', '', '', '', 1, '', '{}', null]);
+  if (db.engine === 'sqlite') (db as Db & SqliteDatabase).raw.pragma('wal_checkpoint(TRUNCATE)');
+  await db.close();
   console.log(`Seeded in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   return { token, shopId: shop.id };
 }

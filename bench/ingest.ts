@@ -23,7 +23,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { dialect } from '../relay/db/dialect.js';
 import { openDb } from '../relay/db/open.js';
+import { sql } from '../relay/db/sql.js';
 import { createStores } from '../relay/deps.js';
 import { FormInput } from '../relay/forms/schemas.js';
 
@@ -35,7 +37,7 @@ const TARGET_RATIO = 0.7;
 const ORIGIN = 'https://shop.example';
 
 async function seed(dbPath: string) {
-  const db = openDb(dbPath);
+  const db = await openDb(dbPath);
   const stores = createStores(db);
   // A campaign's shop lifts its per-key limit (0 = off); the per-IP limit is off by env.
   const shop = await stores.shops.create(
@@ -61,7 +63,7 @@ async function seed(dbPath: string) {
       min_fill_ms: 1500,
     }),
   );
-  db.close();
+  await db.close();
   return { pk: key.key, shopId: shop.id };
 }
 
@@ -273,17 +275,18 @@ async function main() {
     const peak = peakRssMb(pid);
 
     // Every acknowledged lead must be in the database: group commit answers after COMMIT.
-    const db = openDb(dbPath);
+    const db = await openDb(dbPath);
+    const d = dialect(db.engine);
     const acknowledged = [...warm.leads.ids, ...leads.ids];
-    const found = (
-      db
-        .prepare(`SELECT count(*) AS n FROM leads WHERE id IN (SELECT value FROM json_each(?))`)
-        .get(JSON.stringify(acknowledged)) as { n: number }
-    ).n;
-    const stored = (
-      db.prepare(`SELECT count(*) AS n FROM leads WHERE shop_id = ?`).get(shopId) as { n: number }
-    ).n;
-    db.close();
+    const found = (await db.value(
+      sql<[string], { n: number }>(`SELECT count(*) AS n FROM leads WHERE id IN ${d.ids('?')}`),
+      [JSON.stringify(acknowledged)],
+    ))!;
+    const stored = (await db.value(
+      sql<[number], { n: number }>(`SELECT count(*) AS n FROM leads WHERE shop_id = ?`),
+      [shopId],
+    ))!;
+    await db.close();
 
     const ratio = leads.ok / leads.seconds / (echo.ok / echo.seconds);
     const lost = acknowledged.length - found;

@@ -3,6 +3,7 @@ import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { Config } from './config.js';
 import type { Db } from './db/open.js';
+import { constraintKind, sql } from './db/sql.js';
 import { createStores, type Deps, type Stores } from './deps.js';
 import { requireAuth } from './auth/middleware.js';
 import { authRoutes } from './auth/routes.js';
@@ -37,6 +38,9 @@ import { widgetAssetRoutes } from './widget-assets/routes.js';
 
 /** Management API bodies are small JSON documents; anything larger is a mistake or abuse. */
 export const API_BODY_LIMIT = 256 * 1024;
+
+/** /healthz answers ok only when the database answers a query. */
+const HEALTH_CHECK = sql<undefined, { ok: number }>(`SELECT 1 AS ok`);
 
 export type AppOptions = {
   db: Db;
@@ -96,8 +100,8 @@ export function createApp({ db, config, stores, log, ...shared }: AppOptions) {
 
   const app = new OpenAPIHono<AppEnv>({ strict: false });
   app.use('*', metrics.middleware);
-  app.get('/healthz', (c) => {
-    db.prepare('SELECT 1').get();
+  app.get('/healthz', async (c) => {
+    await db.value(HEALTH_CHECK);
     return c.json({ status: 'ok' });
   });
   app.route('/api', api);
@@ -138,21 +142,19 @@ export function errorResponse(err: Error, c: Context): Response {
       err.status as ApiError['status'],
       malformed ? 'Malformed JSON in request body.' : err.message || 'Bad request.',
     );
-  } else if (isSqliteConstraint(err)) {
-    // A race the route's own checks could not see (two requests creating the same name).
-    error = err.code.includes('UNIQUE')
-      ? new ApiError(409, 'An object with these values already exists.')
-      : new ApiError(400, 'The request refers to an object that does not exist.');
+  } else if (constraintKind(err)) {
+    // A race the route's own checks could not see (two requests creating the same name), on
+    // either engine.
+    error =
+      constraintKind(err) === 'unique'
+        ? new ApiError(409, 'An object with these values already exists.')
+        : new ApiError(400, 'The request refers to an object that does not exist.');
   } else {
     console.error(err);
     return c.json({ status: 'error', errors: { common: 'Internal server error.' } }, 500);
   }
   return c.json(error.body, error.status, error.headers);
 }
-
-const isSqliteConstraint = (err: unknown): err is Error & { code: string } =>
-  typeof (err as { code?: unknown }).code === 'string' &&
-  (err as { code: string }).code.startsWith('SQLITE_CONSTRAINT');
 
 /** 405 rather than 404 when the path exists under another method (RFC 9110 §15.5.6). */
 function otherMethodAllowed(app: OpenAPIHono<AppEnv>, c: Context): boolean {

@@ -1,5 +1,6 @@
 import type { Config } from './config.js';
 import type { Db } from './db/open.js';
+import { constraintKind } from './db/sql.js';
 import { createStores } from './deps.js';
 import { findDemoShop, seedDemo } from './demo/seed.js';
 
@@ -13,8 +14,13 @@ const FIRST = { limit: 1, offset: 0 };
 export async function bootstrap(db: Db, config: Config, log: (line: string) => void = () => {}) {
   const stores = createStores(db);
   if (config.admin && !(await stores.users.findByEmail(config.admin.email))) {
-    await stores.users.create(config.admin.email, config.admin.password);
-    log(`Created platform user ${config.admin.email}`);
+    try {
+      await stores.users.create(config.admin.email, config.admin.password);
+      log(`Created platform user ${config.admin.email}`);
+    } catch (err) {
+      // Relays starting together on one PostgreSQL database: another one created it first.
+      if (constraintKind(err) !== 'unique') throw err;
+    }
   }
   if (!config.demo) return;
   if (!(await stores.shops.first())) {

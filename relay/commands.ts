@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { loadConfig } from './config.js';
+import { databaseLocation, loadConfig } from './config.js';
 import { createStores } from './deps.js';
 import { openDb } from './db/open.js';
 import { Origin } from './keys/schemas.js';
@@ -7,7 +7,8 @@ import { rotateKey } from './secrets/rotate.js';
 
 const USAGE = `Usage: touchpoint <command> [options]
 
-Commands (the database is TOUCHPOINT_DB, default ./data/touchpoint.db):
+Commands (the database is TOUCHPOINT_DATABASE_URL when set, else the SQLite file
+TOUCHPOINT_DB, default ./data/touchpoint.db):
   migrate                                   apply pending migrations and exit
   user:create --email E [--password P]      create a platform user (password from
                                             TOUCHPOINT_PASSWORD when not given)
@@ -60,7 +61,7 @@ export async function run(argv: string[], env: Record<string, string | undefined
   if (!command || values.help) return { text: USAGE, json: null };
 
   const config = loadConfig(env);
-  const db = openDb(config.dbPath, config);
+  const db = await openDb(databaseLocation(config), config);
   try {
     const stores = createStores(db);
     const userByEmail = async (email: string) => {
@@ -70,7 +71,7 @@ export async function run(argv: string[], env: Record<string, string | undefined
     };
     switch (command) {
       case 'migrate':
-        return { text: `Database ${config.dbPath} is up to date.`, json: { db: config.dbPath } };
+        return { text: `Database ${db.location} is up to date.`, json: { db: db.location } };
       case 'user:create': {
         const email = need(values.email, 'email');
         const password = values.password ?? env.TOUCHPOINT_PASSWORD;
@@ -134,8 +135,9 @@ export async function run(argv: string[], env: Record<string, string | undefined
         return { text: key.key, json: key };
       }
       case 'secrets:rotate-key': {
-        if (config.dbPath === ':memory:') throw new UsageError('an in-memory database has no key');
-        const r = rotateKey(db, config);
+        if (db.engine === 'sqlite' && config.dbPath === ':memory:')
+          throw new UsageError('an in-memory database has no key');
+        const r = await rotateKey(db, config);
         const done = `Re-encrypted ${r.secrets} secrets under key ${r.key_id}`;
         const text = r.key_file
           ? `${done}; ${r.key_file} now holds only that key.`
@@ -155,6 +157,6 @@ export async function run(argv: string[], env: Record<string, string | undefined
         throw new UsageError(`unknown command ${command}\n\n${USAGE}`);
     }
   } finally {
-    db.close();
+    await db.close();
   }
 }

@@ -11,6 +11,10 @@ export const Env = z
     PORT: z.coerce.number({ error: 'must be a port number' }).int().min(0).max(65535).default(8787),
     HOST: z.string().min(1).default('127.0.0.1'),
     TOUCHPOINT_DB: z.string().min(1).default('./data/touchpoint.db'),
+    TOUCHPOINT_DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\/./i, 'must be a postgres:// (or postgresql://) URL')
+      .optional(),
     TOUCHPOINT_PUBLIC_URL: z
       .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
       .optional(),
@@ -57,7 +61,13 @@ export type Env = z.infer<typeof Env>;
 export type Config = {
   port: number;
   host: string;
+  /** TOUCHPOINT_DB: the SQLite file, used when `databaseUrl` is null. */
   dbPath: string;
+  /**
+   * TOUCHPOINT_DATABASE_URL: a PostgreSQL database shared by several relays; null (unset)
+   * keeps the embedded SQLite file at `dbPath`.
+   */
+  databaseUrl: string | null;
   /** Base URL for links and webhook registration, without a trailing slash. */
   publicUrl: string;
   /** True when TOUCHPOINT_PUBLIC_URL was set: Telegram bots then use setWebhook, not getUpdates. */
@@ -80,7 +90,12 @@ const DAY_MS = 24 * 60 * 60_000;
 
 export class ConfigError extends Error {}
 
-const SECRET_VARIABLES = new Set(['TOUCHPOINT_SECRET_KEY', 'TOUCHPOINT_ADMIN_PASSWORD']);
+// The database URL may carry a password.
+const SECRET_VARIABLES = new Set([
+  'TOUCHPOINT_SECRET_KEY',
+  'TOUCHPOINT_ADMIN_PASSWORD',
+  'TOUCHPOINT_DATABASE_URL',
+]);
 
 /**
  * Parses the environment once, at start. Empty strings count as unset, so `PORT= npm start`
@@ -105,6 +120,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     port: e.PORT,
     host: e.HOST,
     dbPath: e.TOUCHPOINT_DB,
+    databaseUrl: e.TOUCHPOINT_DATABASE_URL ?? null,
     publicUrl,
     publicUrlExplicit: e.TOUCHPOINT_PUBLIC_URL !== undefined,
     admin:
@@ -119,6 +135,10 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     secretKeys: e.TOUCHPOINT_SECRET_KEY ?? null,
   };
 }
+
+/** Where the relay's data lives: the PostgreSQL URL when set, else the SQLite file. */
+export const databaseLocation = (config: Pick<Config, 'dbPath' | 'databaseUrl'>): string =>
+  config.databaseUrl ?? config.dbPath;
 
 /** A config for tests and embedding: defaults plus overrides, no environment read. */
 export const testConfig = (overrides: Partial<Config> = {}): Config => ({

@@ -29,7 +29,7 @@ import { createWebhookStore } from './webhooks/store.js';
 /** Every store, each created once per database (statements are prepared here). */
 export function createStores(db: Db) {
   // Domain events (lead.created, order.*) emitted inside write transactions: relay/db/events.ts.
-  const events = createEvents(db);
+  const events = createEvents();
   const stores = {
     events,
     users: createUserStore(db),
@@ -61,7 +61,7 @@ export function createStores(db: Db) {
   // Manager alerts and webhooks are queued in the event's own transaction (relay/events/emit.ts).
   events.on(notifyOnEvents(stores));
   // Buyers subscribed to an order hear about its status changes, in the same transaction.
-  events.on(notifyBuyers(db, stores));
+  events.on(notifyBuyers(stores));
   return { ...stores, scenarioRuntime };
 }
 export type Stores = ReturnType<typeof createStores>;

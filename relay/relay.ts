@@ -73,7 +73,7 @@ export function createRelay({
     ...tuning,
   });
   const scheduler = createScenarioScheduler(db, stores.scenarioRuntime, schedulerOptions);
-  // Rows are enqueued inside synchronous transactions: by the time this runs they are committed.
+  // Called after the enqueuing transaction committed (tx.afterCommit): the rows are visible.
   stores.deliveries.onEnqueued(() => worker.nudge());
 
   return {

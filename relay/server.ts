@@ -1,5 +1,5 @@
 import { bootstrap } from './bootstrap.js';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, databaseLocation, loadConfig } from './config.js';
 import { openDb } from './db/open.js';
 import { SecretKeyError } from './secrets/index.js';
 import { listen } from './listen.js';
@@ -8,19 +8,19 @@ import { createRelay } from './relay.js';
 /** `npm start`: parse the environment, migrate, seed, serve, deliver. */
 async function main() {
   const config = loadConfig();
-  const db = openDb(config.dbPath, config);
+  const db = await openDb(databaseLocation(config), config);
   await bootstrap(db, config, console.log);
   const relay = createRelay({ db, config });
   const { url, close } = await listen(relay.app, { port: config.port, host: config.host });
   await relay.start();
-  console.log(`Touchpoint relay on ${url} (database ${config.dbPath})`);
+  console.log(`Touchpoint relay on ${url} (database ${db.location})`);
   console.log(`API reference: ${config.publicUrl}/api/docs`);
   if (config.demo) console.log(`Demo shop: ${config.publicUrl}/demo/`);
 
   const shutdown = async () => {
     await close();
     await relay.stop();
-    db.close();
+    await db.close();
     process.exit(0);
   };
   process.once('SIGINT', shutdown);

@@ -1,4 +1,5 @@
 import type { Db } from '../db/open.js';
+import { sql } from '../db/sql.js';
 import type { Role } from './principal.js';
 import {
   DUMMY_PASSWORD_HASH,
@@ -33,99 +34,96 @@ const isoIn = (ms: number, from = Date.now()) => new Date(from + ms).toISOString
  */
 const slideStep = (ttlMs: number) => Math.min(HOUR_MS, ttlMs / 10);
 
+const q = {
+  insert: sql<{ email: string; password_hash: string }, User>(
+    `INSERT INTO users (email, password_hash) VALUES (@email, @password_hash)
+     RETURNING id, email, created_at`,
+  ),
+  // Emails match without case: SQLite's column is COLLATE NOCASE, PostgreSQL's unique index
+  // is on lower(email).
+  byEmail: sql<[string], User & { password_hash: string }>({
+    sqlite: `SELECT id, email, created_at, password_hash FROM users WHERE email = ?`,
+    postgres: `SELECT id, email, created_at, password_hash FROM users WHERE lower(email) = lower(?)`,
+  }),
+  byId: sql<[number], User>(`SELECT id, email, created_at FROM users WHERE id = ?`),
+  hasPassword: sql<[number], { ok: number }>(
+    `SELECT password_hash <> '${NO_PASSWORD}' AS ok FROM users WHERE id = ?`,
+  ),
+  setPassword: sql<{ id: number; password_hash: string }, never>(
+    `UPDATE users SET password_hash = @password_hash WHERE id = @id`,
+  ),
+  insertToken: sql<{ user_id: number; token_hash: string; expires_at: string }, never>(
+    `INSERT INTO auth_tokens (user_id, token_hash, expires_at) VALUES (@user_id, @token_hash, @expires_at)`,
+  ),
+  tokenByHash: sql<[string], { id: number; user_id: number; expires_at: string | null }>(
+    `SELECT id, user_id, expires_at FROM auth_tokens WHERE token_hash = ?`,
+  ),
+  setTokenExpiry: sql<{ id: number; expires_at: string }, never>(
+    `UPDATE auth_tokens SET expires_at = @expires_at WHERE id = @id`,
+  ),
+  deleteToken: sql<[number], never>(`DELETE FROM auth_tokens WHERE id = ?`),
+  deleteUserTokens: sql<[number], never>(`DELETE FROM auth_tokens WHERE user_id = ?`),
+  pruneTokens: sql<[string], never>(`DELETE FROM auth_tokens WHERE expires_at <= ?`),
+  memberships: sql<[number], { shop_id: number; role: Role }>(
+    `SELECT shop_id, role FROM shop_members WHERE user_id = ?`,
+  ),
+  insertPasswordSet: sql<{ user_id: number; token_hash: string; expires_at: string }, never>(
+    `INSERT INTO password_set_tokens (user_id, token_hash, expires_at)
+     VALUES (@user_id, @token_hash, @expires_at)`,
+  ),
+  passwordSetUser: sql<{ token_hash: string; now: string }, { user_id: number }>(
+    `SELECT user_id FROM password_set_tokens WHERE token_hash = @token_hash AND expires_at > @now`,
+  ),
+  consumePasswordSet: sql<{ token_hash: string; now: string }, { user_id: number }>(
+    `DELETE FROM password_set_tokens WHERE token_hash = @token_hash AND expires_at > @now
+     RETURNING user_id`,
+  ),
+  deletePasswordSets: sql<[number], never>(`DELETE FROM password_set_tokens WHERE user_id = ?`),
+  prunePasswordSets: sql<[string], never>(`DELETE FROM password_set_tokens WHERE expires_at <= ?`),
+};
+
 /** Platform users, their login tokens, password-set links and their shop memberships. */
 export function createUserStore(db: Db) {
-  const q = {
-    insert: db.prepare<{ email: string; password_hash: string }, User>(
-      `INSERT INTO users (email, password_hash) VALUES (@email, @password_hash)
-       RETURNING id, email, created_at`,
-    ),
-    byEmail: db.prepare<[string], User & { password_hash: string }>(
-      `SELECT id, email, created_at, password_hash FROM users WHERE email = ?`,
-    ),
-    byId: db.prepare<[number], User>(`SELECT id, email, created_at FROM users WHERE id = ?`),
-    hasPassword: db.prepare<[number], { ok: number }>(
-      `SELECT password_hash <> '${NO_PASSWORD}' AS ok FROM users WHERE id = ?`,
-    ),
-    setPassword: db.prepare<{ id: number; password_hash: string }>(
-      `UPDATE users SET password_hash = @password_hash WHERE id = @id`,
-    ),
-    insertToken: db.prepare<{ user_id: number; token_hash: string; expires_at: string }>(
-      `INSERT INTO auth_tokens (user_id, token_hash, expires_at) VALUES (@user_id, @token_hash, @expires_at)`,
-    ),
-    tokenByHash: db.prepare<[string], { id: number; user_id: number; expires_at: string | null }>(
-      `SELECT id, user_id, expires_at FROM auth_tokens WHERE token_hash = ?`,
-    ),
-    setTokenExpiry: db.prepare<{ id: number; expires_at: string }>(
-      `UPDATE auth_tokens SET expires_at = @expires_at WHERE id = @id`,
-    ),
-    deleteToken: db.prepare<[number]>(`DELETE FROM auth_tokens WHERE id = ?`),
-    deleteUserTokens: db.prepare<[number]>(`DELETE FROM auth_tokens WHERE user_id = ?`),
-    pruneTokens: db.prepare<[string]>(`DELETE FROM auth_tokens WHERE expires_at <= ?`),
-    memberships: db.prepare<[number], { shop_id: number; role: Role }>(
-      `SELECT shop_id, role FROM shop_members WHERE user_id = ?`,
-    ),
-    insertPasswordSet: db.prepare<{ user_id: number; token_hash: string; expires_at: string }>(
-      `INSERT INTO password_set_tokens (user_id, token_hash, expires_at)
-       VALUES (@user_id, @token_hash, @expires_at)`,
-    ),
-    passwordSetUser: db.prepare<{ token_hash: string; now: string }, { user_id: number }>(
-      `SELECT user_id FROM password_set_tokens WHERE token_hash = @token_hash AND expires_at > @now`,
-    ),
-    consumePasswordSet: db.prepare<{ token_hash: string; now: string }, { user_id: number }>(
-      `DELETE FROM password_set_tokens WHERE token_hash = @token_hash AND expires_at > @now
-       RETURNING user_id`,
-    ),
-    deletePasswordSets: db.prepare<[number]>(`DELETE FROM password_set_tokens WHERE user_id = ?`),
-    prunePasswordSets: db.prepare<[string]>(
-      `DELETE FROM password_set_tokens WHERE expires_at <= ?`,
-    ),
-  };
-
-  /** The link is used once: consuming it, setting the password and ending old sessions commit together. */
-  const setPasswordByLinkTx = db.transaction((tokenHash: string, passwordHash: string) => {
-    const row = q.consumePasswordSet.get({ token_hash: tokenHash, now: new Date().toISOString() });
-    if (!row) return null;
-    q.setPassword.run({ id: row.user_id, password_hash: passwordHash });
-    q.deletePasswordSets.run(row.user_id);
-    q.deleteUserTokens.run(row.user_id);
-    return q.byId.get(row.user_id) ?? null;
-  });
-
-  const issue = (userId: number, ttlMs: number): IssuedToken => {
+  const issue = async (userId: number, ttlMs: number): Promise<IssuedToken> => {
     const now = Date.now();
-    q.pruneTokens.run(new Date(now).toISOString());
+    await db.run(q.pruneTokens, [new Date(now).toISOString()]);
     const token = randomHex(32);
     const expiry = isoIn(ttlMs, now);
-    q.insertToken.run({ user_id: userId, token_hash: hashToken(token), expires_at: expiry });
+    await db.run(q.insertToken, {
+      user_id: userId,
+      token_hash: hashToken(token),
+      expires_at: expiry,
+    });
     return { token, expiry };
   };
 
   return {
     async create(email: string, password: string): Promise<User> {
-      return q.insert.get({ email, password_hash: await hashPassword(password) })!;
+      const password_hash = await hashPassword(password);
+      return (await db.get(q.insert, { email, password_hash }))!;
     },
 
     /** A user invited by email, who chooses a password through a password-set link. */
     async createInvited(email: string): Promise<User> {
-      return q.insert.get({ email, password_hash: NO_PASSWORD })!;
+      return (await db.get(q.insert, { email, password_hash: NO_PASSWORD }))!;
     },
 
     async findByEmail(email: string): Promise<User | undefined> {
-      const row = q.byEmail.get(email);
+      const row = await db.get(q.byEmail, [email]);
       return row && { id: row.id, email: row.email, created_at: row.created_at };
     },
 
     async get(id: number): Promise<User | undefined> {
-      return q.byId.get(id);
+      return db.get(q.byId, [id]);
     },
 
     async hasPassword(id: number): Promise<boolean> {
-      return q.hasPassword.get(id)?.ok === 1;
+      return (await db.get(q.hasPassword, [id]))?.ok === 1;
     },
 
     async setPassword(id: number, password: string): Promise<void> {
-      q.setPassword.run({ id, password_hash: await hashPassword(password) });
+      const password_hash = await hashPassword(password);
+      await db.run(q.setPassword, { id, password_hash });
     },
 
     /**
@@ -133,7 +131,7 @@ export function createUserStore(db: Db) {
      * password cost the same scrypt time as a wrong password.
      */
     async checkPassword(email: string, password: string): Promise<User | null> {
-      const row = q.byEmail.get(email);
+      const row = await db.get(q.byEmail, [email]);
       const usable = row && row.password_hash !== NO_PASSWORD;
       const valid = await verifyPassword(
         password,
@@ -144,7 +142,7 @@ export function createUserStore(db: Db) {
 
     /** A new login token; only its hash is stored. Expired tokens of everyone are pruned here. */
     async issueToken(userId: number, ttlMs = DEFAULT_TOKEN_TTL_MS): Promise<string> {
-      return issue(userId, ttlMs).token;
+      return (await issue(userId, ttlMs)).token;
     },
 
     /** Like issueToken, with the expiry the login answer reports. */
@@ -160,43 +158,43 @@ export function createUserStore(db: Db) {
       token: string,
       ttlMs = DEFAULT_TOKEN_TTL_MS,
     ): Promise<{ tokenId: number; userId: number } | null> {
-      const row = q.tokenByHash.get(hashToken(token));
+      const row = await db.get(q.tokenByHash, [hashToken(token)]);
       if (!row) return null;
       const now = Date.now();
       if (!row.expires_at || row.expires_at <= new Date(now).toISOString()) {
-        q.deleteToken.run(row.id);
+        await db.run(q.deleteToken, [row.id]);
         return null;
       }
       // Forward as it is used; back, too, when the operator shortened the lifetime.
       if (Math.abs(now + ttlMs - Date.parse(row.expires_at)) >= slideStep(ttlMs)) {
-        q.setTokenExpiry.run({ id: row.id, expires_at: isoIn(ttlMs, now) });
+        await db.run(q.setTokenExpiry, { id: row.id, expires_at: isoIn(ttlMs, now) });
       }
       return { tokenId: row.id, userId: row.user_id };
     },
 
     async revokeToken(tokenId: number): Promise<void> {
-      q.deleteToken.run(tokenId);
+      await db.run(q.deleteToken, [tokenId]);
     },
 
     async revokeAllTokens(userId: number): Promise<void> {
-      q.deleteUserTokens.run(userId);
+      await db.run(q.deleteUserTokens, [userId]);
     },
 
     async shopIds(userId: number): Promise<number[]> {
-      return q.memberships.all(userId).map((r) => r.shop_id);
+      return (await db.all(q.memberships, [userId])).map((r) => r.shop_id);
     },
 
     /** The user's role in each shop they are a member of. */
     async roles(userId: number): Promise<Map<number, Role>> {
-      return new Map(q.memberships.all(userId).map((r) => [r.shop_id, r.role]));
+      return new Map((await db.all(q.memberships, [userId])).map((r) => [r.shop_id, r.role]));
     },
 
     /** A one-time password-set link's token (43 characters); only its hash is stored. */
     async issuePasswordSetToken(userId: number, ttlMs = PASSWORD_SET_TTL_MS): Promise<string> {
       const now = Date.now();
-      q.prunePasswordSets.run(new Date(now).toISOString());
+      await db.run(q.prunePasswordSets, [new Date(now).toISOString()]);
       const token = randomKey('');
-      q.insertPasswordSet.run({
+      await db.run(q.insertPasswordSet, {
         user_id: userId,
         token_hash: hashToken(token),
         expires_at: isoIn(ttlMs, now),
@@ -207,7 +205,10 @@ export function createUserStore(db: Db) {
     /** Whether a password-set token is known and unexpired (cheap: no hashing of a password). */
     async passwordSetTokenValid(token: string): Promise<boolean> {
       return Boolean(
-        q.passwordSetUser.get({ token_hash: hashToken(token), now: new Date().toISOString() }),
+        await db.get(q.passwordSetUser, {
+          token_hash: hashToken(token),
+          now: new Date().toISOString(),
+        }),
       );
     },
 
@@ -217,7 +218,19 @@ export function createUserStore(db: Db) {
      */
     async setPasswordByLink(token: string, password: string): Promise<User | null> {
       const passwordHash = await hashPassword(password);
-      return setPasswordByLinkTx.immediate(hashToken(token), passwordHash);
+      // The link is used once: consuming it (a conditional DELETE … RETURNING, so of two
+      // parallel requests one wins), setting the password and ending old sessions commit together.
+      return db.tx(async (tx) => {
+        const row = await tx.get(q.consumePasswordSet, {
+          token_hash: hashToken(token),
+          now: new Date().toISOString(),
+        });
+        if (!row) return null;
+        await tx.run(q.setPassword, { id: row.user_id, password_hash: passwordHash });
+        await tx.run(q.deletePasswordSets, [row.user_id]);
+        await tx.run(q.deleteUserTokens, [row.user_id]);
+        return (await tx.get(q.byId, [row.user_id])) ?? null;
+      });
     },
   };
 }

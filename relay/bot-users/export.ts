@@ -3,7 +3,7 @@ import type { BotUserFilter, ExportFormat } from './schemas.js';
 import type { BotUserStore } from './store.js';
 import { collectYoungGarbage } from './young-gc.js';
 
-/** Rows per keyset batch: about 0.4 MB of CSV from one SQLite query. */
+/** Rows per keyset batch: about 0.4 MB of CSV from one query. */
 export const EXPORT_BATCH = 2000;
 
 export const EXPORT_TYPES: Record<ExportFormat, string> = {
@@ -27,8 +27,8 @@ const CSV_HEAD = Buffer.from(`\uFEFF${EXPORT_COLUMNS.join(',')}\r\n`);
  *
  * CSV is RFC 4180 (CRLF, every text cell quoted) with the columns of EXPORT_COLUMNS. NDJSON
  * is one flat object per line with the same columns (`tags` an array of names,
- * `user_vars` an object), not the API's nested read. Both are encoded by SQLite
- * (export-sql.ts).
+ * `user_vars` an object), not the API's nested read. Both are encoded by the
+ * database, in the same bytes on either engine (export-sql.ts).
  */
 export function exportStream(
   store: BotUserStore,

@@ -1,7 +1,9 @@
 import { fromJson, now, type Db } from '../db/open.js';
+import { dialect } from '../db/dialect.js';
+import { sql, type Queryable, type Tx } from '../db/sql.js';
 import type { PageQuery } from '../http/pagination.js';
-import { prepareExportQueries, type ExportBatch } from './export-sql.js';
-import { FILTER, toFilter, type Filter } from './filter.js';
+import { exportQueries, type ExportBatch } from './export-sql.js';
+import { filterSql, toFilter, type Filter } from './filter.js';
 import { group, toBotUser, type Related, type Row } from './rows.js';
 import type { BotUser, BotUserFilter, ExportFormat, VarValue } from './schemas.js';
 
@@ -23,41 +25,41 @@ type Writable = Pick<
 >;
 type NewRow = Writable & Pick<Row, 'shop_id' | 'bot_id' | 'messenger_user_id'>;
 type RowUpdate = Writable & Pick<Row, 'id' | 'state' | 'updated_at'>;
+type Stored = Omit<Row, 'bot_name' | 'bot_type'>;
 
 /** Bot users (messenger subscribers), their tags, variables and links. */
 export function createBotUserStore(db: Db) {
-  db.function('lower_unicode', { deterministic: true }, (s: unknown) =>
-    typeof s === 'string' ? s.toLowerCase() : s,
-  );
+  const d = dialect(db.engine);
+  const filter = filterSql(db.engine);
   const select = `SELECT u.*, b.name AS bot_name, b.bot_type FROM bot_users u JOIN bots b ON b.id = u.bot_id`;
   const q = {
-    get: db.prepare<[number], Row>(`${select} WHERE u.id = ?`),
-    byMessengerId: db.prepare<{ bot_id: number; messenger_user_id: string }, { id: number }>(
+    get: sql<[number], Row>(`${select} WHERE u.id = ?`),
+    // The row alone (no join: only it is locked), for a read-modify-write.
+    lockedGet: sql<[number], Stored>(`SELECT * FROM bot_users WHERE id = ?${d.forUpdate}`),
+    byMessengerId: sql<{ bot_id: number; messenger_user_id: string }, { id: number }>(
       `SELECT id FROM bot_users WHERE bot_id = @bot_id AND messenger_user_id = @messenger_user_id`,
     ),
-    list: db.prepare<Filter & PageQuery, Row>(
-      `${select} WHERE ${FILTER} ORDER BY u.id LIMIT @limit OFFSET @offset`,
+    list: sql<Filter & PageQuery, Row>(
+      `${select} WHERE ${filter} ORDER BY u.id LIMIT @limit OFFSET @offset`,
     ),
-    count: db.prepare<Filter, { n: number }>(
-      `SELECT count(*) AS n FROM bot_users u WHERE ${FILTER}`,
-    ),
-    tags: db.prepare<{ ids: string }, { owner: number; id: number; name: string }>(
+    count: sql<Filter, { n: number }>(`SELECT count(*) AS n FROM bot_users u WHERE ${filter}`),
+    tags: sql<{ ids: string }, { owner: number; id: number; name: string }>(
       `SELECT bt.bot_user_id AS owner, t.id, t.name
        FROM bot_user_tags bt JOIN tags t ON t.id = bt.tag_id
-       WHERE bt.bot_user_id IN (SELECT value FROM json_each(@ids)) ORDER BY t.name, t.id`,
+       WHERE bt.bot_user_id IN ${d.ids('@ids')} ORDER BY t.name, t.id`,
     ),
-    leads: db.prepare<{ ids: string }, { owner: number; value: number }>(
+    leads: sql<{ ids: string }, { owner: number; value: number }>(
       `SELECT bot_user_id AS owner, id AS value FROM leads
-       WHERE bot_user_id IN (SELECT value FROM json_each(@ids)) ORDER BY id`,
+       WHERE bot_user_id IN ${d.ids('@ids')} ORDER BY id`,
     ),
-    orders: db.prepare<{ ids: string }, { owner: number; value: number }>(
+    orders: sql<{ ids: string }, { owner: number; value: number }>(
       `SELECT bot_user_id AS owner, order_id AS value FROM bot_user_orders
-       WHERE bot_user_id IN (SELECT value FROM json_each(@ids)) ORDER BY order_id`,
+       WHERE bot_user_id IN ${d.ids('@ids')} ORDER BY order_id`,
     ),
-    shopTags: db.prepare<{ shop_id: number; ids: string }, { id: number }>(
-      `SELECT id FROM tags WHERE shop_id = @shop_id AND id IN (SELECT value FROM json_each(@ids))`,
+    shopTags: sql<{ shop_id: number; ids: string }, { id: number }>(
+      `SELECT id FROM tags WHERE shop_id = @shop_id AND id IN ${d.ids('@ids')}`,
     ),
-    insert: db.prepare<NewRow, { id: number }>(
+    insert: sql<NewRow, { id: number }>(
       // A private chat's id is the user's own id (Telegram, the sandbox), so a bot user
       // created by hand can be messaged at once.
       `INSERT INTO bot_users (shop_id, bot_id, messenger_user_id, chat_id, name, lang_code, avatar_url,
@@ -65,70 +67,52 @@ export function createBotUserStore(db: Db) {
        VALUES (@shop_id, @bot_id, @messenger_user_id, @messenger_user_id, @name, @lang_code, @avatar_url,
          @phone, @subscribed_to_bot, @user_vars) RETURNING id`,
     ),
-    update: db.prepare<RowUpdate>(
+    update: sql<RowUpdate, never>(
       `UPDATE bot_users SET name = @name, state = @state, lang_code = @lang_code,
          avatar_url = @avatar_url, phone = @phone, subscribed_to_bot = @subscribed_to_bot,
          user_vars = @user_vars, updated_at = @updated_at
        WHERE id = @id`,
     ),
-    clearTags: db.prepare<[number]>(`DELETE FROM bot_user_tags WHERE bot_user_id = ?`),
-    addTag: db.prepare<[number, number]>(
-      `INSERT OR IGNORE INTO bot_user_tags (bot_user_id, tag_id) VALUES (?, ?)`,
+    clearTags: sql<[number], never>(`DELETE FROM bot_user_tags WHERE bot_user_id = ?`),
+    addTag: sql<[number, number], never>(
+      `INSERT INTO bot_user_tags (bot_user_id, tag_id) VALUES (?, ?) ON CONFLICT DO NOTHING`,
     ),
-    delete: db.prepare<[number]>(`DELETE FROM bot_users WHERE id = ?`),
-    export: prepareExportQueries(db),
+    delete: sql<[number], never>(`DELETE FROM bot_users WHERE id = ?`),
   };
 
   /** Tags, leads and orders of a page of bot users: one query each, never one per row. */
-  const related = (rows: Row[]): Related => {
+  const related = async (c: Queryable, rows: Row[]): Promise<Related> => {
     const ids = JSON.stringify(rows.map((r) => r.id));
+    const tags = await c.all(q.tags, { ids });
     return {
-      tags: group(
-        q.tags.all({ ids }).map(({ owner, id, name }) => ({ owner, value: { id, name } })),
-      ),
-      leads: group(q.leads.all({ ids })),
-      orders: group(q.orders.all({ ids })),
+      tags: group(tags.map(({ owner, id, name }) => ({ owner, value: { id, name } }))),
+      leads: group(await c.all(q.leads, { ids })),
+      orders: group(await c.all(q.orders, { ids })),
     };
   };
-  const read = (id: number) => {
-    const row = q.get.get(id);
-    return row && toBotUser(row, related([row]));
+  const read = async (c: Queryable, id: number) => {
+    const row = await c.get(q.get, [id]);
+    return row && toBotUser(row, await related(c, [row]));
   };
-  const setTags = (id: number, tagIds: number[]) => {
-    q.clearTags.run(id);
-    for (const tagId of tagIds) q.addTag.run(id, tagId);
+  const setTags = async (tx: Tx, id: number, tagIds: number[]) => {
+    await tx.run(q.clearTags, [id]);
+    for (const tagId of tagIds) await tx.run(q.addTag, [id, tagId]);
   };
 
-  const createTx = db.transaction(
-    (input: { shop_id: number; bot_id: number; messenger_user_id: string } & BotUserFields) => {
-      const vars = Object.fromEntries(
-        Object.entries(input.user_vars ?? {}).filter(([, v]) => v !== null),
-      );
-      const { id } = q.insert.get({
-        shop_id: input.shop_id,
-        bot_id: input.bot_id,
-        messenger_user_id: input.messenger_user_id,
-        name: input.name ?? '',
-        lang_code: input.lang_code ?? '',
-        avatar_url: input.avatar_url ?? '',
-        phone: input.phone ?? '',
-        subscribed_to_bot: input.subscribed_to_bot === false ? 0 : 1,
-        user_vars: JSON.stringify(vars),
-      })!;
-      if (input.tag_ids) setTags(id, input.tag_ids);
-      return id;
-    },
-  );
-
-  const updateTx = db.transaction((id: number, f: BotUserFields) => {
-    const cur = q.get.get(id);
+  /**
+   * Read-modify-write of the bot user (user_vars merge key by key): the row is read with a
+   * lock that holds until the transaction ends, so two merges at once (a manager's PATCH,
+   * the person's answer in a flow, on different relays) both keep their keys.
+   */
+  const updateInTx = async (tx: Tx, id: number, f: BotUserFields): Promise<boolean> => {
+    const cur = await tx.get(q.lockedGet, [id]);
     if (!cur) return false;
     const vars: Record<string, unknown> = fromJson(cur.user_vars, {});
     for (const [key, value] of Object.entries(f.user_vars ?? {})) {
       if (value === null) delete vars[key];
       else vars[key] = value;
     }
-    q.update.run({
+    await tx.run(q.update, {
       id,
       name: f.name ?? cur.name,
       state: f.state ?? cur.state,
@@ -140,26 +124,24 @@ export function createBotUserStore(db: Db) {
       user_vars: JSON.stringify(vars),
       updated_at: now(),
     });
-    if (f.tag_ids) setTags(id, f.tag_ids);
+    if (f.tag_ids) await setTags(tx, id, f.tag_ids);
     return true;
-  });
+  };
 
   return {
     async get(id: number): Promise<BotUser | undefined> {
-      return read(id);
+      return read(db, id);
     },
 
-    /** `get`, synchronous, inside a write transaction (an event's data is read there). */
-    getInTx: (id: number): BotUser | undefined => read(id),
+    /** `get` inside a write transaction (an event's data is read there). */
+    getInTx: (tx: Tx, id: number): Promise<BotUser | undefined> => read(tx, id),
 
-    /** `update`, synchronous, as a savepoint of the caller's write transaction (the scenario runtime). */
-    updateInTx(id: number, fields: BotUserFields): boolean {
-      if (!db.inTransaction) throw new Error('botUsers.updateInTx called outside a transaction');
-      return updateTx(id, fields);
-    },
+    /** `update` as part of the caller's write transaction (the scenario runtime). */
+    updateInTx,
 
     async findByMessengerId(botId: number, messengerUserId: string): Promise<number | undefined> {
-      return q.byMessengerId.get({ bot_id: botId, messenger_user_id: messengerUserId })?.id;
+      return (await db.get(q.byMessengerId, { bot_id: botId, messenger_user_id: messengerUserId }))
+        ?.id;
     },
 
     async list(
@@ -168,27 +150,46 @@ export function createBotUserStore(db: Db) {
       page: PageQuery,
     ): Promise<{ count: number; rows: BotUser[] }> {
       const f = toFilter(shopId, filter);
-      const rows = q.list.all({ ...f, ...page });
-      const rel = related(rows);
-      return { count: q.count.get(f)!.n, rows: rows.map((r) => toBotUser(r, rel)) };
+      const rows = await db.all(q.list, { ...f, ...page });
+      const rel = await related(db, rows);
+      return {
+        count: (await db.value(q.count, f))!,
+        rows: rows.map((r) => toBotUser(r, rel)),
+      };
     },
 
     /** The ids among `tagIds` that are NOT tags of this shop. */
     async foreignTags(shopId: number, tagIds: number[]): Promise<number[]> {
-      const own = new Set(
-        q.shopTags.all({ shop_id: shopId, ids: JSON.stringify(tagIds) }).map((t) => t.id),
-      );
+      const rows = await db.all(q.shopTags, { shop_id: shopId, ids: JSON.stringify(tagIds) });
+      const own = new Set(rows.map((t) => t.id));
       return tagIds.filter((id) => !own.has(id));
     },
 
     async create(
       input: { shop_id: number; bot_id: number; messenger_user_id: string } & BotUserFields,
     ): Promise<BotUser> {
-      return read(createTx.immediate(input))!;
+      return db.tx(async (tx) => {
+        const vars = Object.fromEntries(
+          Object.entries(input.user_vars ?? {}).filter(([, v]) => v !== null),
+        );
+        const { id } = (await tx.get(q.insert, {
+          shop_id: input.shop_id,
+          bot_id: input.bot_id,
+          messenger_user_id: input.messenger_user_id,
+          name: input.name ?? '',
+          lang_code: input.lang_code ?? '',
+          avatar_url: input.avatar_url ?? '',
+          phone: input.phone ?? '',
+          subscribed_to_bot: input.subscribed_to_bot === false ? 0 : 1,
+          user_vars: JSON.stringify(vars),
+        }))!;
+        if (input.tag_ids) await setTags(tx, id, input.tag_ids);
+        return (await read(tx, id))!;
+      });
     },
 
     async update(id: number, fields: BotUserFields): Promise<BotUser | undefined> {
-      return updateTx.immediate(id, fields) ? read(id) : undefined;
+      return db.tx(async (tx) => ((await updateInTx(tx, id, fields)) ? read(tx, id) : undefined));
     },
 
     /**
@@ -196,7 +197,7 @@ export function createBotUserStore(db: Db) {
      * leads stay, unlinked (bot_user_id becomes null).
      */
     async delete(id: number): Promise<boolean> {
-      return q.delete.run(id).changes > 0;
+      return (await db.run(q.delete, [id])).changes > 0;
     },
 
     /**
@@ -210,7 +211,7 @@ export function createBotUserStore(db: Db) {
       after: number,
       limit: number,
     ): Promise<ExportBatch> {
-      return q.export[format].get({ ...toFilter(shopId, filter), after, limit })!;
+      return (await db.get(exportQueries[format], { ...toFilter(shopId, filter), after, limit }))!;
     },
   };
 }

@@ -1,5 +1,7 @@
 import type { BotType } from '../bots/schemas.js';
 import { now, type Db } from '../db/open.js';
+import { dialect } from '../db/dialect.js';
+import { sql, type Tx } from '../db/sql.js';
 import type { OptinToken } from '../public/optin-store.js';
 
 /** A person as a messenger describes them (Telegram's `from` and `chat`, the sandbox inbox). */
@@ -28,6 +30,13 @@ export type Recipient = {
 };
 
 type RecipientRow = Omit<Recipient, 'subscribed'> & { subscribed: number };
+type Upsert = MessengerPerson & {
+  shop_id: number;
+  bot_id: number;
+  subscribe: number;
+  start_parameter: string;
+  now: string;
+};
 const toRecipient = (r: RecipientRow): Recipient => ({
   id: r.id,
   shop_id: r.shop_id,
@@ -39,46 +48,54 @@ const toRecipient = (r: RecipientRow): Recipient => ({
 
 /**
  * Bot users as the messengers see them: created or updated from inbound updates, linked to
- * the opt-in they arrived with, unsubscribed when they block the bot. The in-transaction
- * methods are synchronous: the /start handler runs them in one write transaction.
+ * the opt-in they arrived with, unsubscribed when they block the bot. The `…InTx` methods run
+ * in the caller's transaction: the /start handler makes one write of all of them.
  */
 export function createSubscriberStore(db: Db) {
+  const d = dialect(db.engine);
   const q = {
-    find: db.prepare<
-      { bot_id: number; messenger_user_id: string },
-      { id: number; subscribed: number }
-    >(
+    // Locked until the transaction ends: what the person was before this update is what the
+    // update's outcome (a new subscriber, a returning one) is decided on, on every relay.
+    find: sql<{ bot_id: number; messenger_user_id: string }, { id: number; subscribed: number }>(
       `SELECT id, subscribed_to_bot AS subscribed FROM bot_users
-       WHERE bot_id = @bot_id AND messenger_user_id = @messenger_user_id`,
+       WHERE bot_id = @bot_id AND messenger_user_id = @messenger_user_id${d.forUpdate}`,
     ),
     // A later update fills in what it knows and keeps the rest; `subscribe` 1 re-subscribes.
-    upsert: db
-      .prepare<Record<string, unknown>, number>(
-        `INSERT INTO bot_users (shop_id, bot_id, messenger_user_id, chat_id, name, lang_code,
-           messenger_user_url, subscribed_to_bot, start_parameter, created_at, updated_at)
-         VALUES (@shop_id, @bot_id, @messenger_user_id, @chat_id, @name, @lang_code,
-           @messenger_user_url, 1, @start_parameter, @now, @now)
-         ON CONFLICT (bot_id, messenger_user_id) DO UPDATE SET
-           chat_id = excluded.chat_id,
-           name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE bot_users.name END,
-           lang_code = CASE WHEN excluded.lang_code <> '' THEN excluded.lang_code ELSE bot_users.lang_code END,
-           messenger_user_url = CASE WHEN excluded.messenger_user_url <> ''
-             THEN excluded.messenger_user_url ELSE bot_users.messenger_user_url END,
-           subscribed_to_bot = CASE WHEN @subscribe = 1 THEN 1 ELSE bot_users.subscribed_to_bot END,
-           start_parameter = CASE WHEN excluded.start_parameter <> ''
-             THEN excluded.start_parameter ELSE bot_users.start_parameter END,
-           updated_at = excluded.updated_at
-         RETURNING id`,
-      )
-      .pluck(),
-    setVisitor: db.prepare<{ id: number; visitor_id: string; now: string }>(
+    upsert: sql<Upsert, { id: number }>(
+      `INSERT INTO bot_users (shop_id, bot_id, messenger_user_id, chat_id, name, lang_code,
+         messenger_user_url, subscribed_to_bot, start_parameter, created_at, updated_at)
+       VALUES (@shop_id, @bot_id, @messenger_user_id, @chat_id, @name, @lang_code,
+         @messenger_user_url, 1, @start_parameter, @now, @now)
+       ON CONFLICT (bot_id, messenger_user_id) DO UPDATE SET
+         chat_id = excluded.chat_id,
+         name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE bot_users.name END,
+         lang_code = CASE WHEN excluded.lang_code <> '' THEN excluded.lang_code ELSE bot_users.lang_code END,
+         messenger_user_url = CASE WHEN excluded.messenger_user_url <> ''
+           THEN excluded.messenger_user_url ELSE bot_users.messenger_user_url END,
+         subscribed_to_bot = CASE WHEN @subscribe = 1 THEN 1 ELSE bot_users.subscribed_to_bot END,
+         start_parameter = CASE WHEN excluded.start_parameter <> ''
+           THEN excluded.start_parameter ELSE bot_users.start_parameter END,
+         updated_at = excluded.updated_at
+       RETURNING id`,
+    ),
+    // The same new row, or nothing when the person exists (also when another relay has just
+    // created them: PostgreSQL waits for that transaction, then does nothing).
+    insertNew: sql<Omit<Upsert, 'subscribe'>, { id: number }>(
+      `INSERT INTO bot_users (shop_id, bot_id, messenger_user_id, chat_id, name, lang_code,
+         messenger_user_url, subscribed_to_bot, start_parameter, created_at, updated_at)
+       VALUES (@shop_id, @bot_id, @messenger_user_id, @chat_id, @name, @lang_code,
+         @messenger_user_url, 1, @start_parameter, @now, @now)
+       ON CONFLICT (bot_id, messenger_user_id) DO NOTHING
+       RETURNING id`,
+    ),
+    setVisitor: sql<{ id: number; visitor_id: string; now: string }, never>(
       `UPDATE bot_users SET visitor_id = @visitor_id, updated_at = @now WHERE id = @id`,
     ),
     // The lead and the order must be of the bot user's shop (the token was checked already;
     // this keeps a link from ever crossing shops). A lead is the opt-in's visitor's own, and
     // keeps the first messenger subscriber it gets: only its web visitor (the widget's bot
     // user) or nobody gives way, never another person's chat.
-    linkLead: db.prepare<{ id: number; lead_id: number; visitor_id: string | null; now: string }>(
+    linkLead: sql<{ id: number; lead_id: number; visitor_id: string | null; now: string }, never>(
       `UPDATE leads SET bot_user_id = @id, updated_at = @now
        WHERE id = @lead_id AND visitor_id = @visitor_id
          AND shop_id = (SELECT shop_id FROM bot_users WHERE id = @id)
@@ -86,35 +103,32 @@ export function createSubscriberStore(db: Db) {
            OR (SELECT b.bot_type FROM bot_users u JOIN bots b ON b.id = u.bot_id
                WHERE u.id = leads.bot_user_id) = 'web')`,
     ),
-    leadLinked: db
-      .prepare<{ id: number; lead_id: number }, number>(
-        `SELECT 1 FROM leads WHERE id = @lead_id AND bot_user_id = @id`,
-      )
-      .pluck(),
-    // An order may have many subscribers (a couple, a gift): each link adds one.
-    linkOrder: db.prepare<{ id: number; order_id: number }>(
-      `INSERT OR IGNORE INTO bot_user_orders (bot_user_id, order_id)
-       SELECT @id, o.id FROM orders o
-       WHERE o.id = @order_id AND o.shop_id = (SELECT shop_id FROM bot_users WHERE id = @id)`,
+    leadLinked: sql<{ id: number; lead_id: number }, { one: number }>(
+      `SELECT 1 AS one FROM leads WHERE id = @lead_id AND bot_user_id = @id`,
     ),
-    linkedOrderNumber: db
-      .prepare<{ id: number; order_id: number }, string>(
-        `SELECT o.number FROM bot_user_orders bo JOIN orders o ON o.id = bo.order_id
-         WHERE bo.bot_user_id = @id AND bo.order_id = @order_id`,
-      )
-      .pluck(),
-    setSubscribed: db.prepare<{ id: number; subscribed: number; now: string }>(
+    // An order may have many subscribers (a couple, a gift): each link adds one.
+    linkOrder: sql<{ id: number; order_id: number }, never>(
+      `INSERT INTO bot_user_orders (bot_user_id, order_id)
+       SELECT @id, o.id FROM orders o
+       WHERE o.id = @order_id AND o.shop_id = (SELECT shop_id FROM bot_users WHERE id = @id)
+       ON CONFLICT DO NOTHING`,
+    ),
+    linkedOrderNumber: sql<{ id: number; order_id: number }, { number: string }>(
+      `SELECT o.number FROM bot_user_orders bo JOIN orders o ON o.id = bo.order_id
+       WHERE bo.bot_user_id = @id AND bo.order_id = @order_id`,
+    ),
+    setSubscribed: sql<{ id: number; subscribed: number; now: string }, never>(
       `UPDATE bot_users SET subscribed_to_bot = @subscribed, updated_at = @now WHERE id = @id`,
     ),
-    setChat: db.prepare<{ id: number; chat_id: string; now: string }>(
+    setChat: sql<{ id: number; chat_id: string; now: string }, never>(
       `UPDATE bot_users SET chat_id = @chat_id, updated_at = @now WHERE id = @id`,
     ),
-    recipient: db.prepare<[number], RecipientRow>(
+    recipient: sql<[number], RecipientRow>(
       `SELECT u.id, u.shop_id, u.bot_id, b.bot_type, u.chat_id, u.subscribed_to_bot AS subscribed
        FROM bot_users u JOIN bots b ON b.id = u.bot_id WHERE u.id = ?`,
     ),
     // Only messengers the relay can send through, and only bots that are not stopped.
-    ofOrder: db.prepare<[number], RecipientRow>(
+    ofOrder: sql<[number], RecipientRow>(
       `SELECT u.id, u.shop_id, u.bot_id, b.bot_type, u.chat_id, u.subscribed_to_bot AS subscribed
        FROM bot_user_orders bo
        JOIN bot_users u ON u.id = bo.bot_user_id
@@ -125,29 +139,64 @@ export function createSubscriberStore(db: Db) {
     ),
   };
 
+  const findInTx = async (tx: Tx, botId: number, messengerUserId: string) => {
+    const row = await tx.get(q.find, { bot_id: botId, messenger_user_id: messengerUserId });
+    return row && { id: row.id, subscribed: row.subscribed === 1 };
+  };
+  const row = (
+    bot: { id: number; shop_id: number },
+    person: MessengerPerson,
+    startParameter: string,
+  ) => ({
+    shop_id: bot.shop_id,
+    bot_id: bot.id,
+    ...person,
+    start_parameter: startParameter,
+    now: now(),
+  });
+
+  const upsertInTx = async (
+    tx: Tx,
+    bot: { id: number; shop_id: number },
+    person: MessengerPerson,
+    { subscribe, startParameter = '' }: { subscribe: boolean; startParameter?: string },
+  ): Promise<number> => {
+    const values = { ...row(bot, person, startParameter), subscribe: subscribe ? 1 : 0 };
+    return (await tx.get(q.upsert, values))!.id;
+  };
+
   return {
-    findInTx(botId: number, messengerUserId: string) {
-      const row = q.find.get({ bot_id: botId, messenger_user_id: messengerUserId });
-      return row && { id: row.id, subscribed: row.subscribed === 1 };
-    },
+    /** The person's bot user, locked until the transaction ends; undefined for a new person. */
+    findInTx,
 
     /**
      * Creates or updates the person's bot user. `subscribe` marks them subscribed (a /start);
      * otherwise an existing bot user keeps its subscription and a new one starts subscribed.
+     * One statement: atomic with several writers.
      */
-    upsertInTx(
+    upsertInTx,
+
+    /**
+     * A /start: subscribes the person (creating their bot user, or updating it as
+     * `upsertInTx` does) and says what they were before — undefined for a new person. Two
+     * /starts of one new person at once (two relays) create one bot user, and only one of
+     * them sees the person as new: the row is created with ON CONFLICT DO NOTHING, and an
+     * existing one is read locked.
+     */
+    async subscribeInTx(
+      tx: Tx,
       bot: { id: number; shop_id: number },
       person: MessengerPerson,
-      { subscribe, startParameter = '' }: { subscribe: boolean; startParameter?: string },
-    ): number {
-      return q.upsert.get({
-        shop_id: bot.shop_id,
-        bot_id: bot.id,
-        ...person,
-        subscribe: subscribe ? 1 : 0,
-        start_parameter: startParameter,
-        now: now(),
-      })!;
+      startParameter: string,
+    ): Promise<{ id: number; before: { id: number; subscribed: boolean } | undefined }> {
+      let before = await findInTx(tx, bot.id, person.messenger_user_id);
+      if (!before) {
+        const created = await tx.get(q.insertNew, row(bot, person, startParameter));
+        if (created) return { id: created.id, before: undefined };
+        before = (await findInTx(tx, bot.id, person.messenger_user_id))!;
+      }
+      const id = await upsertInTx(tx, bot, person, { subscribe: true, startParameter });
+      return { id, before };
     },
 
     /**
@@ -155,52 +204,53 @@ export function createSubscriberStore(db: Db) {
      * person's chat has it already), the order (as one more subscriber). Idempotent. Answers
      * what the bot user is linked to now, for the confirmation they are sent.
      */
-    linkOptinInTx(id: number, optin: OptinToken): OptinLinks {
+    async linkOptinInTx(tx: Tx, id: number, optin: OptinToken): Promise<OptinLinks> {
       const at = now();
-      if (optin.visitor_id) q.setVisitor.run({ id, visitor_id: optin.visitor_id, now: at });
+      if (optin.visitor_id)
+        await tx.run(q.setVisitor, { id, visitor_id: optin.visitor_id, now: at });
       let lead = false;
       if (optin.lead_id !== null) {
         const link = { id, lead_id: optin.lead_id };
-        q.linkLead.run({ ...link, visitor_id: optin.visitor_id, now: at });
-        lead = q.leadLinked.get(link) === 1;
+        await tx.run(q.linkLead, { ...link, visitor_id: optin.visitor_id, now: at });
+        lead = (await tx.get(q.leadLinked, link)) !== undefined;
       }
       let orderNumber: string | null = null;
       if (optin.order_id !== null) {
         const link = { id, order_id: optin.order_id };
-        q.linkOrder.run(link);
-        orderNumber = q.linkedOrderNumber.get(link) ?? null;
+        await tx.run(q.linkOrder, link);
+        orderNumber = (await tx.get(q.linkedOrderNumber, link))?.number ?? null;
       }
       return { lead, orderNumber };
     },
 
-    setSubscribedInTx(id: number, subscribed: boolean): void {
-      q.setSubscribed.run({ id, subscribed: subscribed ? 1 : 0, now: now() });
+    async setSubscribedInTx(tx: Tx, id: number, subscribed: boolean): Promise<void> {
+      await tx.run(q.setSubscribed, { id, subscribed: subscribed ? 1 : 0, now: now() });
     },
 
     /** The person blocked the bot or was deactivated: no more messages to them. */
     async unsubscribe(id: number): Promise<void> {
-      q.setSubscribed.run({ id, subscribed: 0, now: now() });
+      await db.run(q.setSubscribed, { id, subscribed: 0, now: now() });
     },
 
     /** The chat got a new id (a Telegram group became a supergroup). */
     async moveChat(id: number, chatId: string): Promise<void> {
-      q.setChat.run({ id, chat_id: chatId, now: now() });
+      await db.run(q.setChat, { id, chat_id: chatId, now: now() });
     },
 
     async recipient(id: number): Promise<Recipient | undefined> {
-      const row = q.recipient.get(id);
-      return row && toRecipient(row);
+      const r = await db.get(q.recipient, [id]);
+      return r && toRecipient(r);
     },
 
-    /** `recipient`, synchronous, inside a write transaction. */
-    recipientInTx(id: number): Recipient | undefined {
-      const row = q.recipient.get(id);
-      return row && toRecipient(row);
+    /** `recipient` inside a write transaction. */
+    async recipientInTx(tx: Tx, id: number): Promise<Recipient | undefined> {
+      const r = await tx.get(q.recipient, [id]);
+      return r && toRecipient(r);
     },
 
     /** Subscribed bot users linked to an order, on active bots the relay can send through. */
-    ofOrderInTx(orderId: number): Recipient[] {
-      return q.ofOrder.all(orderId).map(toRecipient);
+    async ofOrderInTx(tx: Tx, orderId: number): Promise<Recipient[]> {
+      return (await tx.all(q.ofOrder, [orderId])).map(toRecipient);
     },
   };
 }

@@ -1,4 +1,6 @@
 import { now, type Db } from '../db/open.js';
+import { dialect } from '../db/dialect.js';
+import { sql } from '../db/sql.js';
 import type { PageQuery } from '../http/pagination.js';
 import type { Bot, BotStatusValue, BotType } from './schemas.js';
 
@@ -46,88 +48,98 @@ export type BotChanges = Partial<{
 export function createBotStore(db: Db) {
   const seal = (credential: string | null) =>
     credential ? db.secrets.seal(credential) : credential;
+  const d = dialect(db.engine);
   const q = {
-    insert: db.prepare<NewBot, Row>(
+    insert: sql<NewBot, Row>(
       `INSERT INTO bots (shop_id, bot_type, name, credential, tg_bot_nickname)
        VALUES (@shop_id, @bot_type, @name, @credential, @tg_bot_nickname) RETURNING *`,
     ),
-    get: db.prepare<[number], Row>(`SELECT * FROM bots WHERE id = ?`),
-    list: db.prepare<{ shop_id: number; limit: number; offset: number }, Row>(
+    get: sql<[number], Row>(`SELECT * FROM bots WHERE id = ?`),
+    lockedGet: sql<[number], Row>(`SELECT * FROM bots WHERE id = ?${d.forUpdate}`),
+    list: sql<{ shop_id: number; limit: number; offset: number }, Row>(
       `SELECT * FROM bots WHERE shop_id = @shop_id ORDER BY id LIMIT @limit OFFSET @offset`,
     ),
-    count: db.prepare<[number], { n: number }>(`SELECT count(*) AS n FROM bots WHERE shop_id = ?`),
-    update: db.prepare<Required<BotChanges> & { id: number; updated_at: string }, Row>(
+    count: sql<[number], { n: number }>(`SELECT count(*) AS n FROM bots WHERE shop_id = ?`),
+    update: sql<Required<BotChanges> & { id: number; updated_at: string }, Row>(
       `UPDATE bots SET name = @name, credential = @credential, tg_bot_nickname = @tg_bot_nickname,
          welcome_flow_id = @welcome_flow_id, status = @status, status_detail = @status_detail,
          updated_at = @updated_at
        WHERE id = @id RETURNING *`,
     ),
-    flowOf: db.prepare<{ flow_id: number; shop_id: number; bot_id: number }, { id: number }>(
+    flowOf: sql<{ flow_id: number; shop_id: number; bot_id: number }, { id: number }>(
       `SELECT id FROM flows WHERE id = @flow_id AND shop_id = @shop_id AND bot_id = @bot_id`,
     ),
-    delete: db.prepare<[number]>(`DELETE FROM bots WHERE id = ?`),
-    setSecretHash: db.prepare<{ id: number; hash: string | null }>(
+    delete: sql<[number], never>(`DELETE FROM bots WHERE id = ?`),
+    setSecretHash: sql<{ id: number; hash: string | null }, never>(
       `UPDATE bots SET webhook_secret_hash = @hash WHERE id = @id`,
     ),
-    offset: db.prepare<[number], number>(`SELECT tg_update_offset FROM bots WHERE id = ?`).pluck(),
-    setOffset: db.prepare<{ id: number; offset: number }>(
+    offset: sql<[number], { tg_update_offset: number }>(
+      `SELECT tg_update_offset FROM bots WHERE id = ?`,
+    ),
+    setOffset: sql<{ id: number; offset: number }, never>(
       `UPDATE bots SET tg_update_offset = @offset WHERE id = @id AND tg_update_offset < @offset`,
     ),
-    activeOfType: db.prepare<[string], Row>(
+    activeOfType: sql<[string], Row>(
       `SELECT * FROM bots WHERE bot_type = ? AND status = 'active' ORDER BY id`,
     ),
   };
 
   return {
     async create(input: NewBot): Promise<Bot> {
-      return toBot(q.insert.get({ ...input, credential: seal(input.credential) })!);
+      return toBot((await db.get(q.insert, { ...input, credential: seal(input.credential) }))!);
     },
 
     async get(id: number): Promise<Bot | undefined> {
-      const row = q.get.get(id);
+      const row = await db.get(q.get, [id]);
       return row && toBot(row);
     },
 
     /** The messenger credential, for the channel adapters only; never part of a response. */
     async credential(id: number): Promise<string | null> {
-      const stored = q.get.get(id)?.credential;
+      const stored = (await db.get(q.get, [id]))?.credential;
       return stored ? db.secrets.open(stored) : null;
     },
 
     async list(shopId: number, page: PageQuery): Promise<{ count: number; rows: Bot[] }> {
       return {
-        count: q.count.get(shopId)!.n,
-        rows: q.list.all({ shop_id: shopId, ...page }).map(toBot),
+        count: (await db.value(q.count, [shopId]))!,
+        rows: (await db.all(q.list, { shop_id: shopId, ...page })).map(toBot),
       };
     },
 
     /** True when `flowId` is a flow of this shop and this bot (a bot's welcome flow). */
     async isFlowOf(flowId: number, shopId: number, botId: number): Promise<boolean> {
-      return q.flowOf.get({ flow_id: flowId, shop_id: shopId, bot_id: botId }) !== undefined;
+      return (
+        (await db.get(q.flowOf, { flow_id: flowId, shop_id: shopId, bot_id: botId })) !== undefined
+      );
     },
 
     async update(id: number, changes: BotChanges): Promise<Bot | undefined> {
-      const current = q.get.get(id);
-      if (!current) return undefined;
-      const pick = <K extends keyof BotChanges>(k: K) =>
-        (changes[k] !== undefined ? changes[k] : current[k]) as Required<BotChanges>[K];
-      const row = q.update.get({
-        id,
-        name: pick('name'),
-        credential:
-          changes.credential !== undefined ? seal(changes.credential) : current.credential,
-        tg_bot_nickname: pick('tg_bot_nickname'),
-        welcome_flow_id: pick('welcome_flow_id'),
-        status: pick('status'),
-        status_detail: pick('status_detail'),
-        updated_at: now(),
+      // Read-modify-write (a status transition, a new token): the row stays locked until the
+      // write, so a change made meanwhile by another relay is not written back over.
+      return db.tx(async (tx) => {
+        const current = await tx.get(q.lockedGet, [id]);
+        if (!current) return undefined;
+        const pick = <K extends keyof BotChanges>(k: K) =>
+          (changes[k] !== undefined ? changes[k] : current[k]) as Required<BotChanges>[K];
+        const row = await tx.get(q.update, {
+          id,
+          name: pick('name'),
+          credential:
+            changes.credential !== undefined ? seal(changes.credential) : current.credential,
+          tg_bot_nickname: pick('tg_bot_nickname'),
+          welcome_flow_id: pick('welcome_flow_id'),
+          status: pick('status'),
+          status_detail: pick('status_detail'),
+          updated_at: now(),
+        });
+        return row && toBot(row);
       });
-      return row && toBot(row);
     },
 
     /** Active bots of one messenger, to connect at relay start. */
     async active(botType: BotType): Promise<Bot[]> {
-      return q.activeOfType.all(botType).map(toBot);
+      return (await db.all(q.activeOfType, [botType])).map(toBot);
     },
 
     /**
@@ -135,26 +147,26 @@ export function createBotStore(db: Db) {
      * check `X-Telegram-Bot-Api-Secret-Token` against; null when no webhook is registered.
      */
     async webhookSecretHash(id: number): Promise<string | null> {
-      return q.get.get(id)?.webhook_secret_hash ?? null;
+      return (await db.get(q.get, [id]))?.webhook_secret_hash ?? null;
     },
 
     async setWebhookSecretHash(id: number, hash: string | null): Promise<void> {
-      q.setSecretHash.run({ id, hash });
+      await db.run(q.setSecretHash, { id, hash });
     },
 
     /** Telegram long polling: the next `getUpdates` offset (0 before the first update). */
     async updateOffset(id: number): Promise<number> {
-      return q.offset.get(id) ?? 0;
+      return (await db.value(q.offset, [id])) ?? 0;
     },
 
     /** Only ever moves forward (a late writer cannot make updates come again). */
     async setUpdateOffset(id: number, offset: number): Promise<void> {
-      q.setOffset.run({ id, offset });
+      await db.run(q.setOffset, { id, offset });
     },
 
     /** Deletes the bot with its bot users, flows and alert channels (all cascade). */
     async delete(id: number): Promise<boolean> {
-      return q.delete.run(id).changes > 0;
+      return (await db.run(q.delete, [id])).changes > 0;
     },
   };
 }

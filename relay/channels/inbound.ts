@@ -1,6 +1,7 @@
 import type { BotUser } from '../bot-users/schemas.js';
 import type { MessengerPerson } from '../bot-users/subscribers.js';
 import type { BotRef } from '../bots/lifecycle.js';
+import type { Tx } from '../db/sql.js';
 import type { Deps } from '../deps.js';
 import { queueMessageInTx, SENDABLE_BOTS } from '../messages/outbox.js';
 import { OPTIN_REPLY_EVENT, optinReply, type OptinOutcome } from './optin-replies.js';
@@ -35,25 +36,35 @@ export function createInbound({ db, stores }: Pick<Deps, 'db' | 'stores'>) {
   const { subscribers, messages, optins, botUsers, events, scenarioRuntime: scenario } = stores;
 
   /** Redeems an opt-in token and links what it names; null for a payload that is no token. */
-  const redeem = (token: string, botUserId: number): OptinOutcome | null => {
-    const r = optins.redeemInTx(token, botUserId);
+  const redeem = async (tx: Tx, token: string, botUserId: number): Promise<OptinOutcome | null> => {
+    const r = await optins.redeemInTx(tx, token, botUserId);
     if (r?.status !== 'linked') return r;
-    const links = subscribers.linkOptinInTx(botUserId, r.optin);
+    const links = await subscribers.linkOptinInTx(tx, botUserId, r.optin);
     return { status: 'linked', links, again: !r.now };
   };
 
   /** Tells the person what their /start <token> did, ahead of the welcome flow's messages. */
-  const answer = (botUserId: number, outcome: OptinOutcome, langCode: string) => {
-    const to = subscribers.recipientInTx(botUserId);
+  const answer = async (tx: Tx, botUserId: number, outcome: OptinOutcome, langCode: string) => {
+    const to = await subscribers.recipientInTx(tx, botUserId);
     if (!to?.chat_id || !SENDABLE_BOTS.has(to.bot_type)) return;
     const text = optinReply(outcome, langCode);
-    queueMessageInTx(stores, { ...to, chat_id: to.chat_id }, OPTIN_REPLY_EVENT, { text });
+    await queueMessageInTx(tx, stores, { ...to, chat_id: to.chat_id }, OPTIN_REPLY_EVENT, {
+      text,
+    });
   };
 
-  const seen = (bot: BotRef, remoteId: string | null) =>
-    remoteId !== null && messages.seenInTx(bot.id, remoteId);
+  /** A fast path for a repeated update; the insert in `record` is what decides. */
+  const seen = async (tx: Tx, bot: BotRef, remoteId: string | null) =>
+    remoteId !== null && (await messages.seenInTx(tx, bot.id, remoteId));
 
+  /**
+   * Stores the inbound message; null when this bot has it already (an update delivered
+   * twice, also to two relays at once: the unique index lets one insert win, and the other
+   * transaction — on PostgreSQL, after waiting for the first to commit — gets null and
+   * undoes its work).
+   */
   const record = (
+    tx: Tx,
     bot: BotRef,
     botUserId: number,
     person: MessengerPerson,
@@ -61,7 +72,7 @@ export function createInbound({ db, stores }: Pick<Deps, 'db' | 'stores'>) {
     payload: { text: string; data?: string },
     remoteId: string | null,
   ) =>
-    messages.insertInTx({
+    messages.insertInTx(tx, {
       shop_id: bot.shop_id,
       bot_id: bot.id,
       bot_user_id: botUserId,
@@ -71,6 +82,17 @@ export function createInbound({ db, stores }: Pick<Deps, 'db' | 'stores'>) {
       payload,
       remote_id: remoteId,
     });
+
+  /** Thrown to roll back the handling of an update another transaction handled. */
+  const duplicate = Symbol('duplicate update');
+  const once = async <T>(fn: (tx: Tx) => Promise<T>): Promise<T | null> => {
+    try {
+      return await db.tx(fn);
+    } catch (err) {
+      if (err === duplicate) return null;
+      throw err;
+    }
+  };
 
   /**
    * /start [token]: creates or updates the bot user (subscribed), stores the command (as
@@ -83,59 +105,81 @@ export function createInbound({ db, stores }: Pick<Deps, 'db' | 'stores'>) {
    * link did nothing) in their language, and the bot's welcome flow starts — all in the same
    * transaction, queued in that order.
    */
-  const startTx = db.transaction(
-    (bot: BotRef, person: MessengerPerson, token: string | null, meta: StartMeta): StartResult => {
-      if (seen(bot, meta.remoteId)) return null;
-      const before = subscribers.findInTx(bot.id, person.messenger_user_id);
-      const id = subscribers.upsertInTx(bot, person, {
-        subscribe: true,
-        startParameter: token ?? '',
-      });
-      record(bot, id, person, 'command', { text: '/start' }, meta.remoteId);
-      const outcome = token ? redeem(token, id) : null;
-      const botUser = botUsers.getInTx(id)!;
+  const startTx = (
+    bot: BotRef,
+    person: MessengerPerson,
+    token: string | null,
+    meta: StartMeta,
+  ): Promise<StartResult> =>
+    once(async (tx) => {
+      if (await seen(tx, bot, meta.remoteId)) return null;
+      // What the person was before decides "subscribed": read locked, so two /starts at once
+      // (two relays) do not both count as the first.
+      const { id, before } = await subscribers.subscribeInTx(tx, bot, person, token ?? '');
+      const messageId = await record(
+        tx,
+        bot,
+        id,
+        person,
+        'command',
+        { text: '/start' },
+        meta.remoteId,
+      );
+      if (messageId === null) throw duplicate;
+      const outcome = token ? await redeem(tx, token, id) : null;
+      const botUser = (await botUsers.getInTx(tx, id))!;
       if (!before || !before.subscribed || (outcome?.status === 'linked' && !outcome.again))
-        events.emit({ name: 'bot_user.subscribed', shop_id: bot.shop_id, bot_user: botUser });
-      if (outcome) answer(id, outcome, botUser.lang_code);
-      const { steps } = scenario.welcomeInTx(id, bot.id);
+        await events.emit(tx, {
+          name: 'bot_user.subscribed',
+          shop_id: bot.shop_id,
+          bot_user: botUser,
+        });
+      if (outcome) await answer(tx, id, outcome, botUser.lang_code);
+      const { steps } = await scenario.welcomeInTx(tx, id, bot.id);
       return { botUser, created: !before, linked: outcome?.status === 'linked', steps };
-    },
-  );
+    });
 
   /** Records the message, then lets the person's scenario run answer it. */
-  const messageTx = db.transaction(
-    (
-      bot: BotRef,
-      person: MessengerPerson,
-      contentType: string,
-      payload: { text: string; data?: string },
-      remoteId: string | null,
-    ): MessageResult => {
-      if (seen(bot, remoteId)) return null;
-      const id = subscribers.upsertInTx(bot, person, { subscribe: false });
-      if (contentType === 'callback')
-        payload = { ...payload, text: scenario.buttonTitleInTx(payload.data!) ?? payload.text };
-      const messageId = record(bot, id, person, contentType, payload, remoteId);
+  const messageTx = (
+    bot: BotRef,
+    person: MessengerPerson,
+    contentType: string,
+    payload: { text: string; data?: string },
+    remoteId: string | null,
+  ): Promise<MessageResult> =>
+    once(async (tx) => {
+      if (await seen(tx, bot, remoteId)) return null;
+      const id = await subscribers.upsertInTx(tx, bot, person, { subscribe: false });
+      // A press is stored with its button's title.
+      const stored =
+        contentType === 'callback'
+          ? {
+              ...payload,
+              text: (await scenario.buttonTitleInTx(tx, payload.data!)) ?? payload.text,
+            }
+          : payload;
+      const messageId = await record(tx, bot, id, person, contentType, stored, remoteId);
+      if (messageId === null) throw duplicate;
       const outcome =
         contentType === 'callback'
-          ? scenario.pressInTx(id, payload.data!)
+          ? await scenario.pressInTx(tx, id, payload.data!)
           : contentType === 'text'
-            ? scenario.textInTx(id, payload.text)
+            ? await scenario.textInTx(tx, id, payload.text)
             : { steps: 0 };
       return { botUserId: id, messageId, ...outcome };
-    },
-  );
+    });
 
-  const membershipTx = db.transaction((bot: BotRef, person: MessengerPerson, member: boolean) => {
-    const existing = subscribers.findInTx(bot.id, person.messenger_user_id);
-    if (!existing) return undefined;
-    subscribers.setSubscribedInTx(existing.id, member);
-    return existing.id;
-  });
+  const membershipTx = (bot: BotRef, person: MessengerPerson, member: boolean) =>
+    db.tx(async (tx) => {
+      const existing = await subscribers.findInTx(tx, bot.id, person.messenger_user_id);
+      if (!existing) return undefined;
+      await subscribers.setSubscribedInTx(tx, existing.id, member);
+      return existing.id;
+    });
 
   return {
     async start(bot: BotRef, person: MessengerPerson, token: string | null, meta: StartMeta) {
-      return startTx.immediate(bot, person, token, meta);
+      return startTx(bot, person, token, meta);
     },
 
     /** The person wrote something (text, or `other` for what the relay does not read). */
@@ -144,18 +188,12 @@ export function createInbound({ db, stores }: Pick<Deps, 'db' | 'stores'>) {
       person: MessengerPerson,
       meta: Meta & { contentType?: 'text' | 'other' },
     ) {
-      return messageTx.immediate(
-        bot,
-        person,
-        meta.contentType ?? 'text',
-        { text: meta.text },
-        meta.remoteId,
-      );
+      return messageTx(bot, person, meta.contentType ?? 'text', { text: meta.text }, meta.remoteId);
     },
 
     /** The person tapped an inline button; `data` is its callback data (stored with the button's title). */
     async press(bot: BotRef, person: MessengerPerson, meta: Meta & { data: string }) {
-      return messageTx.immediate(
+      return messageTx(
         bot,
         person,
         'callback',
@@ -166,7 +204,7 @@ export function createInbound({ db, stores }: Pick<Deps, 'db' | 'stores'>) {
 
     /** The person blocked (false) or unblocked (true) the bot; unknown people are ignored. */
     async membership(bot: BotRef, person: MessengerPerson, member: boolean) {
-      return membershipTx.immediate(bot, person, member);
+      return membershipTx(bot, person, member);
     },
   };
 }

@@ -1,20 +1,21 @@
 import type { BotUser } from '../bot-users/schemas.js';
 import type { Lead } from '../leads/schemas.js';
 import type { Order } from '../orders/schemas.js';
-import type { Db } from './open.js';
+import type { Tx } from './sql.js';
 
 /**
  * Domain events that cause notifications (manager alerts, webhooks, buyer messages).
  *
- * Stores emit them INSIDE the write transaction that caused them, and handlers run
- * synchronously on the same connection, so whatever a handler writes (outbox rows in
+ * Stores emit them INSIDE the write transaction that caused them (`emit(tx, event)`), and
+ * handlers write through that same `tx`, so whatever a handler writes (outbox rows in
  * `deliveries`) commits or rolls back together with the lead or order: the transactional
  * outbox (https://microservices.io/patterns/data/transactional-outbox.html). A handler
  * that throws aborts the write, which is the point: never a lead without its alert.
  *
  * Until the delivery worker registers a handler (one line in createStores, relay/deps.ts:
- * `stores.events.on(writeOutbox)`), emitting is a no-op. Handlers must be synchronous and
- * must not do I/O other than SQL on `db`: they run while the write lock is held.
+ * `stores.events.on(writeOutbox)`), emitting is a no-op. Handlers must await nothing but
+ * SQL on `tx`: they run while the transaction holds SQLite's writer (or a PostgreSQL
+ * connection). Wake-ups go through `tx.afterCommit`.
  *
  * To add an event, add a member to DomainEvent; `emit` and handlers are typed by it.
  */
@@ -36,10 +37,10 @@ export type DomainEvent =
   | { name: 'bot_user.subscribed'; shop_id: number; bot_user: BotUser };
 
 export type EventName = DomainEvent['name'];
-export type EventHandler = (event: DomainEvent) => void;
+export type EventHandler = (tx: Tx, event: DomainEvent) => Promise<void>;
 
-/** One event bus per database, created by createStores and shared by its stores. */
-export function createEvents(db: Db) {
+/** One event bus per set of stores, created by createStores and shared by its stores. */
+export function createEvents() {
   const handlers: EventHandler[] = [];
   return {
     /** Registers a handler; returns a function that removes it. */
@@ -51,10 +52,13 @@ export function createEvents(db: Db) {
       };
     },
 
-    /** Runs every handler now. Throws when called outside a transaction: an outbox bug. */
-    emit(event: DomainEvent): void {
-      if (!db.inTransaction) throw new Error(`${event.name} emitted outside a transaction`);
-      for (const handler of handlers) handler(event);
+    /**
+     * Runs every handler now, in order, inside `tx`. Throws when given no transaction (an
+     * outbox bug: the rows would commit apart from the write).
+     */
+    async emit(tx: Tx, event: DomainEvent): Promise<void> {
+      if (!tx.inTransaction) throw new Error(`${event.name} emitted outside a transaction`);
+      for (const handler of handlers) await handler(tx, event);
     },
   };
 }

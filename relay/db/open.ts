@@ -1,40 +1,61 @@
-import Database from 'better-sqlite3';
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { openSecrets, type SecretBox } from '../secrets/index.js';
+import { openSecrets, SecretKeyError, type SecretBox } from '../secrets/index.js';
 import { migrate } from './migrate.js';
+import { migratePostgres } from './migrate-pg.js';
+import { openPostgres, type PostgresOptions } from './postgres.js';
+import type { Database } from './sql.js';
+import { openSqlite } from './sqlite.js';
 
 /** The database, with the box that encrypts and opens the secrets stored in it. */
-export type Db = Database.Database & { readonly secrets: SecretBox };
+export type Db = Database & { readonly secrets: SecretBox };
 
 export type OpenOptions = {
-  /** TOUCHPOINT_SECRET_KEY, parsed (relay/config.ts); null: the key file beside the database. */
+  /**
+   * TOUCHPOINT_SECRET_KEY, parsed (relay/config.ts); null: the key file beside the SQLite
+   * database. Required for PostgreSQL, which has no file beside it.
+   */
   secretKeys?: Buffer[] | null;
+  /** PostgreSQL pool tuning (tests keep pools small). */
+  postgres?: PostgresOptions;
 };
 
+/** `postgres://…` and `postgresql://…` select PostgreSQL; anything else is a SQLite path. */
+export const isPostgresUrl = (location: string) => /^postgres(ql)?:\/\//i.test(location);
+
 /**
- * Opens (creating if needed) the SQLite file and brings its schema up to date.
- * WAL lets readers run beside the one writer; synchronous=NORMAL in WAL mode keeps every
- * committed transaction across a process crash (only an OS crash can lose the last ones).
- * https://www.sqlite.org/pragma.html#pragma_synchronous
- * Then opens its secrets (relay/secrets): stored secrets still in clear are encrypted, and a
- * wrong operator key stops here with a clear message.
+ * Opens the database and brings its schema up to date, then opens its secrets
+ * (relay/secrets): stored secrets still in clear are encrypted, and a wrong operator key
+ * stops here with a clear message.
+ * - A SQLite path (the default): the file is created if needed, readable by the relay's user
+ *   only (relay/db/sqlite.ts sets WAL and the other PRAGMAs).
+ * - A `postgres://` URL: several relays may share it; migrations run under a lock.
  */
-export function openDb(path: string, { secretKeys = null }: OpenOptions = {}): Db {
-  if (path !== ':memory:' && !path.startsWith('file:')) restrictFiles(path);
-  const db = new Database(path);
+export async function openDb(
+  location: string,
+  { secretKeys = null, postgres }: OpenOptions = {},
+): Promise<Db> {
+  if (isPostgresUrl(location)) {
+    if (!secretKeys)
+      throw new SecretKeyError(
+        'TOUCHPOINT_SECRET_KEY must be set with PostgreSQL (TOUCHPOINT_DATABASE_URL): there is no key file beside the database, and every relay needs the same key (openssl rand -base64 32).',
+      );
+    const db = openPostgres(location, postgres);
+    try {
+      await migratePostgres(db);
+      return Object.assign(db, { secrets: await openSecrets(db, location, secretKeys) });
+    } catch (err) {
+      await db.close();
+      throw err;
+    }
+  }
+  if (location !== ':memory:' && !location.startsWith('file:')) restrictFiles(location);
+  const db = openSqlite(location);
   try {
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = NORMAL');
-    db.pragma('foreign_keys = ON');
-    db.pragma('busy_timeout = 5000');
-    // Savepoint journals (one per lead in the intake's group commit) stay in memory instead of
-    // temporary files: most of a batched lead's write cost otherwise. https://www.sqlite.org/tempfiles.html
-    db.pragma('temp_store = MEMORY');
-    migrate(db);
-    return Object.assign(db, { secrets: openSecrets(db, path, secretKeys) });
+    migrate(db.raw);
+    return Object.assign(db, { secrets: await openSecrets(db, location, secretKeys) });
   } catch (err) {
-    db.close();
+    await db.close();
     throw err;
   }
 }

@@ -1,4 +1,5 @@
 import { fromJson, now, type Db } from '../db/open.js';
+import { sql, type Tx } from '../db/sql.js';
 import type { PageQuery } from '../http/pagination.js';
 import type { Delivery, DeliveryInput, DeliveryStatus } from './types.js';
 
@@ -51,93 +52,129 @@ export type Finish = {
 
 export type DeliveryFilter = { status?: DeliveryStatus; bot_user_id?: number; event?: string };
 
+type Claimed = Row & { was: 'queued' | 'failed' };
+
+const q = {
+  insert: sql<Record<string, unknown>, { id: number }>(
+    `INSERT INTO deliveries (shop_id, event, kind, channel_id, endpoint_id, bot_id, bot_user_id, chat_id, payload, max_attempts)
+     VALUES (@shop_id, @event, @kind, @channel_id, @endpoint_id, @bot_id, @bot_user_id, @chat_id, @payload, @max_attempts)
+     RETURNING id`,
+  ),
+  // Two index-ordered scans rather than one IN (…) that would sort every due row.
+  dueQueued: sql<{ now: string; limit: number }, Row>(
+    `SELECT * FROM deliveries WHERE status = 'queued' AND next_attempt_at <= @now
+     ORDER BY next_attempt_at, id LIMIT @limit`,
+  ),
+  dueFailed: sql<{ now: string; limit: number }, Row>(
+    `SELECT * FROM deliveries WHERE status = 'failed' AND next_attempt_at <= @now
+     ORDER BY next_attempt_at, id LIMIT @limit`,
+  ),
+  nextDue: sql<undefined, { at: string | null }>(
+    `SELECT min(next_attempt_at) AS at FROM deliveries WHERE status IN ('queued', 'failed')`,
+  ),
+  claim: sql<{ id: number; lease_until: string; now: string; by: string }, never>(
+    `UPDATE deliveries SET status = 'sending', attempts = attempts + 1, lease_until = @lease_until,
+       claimed_by = @by, updated_at = @now
+     WHERE id = @id AND status IN ('queued', 'failed')`,
+  ),
+  // PostgreSQL, several relays: each takes due rows no other relay is taking at this moment
+  // (SKIP LOCKED), in one statement; `was` lets a row it cannot send yet go back as it was.
+  claimDue: sql<{ now: string; limit: number; lease_until: string; by: string }, Claimed>(
+    `WITH due AS (
+       SELECT id, status AS was FROM deliveries
+       WHERE status IN ('queued', 'failed') AND next_attempt_at <= @now
+       ORDER BY next_attempt_at, id LIMIT @limit
+       FOR UPDATE SKIP LOCKED)
+     UPDATE deliveries d SET status = 'sending', attempts = d.attempts + 1,
+       lease_until = @lease_until, claimed_by = @by, updated_at = @now
+     FROM due WHERE d.id = due.id
+     RETURNING d.*, due.was`,
+  ),
+  release: sql<{ id: number; was: string; at: string; by: string }, never>(
+    `UPDATE deliveries SET status = @was, attempts = attempts - 1, lease_until = NULL,
+       claimed_by = NULL, next_attempt_at = @at
+     WHERE id = @id AND status = 'sending' AND claimed_by = @by`,
+  ),
+  defer: sql<{ id: number; at: string }, never>(
+    `UPDATE deliveries SET next_attempt_at = @at WHERE id = @id AND status IN ('queued', 'failed')`,
+  ),
+  // A claim from before claims were signed (claimed_by NULL) counts as this process's.
+  reclaim: sql<{ now: string; by: string }, never>(
+    `UPDATE deliveries SET status = 'queued', lease_until = NULL, claimed_by = NULL,
+       next_attempt_at = @now, updated_at = @now
+     WHERE status = 'sending' AND lease_until <= @now AND (claimed_by = @by OR claimed_by IS NULL)`,
+  ),
+  // Claimed by a relay that is not alive: known dead, or with no fresh heartbeat row.
+  // Instance ids are text: `dead` is a JSON array of strings.
+  requeueOrphans: sql<{ now: string; stale: string; dead: string }, never>({
+    sqlite: `UPDATE deliveries SET status = 'queued', lease_until = NULL, claimed_by = NULL,
+               next_attempt_at = @now, updated_at = @now
+             WHERE status = 'sending' AND claimed_by IS NOT NULL AND (
+               claimed_by IN (SELECT value FROM json_each(@dead))
+               OR NOT EXISTS (SELECT 1 FROM relay_instances i WHERE i.id = deliveries.claimed_by
+                                AND i.stopped_at IS NULL AND i.heartbeat_at >= @stale))`,
+    postgres: `UPDATE deliveries SET status = 'queued', lease_until = NULL, claimed_by = NULL,
+                 next_attempt_at = @now, updated_at = @now
+               WHERE status = 'sending' AND claimed_by IS NOT NULL AND (
+                 claimed_by IN (SELECT value FROM jsonb_array_elements_text(@dead::jsonb) AS j(value))
+                 OR NOT EXISTS (SELECT 1 FROM relay_instances i WHERE i.id = deliveries.claimed_by
+                                  AND i.stopped_at IS NULL AND i.heartbeat_at >= @stale))`,
+  }),
+  finish: sql<Record<string, unknown>, never>(
+    `UPDATE deliveries SET status = @status, lease_until = NULL, claimed_by = NULL, last_error = @error,
+       remote_id = coalesce(@remote_id, remote_id), chat_id = coalesce(@chat_id, chat_id),
+       next_attempt_at = coalesce(@next_attempt_at, next_attempt_at), updated_at = @now
+     WHERE id = @id AND status = 'sending' AND claimed_by IS NOT DISTINCT FROM @by`,
+  ),
+  attempt: sql<Record<string, unknown>, never>(
+    `INSERT INTO delivery_attempts (delivery_id, started_at, duration_ms, outcome, error, remote_id)
+     VALUES (@delivery_id, @started_at, @duration_ms, @outcome, @error, @remote_id)`,
+  ),
+  get: sql<number, Row>(`SELECT * FROM deliveries WHERE id = ?`),
+  // `@p IS NULL` after the comparison that types `@p` (PostgreSQL cannot type it from IS NULL).
+  list: sql<Record<string, unknown>, Row>(
+    `SELECT * FROM deliveries WHERE shop_id = @shop_id
+       AND (status = @status OR @status IS NULL)
+       AND (bot_user_id = @bot_user_id OR @bot_user_id IS NULL)
+       AND (event = @event OR @event IS NULL)
+     ORDER BY id DESC LIMIT @limit OFFSET @offset`,
+  ),
+  count: sql<Record<string, unknown>, { n: number }>(
+    `SELECT count(*) AS n FROM deliveries WHERE shop_id = @shop_id
+       AND (status = @status OR @status IS NULL)
+       AND (bot_user_id = @bot_user_id OR @bot_user_id IS NULL)
+       AND (event = @event OR @event IS NULL)`,
+  ),
+  attempts: sql<number, Attempt>(
+    `SELECT * FROM delivery_attempts WHERE delivery_id = ? ORDER BY id`,
+  ),
+  retry: sql<{ id: number; now: string; max_attempts: number }, Row>(
+    `UPDATE deliveries SET status = 'queued', next_attempt_at = @now, last_error = NULL,
+       max_attempts = attempts + @max_attempts, updated_at = @now
+     WHERE id = @id AND status IN ('failed', 'dead') RETURNING *`,
+  ),
+  byStatus: sql<undefined, { status: DeliveryStatus; n: number }>(
+    `SELECT status, count(*) AS n FROM deliveries GROUP BY status`,
+  ),
+};
+
+/** A row taken by `claimDue`, and what it was before (to put it back unsent). */
+export type ClaimedDelivery = Delivery & { was: 'queued' | 'failed' };
+
 /**
  * The outbox. Rows are written by `enqueueInTx` inside the transaction of the event that
  * caused them (so an event is never stored without its notifications, nor the reverse), and
  * moved through queued → sending → sent | failed (retry scheduled) | dead by the worker.
+ *
+ * Claims: on SQLite (one relay per file) the worker reads due rows, paces them, then claims
+ * those it will send (`due`, `defer`, `claim`). On PostgreSQL several relays share the queue:
+ * each claims due rows in one statement that skips rows another relay is claiming
+ * (`claimDue`), and gives back those its pacing cannot send yet (`release`).
  */
 export function createDeliveryStore(db: Db) {
-  const q = {
-    insert: db.prepare<Record<string, unknown>, { id: number }>(
-      `INSERT INTO deliveries (shop_id, event, kind, channel_id, endpoint_id, bot_id, bot_user_id, chat_id, payload, max_attempts)
-       VALUES (@shop_id, @event, @kind, @channel_id, @endpoint_id, @bot_id, @bot_user_id, @chat_id, @payload, @max_attempts)
-       RETURNING id`,
-    ),
-    // Two index-ordered scans rather than one IN (…) that would sort every due row.
-    dueQueued: db.prepare<{ now: string; limit: number }, Row>(
-      `SELECT * FROM deliveries WHERE status = 'queued' AND next_attempt_at <= @now
-       ORDER BY next_attempt_at, id LIMIT @limit`,
-    ),
-    dueFailed: db.prepare<{ now: string; limit: number }, Row>(
-      `SELECT * FROM deliveries WHERE status = 'failed' AND next_attempt_at <= @now
-       ORDER BY next_attempt_at, id LIMIT @limit`,
-    ),
-    nextDue: db.prepare<[], { at: string | null }>(
-      `SELECT min(next_attempt_at) AS at FROM deliveries WHERE status IN ('queued', 'failed')`,
-    ),
-    claim: db.prepare<{ id: number; lease_until: string; now: string; by: string }>(
-      `UPDATE deliveries SET status = 'sending', attempts = attempts + 1, lease_until = @lease_until,
-         claimed_by = @by, updated_at = @now
-       WHERE id = @id AND status IN ('queued', 'failed')`,
-    ),
-    defer: db.prepare<{ id: number; at: string }>(
-      `UPDATE deliveries SET next_attempt_at = @at WHERE id = @id AND status IN ('queued', 'failed')`,
-    ),
-    // A claim from before claims were signed (claimed_by NULL) counts as this process's.
-    reclaim: db.prepare<{ now: string; by: string }>(
-      `UPDATE deliveries SET status = 'queued', lease_until = NULL, claimed_by = NULL,
-         next_attempt_at = @now, updated_at = @now
-       WHERE status = 'sending' AND lease_until <= @now AND (claimed_by = @by OR claimed_by IS NULL)`,
-    ),
-    // Claimed by a relay that is not alive: known dead, or with no fresh heartbeat row.
-    requeueOrphans: db.prepare<{ now: string; stale: string; dead: string }>(
-      `UPDATE deliveries SET status = 'queued', lease_until = NULL, claimed_by = NULL,
-         next_attempt_at = @now, updated_at = @now
-       WHERE status = 'sending' AND claimed_by IS NOT NULL AND (
-         claimed_by IN (SELECT value FROM json_each(@dead))
-         OR NOT EXISTS (SELECT 1 FROM relay_instances i WHERE i.id = deliveries.claimed_by
-                          AND i.stopped_at IS NULL AND i.heartbeat_at >= @stale))`,
-    ),
-    finish: db.prepare<Record<string, unknown>>(
-      `UPDATE deliveries SET status = @status, lease_until = NULL, claimed_by = NULL, last_error = @error,
-         remote_id = coalesce(@remote_id, remote_id), chat_id = coalesce(@chat_id, chat_id),
-         next_attempt_at = coalesce(@next_attempt_at, next_attempt_at), updated_at = @now
-       WHERE id = @id AND status = 'sending' AND claimed_by IS @by`,
-    ),
-    attempt: db.prepare<Record<string, unknown>>(
-      `INSERT INTO delivery_attempts (delivery_id, started_at, duration_ms, outcome, error, remote_id)
-       VALUES (@delivery_id, @started_at, @duration_ms, @outcome, @error, @remote_id)`,
-    ),
-    get: db.prepare<[number], Row>(`SELECT * FROM deliveries WHERE id = ?`),
-    list: db.prepare<Record<string, unknown>, Row>(
-      `SELECT * FROM deliveries WHERE shop_id = @shop_id
-         AND (@status IS NULL OR status = @status)
-         AND (@bot_user_id IS NULL OR bot_user_id = @bot_user_id)
-         AND (@event IS NULL OR event = @event)
-       ORDER BY id DESC LIMIT @limit OFFSET @offset`,
-    ),
-    count: db.prepare<Record<string, unknown>, { n: number }>(
-      `SELECT count(*) AS n FROM deliveries WHERE shop_id = @shop_id
-         AND (@status IS NULL OR status = @status)
-         AND (@bot_user_id IS NULL OR bot_user_id = @bot_user_id)
-         AND (@event IS NULL OR event = @event)`,
-    ),
-    attempts: db.prepare<[number], Attempt>(
-      `SELECT * FROM delivery_attempts WHERE delivery_id = ? ORDER BY id`,
-    ),
-    retry: db.prepare<{ id: number; now: string; max_attempts: number }, Row>(
-      `UPDATE deliveries SET status = 'queued', next_attempt_at = @now, last_error = NULL,
-         max_attempts = attempts + @max_attempts, updated_at = @now
-       WHERE id = @id AND status IN ('failed', 'dead') RETURNING *`,
-    ),
-    byStatus: db.prepare<[], { status: DeliveryStatus; n: number }>(
-      `SELECT status, count(*) AS n FROM deliveries GROUP BY status`,
-    ),
-  };
-
   const listeners: (() => void)[] = [];
   let notifyScheduled = false;
-  /** Runs listeners once the current synchronous transaction has returned. */
+  /** Runs listeners once (per turn of the event loop), after the enqueuing commit. */
   const notify = () => {
     if (notifyScheduled || listeners.length === 0) return;
     notifyScheduled = true;
@@ -146,10 +183,16 @@ export function createDeliveryStore(db: Db) {
       for (const l of listeners) l();
     });
   };
+  /** Transactions that will wake the worker when they commit: one wake-up each. */
+  const waking = new WeakSet<Tx>();
 
-  const enqueueInTx = (input: DeliveryInput): number => {
-    notify();
-    return q.insert.get({
+  const enqueueInTx = async (tx: Tx, input: DeliveryInput): Promise<number> => {
+    if (!waking.has(tx)) {
+      waking.add(tx);
+      // The worker must not look before the rows are visible to it.
+      tx.afterCommit(notify);
+    }
+    const row = await tx.get(q.insert, {
       shop_id: input.shop_id,
       event: input.event,
       kind: input.kind,
@@ -160,43 +203,16 @@ export function createDeliveryStore(db: Db) {
       chat_id: input.chat_id ?? null,
       payload: JSON.stringify(input.payload),
       max_attempts: input.max_attempts ?? DEFAULT_MAX_ATTEMPTS,
-    })!.id;
+    });
+    return row!.id;
   };
 
-  const claimTx = db.transaction((ids: number[], leaseUntil: string, at: string, by: string) =>
-    ids.filter((id) => q.claim.run({ id, lease_until: leaseUntil, now: at, by }).changes === 1),
-  );
-  const deferTx = db.transaction((rows: [number, string][]) => {
-    for (const [id, at] of rows) q.defer.run({ id, at });
-  });
-  const finishTx = db.transaction((finishes: Finish[], by: string) => {
-    const at = now();
-    for (const f of finishes) {
-      q.finish.run({
-        by,
-        id: f.id,
-        status: f.status,
-        error: f.error,
-        remote_id: f.remoteId,
-        chat_id: f.chatId ?? null,
-        next_attempt_at: f.nextAttemptAt,
-        now: at,
-      });
-      q.attempt.run({
-        delivery_id: f.id,
-        started_at: f.startedAt,
-        duration_ms: f.durationMs,
-        outcome: f.outcome,
-        error: f.error,
-        remote_id: f.remoteId,
-      });
-    }
-  });
-
   return {
+    engine: db.engine,
+
     /**
-     * Synchronous on purpose: call it inside the write transaction of the event
-     * (`db.transaction(() => { insertLead(); outbox.enqueueInTx(…) })`).
+     * Call it inside the write transaction of the event (`db.tx(async (tx) => { …insert the
+     * lead…; await deliveries.enqueueInTx(tx, …) })`); the worker is woken after commit.
      */
     enqueueInTx,
 
@@ -206,31 +222,79 @@ export function createDeliveryStore(db: Db) {
     },
 
     async enqueue(inputs: DeliveryInput[]): Promise<number[]> {
-      return db.transaction(() => inputs.map(enqueueInTx)).immediate();
+      return db.tx(async (tx) => {
+        const ids: number[] = [];
+        for (const input of inputs) ids.push(await enqueueInTx(tx, input));
+        return ids;
+      });
     },
 
-    /** Due rows, oldest first: queued ones, then retries. */
+    /** Due rows, oldest first: queued ones, then retries. Reads only. */
     async due(at: string, limit: number): Promise<Delivery[]> {
-      const queued = q.dueQueued.all({ now: at, limit });
+      const queued = await db.all(q.dueQueued, { now: at, limit });
       const failed =
-        queued.length < limit ? q.dueFailed.all({ now: at, limit: limit - queued.length }) : [];
+        queued.length < limit
+          ? await db.all(q.dueFailed, { now: at, limit: limit - queued.length })
+          : [];
       return [...queued, ...failed].map(toDelivery);
     },
 
     /** When the next row becomes due (for the worker's sleep), or null when none waits. */
     async nextDueAt(): Promise<string | null> {
-      return q.nextDue.get()!.at;
+      return (await db.get(q.nextDue))?.at ?? null;
     },
 
     /**
      * Marks rows as being sent by relay `by` until `leaseUntil`; returns the ids this call won.
+     * One conditional UPDATE per row: a row another relay claimed first is not won.
      */
     async claim(ids: number[], leaseUntil: string, by: string): Promise<number[]> {
-      return ids.length ? claimTx.immediate(ids, leaseUntil, now(), by) : [];
+      if (!ids.length) return [];
+      const at = now();
+      return db.tx(async (tx) => {
+        const won: number[] = [];
+        for (const id of ids)
+          if ((await tx.run(q.claim, { id, lease_until: leaseUntil, now: at, by })).changes === 1)
+            won.push(id);
+        return won;
+      });
+    },
+
+    /**
+     * PostgreSQL: claims up to `limit` due rows, oldest first, for relay `by` until
+     * `leaseUntil`, skipping rows other relays are claiming meanwhile.
+     */
+    async claimDue(
+      at: string,
+      limit: number,
+      leaseUntil: string,
+      by: string,
+    ): Promise<ClaimedDelivery[]> {
+      const rows = await db.all(q.claimDue, { now: at, limit, lease_until: leaseUntil, by });
+      // RETURNING keeps no order.
+      rows.sort((a, b) =>
+        a.next_attempt_at === b.next_attempt_at
+          ? a.id - b.id
+          : a.next_attempt_at < b.next_attempt_at
+            ? -1
+            : 1,
+      );
+      return rows.map((r) => ({ ...toDelivery(r), was: r.was }));
+    },
+
+    /** Gives back claimed rows unsent, due again at the time given (their pacing slot). */
+    async release(rows: [row: ClaimedDelivery, at: string][], by: string): Promise<void> {
+      if (!rows.length) return;
+      await db.tx(async (tx) => {
+        for (const [row, at] of rows) await tx.run(q.release, { id: row.id, was: row.was, at, by });
+      });
     },
 
     async defer(rows: [id: number, at: string][]): Promise<void> {
-      if (rows.length) deferTx.immediate(rows);
+      if (!rows.length) return;
+      await db.tx(async (tx) => {
+        for (const [id, at] of rows) await tx.run(q.defer, { id, at });
+      });
     },
 
     /**
@@ -238,7 +302,7 @@ export function createDeliveryStore(db: Db) {
      * go back to the queue. Other relays' rows are theirs while they live (requeueOrphans).
      */
     async reclaim(at: string, by: string): Promise<number> {
-      return q.reclaim.run({ now: at, by }).changes;
+      return (await db.run(q.reclaim, { now: at, by })).changes;
     },
 
     /**
@@ -246,13 +310,13 @@ export function createDeliveryStore(db: Db) {
      * heartbeat is older than `staleBefore` or gone — go back to the queue at once.
      */
     async requeueOrphans(staleBefore: string, dead: string[] = []): Promise<number> {
-      const n = q.requeueOrphans.run({
+      const { changes } = await db.run(q.requeueOrphans, {
         now: now(),
         stale: staleBefore,
         dead: JSON.stringify(dead),
-      }).changes;
-      if (n) notify();
-      return n;
+      });
+      if (changes) notify();
+      return changes;
     },
 
     /**
@@ -260,16 +324,39 @@ export function createDeliveryStore(db: Db) {
      * has taken over since (this one was taken for dead) keeps that relay's outcome.
      */
     async finish(finishes: Finish[], by: string): Promise<void> {
-      if (finishes.length) finishTx.immediate(finishes, by);
+      if (!finishes.length) return;
+      const at = now();
+      await db.tx(async (tx) => {
+        for (const f of finishes) {
+          await tx.run(q.finish, {
+            by,
+            id: f.id,
+            status: f.status,
+            error: f.error,
+            remote_id: f.remoteId,
+            chat_id: f.chatId ?? null,
+            next_attempt_at: f.nextAttemptAt,
+            now: at,
+          });
+          await tx.run(q.attempt, {
+            delivery_id: f.id,
+            started_at: f.startedAt,
+            duration_ms: f.durationMs,
+            outcome: f.outcome,
+            error: f.error,
+            remote_id: f.remoteId,
+          });
+        }
+      });
     },
 
     async get(id: number): Promise<Delivery | undefined> {
-      const row = q.get.get(id);
+      const row = await db.get(q.get, id);
       return row && toDelivery(row);
     },
 
     async attempts(id: number): Promise<Attempt[]> {
-      return q.attempts.all(id);
+      return db.all(q.attempts, id);
     },
 
     async list(shopId: number, filter: DeliveryFilter, page: PageQuery) {
@@ -279,22 +366,23 @@ export function createDeliveryStore(db: Db) {
         bot_user_id: filter.bot_user_id ?? null,
         event: filter.event ?? null,
       };
-      return {
-        count: q.count.get(params)!.n,
-        rows: q.list.all({ ...params, ...page }).map(toDelivery),
-      };
+      const [count, rows] = await Promise.all([
+        db.value(q.count, params),
+        db.all(q.list, { ...params, ...page }),
+      ]);
+      return { count: count ?? 0, rows: rows.map(toDelivery) };
     },
 
     /** Puts a failed or dead row back in the queue with a fresh set of attempts. */
     async retry(id: number): Promise<Delivery | undefined> {
-      const row = q.retry.get({ id, now: now(), max_attempts: DEFAULT_MAX_ATTEMPTS });
+      const row = await db.get(q.retry, { id, now: now(), max_attempts: DEFAULT_MAX_ATTEMPTS });
       if (row) notify(); // wake the worker now rather than at its next idle poll
       return row && toDelivery(row);
     },
 
     async countByStatus(): Promise<Record<DeliveryStatus, number>> {
       const counts = { queued: 0, sending: 0, sent: 0, failed: 0, dead: 0 };
-      for (const r of q.byStatus.all()) counts[r.status] = r.n;
+      for (const r of await db.all(q.byStatus)) counts[r.status] = r.n;
       return counts;
     },
   };

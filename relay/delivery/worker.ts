@@ -1,6 +1,6 @@
 import { backoffMs } from './backoff.js';
 import { createPacer } from './pacer.js';
-import type { DeliveryStore, Finish } from './store.js';
+import type { ClaimedDelivery, DeliveryStore, Finish } from './store.js';
 import type { ChannelAdapter, Delivery, SendResult } from './types.js';
 
 export type WorkerHooks = {
@@ -95,45 +95,62 @@ export function createWorker(opts: WorkerOptions) {
       // finished sends, and reading (and parsing) 500 rows to fill a handful of slots is waste.
       // Two per slot still lets rows of a saturated chat be stepped aside in the same pass.
       const limit = Math.min(batchSize, Math.max(room * 2, 32));
-      const rows = await store.due(iso(t), limit);
+      // SQLite (one relay): read due rows, pace them, claim what goes now. PostgreSQL (relays
+      // sharing the queue): claim rows first, none that another relay is taking, pace them and
+      // give back what cannot go yet — no more than there are free slots.
+      const claimsFirst = store.engine === 'postgres';
+      const rows = claimsFirst
+        ? await store.claimDue(iso(t), room, iso(t + horizonMs + leaseMs), instanceId)
+        : await store.due(iso(t), limit);
       const chosen: { d: Delivery; at: number; adapter: ChannelAdapter }[] = [];
-      const deferred: [number, string][] = [];
+      const deferred: [Delivery, string][] = [];
       for (const d of rows) {
         const adapter = adapters.get(d.kind);
         if (!adapter) {
-          deferred.push([d.id, iso(t + 60_000)]);
+          deferred.push([d, iso(t + 60_000)]);
           continue;
         }
         const paces = adapter.pace(d);
         const at = pacer.readyAt(paces, t);
         if (at - t > horizonMs) {
           // This chat or bot is saturated: step the row out of the due window so others go first.
-          deferred.push([d.id, iso(at)]);
+          deferred.push([d, iso(at)]);
           continue;
         }
         if (chosen.length >= room) break;
         pacer.take(paces, at);
         chosen.push({ d, at, adapter });
       }
-      await store.defer(deferred);
-      const lease = iso(Math.max(t, ...chosen.map((c) => c.at)) + leaseMs);
-      const won = new Set(
-        await store.claim(
-          chosen.map((c) => c.d.id),
-          lease,
-          instanceId,
-        ),
-      );
+      let won: Set<number>;
+      if (claimsFirst) {
+        await store.release(deferred as [ClaimedDelivery, string][], instanceId);
+        won = new Set(chosen.map((c) => c.d.id));
+      } else {
+        await store.defer(deferred.map(([d, at]) => [d.id, at]));
+        const lease = iso(Math.max(t, ...chosen.map((c) => c.at)) + leaseMs);
+        won = new Set(
+          await store.claim(
+            chosen.map((c) => c.d.id),
+            lease,
+            instanceId,
+          ),
+        );
+      }
       for (const c of chosen) {
         if (!won.has(c.d.id)) continue;
         inFlight += 1;
         const send = () =>
-          void attempt(c.adapter, { ...c.d, attempts: c.d.attempts + 1, status: 'sending' });
+          void attempt(c.adapter, {
+            ...c.d,
+            attempts: claimsFirst ? c.d.attempts : c.d.attempts + 1,
+            status: 'sending',
+          });
         if (c.at > t) setTimeout(send, c.at - t);
         else send();
       }
       pacer.sweep(t);
-      if (rows.length === limit && chosen.length + deferred.length > 0) again = true;
+      if (rows.length === (claimsFirst ? room : limit) && chosen.length + deferred.length > 0)
+        again = true;
     } catch (err) {
       console.error('delivery worker:', err);
     } finally {

@@ -1,5 +1,6 @@
 import type { DomainEvent } from '../db/events.js';
 import { now } from '../db/open.js';
+import type { Tx } from '../db/sql.js';
 import type { DeliveryStore } from '../delivery/store.js';
 import { renderAlert } from './render.js';
 import type { EventTargetStore } from './store.js';
@@ -9,9 +10,9 @@ export type EmitStores = { eventTargets: EventTargetStore; deliveries: DeliveryS
 
 /**
  * Fans one event out to the outbox: one delivery per enabled alert channel and webhook
- * endpoint of the shop subscribed to it. SYNCHRONOUS and to be called INSIDE the write
- * transaction of the event (transactional outbox): the lead or order and its notifications
- * commit together or not at all. Returns the ids of the deliveries it queued.
+ * endpoint of the shop subscribed to it, through `tx`: the write transaction of the event
+ * (transactional outbox), so the lead or order and its notifications commit together or not
+ * at all. Returns the ids of the deliveries it queued.
  *
  * - Telegram (or sandbox) alert channel → kind = the bot's type, `{text, parse_mode: 'HTML'}`.
  * - Webhook alert channel → kind `webhook`, `{url, body: {event, text, data}}` (unsigned;
@@ -19,11 +20,11 @@ export type EmitStores = { eventTargets: EventTargetStore; deliveries: DeliveryS
  * - Webhook endpoint → kind `webhook` with endpoint_id, the Standard Webhooks body
  *   `{type, timestamp, data}`; URL and secrets are read when sending.
  */
-export function emitInTx(stores: EmitStores, e: AppEvent): number[] {
+export async function emitInTx(tx: Tx, stores: EmitStores, e: AppEvent): Promise<number[]> {
   const { eventTargets, deliveries } = stores;
-  if (!eventTargets.inTransaction())
+  if (!tx.inTransaction)
     throw new Error(`${e.event}: emitInTx must run inside the event's write transaction`);
-  const { channels, endpoints } = eventTargets.targetsInTx(e.shop_id, e.event);
+  const { channels, endpoints } = await eventTargets.targetsInTx(tx, e.shop_id, e.event);
   const ids: number[] = [];
   const base = { shop_id: e.shop_id, event: e.event };
 
@@ -31,13 +32,13 @@ export function emitInTx(stores: EmitStores, e: AppEvent): number[] {
     const form = e.data.form;
     const labels =
       e.event === 'lead.created' && typeof form === 'number'
-        ? eventTargets.formLabelsInTx(form)
+        ? await eventTargets.formLabelsInTx(tx, form)
         : {};
     const alert = renderAlert(e, labels);
     for (const ch of channels) {
       if (ch.type === 'telegram' && ch.bot_type && ch.chat_id) {
         ids.push(
-          deliveries.enqueueInTx({
+          await deliveries.enqueueInTx(tx, {
             ...base,
             kind: ch.bot_type,
             channel_id: ch.id,
@@ -48,7 +49,7 @@ export function emitInTx(stores: EmitStores, e: AppEvent): number[] {
         );
       } else if (ch.type === 'webhook' && ch.url) {
         ids.push(
-          deliveries.enqueueInTx({
+          await deliveries.enqueueInTx(tx, {
             ...base,
             kind: 'webhook',
             channel_id: ch.id,
@@ -62,7 +63,7 @@ export function emitInTx(stores: EmitStores, e: AppEvent): number[] {
   const timestamp = e.timestamp ?? now();
   for (const ep of endpoints) {
     ids.push(
-      deliveries.enqueueInTx({
+      await deliveries.enqueueInTx(tx, {
         ...base,
         kind: 'webhook',
         endpoint_id: ep.id,
@@ -103,7 +104,7 @@ export function fromDomainEvent(e: DomainEvent): AppEvent | null {
 }
 
 /** The handler createStores registers on the domain event bus. */
-export const notifyOnEvents = (stores: EmitStores) => (e: DomainEvent) => {
+export const notifyOnEvents = (stores: EmitStores) => async (tx: Tx, e: DomainEvent) => {
   const event = fromDomainEvent(e);
-  if (event) emitInTx(stores, event);
+  if (event) await emitInTx(tx, stores, event);
 };

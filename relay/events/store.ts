@@ -1,4 +1,6 @@
+import { dialect, type Dialect } from '../db/dialect.js';
 import { fromJson, type Db } from '../db/open.js';
+import { sql, type Tx } from '../db/sql.js';
 import type { EventType } from './types.js';
 
 export type ChannelTarget = {
@@ -11,39 +13,42 @@ export type ChannelTarget = {
   url: string | null;
 };
 
+const subscribed = (d: Dialect) => d.jsonHas('events', '@event');
+
 /**
  * What the event fan-out reads: the shop's enabled alert channels and webhook endpoints
- * subscribed to an event, and a lead form's labels. Its methods are synchronous on purpose:
- * they run inside the write transaction of the event (relay/events/emit.ts).
+ * subscribed to an event, and a lead form's labels. Its methods take the write transaction
+ * of the event (relay/events/emit.ts).
  */
 export function createEventTargetStore(db: Db) {
-  const subscribed = `EXISTS (SELECT 1 FROM json_each(events) WHERE value = @event)`;
+  const d = dialect(db.engine);
   const q = {
-    channels: db.prepare<{ shop_id: number; event: string }, ChannelTarget>(
+    channels: sql<{ shop_id: number; event: string }, ChannelTarget>(
       `SELECT c.id, c.type, c.bot_id, b.bot_type, c.chat_id, c.url
        FROM notification_channels c LEFT JOIN bots b ON b.id = c.bot_id
        WHERE c.shop_id = @shop_id AND c.enabled = 1 AND c.type IN ('telegram', 'webhook')
-         AND ${subscribed}
+         AND ${subscribed(d)}
        ORDER BY c.id`,
     ),
-    endpoints: db.prepare<{ shop_id: number; event: string }, { id: number }>(
+    endpoints: sql<{ shop_id: number; event: string }, { id: number }>(
       `SELECT id FROM webhook_endpoints
-       WHERE shop_id = @shop_id AND enabled = 1 AND ${subscribed} ORDER BY id`,
+       WHERE shop_id = @shop_id AND enabled = 1 AND ${subscribed(d)} ORDER BY id`,
     ),
-    formFields: db.prepare<[number], { fields: string }>(`SELECT fields FROM forms WHERE id = ?`),
+    formFields: sql<number, { fields: string }>(`SELECT fields FROM forms WHERE id = ?`),
   };
 
   return {
-    inTransaction: () => db.inTransaction,
-
-    targetsInTx(shopId: number, event: EventType) {
+    async targetsInTx(tx: Tx, shopId: number, event: EventType) {
       const params = { shop_id: shopId, event };
-      return { channels: q.channels.all(params), endpoints: q.endpoints.all(params) };
+      return {
+        channels: await tx.all(q.channels, params),
+        endpoints: await tx.all(q.endpoints, params),
+      };
     },
 
     /** Field name → English label of a lead form (alerts show labels, not field names). */
-    formLabelsInTx(formId: number): Record<string, string> {
-      const row = q.formFields.get(formId);
+    async formLabelsInTx(tx: Tx, formId: number): Promise<Record<string, string>> {
+      const row = await tx.get(q.formFields, formId);
       const fields = fromJson<{ name: string; label?: { en?: string } }[]>(row?.fields, []);
       return Object.fromEntries(fields.map((f) => [f.name, f.label?.en ?? f.name]));
     },

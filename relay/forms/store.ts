@@ -1,4 +1,6 @@
 import { fromJson, now, type Db } from '../db/open.js';
+import { dialect } from '../db/dialect.js';
+import { sql, type Tx } from '../db/sql.js';
 import type { PageQuery } from '../http/pagination.js';
 import type { Consent, Form, FormField, FormInput, FormPatch } from './schemas.js';
 
@@ -25,86 +27,89 @@ const toForm = (r: Row): Form => ({
 
 type Columns = { name: string; fields: string; consent: string | null; min_fill_ms: number };
 
+const q = {
+  insert: sql<Columns & { shop_id: number }, Row>(
+    `INSERT INTO forms (shop_id, name, fields, consent, min_fill_ms)
+     VALUES (@shop_id, @name, @fields, @consent, @min_fill_ms) RETURNING *`,
+  ),
+  get: sql<[number], Row>(`SELECT * FROM forms WHERE id = ?`),
+  byName: sql<{ shop_id: number; name: string }, Row>(
+    `SELECT * FROM forms WHERE shop_id = @shop_id AND name = @name`,
+  ),
+  list: sql<{ shop_id: number; limit: number; offset: number }, Row>(
+    `SELECT * FROM forms WHERE shop_id = @shop_id ORDER BY id LIMIT @limit OFFSET @offset`,
+  ),
+  count: sql<[number], { n: number }>(`SELECT count(*) AS n FROM forms WHERE shop_id = ?`),
+  update: sql<Columns & { id: number; updated_at: string }, Row>(
+    `UPDATE forms SET name = @name, fields = @fields, consent = @consent,
+       min_fill_ms = @min_fill_ms, updated_at = @updated_at
+     WHERE id = @id RETURNING *`,
+  ),
+  delete: sql<[number], never>(`DELETE FROM forms WHERE id = ?`),
+};
+
 /** Lead forms of a shop. `fields` and `consent` are JSON documents validated by the API. */
 export function createFormStore(db: Db) {
-  const q = {
-    insert: db.prepare<Columns & { shop_id: number }, Row>(
-      `INSERT INTO forms (shop_id, name, fields, consent, min_fill_ms)
-       VALUES (@shop_id, @name, @fields, @consent, @min_fill_ms) RETURNING *`,
-    ),
-    get: db.prepare<[number], Row>(`SELECT * FROM forms WHERE id = ?`),
-    byName: db.prepare<{ shop_id: number; name: string }, Row>(
-      `SELECT * FROM forms WHERE shop_id = @shop_id AND name = @name`,
-    ),
-    list: db.prepare<{ shop_id: number; limit: number; offset: number }, Row>(
-      `SELECT * FROM forms WHERE shop_id = @shop_id ORDER BY id LIMIT @limit OFFSET @offset`,
-    ),
-    count: db.prepare<[number], { n: number }>(`SELECT count(*) AS n FROM forms WHERE shop_id = ?`),
-    update: db.prepare<Columns & { id: number; updated_at: string }, Row>(
-      `UPDATE forms SET name = @name, fields = @fields, consent = @consent,
-         min_fill_ms = @min_fill_ms, updated_at = @updated_at
-       WHERE id = @id RETURNING *`,
-    ),
-    delete: db.prepare<[number]>(`DELETE FROM forms WHERE id = ?`),
-  };
-
-  const updateTx = db.transaction((id: number, patch: FormPatch): Form | undefined => {
-    const current = q.get.get(id);
-    if (!current) return undefined;
-    const row = q.update.get({
-      id,
-      name: patch.name ?? current.name,
-      fields: patch.fields ? JSON.stringify(patch.fields) : current.fields,
-      consent: patch.consent === undefined ? current.consent : json(patch.consent),
-      min_fill_ms: patch.min_fill_ms ?? current.min_fill_ms,
-      updated_at: now(),
-    });
-    return row && toForm(row);
-  });
+  const d = dialect(db.engine);
+  const lockedGet = sql<[number], Row>(`SELECT * FROM forms WHERE id = ?${d.forUpdate}`);
 
   return {
     async create(shopId: number, input: Omit<FormInput, 'shop_id'>): Promise<Form> {
-      const row = q.insert.get({
+      const row = (await db.get(q.insert, {
         shop_id: shopId,
         name: input.name,
         fields: JSON.stringify(input.fields),
         consent: json(input.consent),
         min_fill_ms: input.min_fill_ms,
-      })!;
+      }))!;
       return toForm(row);
     },
 
     async get(id: number): Promise<Form | undefined> {
-      const row = q.get.get(id);
+      const row = await db.get(q.get, [id]);
       return row && toForm(row);
     },
 
-    /** `get`, synchronous, inside a write transaction (a scenario's lead step). */
-    getInTx(id: number): Form | undefined {
-      const row = q.get.get(id);
+    /** `get` inside the caller's write transaction (a scenario's lead step). */
+    async getInTx(tx: Tx, id: number): Promise<Form | undefined> {
+      const row = await tx.get(q.get, [id]);
       return row && toForm(row);
     },
 
     /** The shop's form with this key (`<tp-lead-form form="…">`). */
     async byName(shopId: number, name: string): Promise<Form | undefined> {
-      const row = q.byName.get({ shop_id: shopId, name });
+      const row = await db.get(q.byName, { shop_id: shopId, name });
       return row && toForm(row);
     },
 
     async list(shopId: number, page: PageQuery): Promise<{ count: number; rows: Form[] }> {
       return {
-        count: q.count.get(shopId)!.n,
-        rows: q.list.all({ shop_id: shopId, ...page }).map(toForm),
+        count: (await db.value(q.count, [shopId]))!,
+        rows: (await db.all(q.list, { shop_id: shopId, ...page })).map(toForm),
       };
     },
 
     async update(id: number, patch: FormPatch): Promise<Form | undefined> {
-      return updateTx.immediate(id, patch);
+      // Read-modify-write: the row stays locked until the write, so two patches of
+      // different fields (several relays) both land.
+      return db.tx(async (tx) => {
+        const current = await tx.get(lockedGet, [id]);
+        if (!current) return undefined;
+        const row = await tx.get(q.update, {
+          id,
+          name: patch.name ?? current.name,
+          fields: patch.fields ? JSON.stringify(patch.fields) : current.fields,
+          consent: patch.consent === undefined ? current.consent : json(patch.consent),
+          min_fill_ms: patch.min_fill_ms ?? current.min_fill_ms,
+          updated_at: now(),
+        });
+        return row && toForm(row);
+      });
     },
 
     /** Leads of a deleted form keep their fields; their `form` becomes null. */
     async delete(id: number): Promise<boolean> {
-      return q.delete.run(id).changes > 0;
+      return (await db.run(q.delete, [id])).changes > 0;
     },
   };
 }

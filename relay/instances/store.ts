@@ -1,4 +1,5 @@
 import { now, type Db } from '../db/open.js';
+import { sql } from '../db/sql.js';
 
 /** A relay process that uses (or used) this database. */
 export type Instance = {
@@ -15,52 +16,56 @@ export type Instance = {
 
 export type NewInstance = Pick<Instance, 'id' | 'host' | 'host_key' | 'pid'>;
 
+const q = {
+  register: sql<NewInstance & { now: string }, never>(
+    `INSERT INTO relay_instances (id, host, host_key, pid, started_at, heartbeat_at)
+     VALUES (@id, @host, @host_key, @pid, @now, @now)
+     ON CONFLICT (id) DO UPDATE SET heartbeat_at = @now, stopped_at = NULL`,
+  ),
+  beat: sql<{ id: string; now: string }, never>(
+    `UPDATE relay_instances SET heartbeat_at = @now WHERE id = @id AND stopped_at IS NULL`,
+  ),
+  stop: sql<{ id: string; now: string }, never>(
+    `UPDATE relay_instances SET stopped_at = @now WHERE id = @id`,
+  ),
+  all: sql<undefined, Instance>(`SELECT * FROM relay_instances ORDER BY started_at, id`),
+  // Instance ids are text: the list is a JSON array of strings.
+  prune: sql<{ self: string; stale: string; dead: string }, never>({
+    sqlite: `DELETE FROM relay_instances WHERE id <> @self AND (stopped_at IS NOT NULL
+               OR heartbeat_at < @stale OR id IN (SELECT value FROM json_each(@dead)))`,
+    postgres: `DELETE FROM relay_instances WHERE id <> @self AND (stopped_at IS NOT NULL
+                 OR heartbeat_at < @stale
+                 OR id IN (SELECT value FROM jsonb_array_elements_text(@dead::jsonb) AS j(value)))`,
+  }),
+};
+
 /**
  * The relay processes sharing this database and their heartbeats: a process is alive while
  * its heartbeat is fresh, and only then. relay/instances/heartbeat.ts keeps this process's row.
  */
 export function createInstanceStore(db: Db) {
-  const q = {
-    register: db.prepare<NewInstance & { now: string }>(
-      `INSERT INTO relay_instances (id, host, host_key, pid, started_at, heartbeat_at)
-       VALUES (@id, @host, @host_key, @pid, @now, @now)
-       ON CONFLICT (id) DO UPDATE SET heartbeat_at = @now, stopped_at = NULL`,
-    ),
-    beat: db.prepare<{ id: string; now: string }>(
-      `UPDATE relay_instances SET heartbeat_at = @now WHERE id = @id AND stopped_at IS NULL`,
-    ),
-    stop: db.prepare<{ id: string; now: string }>(
-      `UPDATE relay_instances SET stopped_at = @now WHERE id = @id`,
-    ),
-    all: db.prepare<[], Instance>(`SELECT * FROM relay_instances ORDER BY started_at, id`),
-    prune: db.prepare<{ self: string; stale: string; dead: string }>(
-      `DELETE FROM relay_instances WHERE id <> @self AND (stopped_at IS NOT NULL
-         OR heartbeat_at < @stale OR id IN (SELECT value FROM json_each(@dead)))`,
-    ),
-  };
-
   return {
     async register(instance: NewInstance): Promise<void> {
-      q.register.run({ ...instance, now: now() });
+      await db.run(q.register, { ...instance, now: now() });
     },
 
     /** False when the row is gone: another relay took this one for dead and removed it. */
     async beat(id: string): Promise<boolean> {
-      return q.beat.run({ id, now: now() }).changes === 1;
+      return (await db.run(q.beat, { id, now: now() })).changes === 1;
     },
 
     /** A clean shutdown: the rows it still claims may be requeued at once. */
     async stop(id: string): Promise<void> {
-      q.stop.run({ id, now: now() });
+      await db.run(q.stop, { id, now: now() });
     },
 
     async list(): Promise<Instance[]> {
-      return q.all.all();
+      return db.all(q.all);
     },
 
     /** Forgets stopped instances, stale ones and those known `dead`; never `self`. */
     async prune(self: string, staleBefore: string, dead: string[]): Promise<void> {
-      q.prune.run({ self, stale: staleBefore, dead: JSON.stringify(dead) });
+      await db.run(q.prune, { self, stale: staleBefore, dead: JSON.stringify(dead) });
     },
   };
 }

@@ -1,5 +1,7 @@
 import type { Events } from '../db/events.js';
+import { dialect } from '../db/dialect.js';
 import { fromJson, now, type Db } from '../db/open.js';
+import { sql, type Tx } from '../db/sql.js';
 import type { PageQuery } from '../http/pagination.js';
 import type { Lead, LeadFilter, LeadPage, LeadSource, LeadStatus, LeadValue } from './schemas.js';
 
@@ -61,10 +63,11 @@ export type LeadChanges = Partial<
 >;
 
 const SELECT = `SELECT l.*, f.name AS form_name FROM leads l LEFT JOIN forms f ON f.id = l.form_id`;
+// `@p IS NULL` after the comparison that types `@p` (PostgreSQL cannot type it from IS NULL).
 const FILTER = `l.shop_id = @shop_id AND l.spam = @spam
-  AND (@status IS NULL OR l.status = @status)
-  AND (@form_id IS NULL OR l.form_id = @form_id)
-  AND (@bot_user_id IS NULL OR l.bot_user_id = @bot_user_id)`;
+  AND (l.status = @status OR @status IS NULL)
+  AND (l.form_id = @form_id OR @form_id IS NULL)
+  AND (l.bot_user_id = @bot_user_id OR @bot_user_id IS NULL)`;
 type FilterParams = {
   shop_id: number;
   spam: number;
@@ -73,28 +76,25 @@ type FilterParams = {
   bot_user_id: number | null;
 };
 
-/** Leads of a shop. Newest first in lists. */
-export function createLeadStore(db: Db, events: Events) {
-  const q = {
-    insert: db.prepare<Omit<Row, 'id' | 'form_name' | 'created_at' | 'updated_at'>, { id: number }>(
-      `INSERT INTO leads (shop_id, form_id, fields, bot_user_id, status, spam, source, page, utm,
-         consent, visitor_id, announced_at)
-       VALUES (@shop_id, @form_id, @fields, @bot_user_id, @status, @spam, @source, @page, @utm,
-         @consent, @visitor_id, @announced_at) RETURNING id`,
-    ),
-    // Once per lead: a lead that is not spam and was never announced is announced now.
-    announce: db.prepare<{ id: number; now: string }>(
-      `UPDATE leads SET announced_at = @now
-       WHERE id = @id AND spam = 0 AND announced_at IS NULL`,
-    ),
-    get: db.prepare<[number], Row>(`${SELECT} WHERE l.id = ?`),
-    list: db.prepare<FilterParams & PageQuery, Row>(
-      `${SELECT} WHERE ${FILTER} ORDER BY l.id DESC LIMIT @limit OFFSET @offset`,
-    ),
-    count: db.prepare<FilterParams, { n: number }>(
-      `SELECT count(*) AS n FROM leads l WHERE ${FILTER}`,
-    ),
-    update: db.prepare<{
+const q = {
+  insert: sql<Omit<Row, 'id' | 'form_name' | 'created_at' | 'updated_at'>, { id: number }>(
+    `INSERT INTO leads (shop_id, form_id, fields, bot_user_id, status, spam, source, page, utm,
+       consent, visitor_id, announced_at)
+     VALUES (@shop_id, @form_id, @fields, @bot_user_id, @status, @spam, @source, @page, @utm,
+       @consent, @visitor_id, @announced_at) RETURNING id`,
+  ),
+  // Once per lead: a lead that is not spam and was never announced is announced now.
+  announce: sql<{ id: number; now: string }, never>(
+    `UPDATE leads SET announced_at = @now
+     WHERE id = @id AND spam = 0 AND announced_at IS NULL`,
+  ),
+  get: sql<number, Row>(`${SELECT} WHERE l.id = ?`),
+  list: sql<FilterParams & PageQuery, Row>(
+    `${SELECT} WHERE ${FILTER} ORDER BY l.id DESC LIMIT @limit OFFSET @offset`,
+  ),
+  count: sql<FilterParams, { n: number }>(`SELECT count(*) AS n FROM leads l WHERE ${FILTER}`),
+  update: sql<
+    {
       id: number;
       form_id: number | null;
       fields: string;
@@ -102,24 +102,33 @@ export function createLeadStore(db: Db, events: Events) {
       status: string;
       spam: number;
       updated_at: string;
-    }>(
-      `UPDATE leads SET form_id = @form_id, fields = @fields, bot_user_id = @bot_user_id,
-         status = @status, spam = @spam, updated_at = @updated_at WHERE id = @id`,
-    ),
-    delete: db.prepare<[number]>(`DELETE FROM leads WHERE id = ?`),
-    botUserShop: db.prepare<[number], { shop_id: number }>(
-      `SELECT shop_id FROM bot_users WHERE id = ?`,
-    ),
-  };
+    },
+    never
+  >(
+    `UPDATE leads SET form_id = @form_id, fields = @fields, bot_user_id = @bot_user_id,
+       status = @status, spam = @spam, updated_at = @updated_at WHERE id = @id`,
+  ),
+  delete: sql<number, never>(`DELETE FROM leads WHERE id = ?`),
+  botUserShop: sql<number, { shop_id: number }>(`SELECT shop_id FROM bot_users WHERE id = ?`),
+};
+
+/** Leads of a shop. Newest first in lists. */
+export function createLeadStore(db: Db, events: Events) {
+  const d = dialect(db.engine);
+  // Read-modify-write of a manager's change: the row stays locked until it is written back
+  // (PostgreSQL; SQLite's one writer holds it anyway).
+  const lockedRow = sql<number, Omit<Row, 'form_name'>>(
+    `SELECT * FROM leads WHERE id = ?${d.forUpdate}`,
+  );
 
   /**
    * The one way a lead is created, whoever creates it (API, widget intake, bot scenario).
-   * `lead.created` is emitted inside this transaction, so the outbox rows a handler adds
-   * commit with the lead or not at all (see relay/db/events.ts).
+   * `lead.created` is emitted inside the caller's transaction, so the outbox rows a handler
+   * adds commit with the lead or not at all (see relay/db/events.ts).
    */
-  const createTx = db.transaction((input: NewLead): Lead => {
+  const createInTx = async (tx: Tx, input: NewLead): Promise<Lead> => {
     const spam = input.spam ?? false;
-    const { id } = q.insert.get({
+    const { id } = (await tx.get(q.insert, {
       shop_id: input.shop_id,
       form_id: input.form_id ?? null,
       fields: JSON.stringify(input.fields),
@@ -132,22 +141,23 @@ export function createLeadStore(db: Db, events: Events) {
       consent: json(input.consent),
       visitor_id: input.visitor_id ?? null,
       announced_at: spam ? null : now(),
-    })!;
-    const lead = toLead(q.get.get(id)!);
-    if (!spam) events.emit({ name: 'lead.created', shop_id: lead.shop_id, lead });
+    }))!;
+    const lead = toLead((await tx.get(q.get, id))!);
+    if (!spam) await events.emit(tx, { name: 'lead.created', shop_id: lead.shop_id, lead });
     return lead;
-  });
+  };
 
   /**
    * A manager's change. Releasing a lead from spam (`spam: false`) raises the `lead.created`
    * its quarantine held back — the alerts and webhooks queued in this transaction — once in
    * the lead's life: a lead announced before (at creation or an earlier release) is not
-   * announced again, and marking a lead as spam raises nothing.
+   * announced again (the conditional UPDATE of `announce` decides, also between two
+   * concurrent releases), and marking a lead as spam raises nothing.
    */
-  const updateTx = db.transaction((id: number, changes: LeadChanges): Lead | undefined => {
-    const current = q.get.get(id);
+  const updateInTx = async (tx: Tx, id: number, changes: LeadChanges) => {
+    const current = await tx.get(lockedRow, id);
     if (!current) return undefined;
-    q.update.run({
+    await tx.run(q.update, {
       id,
       form_id: changes.form_id === undefined ? current.form_id : changes.form_id,
       fields: changes.fields ? JSON.stringify(changes.fields) : current.fields,
@@ -156,28 +166,25 @@ export function createLeadStore(db: Db, events: Events) {
       spam: changes.spam === undefined ? current.spam : changes.spam ? 1 : 0,
       updated_at: now(),
     });
-    const released = q.announce.run({ id, now: now() }).changes > 0;
-    const lead = toLead(q.get.get(id)!);
-    if (released) events.emit({ name: 'lead.created', shop_id: lead.shop_id, lead });
+    const released = (await tx.run(q.announce, { id, now: now() })).changes > 0;
+    const lead = toLead((await tx.get(q.get, id))!);
+    if (released) await events.emit(tx, { name: 'lead.created', shop_id: lead.shop_id, lead });
     return lead;
-  });
+  };
 
   return {
     async create(input: NewLead): Promise<Lead> {
-      return createTx.immediate(input);
+      return db.tx((tx) => createInTx(tx, input));
     },
 
     /**
-     * The same create, synchronous, for callers that already hold a write transaction (the
-     * widget intake's group commit): it runs as a savepoint of theirs.
+     * The same create, inside a caller's transaction (the widget intake's group commit, the
+     * bot scenario). A caller that must survive its failure runs it in `tx.savepoint`.
      */
-    createInTx(input: NewLead): Lead {
-      if (!db.inTransaction) throw new Error('leads.createInTx called outside a transaction');
-      return createTx(input);
-    },
+    createInTx,
 
     async get(id: number): Promise<Lead | undefined> {
-      const row = q.get.get(id);
+      const row = await db.get(q.get, id);
       return row && toLead(row);
     },
 
@@ -193,23 +200,24 @@ export function createLeadStore(db: Db, events: Events) {
         form_id: filter.form ?? null,
         bot_user_id: filter.bot_user_id ?? null,
       };
-      return {
-        count: q.count.get(params)!.n,
-        rows: q.list.all({ ...params, ...page }).map(toLead),
-      };
+      const [count, rows] = await Promise.all([
+        db.value(q.count, params),
+        db.all(q.list, { ...params, ...page }),
+      ]);
+      return { count: count ?? 0, rows: rows.map(toLead) };
     },
 
     async update(id: number, changes: LeadChanges): Promise<Lead | undefined> {
-      return updateTx.immediate(id, changes);
+      return db.tx((tx) => updateInTx(tx, id, changes));
     },
 
     async delete(id: number): Promise<boolean> {
-      return q.delete.run(id).changes > 0;
+      return (await db.run(q.delete, id)).changes > 0;
     },
 
     /** True when `botUserId` is a bot user of `shopId` (a reference check for lead bodies). */
     async hasBotUser(shopId: number, botUserId: number): Promise<boolean> {
-      return q.botUserShop.get(botUserId)?.shop_id === shopId;
+      return (await db.get(q.botUserShop, botUserId))?.shop_id === shopId;
     },
   };
 }

@@ -1,5 +1,6 @@
 import type { Recipient } from '../bot-users/subscribers.js';
 import type { Db } from '../db/open.js';
+import type { Tx } from '../db/sql.js';
 import type { DeliveryStore } from '../delivery/store.js';
 import type { OutgoingPayload } from './schemas.js';
 import { contentTypeOf, type MessageStore } from './store.js';
@@ -12,15 +13,16 @@ export type MessageOutboxStores = { deliveries: DeliveryStore; messages: Message
 /**
  * Queues one message to a bot user: its delivery (kind = the bot's messenger) and its history
  * row, in the caller's write transaction, so the history never shows a message that was not
- * queued nor the reverse. Synchronous on purpose.
+ * queued nor the reverse.
  */
-export function queueMessageInTx(
+export async function queueMessageInTx(
+  tx: Tx,
   { deliveries, messages }: MessageOutboxStores,
   to: Recipient & { chat_id: string },
   event: string,
   payload: OutgoingPayload,
-): { message_id: number; delivery_id: number } {
-  const delivery_id = deliveries.enqueueInTx({
+): Promise<{ message_id: number; delivery_id: number }> {
+  const delivery_id = await deliveries.enqueueInTx(tx, {
     shop_id: to.shop_id,
     event,
     kind: to.bot_type,
@@ -29,7 +31,7 @@ export function queueMessageInTx(
     chat_id: to.chat_id,
     payload,
   });
-  const message_id = messages.insertInTx({
+  const message_id = (await messages.insertInTx(tx, {
     shop_id: to.shop_id,
     bot_id: to.bot_id,
     bot_user_id: to.id,
@@ -38,19 +40,15 @@ export function queueMessageInTx(
     content_type: contentTypeOf(payload),
     payload,
     delivery_id,
-  })!;
+  }))!;
   return { message_id, delivery_id };
 }
 
 /** `queueMessageInTx` in a transaction of its own, for the send_message API. */
 export function createMessageSender(db: Db, stores: MessageOutboxStores) {
-  const sendTx = db.transaction(
-    (to: Recipient & { chat_id: string }, event: string, payload: OutgoingPayload) =>
-      queueMessageInTx(stores, to, event, payload),
-  );
   return {
     async send(to: Recipient & { chat_id: string }, event: string, payload: OutgoingPayload) {
-      return sendTx.immediate(to, event, payload);
+      return db.tx((tx) => queueMessageInTx(tx, stores, to, event, payload));
     },
   };
 }

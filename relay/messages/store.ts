@@ -1,4 +1,5 @@
 import { fromJson, now, type Db } from '../db/open.js';
+import { sql, type Tx } from '../db/sql.js';
 import type { Delivery } from '../delivery/types.js';
 import type { PageQuery } from '../http/pagination.js';
 import {
@@ -86,10 +87,12 @@ export type InboxMessage = ReturnType<typeof toInboxMessage>;
 
 const SELECT = `SELECT m.*, d.status AS delivery_status, d.remote_id AS delivery_remote_id, d.last_error
   FROM messages m LEFT JOIN deliveries d ON d.id = m.delivery_id`;
+// Each parameter is compared before it is tested for NULL: PostgreSQL takes a parameter's
+// type from where it is first used, and `@p IS NULL` says nothing about it.
 const FILTER = `m.shop_id = @shop_id
-  AND (@bot_user_id IS NULL OR m.bot_user_id = @bot_user_id)
-  AND (@bot_id IS NULL OR m.bot_id = @bot_id)
-  AND (@direction IS NULL OR m.direction = @direction)`;
+  AND (m.bot_user_id = @bot_user_id OR @bot_user_id IS NULL)
+  AND (m.bot_id = @bot_id OR @bot_id IS NULL)
+  AND (m.direction = @direction OR @direction IS NULL)`;
 type FilterParams = {
   shop_id: number;
   bot_user_id: number | null;
@@ -97,54 +100,56 @@ type FilterParams = {
   direction: string | null;
 };
 
-/** The message history of every bot, both directions. */
-export function createMessageStore(db: Db) {
-  const q = {
-    insert: db
-      .prepare<Record<string, unknown>, number>(
-        `INSERT INTO messages (shop_id, bot_id, bot_user_id, chat_id, direction, content_type,
-           payload, delivery_id, remote_id, created_at)
-         VALUES (@shop_id, @bot_id, @bot_user_id, @chat_id, @direction, @content_type,
-           @payload, @delivery_id, @remote_id, @now)
-         ON CONFLICT DO NOTHING RETURNING id`,
-      )
-      .pluck(),
-    seen: db
-      .prepare<{ bot_id: number; remote_id: string }, number>(
-        `SELECT id FROM messages WHERE bot_id = @bot_id AND remote_id = @remote_id AND direction = 'in'`,
-      )
-      .pluck(),
-    get: db.prepare<[number], Row>(`${SELECT} WHERE m.id = ?`),
-    byDelivery: db
-      .prepare<[number], number>(`SELECT id FROM messages WHERE delivery_id = ?`)
-      .pluck(),
-    setRemote: db.prepare<{ id: number; remote_id: string }>(
-      `UPDATE messages SET remote_id = @remote_id WHERE id = @id`,
-    ),
-    list: db.prepare<FilterParams & PageQuery, Row>(
-      `${SELECT} WHERE ${FILTER} ORDER BY m.id DESC LIMIT @limit OFFSET @offset`,
-    ),
-    count: db
-      .prepare<FilterParams, number>(`SELECT count(*) FROM messages m WHERE ${FILTER}`)
-      .pluck(),
-    chats: db.prepare<
-      [number],
-      { chat_id: string; last_id: number; bot_user_id: number | null; name: string | null }
-    >(
-      `SELECT c.chat_id, c.last_id, c.bot_user_id, u.name
-       FROM (SELECT chat_id, max(id) AS last_id, max(bot_user_id) AS bot_user_id
-             FROM messages WHERE bot_id = ? AND chat_id IS NOT NULL GROUP BY chat_id) c
-       LEFT JOIN bot_users u ON u.id = c.bot_user_id
-       ORDER BY c.last_id DESC LIMIT 200`,
-    ),
-    chat: db.prepare<{ bot_id: number; chat_id: string; after: number }, Row>(
-      `${SELECT} WHERE m.bot_id = @bot_id AND m.chat_id = @chat_id AND m.id > @after
-       ORDER BY m.id LIMIT 500`,
-    ),
-  };
+type Insert = Omit<NewMessage, 'payload' | 'delivery_id' | 'remote_id'> & {
+  payload: string;
+  delivery_id: number | null;
+  remote_id: string | null;
+  now: string;
+};
+type Chat = { chat_id: string; last_id: number; bot_user_id: number | null; name: string | null };
 
-  const insertInTx = (m: NewMessage): number | null =>
-    q.insert.get({
+const q = {
+  // An inbound message a bot has already seen (the partial unique index on bot_id and
+  // remote_id) inserts nothing and answers no row.
+  insert: sql<Insert, { id: number }>(
+    `INSERT INTO messages (shop_id, bot_id, bot_user_id, chat_id, direction, content_type,
+       payload, delivery_id, remote_id, created_at)
+     VALUES (@shop_id, @bot_id, @bot_user_id, @chat_id, @direction, @content_type,
+       @payload, @delivery_id, @remote_id, @now)
+     ON CONFLICT DO NOTHING RETURNING id`,
+  ),
+  seen: sql<{ bot_id: number; remote_id: string }, { id: number }>(
+    `SELECT id FROM messages WHERE bot_id = @bot_id AND remote_id = @remote_id AND direction = 'in'`,
+  ),
+  get: sql<[number], Row>(`${SELECT} WHERE m.id = ?`),
+  byDelivery: sql<[number], { id: number }>(`SELECT id FROM messages WHERE delivery_id = ?`),
+  setRemote: sql<{ id: number; remote_id: string }, never>(
+    `UPDATE messages SET remote_id = @remote_id WHERE id = @id`,
+  ),
+  list: sql<FilterParams & PageQuery, Row>(
+    `${SELECT} WHERE ${FILTER} ORDER BY m.id DESC LIMIT @limit OFFSET @offset`,
+  ),
+  count: sql<FilterParams, { n: number }>(`SELECT count(*) AS n FROM messages m WHERE ${FILTER}`),
+  chats: sql<[number], Chat>(
+    `SELECT c.chat_id, c.last_id, c.bot_user_id, u.name
+     FROM (SELECT chat_id, max(id) AS last_id, max(bot_user_id) AS bot_user_id
+           FROM messages WHERE bot_id = ? AND chat_id IS NOT NULL GROUP BY chat_id) c
+     LEFT JOIN bot_users u ON u.id = c.bot_user_id
+     ORDER BY c.last_id DESC LIMIT 200`,
+  ),
+  chat: sql<{ bot_id: number; chat_id: string; after: number }, Row>(
+    `${SELECT} WHERE m.bot_id = @bot_id AND m.chat_id = @chat_id AND m.id > @after
+     ORDER BY m.id LIMIT 500`,
+  ),
+};
+
+/**
+ * Adds a message in the caller's transaction; its id, or null for an inbound message whose
+ * `remote_id` this bot has seen before (an update delivered twice).
+ */
+const insertInTx = async (tx: Tx, m: NewMessage): Promise<number | null> =>
+  (
+    await tx.get(q.insert, {
       shop_id: m.shop_id,
       bot_id: m.bot_id,
       bot_user_id: m.bot_user_id,
@@ -155,39 +160,25 @@ export function createMessageStore(db: Db) {
       delivery_id: m.delivery_id ?? null,
       remote_id: m.remote_id ?? null,
       now: now(),
-    }) ?? null;
+    })
+  )?.id ?? null;
 
-  const sandboxSendTx = db.transaction((d: Delivery): number => {
-    const existing = q.byDelivery.get(d.id);
-    const id =
-      existing ??
-      insertInTx({
-        shop_id: d.shop_id,
-        bot_id: d.bot_id,
-        bot_user_id: d.bot_user_id,
-        chat_id: d.chat_id,
-        direction: 'out',
-        content_type: contentTypeOf(d.payload as OutgoingPayload),
-        payload: d.payload as OutgoingPayload,
-        delivery_id: d.id,
-      })!;
-    q.setRemote.run({ id, remote_id: String(id) });
-    return id;
-  });
-
+/** The message history of every bot, both directions. */
+export function createMessageStore(db: Db) {
   return {
-    /**
-     * Adds a message in the caller's transaction; its id, or null for an inbound message whose
-     * `remote_id` this bot has seen before (an update delivered twice).
-     */
     insertInTx,
 
-    /** True when this bot already handled the inbound message with this messenger id. */
-    seenInTx: (botId: number, remoteId: string): boolean =>
-      q.seen.get({ bot_id: botId, remote_id: remoteId }) !== undefined,
+    /**
+     * True when this bot already handled the inbound message with this messenger id. A fast
+     * path only: with several relays two may both see "not yet", and the insert decides
+     * (`insertInTx` answers null for the second).
+     */
+    async seenInTx(tx: Tx, botId: number, remoteId: string): Promise<boolean> {
+      return (await tx.get(q.seen, { bot_id: botId, remote_id: remoteId })) !== undefined;
+    },
 
     async get(id: number): Promise<Message | undefined> {
-      const row = q.get.get(id);
+      const row = await db.get(q.get, [id]);
       return row && toMessage(row);
     },
 
@@ -199,27 +190,46 @@ export function createMessageStore(db: Db) {
         direction: filter.direction ?? null,
       };
       return {
-        count: q.count.get(params)!,
-        rows: q.list.all({ ...params, ...page }).map(toMessage),
+        count: (await db.value(q.count, params))!,
+        rows: (await db.all(q.list, { ...params, ...page })).map(toMessage),
       };
     },
 
     /**
      * The sandbox messenger's "send": the delivery becomes (or, for a message queued through
-     * the API, already is) a history row; its id is the remote id. Idempotent per delivery.
+     * the API, already is) a history row; its id is the remote id. Idempotent per delivery
+     * (messages.delivery_id is unique: a second writer's insert does nothing and it reads
+     * the first one's row).
      */
     async recordSandboxSend(d: Delivery): Promise<number> {
-      return sandboxSendTx.immediate(d);
+      return db.tx(async (tx) => {
+        const existing = async () => (await tx.get(q.byDelivery, [d.id]))?.id;
+        const id =
+          (await existing()) ??
+          (await insertInTx(tx, {
+            shop_id: d.shop_id,
+            bot_id: d.bot_id,
+            bot_user_id: d.bot_user_id,
+            chat_id: d.chat_id,
+            direction: 'out',
+            content_type: contentTypeOf(d.payload as OutgoingPayload),
+            payload: d.payload as OutgoingPayload,
+            delivery_id: d.id,
+          })) ??
+          (await existing())!;
+        await tx.run(q.setRemote, { id, remote_id: String(id) });
+        return id;
+      });
     },
 
     /** The demo inbox: a bot's conversations, newest first. */
-    async conversations(botId: number) {
-      return q.chats.all(botId);
+    async conversations(botId: number): Promise<Chat[]> {
+      return db.all(q.chats, [botId]);
     },
 
     /** The demo inbox: one conversation's messages after `after`, oldest first. */
     async chat(botId: number, chatId: string, after = 0): Promise<InboxMessage[]> {
-      return q.chat.all({ bot_id: botId, chat_id: chatId, after }).map(toInboxMessage);
+      return (await db.all(q.chat, { bot_id: botId, chat_id: chatId, after })).map(toInboxMessage);
     },
   };
 }

@@ -1,4 +1,5 @@
 import { fromJson, now, type Db } from '../db/open.js';
+import { sql } from '../db/sql.js';
 import type { PageQuery } from '../http/pagination.js';
 import type { ChannelType, NotificationChannel } from './schemas.js';
 
@@ -46,35 +47,35 @@ const columns = (w: ChannelWrite) => ({
   enabled: w.enabled ? 1 : 0,
 });
 
+const q = {
+  insert: sql<Record<string, unknown>, Row>(
+    `INSERT INTO notification_channels (shop_id, type, bot_id, chat_id, url, events, enabled)
+     VALUES (@shop_id, @type, @bot_id, @chat_id, @url, @events, @enabled) RETURNING *`,
+  ),
+  get: sql<number, Row>(`SELECT * FROM notification_channels WHERE id = ?`),
+  list: sql<{ shop_id: number; limit: number; offset: number }, Row>(
+    `SELECT * FROM notification_channels WHERE shop_id = @shop_id ORDER BY id LIMIT @limit OFFSET @offset`,
+  ),
+  count: sql<number, { n: number }>(
+    `SELECT count(*) AS n FROM notification_channels WHERE shop_id = ?`,
+  ),
+  update: sql<Record<string, unknown>, Row>(
+    `UPDATE notification_channels SET type = @type, bot_id = @bot_id, chat_id = @chat_id,
+       url = @url, events = @events, enabled = @enabled, updated_at = @now
+     WHERE id = @id RETURNING *`,
+  ),
+  delete: sql<number, never>(`DELETE FROM notification_channels WHERE id = ?`),
+};
+
 /** Staff alert channels: where a shop's managers hear about leads and orders. */
 export function createChannelStore(db: Db) {
-  const q = {
-    insert: db.prepare<Record<string, unknown>, Row>(
-      `INSERT INTO notification_channels (shop_id, type, bot_id, chat_id, url, events, enabled)
-       VALUES (@shop_id, @type, @bot_id, @chat_id, @url, @events, @enabled) RETURNING *`,
-    ),
-    get: db.prepare<[number], Row>(`SELECT * FROM notification_channels WHERE id = ?`),
-    list: db.prepare<{ shop_id: number; limit: number; offset: number }, Row>(
-      `SELECT * FROM notification_channels WHERE shop_id = @shop_id ORDER BY id LIMIT @limit OFFSET @offset`,
-    ),
-    count: db.prepare<[number], { n: number }>(
-      `SELECT count(*) AS n FROM notification_channels WHERE shop_id = ?`,
-    ),
-    update: db.prepare<Record<string, unknown>, Row>(
-      `UPDATE notification_channels SET type = @type, bot_id = @bot_id, chat_id = @chat_id,
-         url = @url, events = @events, enabled = @enabled, updated_at = @now
-       WHERE id = @id RETURNING *`,
-    ),
-    delete: db.prepare<[number]>(`DELETE FROM notification_channels WHERE id = ?`),
-  };
-
   return {
     async create(shopId: number, input: ChannelWrite): Promise<NotificationChannel> {
-      return toChannel(q.insert.get({ shop_id: shopId, ...columns(input) })!);
+      return toChannel((await db.get(q.insert, { shop_id: shopId, ...columns(input) }))!);
     },
 
     async get(id: number): Promise<NotificationChannel | undefined> {
-      const row = q.get.get(id);
+      const row = await db.get(q.get, id);
       return row && toChannel(row);
     },
 
@@ -82,19 +83,21 @@ export function createChannelStore(db: Db) {
       shopId: number,
       page: PageQuery,
     ): Promise<{ count: number; rows: NotificationChannel[] }> {
-      return {
-        count: q.count.get(shopId)!.n,
-        rows: q.list.all({ shop_id: shopId, ...page }).map(toChannel),
-      };
+      const [count, rows] = await Promise.all([
+        db.value(q.count, shopId),
+        db.all(q.list, { shop_id: shopId, ...page }),
+      ]);
+      return { count: count ?? 0, rows: rows.map(toChannel) };
     },
 
+    /** The whole channel as the route merged it (a patch applied to what it read). */
     async update(id: number, write: ChannelWrite): Promise<NotificationChannel | undefined> {
-      const row = q.update.get({ id, ...columns(write), now: now() });
+      const row = await db.get(q.update, { id, ...columns(write), now: now() });
       return row && toChannel(row);
     },
 
     async delete(id: number): Promise<boolean> {
-      return q.delete.run(id).changes > 0;
+      return (await db.run(q.delete, id)).changes > 0;
     },
   };
 }

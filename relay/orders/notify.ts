@@ -1,6 +1,7 @@
 import type { SubscriberStore } from '../bot-users/subscribers.js';
 import type { DomainEvent } from '../db/events.js';
-import { fromJson, type Db } from '../db/open.js';
+import { fromJson } from '../db/open.js';
+import { sql, type Tx } from '../db/sql.js';
 import type { DeliveryStore } from '../delivery/store.js';
 import { escapeHtml } from '../events/render.js';
 import { queueMessageInTx } from '../messages/outbox.js';
@@ -76,22 +77,23 @@ export type BuyerNotifyStores = {
  * queued in the order's own write transaction (transactional outbox) and kept in the
  * message history. Registered by createStores.
  */
-export function notifyBuyers(db: Db, stores: BuyerNotifyStores) {
-  const settings = db.prepare<[number], string>(`SELECT settings FROM shops WHERE id = ?`).pluck();
-  return (e: DomainEvent) => {
+export function notifyBuyers(stores: BuyerNotifyStores) {
+  return async (tx: Tx, e: DomainEvent): Promise<void> => {
     if (e.name !== 'order.status_changed') return;
-    const recipients = stores.subscribers.ofOrderInTx(e.order.id);
+    const recipients = await stores.subscribers.ofOrderInTx(tx, e.order.id);
     if (!recipients.length) return;
     const templates = fromJson<Record<string, unknown>>(
-      settings.get(e.shop_id),
+      await tx.value(shopSettings, e.shop_id),
       {},
     ).order_templates;
     const text = renderOrderMessage(e.order, templates);
     for (const to of recipients)
       if (to.chat_id)
-        queueMessageInTx(stores, { ...to, chat_id: to.chat_id }, e.name, {
+        await queueMessageInTx(tx, stores, { ...to, chat_id: to.chat_id }, e.name, {
           text,
           parse_mode: 'HTML',
         });
   };
 }
+
+const shopSettings = sql<number, { settings: string }>(`SELECT settings FROM shops WHERE id = ?`);

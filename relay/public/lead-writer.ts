@@ -1,3 +1,4 @@
+import type { Tx } from '../db/sql.js';
 import type { Deps } from '../deps.js';
 import type { Form } from '../forms/schemas.js';
 import type { LeadValues } from '../forms/validate-fields.js';
@@ -44,20 +45,24 @@ type Written = { answer: LeadAnswer };
 class Repeated extends Error {}
 
 /**
- * Writes accepted leads through group commit: per lead, in one savepoint of the batch's
- * transaction — the visitor's bot user, the lead (with its outbox rows, written by
- * stores.leads.createInTx's event handlers) and the stored first answer. The route checked
- * the idempotency key before; a repeat that arrives meanwhile (the same submission twice
- * in one batch) finds its key taken here, is rolled back and answered as a replay.
+ * Writes accepted leads, each together: the visitor's bot user, the lead (with its outbox
+ * rows, written by stores.leads.createInTx's event handlers) and the stored first answer.
+ * - SQLite: through group commit, one savepoint per lead in the batch's transaction (one
+ *   fsync for many leads; the one writer would otherwise serialize them).
+ * - PostgreSQL: one short transaction per lead, no batching: the server already merges
+ *   concurrent commits' flushes, and a batch would only add waiting.
+ * The route checked the idempotency key before; a repeat that arrives meanwhile (the same
+ * submission twice in one batch, or on another relay) finds its key taken here, is rolled
+ * back and answered as a replay.
  */
 export function createLeadWriter({ db, stores }: Pick<Deps, 'db' | 'stores'>) {
   const visitors = createVisitorStore(db);
   const idempotency = createIdempotencyStore(db);
-  function write(d: LeadDraft): Written {
+  async function write(tx: Tx, d: LeadDraft): Promise<Written> {
     const botUserId = d.spam
       ? null
-      : visitors.upsertInTx(d.shopId, d.visitorId, visitorDetails(d.form, d.values));
-    const lead = stores.leads.createInTx({
+      : await visitors.upsertInTx(tx, d.shopId, d.visitorId, visitorDetails(d.form, d.values));
+    const lead = await stores.leads.createInTx(tx, {
       shop_id: d.shopId,
       form_id: d.form.id,
       fields: d.values,
@@ -71,14 +76,20 @@ export function createLeadWriter({ db, stores }: Pick<Deps, 'db' | 'stores'>) {
     });
     // Spam gets a real lead id (its row exists) and the id a new visitor would get: nothing
     // in the answer tells a bot that it was caught.
-    const envelope = ok({ lead_id: lead.id, bot_user_id: botUserId ?? visitors.plausibleIdInTx() });
+    const envelope = ok({
+      lead_id: lead.id,
+      bot_user_id: botUserId ?? (await visitors.plausibleIdInTx(tx)),
+    });
     // A repeat that raced past the route's check: undo this item, answer as its first call.
-    if (d.idem && !idempotency.recordInTx(d.idem, 202, JSON.stringify(envelope)))
+    if (d.idem && !(await idempotency.recordInTx(tx, d.idem, 202, JSON.stringify(envelope))))
       throw new Repeated();
     return { answer: { status: 202, envelope, replayed: false } };
   }
 
-  const commit = createGroupCommit(db, write);
+  const commit =
+    db.engine === 'sqlite'
+      ? createGroupCommit(db, write)
+      : { submit: (d: LeadDraft) => db.tx((tx) => write(tx, d)) };
 
   return {
     /** The stored first answer for an idempotency key, to answer a repeat before any work. */
@@ -90,7 +101,7 @@ export function createLeadWriter({ db, stores }: Pick<Deps, 'db' | 'stores'>) {
       try {
         written = await commit.submit(draft);
       } catch (err) {
-        const prior = err instanceof Repeated && draft.idem && idempotency.find(draft.idem);
+        const prior = err instanceof Repeated && draft.idem && (await idempotency.find(draft.idem));
         if (!prior) throw err;
         return prior.request_hash === draft.idem!.hash ? storedAnswer(prior) : MISMATCH;
       }

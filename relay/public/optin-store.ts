@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hashToken } from '../auth/secrets.js';
 import type { Db } from '../db/open.js';
+import { sql, type Conn, type Tx } from '../db/sql.js';
 
 /** How long an opt-in token can be redeemed: long enough to install a messenger. */
 export const OPTIN_TOKEN_TTL_MS = 30 * 60 * 1000;
@@ -47,6 +48,37 @@ export type Redemption =
 const COLUMNS = `id, shop_id, bot_id, lead_id, order_id, visitor_id, created_at, expires_at,
   used_at, bot_user_id`;
 
+const q = {
+  insert: sql<NewOptin & { token_hash: string; expires_at: string }, never>(
+    `INSERT INTO optin_tokens (shop_id, token_hash, bot_id, lead_id, order_id, visitor_id, expires_at)
+     VALUES (@shop_id, @token_hash, @bot_id, @lead_id, @order_id, @visitor_id, @expires_at)`,
+  ),
+  // The redeeming bot user must be of the token's shop, and of its bot when it names one.
+  // One conditional UPDATE: of two redemptions at once, exactly one wins.
+  consume: sql<{ token_hash: string; bot_user_id: number; now: string }, OptinToken>(
+    `UPDATE optin_tokens SET used_at = @now, bot_user_id = @bot_user_id
+     WHERE token_hash = @token_hash AND used_at IS NULL AND expires_at > @now
+       AND shop_id = (SELECT shop_id FROM bot_users WHERE id = @bot_user_id)
+       AND (bot_id IS NULL OR bot_id = (SELECT bot_id FROM bot_users WHERE id = @bot_user_id))
+     RETURNING ${COLUMNS}`,
+  ),
+  // A token the person could not redeem, as far as their bot may know it: of the bot
+  // user's shop, and of their bot when it names one.
+  find: sql<{ token_hash: string; bot_user_id: number }, OptinToken>(
+    `SELECT ${COLUMNS} FROM optin_tokens
+     WHERE token_hash = @token_hash
+       AND shop_id = (SELECT shop_id FROM bot_users WHERE id = @bot_user_id)
+       AND (bot_id IS NULL OR bot_id = (SELECT bot_id FROM bot_users WHERE id = @bot_user_id))`,
+  ),
+  leadOfVisitor: sql<{ id: number; shop_id: number; visitor_id: string }, { one: number }>(
+    `SELECT 1 AS one FROM leads WHERE id = @id AND shop_id = @shop_id AND visitor_id = @visitor_id`,
+  ),
+  orderByRef: sql<{ shop_id: number; ref: string }, { id: number }>(
+    `SELECT id FROM orders WHERE shop_id = @shop_id AND optin_ref = @ref`,
+  ),
+  prune: sql<string, never>(`DELETE FROM optin_tokens WHERE expires_at < ?`),
+};
+
 /**
  * Messenger opt-in tokens: the widget asks for one (POST /public/v1/optins), the visitor
  * opens the deep link, the messenger hands the token to the bot (`/start <token>`), and
@@ -54,44 +86,15 @@ const COLUMNS = `id, shop_id, bot_id, lead_id, order_id, visitor_id, created_at,
  * came from. Single-use and short-lived.
  */
 export function createOptinStore(db: Db) {
-  const q = {
-    insert: db.prepare<NewOptin & { token_hash: string; expires_at: string }>(
-      `INSERT INTO optin_tokens (shop_id, token_hash, bot_id, lead_id, order_id, visitor_id, expires_at)
-       VALUES (@shop_id, @token_hash, @bot_id, @lead_id, @order_id, @visitor_id, @expires_at)`,
-    ),
-    // The redeeming bot user must be of the token's shop, and of its bot when it names one.
-    consume: db.prepare<{ token_hash: string; bot_user_id: number; now: string }, OptinToken>(
-      `UPDATE optin_tokens SET used_at = @now, bot_user_id = @bot_user_id
-       WHERE token_hash = @token_hash AND used_at IS NULL AND expires_at > @now
-         AND shop_id = (SELECT shop_id FROM bot_users WHERE id = @bot_user_id)
-         AND (bot_id IS NULL OR bot_id = (SELECT bot_id FROM bot_users WHERE id = @bot_user_id))
-       RETURNING ${COLUMNS}`,
-    ),
-    // A token the person could not redeem, as far as their bot may know it: of the bot
-    // user's shop, and of their bot when it names one.
-    find: db.prepare<{ token_hash: string; bot_user_id: number }, OptinToken>(
-      `SELECT ${COLUMNS} FROM optin_tokens
-       WHERE token_hash = @token_hash
-         AND shop_id = (SELECT shop_id FROM bot_users WHERE id = @bot_user_id)
-         AND (bot_id IS NULL OR bot_id = (SELECT bot_id FROM bot_users WHERE id = @bot_user_id))`,
-    ),
-    leadOfVisitor: db
-      .prepare<{ id: number; shop_id: number; visitor_id: string }, number>(
-        `SELECT 1 FROM leads WHERE id = @id AND shop_id = @shop_id AND visitor_id = @visitor_id`,
-      )
-      .pluck(),
-    orderByRef: db
-      .prepare<{ shop_id: number; ref: string }, number>(
-        `SELECT id FROM orders WHERE shop_id = @shop_id AND optin_ref = @ref`,
-      )
-      .pluck(),
-    prune: db.prepare<[string]>(`DELETE FROM optin_tokens WHERE expires_at < ?`),
-  };
   let nextPrune = 0;
 
-  const consumeInTx = (token: string, botUserId: number): OptinToken | null => {
+  const consumeInTx = async (
+    c: Conn,
+    token: string,
+    botUserId: number,
+  ): Promise<OptinToken | null> => {
     if (!OPTIN_TOKEN.test(token)) return null;
-    const row = q.consume.get({
+    const row = await c.get(q.consume, {
       token_hash: hashToken(token),
       bot_user_id: botUserId,
       now: new Date().toISOString(),
@@ -105,11 +108,11 @@ export function createOptinStore(db: Db) {
       const token = randomBytes(16).toString('base64url');
       const t = Date.now();
       const expires_at = new Date(t + OPTIN_TOKEN_TTL_MS).toISOString();
-      q.insert.run({ ...input, token_hash: hashToken(token), expires_at });
+      await db.run(q.insert, { ...input, token_hash: hashToken(token), expires_at });
       if (t >= nextPrune) {
         // Used and expired tokens are kept a week, for support questions, then dropped.
         nextPrune = t + 60 * 60 * 1000;
-        q.prune.run(new Date(t - 7 * 24 * 60 * 60 * 1000).toISOString());
+        await db.run(q.prune, new Date(t - 7 * 24 * 60 * 60 * 1000).toISOString());
       }
       return { token, expires_at };
     },
@@ -120,25 +123,25 @@ export function createOptinStore(db: Db) {
      * another bot of the shop. Call it on `/start <token>` once the bot user exists.
      */
     async consume(token: string, botUserId: number): Promise<OptinToken | null> {
-      return consumeInTx(token, botUserId);
+      return consumeInTx(db, token, botUserId);
     },
 
     /**
-     * `consume`, synchronous, for the /start handler: it redeems the token in the same write
-     * transaction that creates the bot user and links it (relay/channels/inbound.ts).
+     * `consume` in the caller's transaction: the /start handler redeems the token in the
+     * same write transaction that creates the bot user and links it (relay/channels/inbound.ts).
      */
-    consumeInTx,
+    consumeInTx: (tx: Tx, token: string, botUserId: number) => consumeInTx(tx, token, botUserId),
 
     /**
      * `/start <token>` for `botUserId`, in the caller's transaction: redeems the token, or
      * tells why it cannot be. null when `token` does not even look like an opt-in token (a
      * deep link of the shop's own, say): nothing to tell the person then.
      */
-    redeemInTx(token: string, botUserId: number): Redemption | null {
+    async redeemInTx(tx: Tx, token: string, botUserId: number): Promise<Redemption | null> {
       if (!OPTIN_TOKEN.test(token)) return null;
-      const redeemed = consumeInTx(token, botUserId);
+      const redeemed = await consumeInTx(tx, token, botUserId);
       if (redeemed) return { status: 'linked', optin: redeemed, now: true };
-      const known = q.find.get({ token_hash: hashToken(token), bot_user_id: botUserId });
+      const known = await tx.get(q.find, { token_hash: hashToken(token), bot_user_id: botUserId });
       if (known?.used_at && known.bot_user_id === botUserId)
         return { status: 'linked', optin: known, now: false };
       return known?.used_at ? { status: 'used' } : { status: 'expired' };
@@ -149,12 +152,17 @@ export function createOptinStore(db: Db) {
      * visitor's own, so a publishable key and a lead id cannot claim somebody else's lead.
      */
     async isLeadOfVisitor(leadId: number, shopId: number, visitorId: string): Promise<boolean> {
-      return q.leadOfVisitor.get({ id: leadId, shop_id: shopId, visitor_id: visitorId }) === 1;
+      const row = await db.get(q.leadOfVisitor, {
+        id: leadId,
+        shop_id: shopId,
+        visitor_id: visitorId,
+      });
+      return row !== undefined;
     },
 
     /** The shop's order with this `optin_ref` (never its number or external id). */
     async orderByRef(shopId: number, ref: string): Promise<number | undefined> {
-      return q.orderByRef.get({ shop_id: shopId, ref });
+      return db.value(q.orderByRef, { shop_id: shopId, ref });
     },
   };
 }

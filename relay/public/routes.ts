@@ -143,7 +143,7 @@ export function publicRoutes(deps: Deps) {
       const idem = idemKey
         ? { scope: `lead:${shop.id}`, key: idemKey, hash: submissionHash(body) }
         : null;
-      const prior = idem && writer.findAnswer(idem);
+      const prior = idem && (await writer.findAnswer(idem));
       if (prior) {
         if (prior.request_hash !== idem.hash) throw reused();
         return answer(c, storedAnswer(prior));

@@ -1,8 +1,10 @@
-import { now, type Db } from '../db/open.js';
+import { dialect } from '../db/dialect.js';
+import { now } from '../db/open.js';
+import type { Database, Queryable, Tx } from '../db/sql.js';
 import { conflict, invalidField } from '../http/errors.js';
 import type { PageQuery } from '../http/pagination.js';
 import { describeLoop, endlessLoopThrough, type Loop } from './graph.js';
-import { prepareScenario } from './queries.js';
+import { scenarioQueries } from './queries.js';
 import { referenceChecks } from './references.js';
 import { stepParams, toFlow, toMenuItem, toStep, toStepData, type MenuItemRow } from './rows.js';
 import { resolveMenuItem, resolveStep } from './rules.js';
@@ -23,17 +25,32 @@ type List<T> = { count: number; rows: T[] };
 /**
  * The scenario aggregate: flows, their steps and the steps' buttons (menu items). Every
  * write checks its references against the shop and the flow, and refuses an endless loop,
- * inside the write's transaction, so two concurrent saves cannot close a loop together.
+ * inside the write's transaction. Edits of one flow's graph take turns (an advisory lock per
+ * flow on PostgreSQL; SQLite has one writer), so two concurrent saves cannot each pass the
+ * loop check and close a loop together.
  */
-export function createScenarioStore(db: Db) {
-  const q = prepareScenario(db);
+export function createScenarioStore(db: Database) {
+  const q = scenarioQueries(dialect(db.engine));
 
   const references = referenceChecks(q);
 
-  const loopThrough = (stepId: number): Loop | null => {
-    const step = q.stepOwner.get(stepId);
+  /**
+   * Waits until no other transaction edits these flows' graphs, then keeps them until this
+   * one ends; in id order, so two edits of the same two flows cannot wait for each other.
+   * The lock is re-entrant: taking it again is harmless.
+   */
+  const lockFlows = async (tx: Tx, ...flowIds: (number | null | undefined)[]) => {
+    if (tx.engine !== 'postgres') return;
+    const ids = [...new Set(flowIds.filter((id): id is number => id != null))];
+    for (const id of ids.sort((a, b) => a - b)) await tx.run(q.lockFlow, [id]);
+  };
+  const flowOfStep = async (tx: Tx, stepId: number | undefined) =>
+    stepId === undefined ? undefined : (await tx.get(q.stepOwner, [stepId]))?.flow_id;
+
+  const loopThrough = async (tx: Tx, stepId: number): Promise<Loop | null> => {
+    const step = await tx.get(q.stepOwner, [stepId]);
     if (!step) return null;
-    const graph = q.graph.all(step.flow_id).map((r) => ({
+    const graph = (await tx.all(q.graph, [step.flow_id])).map((r) => ({
       id: r.id,
       type: r.type,
       next_step_id: r.next_step_id,
@@ -44,36 +61,45 @@ export function createScenarioStore(db: Db) {
     return endlessLoopThrough(graph, stepId);
   };
 
-  const itemsOf = (stepIds: number[]): Map<number, MenuItem[]> => {
+  const itemsOf = async (c: Queryable, stepIds: number[]): Promise<Map<number, MenuItem[]>> => {
     const byStep = new Map<number, MenuItem[]>(stepIds.map((id) => [id, []]));
-    for (const row of q.itemsOfSteps.all(JSON.stringify(stepIds))) {
+    for (const row of await c.all(q.itemsOfSteps, [JSON.stringify(stepIds)])) {
       byStep.get(row.step_id)!.push(toMenuItem(row));
     }
     return byStep;
   };
-  const getStep = (id: number): Step | undefined => {
-    const row = q.getStep.get(id);
-    return row && toStep(row, itemsOf([id]).get(id)!);
+  const getStep = async (c: Queryable, id: number): Promise<Step | undefined> => {
+    const row = await c.get(q.getStep, [id]);
+    return row && toStep(row, (await itemsOf(c, [id])).get(id)!);
+  };
+  const getFlow = async (c: Queryable, id: number): Promise<Flow | undefined> => {
+    const row = await c.get(q.getFlow, [id]);
+    return row && toFlow(row);
+  };
+  const getItem = async (c: Queryable, id: number): Promise<MenuItem | undefined> => {
+    const row = await c.get(q.getItem, [id]);
+    return row && toMenuItem(row);
   };
 
-  const tx = {
-    createFlow: db.transaction((shopId: number, input: FlowInput): Flow => {
-      const check = references(shopId);
-      check.bot('bot_id', input.bot_id);
+  const write = {
+    async createFlow(tx: Tx, shopId: number, input: FlowInput): Promise<Flow> {
+      const check = references(tx, shopId);
+      await check.bot('bot_id', input.bot_id);
       // A new flow has no steps yet, so no step can be its first.
       if (input.first_step_id != null) check.add('first_step_id', 'Choose a step of this flow.');
       check.done();
-      const row = q.insertFlow.get({
+      const row = (await tx.get(q.insertFlow, {
         shop_id: shopId,
         bot_id: input.bot_id,
         name: input.name,
         first_step_id: null,
-      })!;
+      }))!;
       return toFlow(row);
-    }),
+    },
 
-    updateFlow: db.transaction((id: number, patch: FlowPatch): Flow | undefined => {
-      const current = q.getFlow.get(id);
+    async updateFlow(tx: Tx, id: number, patch: FlowPatch): Promise<Flow | undefined> {
+      await lockFlows(tx, id);
+      const current = await tx.get(q.getFlow, [id]);
       if (!current) return undefined;
       const next = {
         bot_id: patch.bot_id ?? current.bot_id,
@@ -81,10 +107,10 @@ export function createScenarioStore(db: Db) {
         first_step_id:
           patch.first_step_id === undefined ? current.first_step_id : patch.first_step_id,
       };
-      const check = references(current.shop_id);
+      const check = references(tx, current.shop_id);
       if (next.bot_id !== current.bot_id) {
-        check.bot('bot_id', next.bot_id);
-        const welcoming = q.welcomingBot.get({ flow_id: id, bot_id: next.bot_id });
+        await check.bot('bot_id', next.bot_id);
+        const welcoming = await tx.get(q.welcomingBot, { flow_id: id, bot_id: next.bot_id });
         if (welcoming) {
           check.add(
             'bot_id',
@@ -92,47 +118,52 @@ export function createScenarioStore(db: Db) {
           );
         }
       }
-      check.step('first_step_id', next.first_step_id, id);
+      await check.step('first_step_id', next.first_step_id, id);
       check.done();
-      return toFlow(q.updateFlow.get({ id, ...next, updated_at: now() })!);
-    }),
+      return toFlow((await tx.get(q.updateFlow, { id, ...next, updated_at: now() }))!);
+    },
 
-    createStep: db.transaction((shopId: number, input: StepInput): Step => {
+    async createStep(tx: Tx, shopId: number, input: StepInput): Promise<Step> {
       const { step, errors } = resolveStep(undefined, input);
-      const check = references(shopId, errors);
-      if (check.flow('flow_id', step.flow_id)) check.stepData(step);
+      // Its links are checked against the flow's steps: none may go meanwhile.
+      await lockFlows(tx, step.flow_id);
+      const check = references(tx, shopId, errors);
+      if (await check.flow('flow_id', step.flow_id)) await check.stepData(step);
       check.done();
       // A new step has no way in yet, so it cannot close a loop.
-      return toStep(q.insertStep.get({ shop_id: shopId, ...stepParams(step) })!, []);
-    }),
+      return toStep((await tx.get(q.insertStep, { shop_id: shopId, ...stepParams(step) }))!, []);
+    },
 
-    updateStep: db.transaction((id: number, patch: StepPatch): Step | undefined => {
-      const row = q.getStep.get(id);
+    async updateStep(tx: Tx, id: number, patch: StepPatch): Promise<Step | undefined> {
+      // A step never moves to another flow: the flow read before the lock stays its flow.
+      await lockFlows(tx, await flowOfStep(tx, id));
+      const row = await tx.get(q.getStep, [id]);
       if (!row) return undefined;
       const { step, errors } = resolveStep(toStepData(row), patch);
-      const check = references(row.shop_id, errors);
+      const check = references(tx, row.shop_id, errors);
       if (step.flow_id !== row.flow_id) check.add('flow_id', 'A step cannot move to another flow.');
-      else check.stepData(step);
+      else await check.stepData(step);
       check.done();
       const params = stepParams(step);
-      q.updateStep.run({ id, ...params, updated_at: now() });
+      await tx.run(q.updateStep, { id, ...params, updated_at: now() });
       // Only a save that changes where the step leads, or whether it waits, can close a loop;
       // other edits stay possible in a flow that has an older loop.
       const rewired = (['type', 'next_step_id', 'then_step_id', 'else_step_id'] as const).some(
         (k) => params[k] !== row[k],
       );
-      const loop = rewired ? loopThrough(id) : null;
+      const loop = rewired ? await loopThrough(tx, id) : null;
       if (loop) throw invalidField(loopFieldOfStep(loop, patch), describeLoop(loop));
-      return getStep(id);
-    }),
+      return getStep(tx, id);
+    },
 
-    deleteStep: db.transaction((id: number): boolean => {
+    async deleteStep(tx: Tx, id: number): Promise<boolean> {
+      await lockFlows(tx, await flowOfStep(tx, id));
       // Buttons leading here lose their target (ON DELETE SET NULL): their steps may stop
       // waiting for the user and close a loop.
-      const withButtons = q.stepsWithButtonsTo.all(id).map((r) => r.step_id);
-      if (q.deleteStep.run(id).changes === 0) return false;
+      const withButtons = (await tx.all(q.stepsWithButtonsTo, [id])).map((r) => r.step_id);
+      if ((await tx.run(q.deleteStep, [id])).changes === 0) return false;
       for (const stepId of withButtons) {
-        const loop = loopThrough(stepId);
+        const loop = await loopThrough(tx, stepId);
         if (loop) {
           throw conflict(
             `Step ${stepId} would have no button leading on without step ${id}. ${describeLoop(loop)}`,
@@ -140,29 +171,39 @@ export function createScenarioStore(db: Db) {
         }
       }
       return true;
-    }),
+    },
 
-    createItem: db.transaction((shopId: number, input: MenuItemInput): MenuItem => {
+    async createItem(tx: Tx, shopId: number, input: MenuItemInput): Promise<MenuItem> {
       const { item, errors } = resolveMenuItem(undefined, input);
-      const check = references(shopId, errors);
-      const step = q.stepOwner.get(item.step_id);
+      const step = await tx.get(q.stepOwner, [item.step_id]);
+      // Its target is checked against the flow's steps: none may go meanwhile.
+      await lockFlows(tx, step?.flow_id);
+      const check = references(tx, shopId, errors);
       if (step?.shop_id !== shopId) check.add('step_id', 'Choose a step of this shop.');
-      else check.step('next_step_id', item.next_step_id, step.flow_id);
+      else await check.step('next_step_id', item.next_step_id, step.flow_id);
       check.done();
-      const row = q.insertItem.get({
+      const row = (await tx.get(q.insertItem, {
         shop_id: shopId,
         step_id: item.step_id,
         title: item.title,
         next_step_id: item.next_step_id,
         url: item.url,
-        position: item.position ?? q.nextPosition.get(item.step_id)!.n,
-      })!;
+        position: item.position ?? (await tx.get(q.nextPosition, [item.step_id]))!.n,
+      }))!;
       // A new button can only make its step wait, never close a loop.
       return toMenuItem(row);
-    }),
+    },
 
-    updateItem: db.transaction((id: number, patch: MenuItemPatch): MenuItem | undefined => {
-      const row = q.getItem.get(id);
+    async updateItem(tx: Tx, id: number, patch: MenuItemPatch): Promise<MenuItem | undefined> {
+      // A button may move to a step of another flow: both flows' graphs change.
+      await lockFlows(
+        tx,
+        (await tx.get(q.itemFlow, [id]))?.flow_id,
+        await flowOfStep(tx, patch.step_id),
+      );
+      // Locked, so that it stays on the step whose flow is locked (a move that committed
+      // before the lock is seen here, and its flow locked below).
+      const row = await tx.get(q.lockItem, [id]);
       if (!row) return undefined;
       const { item, errors } = resolveMenuItem(
         {
@@ -174,12 +215,13 @@ export function createScenarioStore(db: Db) {
         },
         patch,
       );
-      const check = references(row.shop_id, errors);
-      const step = q.stepOwner.get(item.step_id);
+      const check = references(tx, row.shop_id, errors);
+      const step = await tx.get(q.stepOwner, [item.step_id]);
+      await lockFlows(tx, await flowOfStep(tx, row.step_id), step?.flow_id);
       if (step?.shop_id !== row.shop_id) check.add('step_id', 'Choose a step of this shop.');
-      else check.step('next_step_id', item.next_step_id, step.flow_id);
+      else await check.step('next_step_id', item.next_step_id, step.flow_id);
       check.done();
-      const updated = q.updateItem.get({
+      const updated = (await tx.get(q.updateItem, {
         id,
         step_id: item.step_id,
         title: item.title,
@@ -187,112 +229,109 @@ export function createScenarioStore(db: Db) {
         url: item.url,
         position: item.position ?? row.position,
         updated_at: now(),
-      })!;
+      }))!;
       const rewired =
         item.step_id !== row.step_id ||
         (item.next_step_id === null) !== (row.next_step_id === null);
       for (const stepId of rewired ? new Set([row.step_id, item.step_id]) : []) {
-        const loop = loopThrough(stepId);
+        const loop = await loopThrough(tx, stepId);
         if (loop) throw invalidField(loopFieldOfItem(row, item.step_id, patch), describeLoop(loop));
       }
       return toMenuItem(updated);
-    }),
+    },
 
-    deleteItem: db.transaction((id: number): boolean => {
-      const row = q.getItem.get(id);
+    async deleteItem(tx: Tx, id: number): Promise<boolean> {
+      await lockFlows(tx, (await tx.get(q.itemFlow, [id]))?.flow_id);
+      const row = await tx.get(q.lockItem, [id]);
       if (!row) return false;
-      q.deleteItem.run(id);
-      const loop = loopThrough(row.step_id);
+      await lockFlows(tx, await flowOfStep(tx, row.step_id));
+      await tx.run(q.deleteItem, [id]);
+      const loop = await loopThrough(tx, row.step_id);
       if (loop) throw conflict(`Step ${row.step_id} would stop waiting. ${describeLoop(loop)}`);
       return true;
-    }),
+    },
   };
 
   return {
     /**
-     * Synchronous reads for the scenario runtime, which works inside the write transaction of
-     * the message, API call or scheduler tick that moves a run.
+     * Reads for the scenario runtime, which works inside the write transaction of the
+     * message, API call or scheduler tick that moves a run.
      */
-    flowInTx: (id: number): Flow | undefined => {
-      const row = q.getFlow.get(id);
-      return row && toFlow(row);
-    },
+    flowInTx: (tx: Tx, id: number): Promise<Flow | undefined> => getFlow(tx, id),
     /** A step with its buttons (menu items) in order. */
-    stepInTx: getStep,
-    itemInTx: (id: number): MenuItem | undefined => {
-      const row = q.getItem.get(id);
-      return row && toMenuItem(row);
-    },
+    stepInTx: (tx: Tx, id: number): Promise<Step | undefined> => getStep(tx, id),
+    itemInTx: (tx: Tx, id: number): Promise<MenuItem | undefined> => getItem(tx, id),
 
     flows: {
       async create(shopId: number, input: FlowInput): Promise<Flow> {
-        return tx.createFlow.immediate(shopId, input);
+        return db.tx((tx) => write.createFlow(tx, shopId, input));
       },
       async get(id: number): Promise<Flow | undefined> {
-        const row = q.getFlow.get(id);
-        return row && toFlow(row);
+        return getFlow(db, id);
       },
       async list(shopId: number, botId: number | null, page: PageQuery): Promise<List<Flow>> {
         const filter = { shop_id: shopId, bot_id: botId };
         return {
-          count: q.countFlows.get(filter)!.n,
-          rows: q.listFlows.all({ ...filter, ...page }).map(toFlow),
+          count: (await db.get(q.countFlows, filter))!.n,
+          rows: (await db.all(q.listFlows, { ...filter, ...page })).map(toFlow),
         };
       },
       async update(id: number, patch: FlowPatch): Promise<Flow | undefined> {
-        return tx.updateFlow.immediate(id, patch);
+        return db.tx((tx) => write.updateFlow(tx, id, patch));
       },
       /** Deletes the flow with its steps and their buttons (ON DELETE CASCADE). */
       async delete(id: number): Promise<boolean> {
-        return q.deleteFlow.run(id).changes > 0;
+        return (await db.run(q.deleteFlow, [id])).changes > 0;
       },
     },
 
     steps: {
       async create(shopId: number, input: StepInput): Promise<Step> {
-        return tx.createStep.immediate(shopId, input);
+        return db.tx((tx) => write.createStep(tx, shopId, input));
       },
       async get(id: number): Promise<Step | undefined> {
-        return getStep(id);
+        return getStep(db, id);
       },
       async list(shopId: number, flowId: number | null, page: PageQuery): Promise<List<Step>> {
         const filter = { shop_id: shopId, flow_id: flowId };
-        const rows = q.listSteps.all({ ...filter, ...page });
-        const items = itemsOf(rows.map((r) => r.id));
+        const rows = await db.all(q.listSteps, { ...filter, ...page });
+        const items = await itemsOf(
+          db,
+          rows.map((r) => r.id),
+        );
         return {
-          count: q.countSteps.get(filter)!.n,
+          count: (await db.get(q.countSteps, filter))!.n,
           rows: rows.map((r) => toStep(r, items.get(r.id)!)),
         };
       },
       async update(id: number, patch: StepPatch): Promise<Step | undefined> {
-        return tx.updateStep.immediate(id, patch);
+        return db.tx((tx) => write.updateStep(tx, id, patch));
       },
       /** References to the step become null (ON DELETE SET NULL); its buttons go with it. */
       async delete(id: number): Promise<boolean> {
-        return tx.deleteStep.immediate(id);
+        return db.tx((tx) => write.deleteStep(tx, id));
       },
     },
 
     menuItems: {
       async create(shopId: number, input: MenuItemInput): Promise<MenuItem> {
-        return tx.createItem.immediate(shopId, input);
+        return db.tx((tx) => write.createItem(tx, shopId, input));
       },
       async get(id: number): Promise<MenuItem | undefined> {
-        const row = q.getItem.get(id);
-        return row && toMenuItem(row);
+        return getItem(db, id);
       },
       async list(shopId: number, stepId: number | null, page: PageQuery): Promise<List<MenuItem>> {
         const filter = { shop_id: shopId, step_id: stepId };
         return {
-          count: q.countItems.get(filter)!.n,
-          rows: q.listItems.all({ ...filter, ...page }).map(toMenuItem),
+          count: (await db.get(q.countItems, filter))!.n,
+          rows: (await db.all(q.listItems, { ...filter, ...page })).map(toMenuItem),
         };
       },
       async update(id: number, patch: MenuItemPatch): Promise<MenuItem | undefined> {
-        return tx.updateItem.immediate(id, patch);
+        return db.tx((tx) => write.updateItem(tx, id, patch));
       },
       async delete(id: number): Promise<boolean> {
-        return tx.deleteItem.immediate(id);
+        return db.tx((tx) => write.deleteItem(tx, id));
       },
     },
   };

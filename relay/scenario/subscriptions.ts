@@ -10,6 +10,7 @@ import {
   okJson,
   security,
 } from '../http/api.js';
+import type { Tx } from '../db/sql.js';
 import { conflict, invalidField } from '../http/errors.js';
 
 const common = { tags: ['scenario'], security };
@@ -77,11 +78,11 @@ export function flowSubscriptionRoutes({ db, stores }: Deps) {
   const runtime = stores.scenarioRuntime;
 
   /** The bot user and flow, both of the shop, the flow of the bot user's bot. */
-  const check = (shopId: number, flowId: number, botUserId: number) => {
-    const user = stores.botUsers.getInTx(botUserId);
+  const check = async (tx: Tx, shopId: number, flowId: number, botUserId: number) => {
+    const user = await stores.botUsers.getInTx(tx, botUserId);
     if (!user || user.shop_id !== shopId)
       throw invalidField('bot_user_id', 'No such bot user in this shop.');
-    const flow = stores.scenario.flowInTx(flowId);
+    const flow = await stores.scenario.flowInTx(tx, flowId);
     if (!flow || flow.shop_id !== shopId)
       throw invalidField('flow_id', 'No such flow in this shop.');
     if (flow.bot_id !== user.bot.id)
@@ -92,8 +93,14 @@ export function flowSubscriptionRoutes({ db, stores }: Deps) {
     return { user, flow };
   };
 
-  const view = (botUserId: number, flowId: number, steps: number, stopped: boolean): FlowRun => {
-    const run = runtime.runs.get(botUserId);
+  const view = async (
+    tx: Tx,
+    botUserId: number,
+    flowId: number,
+    steps: number,
+    stopped: boolean,
+  ): Promise<FlowRun> => {
+    const run = await runtime.runs.getInTx(tx, botUserId);
     const current = run?.flow_id === flowId;
     return {
       bot_user_id: botUserId,
@@ -106,29 +113,33 @@ export function flowSubscriptionRoutes({ db, stores }: Deps) {
     };
   };
 
-  const subscribeTx = db.transaction((shopId: number, flowId: number, botUserId: number) => {
-    const { user, flow } = check(shopId, flowId, botUserId);
+  const subscribeInTx = async (tx: Tx, shopId: number, flowId: number, botUserId: number) => {
+    const { user, flow } = await check(tx, shopId, flowId, botUserId);
     if (flow.first_step_id === null)
       throw invalidField('flow_id', 'This flow has no first step yet: set its first_step_id.');
     if (!user.store.subscribed_to_bot) throw conflict('The bot user unsubscribed from the bot.');
-    const { steps } = runtime.startInTx(botUserId, flowId);
-    return view(botUserId, flowId, steps, false);
-  });
-  const unsubscribeTx = db.transaction((shopId: number, flowId: number, botUserId: number) => {
-    check(shopId, flowId, botUserId);
-    const stopped = runtime.stopInTx(botUserId, flowId);
-    return view(botUserId, flowId, 0, stopped);
-  });
+    const { steps } = await runtime.startInTx(tx, botUserId, flowId);
+    return view(tx, botUserId, flowId, steps, false);
+  };
+  const unsubscribeInTx = async (tx: Tx, shopId: number, flowId: number, botUserId: number) => {
+    await check(tx, shopId, flowId, botUserId);
+    const stopped = await runtime.stopInTx(tx, botUserId, flowId);
+    return view(tx, botUserId, flowId, 0, stopped);
+  };
 
   return createRouter()
     .openapi(subscribe, async (c) => {
       const input = c.req.valid('json');
       const shopId = shopFor(c.var.principal, input.shop_id ?? c.req.valid('query').shop_id);
-      return c.json(ok(subscribeTx.immediate(shopId, input.flow_id, input.bot_user_id)), 200);
+      const run = await db.tx((tx) => subscribeInTx(tx, shopId, input.flow_id, input.bot_user_id));
+      return c.json(ok(run), 200);
     })
     .openapi(unsubscribe, async (c) => {
       const input = c.req.valid('json');
       const shopId = shopFor(c.var.principal, input.shop_id ?? c.req.valid('query').shop_id);
-      return c.json(ok(unsubscribeTx.immediate(shopId, input.flow_id, input.bot_user_id)), 200);
+      const run = await db.tx((tx) =>
+        unsubscribeInTx(tx, shopId, input.flow_id, input.bot_user_id),
+      );
+      return c.json(ok(run), 200);
     });
 }

@@ -26,16 +26,16 @@ export type Rotation = {
  *   relay (until then they cannot read the secrets). With several keys (`new,old`: set
  *   that first, on every relay, to rotate without a pause) the secrets move to the first.
  */
-export function rotateKey(
+export async function rotateKey(
   db: Db,
   { dbPath, secretKeys }: { dbPath: string; secretKeys: Buffer[] | null },
-): Rotation {
-  if (dbPath === ':memory:' || dbPath.startsWith('file:'))
+): Promise<Rotation> {
+  if (db.engine === 'sqlite' && (dbPath === ':memory:' || dbPath.startsWith('file:')))
     throw new Error('A database in memory has no stored key to rotate.');
   if (secretKeys) {
     const key = secretKeys.length > 1 ? secretKeys[0] : newKey();
     const to = createSecretBox(envKeySource([key]));
-    const n = resealStoredSecrets(db, db.secrets, to);
+    const n = await resealStoredSecrets(db, db.secrets, to);
     return {
       key_id: to.keyId,
       secrets: n,
@@ -48,9 +48,9 @@ export function rotateKey(
   const key = newKey();
   writeKeyFile(path, [key, ...old]);
   const to = createSecretBox(envKeySource([key]));
-  let n = resealStoredSecrets(db, db.secrets, to);
+  let n = await resealStoredSecrets(db, db.secrets, to);
   // A relay that encrypted a new secret with the old key just before it saw the new file.
-  n += resealStoredSecrets(db, db.secrets, to);
+  n += await resealStoredSecrets(db, db.secrets, to);
   writeKeyFile(path, [key]);
   return { key_id: keyId(key), secrets: n, key_file: path };
 }

@@ -58,8 +58,8 @@ export function createMetrics({
     name: 'touchpoint_scenario_delays_pending',
     help: 'Scenario runs paused at a delay step.',
     registers,
-    collect() {
-      this.set(scenarioRuntime.runs.pendingDelays());
+    async collect() {
+      this.set(await scenarioRuntime.runs.pendingDelays());
     },
   });
   const attempts = new Counter({

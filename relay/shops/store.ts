@@ -1,4 +1,6 @@
 import { fromJson, now, type Db } from '../db/open.js';
+import { dialect } from '../db/dialect.js';
+import { sql } from '../db/sql.js';
 import { invalidField } from '../http/errors.js';
 import type { PageQuery } from '../http/pagination.js';
 import type { Shop, ShopInput, ShopPatch } from './schemas.js';
@@ -44,50 +46,55 @@ export function createShopStore(db: Db) {
     return { ...next, captcha: sealed === undefined ? rest : { ...rest, secret: sealed } };
   };
 
+  const d = dialect(db.engine);
   const q = {
-    insert: db.prepare<{ name: string; settings: string }, Row>(
+    insert: sql<{ name: string; settings: string }, Row>(
       `INSERT INTO shops (name, settings) VALUES (@name, @settings) RETURNING *`,
     ),
-    addMember: db.prepare<{ shop_id: number; user_id: number; role: string }>(
-      `INSERT OR IGNORE INTO shop_members (shop_id, user_id, role) VALUES (@shop_id, @user_id, @role)`,
+    addMember: sql<{ shop_id: number; user_id: number; role: string }, never>(
+      `INSERT INTO shop_members (shop_id, user_id, role) VALUES (@shop_id, @user_id, @role)
+       ON CONFLICT DO NOTHING`,
     ),
-    get: db.prepare<[number], Row>(`SELECT * FROM shops WHERE id = ?`),
-    list: db.prepare<{ ids: string; limit: number; offset: number }, Row>(
-      `SELECT * FROM shops WHERE id IN (SELECT value FROM json_each(@ids))
+    get: sql<[number], Row>(`SELECT * FROM shops WHERE id = ?`),
+    lockedGet: sql<[number], Row>(`SELECT * FROM shops WHERE id = ?${d.forUpdate}`),
+    list: sql<{ ids: string; limit: number; offset: number }, Row>(
+      `SELECT * FROM shops WHERE id IN ${d.ids('@ids')}
        ORDER BY id LIMIT @limit OFFSET @offset`,
     ),
-    count: db.prepare<{ ids: string }, { n: number }>(
-      `SELECT count(*) AS n FROM shops WHERE id IN (SELECT value FROM json_each(@ids))`,
+    count: sql<{ ids: string }, { n: number }>(
+      `SELECT count(*) AS n FROM shops WHERE id IN ${d.ids('@ids')}`,
     ),
-    update: db.prepare<{ id: number; name: string; settings: string; updated_at: string }, Row>(
+    update: sql<{ id: number; name: string; settings: string; updated_at: string }, Row>(
       `UPDATE shops SET name = @name, settings = @settings, updated_at = @updated_at
        WHERE id = @id RETURNING *`,
     ),
-    delete: db.prepare<[number]>(`DELETE FROM shops WHERE id = ?`),
-    first: db.prepare<[], Row>(`SELECT * FROM shops ORDER BY id LIMIT 1`),
-    markDemo: db.prepare<[number]>(`UPDATE shops SET demo = 1 WHERE id = ?`),
-    demo: db.prepare<[], Row>(`SELECT * FROM shops WHERE demo = 1 ORDER BY id LIMIT 1`),
+    delete: sql<[number], never>(`DELETE FROM shops WHERE id = ?`),
+    first: sql<undefined, Row>(`SELECT * FROM shops ORDER BY id LIMIT 1`),
+    markDemo: sql<[number], never>(`UPDATE shops SET demo = 1 WHERE id = ?`),
+    demo: sql<undefined, Row>(`SELECT * FROM shops WHERE demo = 1 ORDER BY id LIMIT 1`),
   };
-
-  const createTx = db.transaction((input: ShopInput, ownerId: number | null) => {
-    const settings = storable(input.settings ?? {}, {});
-    const row = q.insert.get({ name: input.name, settings: JSON.stringify(settings) })!;
-    if (ownerId !== null) q.addMember.run({ shop_id: row.id, user_id: ownerId, role: 'owner' });
-    return toShop(row);
-  });
 
   return {
     /** Creates a shop; `ownerId` (a platform user) becomes its first member. */
     async create(input: ShopInput, ownerId: number | null): Promise<Shop> {
-      return createTx.immediate(input, ownerId);
+      return db.tx(async (tx) => {
+        const settings = storable(input.settings ?? {}, {});
+        const row = (await tx.get(q.insert, {
+          name: input.name,
+          settings: JSON.stringify(settings),
+        }))!;
+        if (ownerId !== null)
+          await tx.run(q.addMember, { shop_id: row.id, user_id: ownerId, role: 'owner' });
+        return toShop(row);
+      });
     },
 
     async addMember(shopId: number, userId: number, role: 'owner' | 'manager' = 'manager') {
-      q.addMember.run({ shop_id: shopId, user_id: userId, role });
+      await db.run(q.addMember, { shop_id: shopId, user_id: userId, role });
     },
 
     async get(id: number): Promise<Shop | undefined> {
-      const row = q.get.get(id);
+      const row = await db.get(q.get, [id]);
       return row && toShop(row);
     },
 
@@ -96,7 +103,7 @@ export function createShopStore(db: Db) {
      * never part of a response.
      */
     async getWithSecrets(id: number): Promise<Shop | undefined> {
-      const row = q.get.get(id);
+      const row = await db.get(q.get, [id]);
       if (!row) return undefined;
       const settings = fromJson<Settings>(row.settings, {});
       const c = settings.captcha;
@@ -106,7 +113,7 @@ export function createShopStore(db: Db) {
     },
 
     async first(): Promise<Shop | undefined> {
-      const row = q.first.get();
+      const row = await db.get(q.first);
       return row && toShop(row);
     },
 
@@ -117,27 +124,31 @@ export function createShopStore(db: Db) {
     ): Promise<{ count: number; rows: Shop[] }> {
       const ids = JSON.stringify([...shopIds]);
       return {
-        count: q.count.get({ ids })!.n,
-        rows: q.list.all({ ids, ...page }).map(toShop),
+        count: (await db.value(q.count, { ids }))!,
+        rows: (await db.all(q.list, { ids, ...page })).map(toShop),
       };
     },
 
     async update(id: number, patch: ShopPatch): Promise<Shop | undefined> {
-      const current = q.get.get(id);
-      if (!current) return undefined;
-      const stored = fromJson<Settings>(current.settings, {});
-      const settings = { ...stored, ...storable(patch.settings ?? {}, stored) };
-      const row = q.update.get({
-        id,
-        name: patch.name ?? current.name,
-        settings: JSON.stringify(settings),
-        updated_at: now(),
+      // Read-modify-write of the settings document: the row stays locked until the write, so
+      // two patches of different settings (several relays) both land.
+      return db.tx(async (tx) => {
+        const current = await tx.get(q.lockedGet, [id]);
+        if (!current) return undefined;
+        const stored = fromJson<Settings>(current.settings, {});
+        const settings = { ...stored, ...storable(patch.settings ?? {}, stored) };
+        const row = await tx.get(q.update, {
+          id,
+          name: patch.name ?? current.name,
+          settings: JSON.stringify(settings),
+          updated_at: now(),
+        });
+        return row && toShop(row);
       });
-      return row && toShop(row);
     },
 
     async delete(id: number): Promise<boolean> {
-      return q.delete.run(id).changes > 0;
+      return (await db.run(q.delete, [id])).changes > 0;
     },
 
     /**
@@ -145,12 +156,12 @@ export function createShopStore(db: Db) {
      * this — the demo seed, the CLI (`shop:create --demo`), tests — never the API.
      */
     async markDemo(id: number): Promise<void> {
-      q.markDemo.run(id);
+      await db.run(q.markDemo, [id]);
     },
 
     /** The demo shop (the first, should there be several), when the relay seeded one. */
     async demoShop(): Promise<Shop | undefined> {
-      const row = q.demo.get();
+      const row = await db.get(q.demo);
       return row && toShop(row);
     },
   };

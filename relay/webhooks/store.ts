@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { dialect } from '../db/dialect.js';
 import { fromJson, now, type Db } from '../db/open.js';
+import { sql } from '../db/sql.js';
 import type { PageQuery } from '../http/pagination.js';
 import type { WebhookEndpoint, WebhookEndpointWithSecret } from './schemas.js';
 
@@ -60,49 +62,53 @@ export type EndpointForSend = {
  * response ever includes them again.
  */
 export function createWebhookStore(db: Db) {
+  const d = dialect(db.engine);
   const q = {
-    insert: db.prepare<{ shop_id: number; url: string; events: string; secret: string }, Row>(
+    insert: sql<{ shop_id: number; url: string; events: string; secret: string }, Row>(
       `INSERT INTO webhook_endpoints (shop_id, url, events, secret)
        VALUES (@shop_id, @url, @events, @secret) RETURNING *`,
     ),
-    get: db.prepare<[number], Row>(`SELECT * FROM webhook_endpoints WHERE id = ?`),
-    list: db.prepare<{ shop_id: number; limit: number; offset: number }, Row>(
+    get: sql<number, Row>(`SELECT * FROM webhook_endpoints WHERE id = ?`),
+    // Read-modify-write of a patch: the row stays locked until written back (PostgreSQL).
+    lock: sql<number, Row>(`SELECT * FROM webhook_endpoints WHERE id = ?${d.forUpdate}`),
+    list: sql<{ shop_id: number; limit: number; offset: number }, Row>(
       `SELECT * FROM webhook_endpoints WHERE shop_id = @shop_id ORDER BY id LIMIT @limit OFFSET @offset`,
     ),
-    count: db.prepare<[number], { n: number }>(
+    count: sql<number, { n: number }>(
       `SELECT count(*) AS n FROM webhook_endpoints WHERE shop_id = ?`,
     ),
-    update: db.prepare<Record<string, unknown>, Row>(
+    update: sql<Record<string, unknown>, Row>(
       `UPDATE webhook_endpoints SET url = @url, events = @events, enabled = @enabled,
          disabled_reason = @disabled_reason, failing_since = @failing_since, updated_at = @now
        WHERE id = @id RETURNING *`,
     ),
-    rotate: db.prepare<{ id: number; secret: string; until: string; now: string }, Row>(
+    rotate: sql<{ id: number; secret: string; until: string; now: string }, Row>(
       `UPDATE webhook_endpoints SET previous_secret = secret, previous_secret_until = @until,
          secret = @secret, updated_at = @now
        WHERE id = @id RETURNING *`,
     ),
-    delete: db.prepare<[number]>(`DELETE FROM webhook_endpoints WHERE id = ?`),
-    succeeded: db.prepare<[number]>(
+    delete: sql<number, never>(`DELETE FROM webhook_endpoints WHERE id = ?`),
+    succeeded: sql<number, never>(
       `UPDATE webhook_endpoints SET failing_since = NULL WHERE id = ? AND failing_since IS NOT NULL`,
     ),
-    failed: db.prepare<{ id: number; now: string }, { failing_since: string; enabled: number }>(
+    // The UPDATE locks the row: the disable decision below sees no concurrent change.
+    failed: sql<{ id: number; now: string }, { failing_since: string; enabled: number }>(
       `UPDATE webhook_endpoints SET failing_since = coalesce(failing_since, @now)
        WHERE id = @id RETURNING failing_since, enabled`,
     ),
-    disable: db.prepare<{ id: number; reason: string; now: string }>(
+    disable: sql<{ id: number; reason: string; now: string }, never>(
       `UPDATE webhook_endpoints SET enabled = 0, disabled_reason = @reason, updated_at = @now
        WHERE id = @id AND enabled = 1`,
     ),
   };
 
-  const updateTx = db.transaction(
-    (id: number, patch: { url?: string; events?: string[]; enabled?: boolean }) => {
-      const current = q.get.get(id);
+  const update = (id: number, patch: { url?: string; events?: string[]; enabled?: boolean }) =>
+    db.tx(async (tx) => {
+      const current = await tx.get(q.lock, id);
       if (!current) return undefined;
       const reenable = patch.enabled === true && current.enabled === 0;
       const enabled = patch.enabled ?? current.enabled === 1;
-      return q.update.get({
+      return tx.get(q.update, {
         id,
         url: patch.url ?? current.url,
         events: patch.events ? JSON.stringify(patch.events) : current.events,
@@ -112,15 +118,17 @@ export function createWebhookStore(db: Db) {
         failing_since: reenable ? null : current.failing_since,
         now: now(),
       });
-    },
-  );
+    });
 
-  const failedTx = db.transaction((id: number, at: number, reason: string): boolean => {
-    const row = q.failed.get({ id, now: new Date(at).toISOString() });
-    if (!row || row.enabled !== 1 || Date.parse(row.failing_since) > at - DISABLE_AFTER_MS)
-      return false;
-    return q.disable.run({ id, reason, now: new Date(at).toISOString() }).changes === 1;
-  });
+  const failed = (id: number, at: number, reason: string): Promise<boolean> =>
+    db.tx(async (tx) => {
+      const row = await tx.get(q.failed, { id, now: new Date(at).toISOString() });
+      if (!row || row.enabled !== 1 || Date.parse(row.failing_since) > at - DISABLE_AFTER_MS)
+        return false;
+      return (
+        (await tx.run(q.disable, { id, reason, now: new Date(at).toISOString() })).changes === 1
+      );
+    });
 
   return {
     async create(input: {
@@ -129,17 +137,17 @@ export function createWebhookStore(db: Db) {
       events: string[];
     }): Promise<WebhookEndpointWithSecret> {
       const secret = newSigningSecret();
-      const row = q.insert.get({
+      const row = (await db.get(q.insert, {
         shop_id: input.shop_id,
         url: input.url,
         events: JSON.stringify(input.events),
         secret: db.secrets.seal(secret),
-      })!;
+      }))!;
       return { ...toEndpoint(row), secret };
     },
 
     async get(id: number): Promise<WebhookEndpoint | undefined> {
-      const row = q.get.get(id);
+      const row = await db.get(q.get, id);
       return row && toEndpoint(row);
     },
 
@@ -147,17 +155,18 @@ export function createWebhookStore(db: Db) {
       shopId: number,
       page: PageQuery,
     ): Promise<{ count: number; rows: WebhookEndpoint[] }> {
-      return {
-        count: q.count.get(shopId)!.n,
-        rows: q.list.all({ shop_id: shopId, ...page }).map(toEndpoint),
-      };
+      const [count, rows] = await Promise.all([
+        db.value(q.count, shopId),
+        db.all(q.list, { shop_id: shopId, ...page }),
+      ]);
+      return { count: count ?? 0, rows: rows.map(toEndpoint) };
     },
 
     async update(
       id: number,
       patch: { url?: string; events?: string[]; enabled?: boolean },
     ): Promise<WebhookEndpoint | undefined> {
-      const row = updateTx.immediate(id, patch);
+      const row = await update(id, patch);
       return row && toEndpoint(row);
     },
 
@@ -168,7 +177,7 @@ export function createWebhookStore(db: Db) {
     async rotateSecret(id: number): Promise<WebhookEndpointWithSecret | undefined> {
       const secret = newSigningSecret();
       const at = Date.now();
-      const row = q.rotate.get({
+      const row = await db.get(q.rotate, {
         id,
         secret: db.secrets.seal(secret),
         until: new Date(at + ROTATION_OVERLAP_MS).toISOString(),
@@ -178,12 +187,12 @@ export function createWebhookStore(db: Db) {
     },
 
     async delete(id: number): Promise<boolean> {
-      return q.delete.run(id).changes > 0;
+      return (await db.run(q.delete, id)).changes > 0;
     },
 
     /** The endpoint with its signing secrets, for the webhook adapter only. */
     async forSend(id: number, at = Date.now()): Promise<EndpointForSend | undefined> {
-      const r = q.get.get(id);
+      const r = await db.get(q.get, id);
       if (!r) return undefined;
       const secrets = [db.secrets.open(r.secret)];
       if (r.previous_secret && r.previous_secret_until && Date.parse(r.previous_secret_until) > at)
@@ -199,7 +208,7 @@ export function createWebhookStore(db: Db) {
 
     /** A delivery succeeded: the endpoint is healthy again. */
     async recordSuccess(id: number): Promise<void> {
-      q.succeeded.run(id);
+      await db.run(q.succeeded, id);
     },
 
     /**
@@ -207,12 +216,12 @@ export function createWebhookStore(db: Db) {
      * when the run has lasted DISABLE_AFTER_MS. Returns true when this call disabled it.
      */
     async recordFailure(id: number, at = Date.now()): Promise<boolean> {
-      return failedTx.immediate(id, at, 'Deliveries failed for 5 days without a success.');
+      return failed(id, at, 'Deliveries failed for 5 days without a success.');
     },
 
     /** Turns the endpoint off at once (the receiver answered 410 Gone). */
     async disable(id: number, reason: string): Promise<boolean> {
-      return q.disable.run({ id, reason, now: now() }).changes === 1;
+      return (await db.run(q.disable, { id, reason, now: now() })).changes === 1;
     },
   };
 }

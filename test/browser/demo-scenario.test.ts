@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { DEMO_FLOW_BUTTONS, DEMO_FLOW_TEXT } from '../../relay/demo/flow.js';
 import { DEMO_LOGIN, DEMO_MANAGERS_CHAT, seedDemo } from '../../relay/demo/seed.js';
+import { sql } from '../../relay/db/sql.js';
 import { NOTICES } from '../../relay/scenario/runtime/engine.js';
 import { startRelay, type Relay } from '../helpers/relay.js';
 import {
@@ -37,9 +38,9 @@ describeBrowser('demo welcome scenario in the sandbox inbox', () => {
   let site: Site;
   let seeded: Awaited<ReturnType<typeof seedDemo>>;
   /** Where the buyer's run is; this relay has only the one. */
-  const runs = () => relay.db.prepare(`SELECT step_id, waiting, seq FROM scenario_runs`).all();
+  const runs = () => relay.db.all(sql(`SELECT step_id, waiting, seq FROM scenario_runs`));
   const sentTo = (chatId: string) =>
-    relay.db.prepare(`SELECT count(*) AS n FROM deliveries WHERE chat_id = ?`).get(chatId);
+    relay.db.get(sql(`SELECT count(*) AS n FROM deliveries WHERE chat_id = ?`), [chatId]);
 
   beforeAll(async () => {
     let relayUrl = '';
@@ -95,16 +96,16 @@ describeBrowser('demo welcome scenario in the sandbox inbox', () => {
       { limit: 100, offset: 0 },
     );
     const question = steps.find((s) => s.name === 'phone')!;
-    const waiting = runs();
+    const waiting = await runs();
     expect(waiting).toMatchObject([{ step_id: question.id, waiting: 'answer' }]);
 
     // The greeting's button again, now outdated: a polite notice, and nothing moves.
-    const before = sentTo(userId);
+    const before = await sentTo(userId);
     await greeting.getByRole('button', { name: DEMO_FLOW_BUTTONS.callBack }).click();
     const notice = page.getByRole('status').and(page.locator('#chat-notice'));
     await expect.poll(() => notice.textContent()).toBe(NOTICES.stale);
-    expect(runs()).toEqual(waiting);
-    expect(sentTo(userId)).toEqual(before);
+    expect(await runs()).toEqual(waiting);
+    expect(await sentTo(userId)).toEqual(before);
     await page.waitForTimeout(1_600); // one poll of the inbox: still only the one question
     expect(await botMessage(page, DEMO_FLOW_TEXT.ask).count()).toBe(1);
 
@@ -116,7 +117,7 @@ describeBrowser('demo welcome scenario in the sandbox inbox', () => {
     await send('call me maybe');
     await botMessage(page, DEMO_FLOW_TEXT.invalid).waitFor({ timeout: 10_000 });
     expect(await notice.textContent()).toBe('');
-    expect(runs()).toMatchObject([{ step_id: question.id, waiting: 'answer' }]);
+    expect(await runs()).toMatchObject([{ step_id: question.id, waiting: 'answer' }]);
     await send('+1 212 555 0123');
     const thanks = botMessage(page, DEMO_FLOW_TEXT.thanks);
     await thanks.waitFor({ timeout: 10_000 });
@@ -139,7 +140,7 @@ describeBrowser('demo welcome scenario in the sandbox inbox', () => {
 
     // After the pause, the follow-up; the flow is over.
     await botMessage(page, DEMO_FLOW_TEXT.followUp).waitFor({ timeout: 15_000 });
-    expect(runs()).toMatchObject([{ step_id: null, waiting: null }]);
+    expect(await runs()).toMatchObject([{ step_id: null, waiting: null }]);
 
     // The managers' alert, where the demo shows it: their chat in the same inbox.
     await page.locator('#conversation-list button', { hasText: /Managers/ }).click();
@@ -151,9 +152,10 @@ describeBrowser('demo welcome scenario in the sandbox inbox', () => {
         ),
       );
     expect(
-      relay.db
-        .prepare(`SELECT kind FROM deliveries WHERE chat_id = ? AND event = 'lead.created'`)
-        .all(DEMO_MANAGERS_CHAT),
+      await relay.db.all(
+        sql(`SELECT kind FROM deliveries WHERE chat_id = ? AND event = 'lead.created'`),
+        [DEMO_MANAGERS_CHAT],
+      ),
     ).toEqual([{ kind: 'sandbox' }]);
 
     expect(await page.evaluate(() => (window as any).__violations)).toEqual([]);

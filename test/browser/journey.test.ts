@@ -133,7 +133,7 @@ describeBrowser('journey', () => {
       }
       expect(tokens[0]).toMatch(/^[A-Za-z0-9_-]{22}$/);
       expect(tokens[1]).not.toBe(tokens[0]);
-      expect(j.optins().map((o) => o.token_hash)).toEqual(tokens.map(hashToken));
+      expect((await j.optins()).map((o) => o.token_hash)).toEqual(tokens.map(hashToken));
       await context.close();
     });
   });

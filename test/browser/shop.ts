@@ -1,4 +1,5 @@
 import { expect } from 'vitest';
+import { sql } from '../../relay/db/sql.js';
 import { clearPublicCaches } from '../../relay/public/cache.js';
 import { startRelay, userWithShop, type Relay } from '../helpers/relay.js';
 import { doc, proxyTo, startSite, type Site } from './harness.js';
@@ -95,11 +96,12 @@ export async function startShop({
     },
     /** The shop's opt-in tokens as stored (only their hashes), oldest first. */
     optins: () =>
-      relay.db
-        .prepare(
+      relay.db.all(
+        sql<[number], { token_hash: string; bot_id: number | null; order_id: number | null }>(
           `SELECT token_hash, bot_id, order_id FROM optin_tokens WHERE shop_id = ? ORDER BY id`,
-        )
-        .all(shopId) as { token_hash: string; bot_id: number | null; order_id: number | null }[],
+        ),
+        [shopId],
+      ),
     close: async () => {
       await site.close();
       await relay.close();

@@ -34,7 +34,7 @@ describeBrowser('subscribe buttons', () => {
   it('opens the deep link with a fresh token on every click, and shows it to copy on a desktop', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
-    const before = shop.optins().length;
+    const before = (await shop.optins()).length;
     const sent: unknown[] = [];
     page.on('request', (r) => {
       if (r.method() === 'POST' && r.url().endsWith('/public/v1/optins'))
@@ -66,7 +66,7 @@ describeBrowser('subscribe buttons', () => {
     // The deep link leads to the sandbox messenger's inbox of this relay.
     expect(urls[0].startsWith(`${shop.site.url}/demo/inbox/?bot=${shop.bots.sandbox}&`)).toBe(true);
     // Each click stored a new token (its hash), for the sandbox bot and order A-100.
-    const stored = shop.optins().slice(before);
+    const stored = (await shop.optins()).slice(before);
     expect(stored.map((o) => o.token_hash)).toEqual(tokens.map((t) => hashToken(t!)));
     expect(stored[1]).toMatchObject({ bot_id: shop.bots.sandbox, order_id: shop.order.id });
     expect(sent[1]).toMatchObject({ key: shop.pk, bot_id: shop.bots.sandbox, order_ref: ref });

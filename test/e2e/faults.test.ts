@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dialect } from '../../relay/db/dialect.js';
+import { sql } from '../../relay/db/sql.js';
 import { backoffMs } from '../../relay/delivery/backoff.js';
 import { startTelegramFake, type TelegramFake } from '../fakes/telegram.js';
 import { startRelay, userWithShop, type Owner, type Relay } from '../helpers/relay.js';
@@ -41,13 +43,16 @@ describe('delivery to a faulty Telegram', () => {
       { shop_id: owner.shop.id, bot_user_id, payload: { text } },
       { token: owner.token },
     );
-  const statuses = (ids: number[]) =>
-    relay.db
-      .prepare(
+  const statuses = (ids: number[]) => {
+    const d = dialect(relay.db.engine);
+    return relay.db.all(
+      sql<[string], { status: string; n: number }>(
         `SELECT status, count(*) AS n FROM messages m JOIN deliveries d ON d.id = m.delivery_id
-                WHERE m.id IN (SELECT value FROM json_each(?)) GROUP BY status`,
-      )
-      .all(JSON.stringify(ids)) as { status: string; n: number }[];
+                WHERE m.id IN ${d.ids('?')} GROUP BY status`,
+      ),
+      [JSON.stringify(ids)],
+    );
+  };
 
   it('delivers 200 messages through 500s, timeouts and 429s: all of them, none twice, none early', async () => {
     const users = Array.from({ length: 100 }, () => tgUser());
@@ -61,7 +66,10 @@ describe('delivery to a faulty Telegram', () => {
         ids.push(r.body.result.id);
       }
     }
-    await eventually(() => statuses(ids).some((s) => s.status === 'sent' && s.n === 200), 60_000);
+    await eventually(
+      async () => (await statuses(ids)).some((s) => s.status === 'sent' && s.n === 200),
+      60_000,
+    );
     fake.setFaults({});
 
     const texts = fake.messages.filter((m) => m.plain.startsWith('message ')).map((m) => m.plain);
@@ -93,11 +101,15 @@ describe('delivery to a faulty Telegram', () => {
     const ids: number[] = [];
     for (const text of ['one', 'two', 'three']) ids.push((await send(bu.id, text)).body.result.id);
     relay.worker.start();
-    await eventually(() => statuses(ids).some((s) => s.status === 'dead' && s.n === 3), 10_000);
+    await eventually(
+      async () => (await statuses(ids)).some((s) => s.status === 'dead' && s.n === 3),
+      10_000,
+    );
     expect(fake.attempts.filter((a) => a.chat_id === String(user.id))).toHaveLength(1);
-    const attempts = relay.db
-      .prepare(`SELECT sum(attempts) AS n FROM deliveries WHERE bot_user_id = ?`)
-      .get(bu.id) as { n: number };
+    const attempts = (await relay.db.get(
+      sql(`SELECT sum(attempts) AS n FROM deliveries WHERE bot_user_id = ?`),
+      [bu.id],
+    )) as { n: number };
     expect(attempts.n).toBe(3);
     const read = await relay.api.get(`/api/bot/bot_users/${bu.id}/`, { token: owner.token });
     expect(read.body.result.store.subscribed_to_bot).toBe(false);

@@ -11,6 +11,7 @@ import {
   widgetShop,
   type WidgetShop,
 } from '../relay/public/fixtures.js';
+import { sql } from '../../relay/db/sql.js';
 
 /**
  * The whole path over real HTTP, as a shop lives it: the widget posts a lead, managers get a
@@ -117,11 +118,11 @@ describe('end to end: leads, alerts, opt-ins and order messages through Telegram
       },
       { headers: { origin: ORIGIN } },
     );
-    relay.db
-      .prepare(
+    await relay.db.run(
+      sql(
         `UPDATE optin_tokens SET expires_at = '2001-01-01T00:00:00Z' WHERE visitor_id = 'late-visitor'`,
-      )
-      .run();
+      ),
+    );
     const tooLate = tgUser({ first_name: 'Lou' });
     expect(
       (await fake.deliverUpdate(botToken, updates.start(tooLate, late.body.result.token))).status,

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from '../../relay/db/sql.js';
 import { startTelegramFake, type FakeMessage, type TelegramFake } from '../fakes/telegram.js';
 import { updates, type FakeUser } from '../fakes/telegram-updates.js';
 import { buildFlow } from '../helpers/flows.js';
@@ -146,11 +147,11 @@ describe('end to end: the bot confirms an opt-in', () => {
     expect((await botUserOf(stranger)).links.order_ids).toEqual([]);
 
     const late = await optin({ order_ref: order.optin_ref, visitor_id: 'late-visitor' });
-    relay.db
-      .prepare(
+    await relay.db.run(
+      sql(
         `UPDATE optin_tokens SET expires_at = '2001-01-01T00:00:00Z' WHERE visitor_id = 'late-visitor'`,
-      )
-      .run();
+      ),
+    );
     const lou = tgUser({ first_name: 'Lou' });
     await start(lou, late);
     expect(texts(await received(lou, 2))).toEqual([EXPIRED, WELCOME]);

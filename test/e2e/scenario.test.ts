@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from '../../relay/db/sql.js';
 import { startTelegramFake, type FakeMessage, type TelegramFake } from '../fakes/telegram.js';
 import { updates } from '../fakes/telegram-updates.js';
 import { buildFlow, type BuiltFlow } from '../helpers/flows.js';
@@ -175,10 +176,11 @@ describe('bot scenario through Telegram', () => {
   });
 
   it('keeps the delay across a relay restart and then goes on', async () => {
-    const run = relay.db.prepare('SELECT waiting, resume_at FROM scenario_runs').get() as {
-      waiting: string;
-      resume_at: string;
-    };
+    const run = (await relay.db.get(
+      sql<undefined, { waiting: string; resume_at: string }>(
+        'SELECT waiting, resume_at FROM scenario_runs',
+      ),
+    ))!;
     expect(run.waiting).toBe('delay');
     await relay.close();
     // Down for most of the delay; a new process on the same database finishes it.

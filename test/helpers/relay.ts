@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { testConfig, type Config } from '../../relay/config.js';
+import { databaseLocation, testConfig, type Config } from '../../relay/config.js';
 import { openDb } from '../../relay/db/open.js';
 import { listen } from '../../relay/listen.js';
 import { createRelay, type RelayOptions } from '../../relay/relay.js';
@@ -62,7 +62,7 @@ export async function startRelay(
 ) {
   const dir = mkdtempSync(join(tmpdir(), 'touchpoint-test-'));
   const config = testConfig({ dbPath: join(dir, 'touchpoint.db'), ...overrides });
-  const db = openDb(config.dbPath, config);
+  const db = await openDb(databaseLocation(config), config);
   const logs: string[] = [];
   const relay = createRelay({ db, config, ...options, log: (line) => logs.push(line) });
   const { app, worker, stores } = relay;
@@ -84,7 +84,7 @@ export async function startRelay(
     async close() {
       await server.close();
       await relay.stop();
-      db.close();
+      await db.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -36,14 +36,14 @@ describe('touchpoint CLI', () => {
     expect(pk.text).toMatch(/^pk_/);
     const sk = await run(['key:create', '--shop', '1', '--kind', 'secret'], env);
 
-    const db = openDb(env.TOUCHPOINT_DB);
+    const db = await openDb(env.TOUCHPOINT_DB);
     const stores = createStores(db);
     expect(await stores.keys.find(sk.text, 'secret')).toMatchObject({ shop_id: 1 });
     expect(await stores.keys.find(pk.text, 'publishable')).toMatchObject({
       allowed_origins: ['https://corner.example'],
     });
     expect(await stores.users.checkPassword('ops@example.test', 'long password')).not.toBeNull();
-    db.close();
+    await db.close();
   });
 
   it('exits 2 with one clear line for bad usage', async () => {
@@ -83,7 +83,7 @@ describe('touchpoint CLI', () => {
     ).rejects.toThrow(/--role must be owner or manager/);
     await run(['member:add', '--shop', id, '--email', 'ops@example.test', '--role', 'owner'], env);
 
-    const db = openDb(env.TOUCHPOINT_DB);
+    const db = await openDb(env.TOUCHPOINT_DB);
     const stores = createStores(db);
     const roles = (await stores.members.list(Number(id), { limit: 10, offset: 0 })).rows.map(
       (m) => [m.email, m.role],
@@ -93,6 +93,6 @@ describe('touchpoint CLI', () => {
       ['help@example.test', 'manager'],
       ['ops@example.test', 'owner'],
     ]);
-    db.close();
+    await db.close();
   });
 });

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../relay/config.js';
+import { databaseLocation, loadConfig } from '../../relay/config.js';
+import { openDb } from '../../relay/db/open.js';
+import { SecretKeyError } from '../../relay/secrets/index.js';
 
 describe('configuration', () => {
   it('has the documented defaults', () => {
@@ -61,6 +63,28 @@ describe('configuration', () => {
       telegramApiUrl: 'https://api.telegram.org',
       admin: { email: 'ops@example.test', password: 'long enough' },
     });
+  });
+
+  it('selects PostgreSQL with TOUCHPOINT_DATABASE_URL, else the SQLite file, and never prints the URL', () => {
+    expect(loadConfig({}).databaseUrl).toBeNull();
+    expect(databaseLocation(loadConfig({ TOUCHPOINT_DB: '/var/tp.db' }))).toBe('/var/tp.db');
+    for (const url of ['postgres://tp:pw@db.internal:5432/touchpoint', 'postgresql://db/tp']) {
+      const c = loadConfig({ TOUCHPOINT_DATABASE_URL: url, TOUCHPOINT_DB: '/var/tp.db' });
+      expect(c.databaseUrl).toBe(url);
+      expect(databaseLocation(c)).toBe(url);
+    }
+    expect(loadConfig({ TOUCHPOINT_DATABASE_URL: '' }).databaseUrl).toBeNull();
+    const bad = 'mysql://tp:secret-pw@db/tp';
+    expect(() => loadConfig({ TOUCHPOINT_DATABASE_URL: bad })).toThrow(
+      /^Invalid TOUCHPOINT_DATABASE_URL: must be a postgres:\/\/ \(or postgresql:\/\/\) URL$/,
+    );
+  });
+
+  it('refuses PostgreSQL without TOUCHPOINT_SECRET_KEY, before connecting', async () => {
+    // Nothing listens on port 1: the refusal comes before any connection is tried.
+    const open = openDb('postgres://touchpoint@127.0.0.1:1/touchpoint');
+    await expect(open).rejects.toThrow(SecretKeyError);
+    await expect(open).rejects.toThrow(/TOUCHPOINT_SECRET_KEY must be set with PostgreSQL/);
   });
 
   it('stops with one line naming the bad variable', () => {

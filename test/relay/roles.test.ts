@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from '../../relay/db/sql.js';
 import { startRelay, userWithShop, type Owner, type Relay } from '../helpers/relay.js';
 
 /**
@@ -195,10 +196,13 @@ describe('role matrix on every endpoint', () => {
     /** A delivery that failed for good (a sent message's), so that retry applies. */
     deadDelivery: async () => {
       await fresh.message();
-      const { id } = relay.db
-        .prepare('SELECT id FROM deliveries WHERE shop_id = ? ORDER BY id DESC LIMIT 1')
-        .get(shop.id) as { id: number };
-      relay.db.prepare(`UPDATE deliveries SET status = 'dead' WHERE id = ?`).run(id);
+      const { id } = (await relay.db.get(
+        sql<[number], { id: number }>(
+          'SELECT id FROM deliveries WHERE shop_id = ? ORDER BY id DESC LIMIT 1',
+        ),
+        [shop.id],
+      ))!;
+      await relay.db.run(sql(`UPDATE deliveries SET status = 'dead' WHERE id = ?`), [id]);
       return id;
     },
   };

@@ -1,6 +1,6 @@
 import type { BotUser, VarValue } from '../../bot-users/schemas.js';
 import type { Recipient } from '../../bot-users/subscribers.js';
-import type { Db } from '../../db/open.js';
+import type { Database, Tx } from '../../db/sql.js';
 import { MAX_LEAD_FIELDS, type LeadValue } from '../../leads/schemas.js';
 import { queueMessageInTx, SENDABLE_BOTS } from '../../messages/outbox.js';
 import {
@@ -48,28 +48,38 @@ type RuntimeStores = {
   scenario: ScenarioStore;
 };
 
+/**
+ * PostgreSQL gave up on the transaction (serialization failure, deadlock): `db.tx` runs all
+ * of it again, so the error is not the run's fault.
+ */
+const retryable = (err: unknown) => {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === '40001' || code === '40P01';
+};
+
 /** Who the run belongs to, read once per move. */
 type Person = { user: BotUser; to: Recipient };
 
 /**
  * The scenario runtime: moves bot users through flows. Every entry point runs inside the
- * caller's write transaction (the inbound message, the API call or the scheduler tick), so the
- * messages a move sends (queued in the outbox, sent by the delivery worker with its pacing),
- * the variables and tags it sets, the lead it creates and where the run now waits are
- * committed together or not at all.
+ * caller's write transaction `tx` (the inbound message, the API call or the scheduler tick),
+ * so the messages a move sends (queued in the outbox, sent by the delivery worker with its
+ * pacing), the variables and tags it sets, the lead it creates and where the run now waits
+ * are committed together or not at all. A move reads the run locked (relay/scenario/runtime/
+ * runs.ts), so two messages of one person, on two relays, move it one after the other.
  *
  * A move starts at a step and runs steps one after another until one waits for the user —
  * a question, buttons leading to a step, a delay — or the flow ends. A person with
  * `subscribed_to_bot: false` (blocked the bot, or a manager took over) gets no automatic step.
  */
-export function createScenarioRuntime(db: Db, stores: RuntimeStores) {
+export function createScenarioRuntime(db: Database, stores: RuntimeStores) {
   const runs = createRunStore(db);
   const { scenario } = stores;
   let stepsTotal = 0;
 
-  const person = (botUserId: number): Person | undefined => {
-    const user = stores.botUsers.getInTx(botUserId);
-    const to = stores.subscribers.recipientInTx(botUserId);
+  const person = async (tx: Tx, botUserId: number): Promise<Person | undefined> => {
+    const user = await stores.botUsers.getInTx(tx, botUserId);
+    const to = user && (await stores.subscribers.recipientInTx(tx, botUserId));
     return user && to ? { user, to } : undefined;
   };
   const listening = (p: Person) => p.user.store.subscribed_to_bot;
@@ -98,17 +108,17 @@ export function createScenarioRuntime(db: Db, stores: RuntimeStores) {
       ]);
 
   /** Queues a message to the person (nothing when their messenger cannot be written to). */
-  const send = (p: Person, payload: OutgoingPayload) => {
+  const send = async (tx: Tx, p: Person, payload: OutgoingPayload) => {
     if (!SENDABLE_BOTS.has(p.to.bot_type) || !p.to.chat_id) return;
-    queueMessageInTx(stores, { ...p.to, chat_id: p.to.chat_id }, STEP_EVENT, payload);
+    await queueMessageInTx(tx, stores, { ...p.to, chat_id: p.to.chat_id }, STEP_EVENT, payload);
   };
 
   /** The step's text, image and buttons, when it has something to show. */
-  const say = (p: Person, step: Step, seq: number, text = step.payload.text) => {
+  const say = async (tx: Tx, p: Person, step: Step, seq: number, text = step.payload.text) => {
     const buttons = buttonsOf(step, seq);
     const body = fill(text, p).trim();
     if (!body && !step.payload.image_url && !buttons.length) return;
-    send(p, {
+    await send(tx, p, {
       // A keyboard needs a message to hang on.
       text: body || (step.payload.image_url ? '' : step.name || '…'),
       ...(step.payload.image_url ? { image_url: step.payload.image_url } : {}),
@@ -127,14 +137,20 @@ export function createScenarioRuntime(db: Db, stores: RuntimeStores) {
     );
   };
 
-  const act = (a: Action, p: Person) => {
-    const tags = new Set(p.user.store.tags.map((t) => t.id));
+  const act = async (tx: Tx, a: Action, p: Person) => {
+    const id = p.user.id;
+    // Variables are merged key by key under the bot user's row lock (relay/bot-users/store.ts).
+    await stores.botUsers.updateInTx(tx, id, {
+      ...(a.set_var ? { user_vars: { [a.set_var.name]: fill(a.set_var.value, p) } } : {}),
+    });
+    if (a.add_tag_id === null && a.remove_tag_id === null) return;
+    // Tags are replaced as a whole set: read it again now that the update above holds that
+    // lock, so a manager's tag edit at the same moment (another relay) is not undone.
+    const user = await stores.botUsers.getInTx(tx, id);
+    const tags = new Set((user ?? p.user).store.tags.map((t) => t.id));
     if (a.add_tag_id !== null) tags.add(a.add_tag_id);
     if (a.remove_tag_id !== null) tags.delete(a.remove_tag_id);
-    stores.botUsers.updateInTx(p.user.id, {
-      ...(a.set_var ? { user_vars: { [a.set_var.name]: fill(a.set_var.value, p) } } : {}),
-      ...(a.add_tag_id !== null || a.remove_tag_id !== null ? { tag_ids: [...tags] } : {}),
-    });
+    await stores.botUsers.updateInTx(tx, id, { tag_ids: [...tags] });
   };
 
   /**
@@ -142,8 +158,8 @@ export function createScenarioRuntime(db: Db, stores: RuntimeStores) {
    * `name` or `phone` falls back to the bot user's own); without a form, every variable.
    * Raises `lead.created` like the widget's leads, so the managers' alert goes out.
    */
-  const createLead = (step: Step, p: Person) => {
-    const form = step.form === null ? undefined : stores.forms.getInTx(step.form);
+  const createLead = async (tx: Tx, step: Step, p: Person) => {
+    const form = step.form === null ? undefined : await stores.forms.getInTx(tx, step.form);
     const fields: Record<string, LeadValue> = {};
     if (form) {
       for (const f of form.fields) {
@@ -155,7 +171,7 @@ export function createScenarioRuntime(db: Db, stores: RuntimeStores) {
       for (const [k, v] of Object.entries(p.user.store.user_vars).slice(0, MAX_LEAD_FIELDS))
         fields[k] = v;
     }
-    stores.leads.createInTx({
+    await stores.leads.createInTx(tx, {
       shop_id: p.user.shop_id,
       form_id: form?.id ?? null,
       fields,
@@ -169,7 +185,7 @@ export function createScenarioRuntime(db: Db, stores: RuntimeStores) {
    * Every button shown in this move carries the run's new `seq`. `who` is the run's person,
    * as the caller just read them.
    */
-  const move = (run: Run, stepId: number | null, who: Person): number => {
+  const move = async (tx: Tx, run: Run, stepId: number | null, who: Person): Promise<number> => {
     const seq = run.seq + 1;
     let p: Person | undefined = who;
     let steps = 0;
@@ -179,7 +195,7 @@ export function createScenarioRuntime(db: Db, stores: RuntimeStores) {
         console.error(`scenario: flow ${run.flow_id} ran ${steps} steps without waiting; stopped`);
         break;
       }
-      const step = scenario.stepInTx(stepId);
+      const step = await scenario.stepInTx(tx, stepId);
       if (!step || step.flow_id !== run.flow_id) break;
       steps += 1;
       if (step.type === 'condition') {
@@ -188,12 +204,12 @@ export function createScenarioRuntime(db: Db, stores: RuntimeStores) {
         continue;
       }
       if (step.type === 'action' && step.action) {
-        act(step.action, p);
-        p = person(run.bot_user_id);
+        await act(tx, step.action, p);
+        p = await person(tx, run.bot_user_id);
         if (!p) break;
       }
-      if (step.type === 'lead') createLead(step, p);
-      say(p, step, seq);
+      if (step.type === 'lead') await createLead(tx, step, p);
+      await say(tx, p, step, seq);
       if (step.type === 'question') at = { id: step.id, waiting: 'answer', resume_at: null };
       else if (step.type === 'delay') {
         const due = new Date(Date.now() + (step.delay_seconds ?? 1) * 1000).toISOString();
@@ -202,7 +218,7 @@ export function createScenarioRuntime(db: Db, stores: RuntimeStores) {
         at = { id: step.id, waiting: 'buttons', resume_at: null };
       else stepId = step.next_step_id;
     }
-    runs.save({
+    await runs.saveInTx(tx, {
       bot_user_id: run.bot_user_id,
       shop_id: run.shop_id,
       flow_id: run.flow_id,
@@ -215,14 +231,22 @@ export function createScenarioRuntime(db: Db, stores: RuntimeStores) {
     return steps;
   };
 
-  /** A run of `flowId` for the person, replacing whatever run they were in. */
-  const fresh = (botUserId: number, shopId: number, flowId: number): Run => ({
+  /**
+   * A run of `flowId` for the person, replacing whatever run they were in (locked: its seq
+   * goes on from the old run's, so the old run's buttons stop working).
+   */
+  const fresh = async (
+    tx: Tx,
+    botUserId: number,
+    shopId: number,
+    flowId: number,
+  ): Promise<Run> => ({
     bot_user_id: botUserId,
     shop_id: shopId,
     flow_id: flowId,
     step_id: null,
     waiting: null,
-    seq: runs.get(botUserId)?.seq ?? 0,
+    seq: (await runs.getInTx(tx, botUserId))?.seq ?? 0,
     resume_at: null,
     updated_at: '',
   });
@@ -231,9 +255,9 @@ export function createScenarioRuntime(db: Db, stores: RuntimeStores) {
    * The step the run waits at — unless it was deleted, or edited so that it no longer waits
    * that way (a question turned into a message): then the run has nothing to wait for.
    */
-  const waitingStep = (run: Run | undefined) => {
+  const waitingStep = async (tx: Tx, run: Run | undefined) => {
     if (!run || run.step_id === null || run.waiting === null) return undefined;
-    const step = scenario.stepInTx(run.step_id);
+    const step = await scenario.stepInTx(tx, run.step_id);
     if (!step) return undefined;
     const still =
       run.waiting === 'answer'
@@ -244,11 +268,21 @@ export function createScenarioRuntime(db: Db, stores: RuntimeStores) {
     return still ? step : undefined;
   };
 
-  const startAt = (botUserId: number, flowId: number, stepId: number | null): Outcome => {
-    const p = person(botUserId);
+  const startAt = async (
+    tx: Tx,
+    botUserId: number,
+    flowId: number,
+    stepId: number | null,
+  ): Promise<Outcome> => {
+    const p = await person(tx, botUserId);
     if (!p || !listening(p)) return { steps: 0 };
-    return { steps: move(fresh(botUserId, p.user.shop_id, flowId), stepId, p) };
+    const run = await fresh(tx, botUserId, p.user.shop_id, flowId);
+    return { steps: await move(tx, run, stepId, p) };
   };
+
+  /** Ends the run where it is: nothing left to wait for. */
+  const end = (tx: Tx, run: Run) =>
+    runs.saveInTx(tx, { ...run, step_id: null, waiting: null, resume_at: null });
 
   return {
     runs,
@@ -257,26 +291,26 @@ export function createScenarioRuntime(db: Db, stores: RuntimeStores) {
     stepsTotal: () => stepsTotal,
 
     /** Starts the flow at its first step (the caller checked that flow and person match). */
-    startInTx(botUserId: number, flowId: number): Outcome {
-      const flow = scenario.flowInTx(flowId);
+    async startInTx(tx: Tx, botUserId: number, flowId: number): Promise<Outcome> {
+      const flow = await scenario.flowInTx(tx, flowId);
       if (!flow) return { steps: 0 };
-      return startAt(botUserId, flowId, flow.first_step_id);
+      return startAt(tx, botUserId, flowId, flow.first_step_id);
     },
 
     /** /start: the bot's welcome flow, when it has one. */
-    welcomeInTx(botUserId: number, botId: number): Outcome {
-      const flowId = runs.welcomeFlowOf(botId);
-      return flowId === null ? { steps: 0 } : this.startInTx(botUserId, flowId);
+    async welcomeInTx(tx: Tx, botUserId: number, botId: number): Promise<Outcome> {
+      const flowId = await runs.welcomeFlowOfInTx(tx, botId);
+      return flowId === null ? { steps: 0 } : this.startInTx(tx, botUserId, flowId);
     },
 
     /**
      * Stops the person's run of `flowId` (a pending delay with it). False when they were not
      * in that flow. The move count goes up, so the stopped run's buttons stop working.
      */
-    stopInTx(botUserId: number, flowId: number): boolean {
-      const run = runs.get(botUserId);
+    async stopInTx(tx: Tx, botUserId: number, flowId: number): Promise<boolean> {
+      const run = await runs.getInTx(tx, botUserId);
       if (!run || run.flow_id !== flowId || run.step_id === null) return false;
-      runs.save({ ...run, step_id: null, waiting: null, resume_at: null, seq: run.seq + 1 });
+      await end(tx, { ...run, seq: run.seq + 1 });
       return true;
     },
 
@@ -286,33 +320,33 @@ export function createScenarioRuntime(db: Db, stores: RuntimeStores) {
      * buttons, free text goes to the step's `next_step_id` when it has one. Otherwise the bot
      * says nothing: the message waits in the history for a manager.
      */
-    textInTx(botUserId: number, text: string): Outcome {
-      const run = runs.get(botUserId);
-      const step = waitingStep(run);
+    async textInTx(tx: Tx, botUserId: number, text: string): Promise<Outcome> {
+      const run = await runs.getInTx(tx, botUserId);
+      const step = await waitingStep(tx, run);
       // Most messages come from people in no flow: nothing more is read for them.
-      const p = run && step ? person(botUserId) : undefined;
+      const p = run && step ? await person(tx, botUserId) : undefined;
       if (!run || !step || !p || !listening(p)) return { steps: 0 };
       const wanted = text.trim().toLowerCase();
       const item = step.menu_items.find(
         (i) => i.next_step_id !== null && i.title.trim().toLowerCase() === wanted,
       );
-      if (item) return { steps: move(run, item.next_step_id, p) };
+      if (item) return { steps: await move(tx, run, item.next_step_id, p) };
       if (run.waiting === 'answer') {
         const kind = (step.validate ?? 'text') as AnswerKind;
         const answer = readAnswer(kind, text);
         if (!answer.ok) {
-          say(p, step, run.seq, step.error_text || answer.error);
+          await say(tx, p, step, run.seq, step.error_text || answer.error);
           return { steps: 0 };
         }
-        stores.botUsers.updateInTx(botUserId, {
+        await stores.botUsers.updateInTx(tx, botUserId, {
           user_vars: { [step.variable!]: answer.value },
           ...(kind === 'phone' ? { phone: String(answer.value) } : {}),
         });
         // Read again: the answer is a variable the next steps may use.
-        return { steps: move(run, step.next_step_id, person(botUserId)!) };
+        return { steps: await move(tx, run, step.next_step_id, (await person(tx, botUserId))!) };
       }
       if (run.waiting === 'buttons' && step.next_step_id !== null)
-        return { steps: move(run, step.next_step_id, p) };
+        return { steps: await move(tx, run, step.next_step_id, p) };
       return { steps: 0 };
     },
 
@@ -322,51 +356,55 @@ export function createScenarioRuntime(db: Db, stores: RuntimeStores) {
      * message changes nothing and gets a notice. A `step:<id>` button (send_message's
      * `inline_buttons`) starts the step's flow there, when that flow is of the person's bot.
      */
-    pressInTx(botUserId: number, data: string): Outcome {
-      const p = person(botUserId);
+    async pressInTx(tx: Tx, botUserId: number, data: string): Promise<Outcome> {
+      const p = await person(tx, botUserId);
       if (!p || !listening(p)) return { steps: 0 };
       const stepId = stepOfCallback(data);
       if (stepId !== undefined) {
-        const step = scenario.stepInTx(stepId);
-        const flow = step && scenario.flowInTx(step.flow_id);
+        const step = await scenario.stepInTx(tx, stepId);
+        const flow = step && (await scenario.flowInTx(tx, step.flow_id));
         if (!flow || flow.bot_id !== p.to.bot_id) return { steps: 0, notice: NOTICES.gone };
-        return startAt(botUserId, flow.id, stepId);
+        return startAt(tx, botUserId, flow.id, stepId);
       }
       const ref = itemOfCallback(data);
-      const item = ref && scenario.itemInTx(ref.itemId);
+      const item = ref && (await scenario.itemInTx(tx, ref.itemId));
       if (!ref || !item || item.shop_id !== p.user.shop_id)
         return { steps: 0, notice: NOTICES.gone };
-      const run = runs.get(botUserId);
+      const run = await runs.getInTx(tx, botUserId);
       if (!run || run.seq !== ref.seq || run.step_id !== item.step_id || run.waiting === null)
         return { steps: 0, notice: NOTICES.stale };
       if (item.next_step_id === null) return { steps: 0, notice: NOTICES.gone };
-      return { steps: move(run, item.next_step_id, p) };
+      return { steps: await move(tx, run, item.next_step_id, p) };
     },
 
     /** The title of the button a callback names, for the history (null when unknown). */
-    buttonTitleInTx(data: string): string | null {
+    async buttonTitleInTx(tx: Tx, data: string): Promise<string | null> {
       const ref = itemOfCallback(data);
-      return (ref && scenario.itemInTx(ref.itemId)?.title) ?? null;
+      return (ref && (await scenario.itemInTx(tx, ref.itemId))?.title) ?? null;
     },
 
     /**
      * Continues the runs whose delay ended by `at`, at most `limit`, each in a savepoint: one
-     * run that fails (logged) ends that run instead of blocking the others forever.
+     * run that fails (logged) ends that run instead of blocking the others forever. The runs
+     * are claimed (locked, skipping those another relay holds, on PostgreSQL), so each delay
+     * resumes once however many relays look.
      */
-    resumeDueInTx(at: string, limit: number): number {
+    async resumeDueInTx(tx: Tx, at: string, limit: number): Promise<number> {
       let resumed = 0;
-      for (const run of runs.due(at, limit)) {
+      for (const run of await runs.dueInTx(tx, at, limit)) {
         try {
-          db.transaction(() => {
-            const step = waitingStep(run);
-            const p = person(run.bot_user_id);
-            if (!step || run.waiting !== 'delay' || !p || !listening(p)) {
-              runs.save({ ...run, step_id: null, waiting: null, resume_at: null });
-            } else move(run, step.next_step_id, p);
-          })();
+          await tx.savepoint(async (sp) => {
+            const step = await waitingStep(sp, run);
+            const p = await person(sp, run.bot_user_id);
+            if (!step || run.waiting !== 'delay' || !p || !listening(p)) await end(sp, run);
+            else await move(sp, run, step.next_step_id, p);
+          });
         } catch (err) {
+          // A deadlock (an inbound message of the same person locks the bot user, then the
+          // run; a move locks them the other way) fails the whole tick, which runs again.
+          if (retryable(err)) throw err;
           console.error(`scenario: resuming bot user ${run.bot_user_id}:`, err);
-          runs.save({ ...run, step_id: null, waiting: null, resume_at: null });
+          await end(tx, run);
         }
         resumed += 1;
       }

@@ -1,4 +1,6 @@
-import { now, type Db } from '../../db/open.js';
+import { now } from '../../db/open.js';
+import { dialect } from '../../db/dialect.js';
+import { sql, type Database, type Tx } from '../../db/sql.js';
 
 /** What a run waits for at its step: a press, an answer, the end of a pause; null when done. */
 export type Waiting = 'buttons' | 'answer' | 'delay';
@@ -16,50 +18,68 @@ export type Run = {
   updated_at: string;
 };
 
+const q = {
+  get: sql<[number], Run>(`SELECT * FROM scenario_runs WHERE bot_user_id = ?`),
+  save: sql<Omit<Run, 'updated_at'> & { now: string }, never>(
+    `INSERT INTO scenario_runs (bot_user_id, shop_id, flow_id, step_id, waiting, seq, resume_at)
+     VALUES (@bot_user_id, @shop_id, @flow_id, @step_id, @waiting, @seq, @resume_at)
+     ON CONFLICT (bot_user_id) DO UPDATE SET shop_id = excluded.shop_id,
+       flow_id = excluded.flow_id, step_id = excluded.step_id, waiting = excluded.waiting,
+       seq = excluded.seq, resume_at = excluded.resume_at, updated_at = @now`,
+  ),
+  /**
+   * Due runs, each claimed by one relay: on PostgreSQL the rows stay locked until the tick's
+   * transaction ends, and rows another relay (or an inbound message) holds are skipped, not
+   * waited for. SQLite's one writer is the claim there.
+   */
+  due: sql<{ now: string; limit: number }, Run>({
+    sqlite: `SELECT * FROM scenario_runs WHERE resume_at IS NOT NULL AND resume_at <= @now
+             ORDER BY resume_at LIMIT @limit`,
+    postgres: `SELECT * FROM scenario_runs WHERE resume_at IS NOT NULL AND resume_at <= @now
+               ORDER BY resume_at LIMIT @limit FOR UPDATE SKIP LOCKED`,
+  }),
+  nextDue: sql<undefined, { resume_at: string }>(
+    `SELECT resume_at FROM scenario_runs WHERE resume_at IS NOT NULL ORDER BY resume_at LIMIT 1`,
+  ),
+  pending: sql<undefined, { n: number }>(
+    `SELECT count(*) AS n FROM scenario_runs WHERE resume_at IS NOT NULL`,
+  ),
+  welcome: sql<[number], { welcome_flow_id: number | null }>(
+    `SELECT welcome_flow_id FROM bots WHERE id = ?`,
+  ),
+};
+
 /**
  * The scenario runs store: one row per bot user that ever ran a flow, and a bot's welcome
- * flow. All synchronous: the runtime works inside the write transaction of the inbound
- * message, the API call or the scheduler tick that moved the run.
+ * flow. The runtime reads and writes runs inside the write transaction of the inbound
+ * message, the API call or the scheduler tick that moves them.
  */
-export function createRunStore(db: Db) {
-  const q = {
-    get: db.prepare<[number], Run>(`SELECT * FROM scenario_runs WHERE bot_user_id = ?`),
-    save: db.prepare<Omit<Run, 'updated_at'> & { now: string }>(
-      `INSERT INTO scenario_runs (bot_user_id, shop_id, flow_id, step_id, waiting, seq, resume_at)
-       VALUES (@bot_user_id, @shop_id, @flow_id, @step_id, @waiting, @seq, @resume_at)
-       ON CONFLICT (bot_user_id) DO UPDATE SET shop_id = excluded.shop_id,
-         flow_id = excluded.flow_id, step_id = excluded.step_id, waiting = excluded.waiting,
-         seq = excluded.seq, resume_at = excluded.resume_at, updated_at = @now`,
-    ),
-    due: db.prepare<{ now: string; limit: number }, Run>(
-      `SELECT * FROM scenario_runs WHERE resume_at IS NOT NULL AND resume_at <= @now
-       ORDER BY resume_at LIMIT @limit`,
-    ),
-    nextDue: db
-      .prepare<[], string>(
-        `SELECT resume_at FROM scenario_runs WHERE resume_at IS NOT NULL ORDER BY resume_at LIMIT 1`,
-      )
-      .pluck(),
-    pending: db
-      .prepare<[], number>(`SELECT count(*) FROM scenario_runs WHERE resume_at IS NOT NULL`)
-      .pluck(),
-    welcome: db
-      .prepare<[number], number | null>(`SELECT welcome_flow_id FROM bots WHERE id = ?`)
-      .pluck(),
-  };
+export function createRunStore(db: Database) {
+  const d = dialect(db.engine);
+  // A move reads the run, decides, and writes it back: on PostgreSQL the row stays locked
+  // until the move commits, so two messages of one person (or a message and the scheduler)
+  // move the run one after the other.
+  const lock = sql<[number], Run>(
+    `SELECT * FROM scenario_runs WHERE bot_user_id = ?${d.forUpdate}`,
+  );
 
   return {
-    get: (botUserId: number): Run | undefined => q.get.get(botUserId),
-    save(run: Omit<Run, 'updated_at'>): void {
-      q.save.run({ ...run, now: now() });
+    /** The run as committed (the API's and tests' view). */
+    get: (botUserId: number): Promise<Run | undefined> => db.get(q.get, [botUserId]),
+    /** The run, locked for the rest of the transaction (PostgreSQL) before it is moved. */
+    getInTx: (tx: Tx, botUserId: number): Promise<Run | undefined> => tx.get(lock, [botUserId]),
+    async saveInTx(tx: Tx, run: Omit<Run, 'updated_at'>): Promise<void> {
+      await tx.run(q.save, { ...run, now: now() });
     },
-    /** Runs whose pause has ended, oldest first. */
-    due: (at: string, limit: number): Run[] => q.due.all({ now: at, limit }),
+    /** Runs whose pause has ended, oldest first, claimed for this transaction. */
+    dueInTx: (tx: Tx, at: string, limit: number): Promise<Run[]> =>
+      tx.all(q.due, { now: at, limit }),
     /** When the next pause ends, or null when none is pending. */
-    nextDue: (): string | null => q.nextDue.get() ?? null,
+    nextDue: async (): Promise<string | null> => (await db.value(q.nextDue)) ?? null,
     /** Runs paused at a delay step. */
-    pendingDelays: (): number => q.pending.get()!,
-    welcomeFlowOf: (botId: number): number | null => q.welcome.get(botId) ?? null,
+    pendingDelays: async (): Promise<number> => (await db.value(q.pending)) ?? 0,
+    welcomeFlowOfInTx: async (tx: Tx, botId: number): Promise<number | null> =>
+      (await tx.value(q.welcome, [botId])) ?? null,
   };
 }
 export type RunStore = ReturnType<typeof createRunStore>;

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOGIN_LIMITS } from '../../../relay/auth/throttle.js';
+import { sql } from '../../../relay/db/sql.js';
 import { startRelay, userWithShop, type Relay } from '../../helpers/relay.js';
 
 describe('login, logout and logoutall', () => {
@@ -94,17 +95,18 @@ describe('login, logout and logoutall', () => {
     const token = (
       await relay.api.post('/api/auth/login/', { email: owner.email, password: owner.password })
     ).body.result.token;
-    const tokens = relay.db.prepare('SELECT token_hash FROM auth_tokens').all() as {
-      token_hash: string;
-    }[];
+    const tokens = await relay.db.all(
+      sql<undefined, { token_hash: string }>('SELECT token_hash FROM auth_tokens'),
+    );
     expect(tokens.length).toBeGreaterThan(0);
     expect(tokens.some((t) => t.token_hash === token)).toBe(false);
-    expect(JSON.stringify(relay.db.prepare('SELECT * FROM auth_tokens').all())).not.toContain(
+    expect(JSON.stringify(await relay.db.all(sql('SELECT * FROM auth_tokens')))).not.toContain(
       token,
     );
-    const user = relay.db
-      .prepare('SELECT password_hash FROM users WHERE id = ?')
-      .get(owner.user.id) as { password_hash: string };
+    const user = (await relay.db.get(
+      sql<[number], { password_hash: string }>('SELECT password_hash FROM users WHERE id = ?'),
+      [owner.user.id],
+    ))!;
     expect(user.password_hash).toMatch(/^scrypt\$/);
     expect(user.password_hash).not.toContain(owner.password);
   });

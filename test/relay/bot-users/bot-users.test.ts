@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from '../../../relay/db/sql.js';
 import { expectIsolated, expectRejectsBadInput } from '../../helpers/checks.js';
 import { startRelay, userWithShop, type Owner, type Relay } from '../../helpers/relay.js';
 
@@ -174,22 +175,23 @@ describe('bot users', () => {
       })
     ).body.result;
     const db = relay.db;
-    db.prepare('UPDATE bot_users SET visitor_id = ? WHERE id = ?').run('visitor-7', user.id);
+    await db.run(sql('UPDATE bot_users SET visitor_id = ? WHERE id = ?'), ['visitor-7', user.id]);
+    const insertId = async (text: string, params: unknown[]) =>
+      (await db.get(sql<unknown[], { id: number }>(`${text} RETURNING id`), params))!.id;
     const lead = (n: number) =>
-      Number(
-        db
-          .prepare(`INSERT INTO leads (shop_id, bot_user_id, fields) VALUES (?, ?, ?)`)
-          .run(a.shop.id, user.id, `{"n":${n}}`).lastInsertRowid,
-      );
-    const leads = [lead(1), lead(2)];
-    const order = Number(
-      db.prepare(`INSERT INTO orders (shop_id, number) VALUES (?, '1001')`).run(a.shop.id)
-        .lastInsertRowid,
-    );
-    db.prepare('INSERT INTO bot_user_orders (bot_user_id, order_id) VALUES (?, ?)').run(
+      insertId(`INSERT INTO leads (shop_id, bot_user_id, fields) VALUES (?, ?, ?)`, [
+        a.shop.id,
+        user.id,
+        `{"n":${n}}`,
+      ]);
+    const leads = [await lead(1), await lead(2)];
+    const order = await insertId(`INSERT INTO orders (shop_id, number) VALUES (?, '1001')`, [
+      a.shop.id,
+    ]);
+    await db.run(sql('INSERT INTO bot_user_orders (bot_user_id, order_id) VALUES (?, ?)'), [
       user.id,
       order,
-    );
+    ]);
 
     const read = await relay.api.get(`/api/bot/bot_users/${user.id}/`, { token: a.token });
     expect(read.body.result.links).toEqual({
@@ -207,17 +209,20 @@ describe('bot users', () => {
     expect((await relay.api.get(`/api/bot/bot_users/${user.id}/`, { token: a.token })).status).toBe(
       404,
     );
-    const kept = db
-      .prepare('SELECT id, bot_user_id FROM leads WHERE id IN (?, ?) ORDER BY id')
-      .all(...leads);
+    const kept = await db.all(
+      sql('SELECT id, bot_user_id FROM leads WHERE id IN (?, ?) ORDER BY id'),
+      leads,
+    );
     expect(kept).toEqual(leads.map((id) => ({ id, bot_user_id: null })));
     expect(
-      db.prepare('SELECT count(*) AS n FROM bot_user_tags WHERE bot_user_id = ?').get(user.id),
+      await db.get(sql('SELECT count(*) AS n FROM bot_user_tags WHERE bot_user_id = ?'), [user.id]),
     ).toEqual({ n: 0 });
     expect(
-      db.prepare('SELECT count(*) AS n FROM bot_user_orders WHERE bot_user_id = ?').get(user.id),
+      await db.get(sql('SELECT count(*) AS n FROM bot_user_orders WHERE bot_user_id = ?'), [
+        user.id,
+      ]),
     ).toEqual({ n: 0 });
-    expect(db.prepare('SELECT count(*) AS n FROM orders WHERE id = ?').get(order)).toEqual({
+    expect(await db.get(sql('SELECT count(*) AS n FROM orders WHERE id = ?'), [order])).toEqual({
       n: 1,
     });
   });
@@ -244,9 +249,10 @@ describe('bot users', () => {
     const ivan = await add(one.id, 'tg-501', { name: 'Иван Грозный', tag_ids: [regular.id] });
     const anna = await add(one.id, 'tg-502', { name: 'Anna', phone: '+7 999 000-11-22' });
     const mail = await add(two.id, 'tg-503', { name: 'Mail' });
-    relay.db
-      .prepare('UPDATE bot_users SET email = ? WHERE id = ?')
-      .run('Boss@Example.com', mail.id);
+    await relay.db.run(sql('UPDATE bot_users SET email = ? WHERE id = ?'), [
+      'Boss@Example.com',
+      mail.id,
+    ]);
 
     const ids = async (query: string) => {
       const r = await relay.api.get(`/api/bot/bot_users/?shop_id=${owner.shop.id}&${query}`, {

@@ -2,6 +2,7 @@ import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportStream } from '../../../relay/bot-users/export.js';
 import { EXPORT_COLUMNS } from '../../../relay/bot-users/export-sql.js';
+import { sql } from '../../../relay/db/sql.js';
 import { startRelay, userWithShop, type Owner, type Relay } from '../../helpers/relay.js';
 
 /** Values that break naive CSV writers or spreadsheets. */
@@ -56,9 +57,11 @@ describe('bot user export', () => {
       });
       ids.push(user.id);
     }
-    relay.db
-      .prepare('UPDATE bot_users SET email = ?, visitor_id = ? WHERE id = ?')
-      .run('first@example.com', 'v-1', ids[0]);
+    await relay.db.run(sql('UPDATE bot_users SET email = ?, visitor_id = ? WHERE id = ?'), [
+      'first@example.com',
+      'v-1',
+      ids[0],
+    ]);
     const botB = await newBot(b.shop.id, 'B');
     await relay.stores.botUsers.create({
       shop_id: b.shop.id,

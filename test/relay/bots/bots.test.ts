@@ -1,6 +1,7 @@
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTelegramFake, type TelegramFake } from '../../fakes/telegram.js';
+import { sql } from '../../../relay/db/sql.js';
 import { expectIsolated, expectRejectsBadInput } from '../../helpers/checks.js';
 import { startRelay, userWithShop, type Owner, type Relay } from '../../helpers/relay.js';
 
@@ -93,10 +94,11 @@ describe('bots', () => {
     } finally {
       await offline.close();
     }
-    const count = relay.db.prepare('SELECT count(*) AS n FROM bots WHERE name = ?').get('X') as {
-      n: number;
-    };
-    expect(count.n).toBe(0);
+    const count = await relay.db.get(
+      sql<[string], { n: number }>('SELECT count(*) AS n FROM bots WHERE name = ?'),
+      ['X'],
+    );
+    expect(count?.n).toBe(0);
   });
 
   it('allows sandbox bots in demo mode only, and other messengers without a check', async () => {
@@ -154,17 +156,22 @@ describe('bots', () => {
     const bot = (await create(a, { bot_type: 'web', name: 'Welcome' })).body.result;
     const other = (await create(a, { bot_type: 'web', name: 'Other' })).body.result;
     const botB = (await create(b, { bot_type: 'web', name: 'B' })).body.result;
-    const flow = (shopId: number, botId: number) =>
-      Number(
-        relay.db
-          .prepare('INSERT INTO flows (shop_id, bot_id, name) VALUES (?, ?, ?)')
-          .run(shopId, botId, 'Hello').lastInsertRowid,
-      );
-    const own = flow(a.shop.id, bot.id);
+    const flow = async (shopId: number, botId: number) =>
+      (await relay.db.get(
+        sql<[number, number, string], { id: number }>(
+          'INSERT INTO flows (shop_id, bot_id, name) VALUES (?, ?, ?) RETURNING id',
+        ),
+        [shopId, botId, 'Hello'],
+      ))!.id;
+    const own = await flow(a.shop.id, bot.id);
     const path = `/api/bot/bots/${bot.id}/`;
     const ok = await relay.api.patch(path, { welcome_flow_id: own }, { token: a.token });
     expect(ok.body.result.welcome_flow_id).toBe(own);
-    for (const foreign of [flow(a.shop.id, other.id), flow(b.shop.id, botB.id), 999999]) {
+    for (const foreign of [
+      await flow(a.shop.id, other.id),
+      await flow(b.shop.id, botB.id),
+      999999,
+    ]) {
       const r = await relay.api.patch(path, { welcome_flow_id: foreign }, { token: a.token });
       expect(r.status).toBe(400);
       expect(r.body.errors.welcome_flow_id).toBeDefined();
@@ -223,9 +230,10 @@ describe('bots', () => {
     const del = await relay.api.delete(`/api/bot/bots/${bot.id}/`, { token: a.token });
     expect(del.body).toEqual({ status: 'ok', result: { id: bot.id, deleted: true } });
     expect((await relay.api.get(`/api/bot/bots/${bot.id}/`, { token: a.token })).status).toBe(404);
-    const left = relay.db
-      .prepare('SELECT count(*) AS n FROM bot_users WHERE bot_id = ?')
-      .get(bot.id);
+    const left = await relay.db.get(
+      sql<[number], { n: number }>('SELECT count(*) AS n FROM bot_users WHERE bot_id = ?'),
+      [bot.id],
+    );
     expect(left).toEqual({ n: 0 });
   });
 

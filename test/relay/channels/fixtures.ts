@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { expect } from 'vitest';
+import { sql } from '../../../relay/db/sql.js';
 import type { TelegramFake } from '../../fakes/telegram.js';
 import type { FakeUser } from '../../fakes/telegram-updates.js';
 import type { Owner, Relay } from '../../helpers/relay.js';
@@ -69,13 +70,19 @@ export async function subscribe(
 }
 
 /** A delivery row as stored (for attempt counts and states). */
-export const deliveryOf = (relay: Relay, id: number) =>
-  relay.db.prepare('SELECT * FROM deliveries WHERE id = ?').get(id) as {
-    id: number;
-    status: string;
-    attempts: number;
-    chat_id: string;
-    remote_id: string | null;
-    last_error: string | null;
-    next_attempt_at: string;
-  };
+export const deliveryOf = async (relay: Relay, id: number) =>
+  (await relay.db.get(
+    sql<
+      [number],
+      {
+        id: number;
+        status: string;
+        attempts: number;
+        chat_id: string;
+        remote_id: string | null;
+        last_error: string | null;
+        next_attempt_at: string;
+      }
+    >('SELECT * FROM deliveries WHERE id = ?'),
+    [id],
+  ))!;

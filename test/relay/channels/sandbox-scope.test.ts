@@ -1,7 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../../relay/commands.js';
+import { sql } from '../../../relay/db/sql.js';
 import { seedDemo } from '../../../relay/demo/seed.js';
 import { startRelay, userWithShop, type Owner, type Relay } from '../../helpers/relay.js';
+
+const countMessages = sql<undefined, { n: number }>('SELECT count(*) AS n FROM messages');
 
 /**
  * The sandbox messenger is the demo's: its inbox API has no login, so it reaches the demo
@@ -79,13 +82,13 @@ describe('sandbox scope', () => {
       ['messages', { bot_id: foreignBot.id, user_id: foreignChat, text: 'Hi, it is me' }],
       ['press', { bot_id: foreignBot.id, user_id: foreignChat, message_id: 1, data: 'mi:1:1' }],
     ];
-    const before = relay.db.prepare(`SELECT count(*) FROM messages`).pluck().get();
+    const before = await relay.db.value(countMessages);
     for (const [path, body] of writes) {
       const r = await inbox(path, body);
       expect(r.status, path).toBe(400);
       expect(r.body.errors.bot_id, path).toEqual(['No such sandbox bot.']);
     }
-    expect(relay.db.prepare(`SELECT count(*) FROM messages`).pluck().get()).toBe(before);
+    expect(await relay.db.value(countMessages)).toBe(before);
     // The demo shop's own bot still works.
     const mine = await inbox('start', { bot_id: demo.sandboxBotId, name: 'Visitor' });
     expect(mine.status).toBe(201);
@@ -139,10 +142,12 @@ describe('sandbox scope', () => {
       ).status,
     ).toBe(400);
     expect(
-      relay.db
-        .prepare(`SELECT count(*) FROM bots WHERE shop_id = ? AND bot_type = 'sandbox'`)
-        .pluck()
-        .get(other.shop.id),
+      await relay.db.value(
+        sql<[number], { n: number }>(
+          `SELECT count(*) AS n FROM bots WHERE shop_id = ? AND bot_type = 'sandbox'`,
+        ),
+        [other.shop.id],
+      ),
     ).toBe(1);
 
     // The demo shop may, and a shop the CLI makes a demo shop may too.
@@ -198,7 +203,7 @@ describe('sandbox scope', () => {
       expect(refused.status).toBe(429);
       expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
       expect((await post('/demo/api/orders/1/status', { status: 'paid' })).status).toBe(429);
-      const orders = limited.db.prepare(`SELECT count(*) FROM orders`).pluck().get();
+      const orders = await limited.db.value(sql(`SELECT count(*) AS n FROM orders`));
       expect(orders).toBe(3);
     } finally {
       await limited.close();

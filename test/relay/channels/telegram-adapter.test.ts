@@ -61,7 +61,7 @@ describe('Telegram adapter', () => {
     for (const p of parts) expect(p.plain.length).toBeLessThanOrEqual(4096);
     expect(done.remote_id).toBe(parts.map((p) => p.message_id).join(','));
     // One row; on a busy machine a part may meet a 429 and be retried, never resent whole.
-    expect(deliveryOf(relay, done.delivery_id).status).toBe('sent');
+    expect((await deliveryOf(relay, done.delivery_id)).status).toBe('sent');
   });
 
   it('sends a photo with its caption and an inline keyboard of URL and step buttons', async () => {
@@ -134,7 +134,7 @@ describe('Telegram adapter', () => {
     const r = await send(bu.id);
     const done = await sentMessage(r.body.result.id);
     expect(done.status).toBe('sent');
-    expect(deliveryOf(relay, done.delivery_id).attempts).toBe(3);
+    expect((await deliveryOf(relay, done.delivery_id)).attempts).toBe(3);
     expect(fake.messagesTo(user.id)).toHaveLength(1);
   });
 
@@ -149,7 +149,7 @@ describe('Telegram adapter', () => {
     expect([a.status, b.status]).toEqual(['dead', 'dead']);
     expect(a.error).toMatch(/blocked by the user/);
     expect(b.error).toMatch(/unsubscribed/);
-    expect(deliveryOf(relay, a.delivery_id).attempts).toBe(1);
+    expect((await deliveryOf(relay, a.delivery_id)).attempts).toBe(1);
     // One request reached Telegram: the second message never left the relay.
     expect(fake.attempts.filter((x) => x.chat_id === String(user.id))).toHaveLength(1);
     const read = await relay.api.get(`/api/bot/bot_users/${bu.id}/`, { token: owner.token });

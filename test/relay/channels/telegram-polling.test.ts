@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from '../../../relay/db/sql.js';
 import { startTelegramFake, type TelegramFake } from '../../fakes/telegram.js';
 import { updates } from '../../fakes/telegram-updates.js';
 import { startRelay, userWithShop, type Owner, type Relay } from '../../helpers/relay.js';
@@ -21,16 +22,17 @@ describe('Telegram long polling', () => {
   });
 
   const botUser = (botId: number, userId: number) =>
-    relay.db
-      .prepare('SELECT * FROM bot_users WHERE bot_id = ? AND messenger_user_id = ?')
-      .get(botId, String(userId)) as
-      { id: number; name: string; subscribed_to_bot: number } | undefined;
-  const offset = (botId: number) =>
-    (
-      relay.db.prepare('SELECT tg_update_offset AS o FROM bots WHERE id = ?').get(botId) as {
-        o: number;
-      }
-    ).o;
+    relay.db.get(
+      sql<[number, string], { id: number; name: string; subscribed_to_bot: number }>(
+        'SELECT * FROM bot_users WHERE bot_id = ? AND messenger_user_id = ?',
+      ),
+      [botId, String(userId)],
+    );
+  const offset = async (botId: number) =>
+    (await relay.db.get(
+      sql<[number], { o: number }>('SELECT tg_update_offset AS o FROM bots WHERE id = ?'),
+      [botId],
+    ))!.o;
 
   it('polls getUpdates with a long-poll timeout and handles /start, persisting the offset', async () => {
     const { bot, token } = await telegramBot(relay, fake, owner);
@@ -39,7 +41,7 @@ describe('Telegram long polling', () => {
     const { update_id } = await fake.deliverUpdate(token, updates.start(user));
     const bu = await eventually(() => botUser(bot.id, user.id), 5_000);
     expect(bu).toMatchObject({ name: 'Poll Lee', subscribed_to_bot: 1 });
-    await eventually(() => offset(bot.id) === update_id + 1, 5_000);
+    await eventually(async () => (await offset(bot.id)) === update_id + 1, 5_000);
     await eventually(() => fake.pendingUpdates(token) === 0, 5_000);
     const poll = fake
       .callsOf('getUpdates')
@@ -61,12 +63,15 @@ describe('Telegram long polling', () => {
     await fake.deliverUpdate(token, updates.text(user, 'while you were away'));
     await relay.channels.startAll();
     const messages = () =>
-      relay.db
-        .prepare(`SELECT payload FROM messages WHERE bot_id = ? AND direction = 'in' ORDER BY id`)
-        .all(bot.id) as { payload: string }[];
-    await eventually(() => messages().length === 2, 5_000);
+      relay.db.all(
+        sql<[number], { payload: string }>(
+          `SELECT payload FROM messages WHERE bot_id = ? AND direction = 'in' ORDER BY id`,
+        ),
+        [bot.id],
+      );
+    await eventually(async () => (await messages()).length === 2, 5_000);
     await new Promise((r) => setTimeout(r, 300));
-    expect(messages().map((m) => JSON.parse(m.payload).text)).toEqual([
+    expect((await messages()).map((m) => JSON.parse(m.payload).text)).toEqual([
       '/start',
       'while you were away',
     ]);

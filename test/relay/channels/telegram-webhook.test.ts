@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from '../../../relay/db/sql.js';
 import { startTelegramFake, type TelegramFake } from '../../fakes/telegram.js';
 import { updates } from '../../fakes/telegram-updates.js';
 import { freePort } from '../../helpers/process.js';
@@ -61,22 +62,23 @@ describe('Telegram webhook', () => {
     return r.body.result.token as string;
   };
   const counts = () =>
-    relay.db
-      .prepare(
+    relay.db.get(
+      sql(
         `SELECT (SELECT count(*) FROM bot_users) AS users, (SELECT count(*) FROM messages) AS messages,
                 (SELECT count(*) FROM deliveries) AS deliveries`,
-      )
-      .get();
+      ),
+    );
 
   it('registers its webhook with a random secret and stores only the secret’s hash', async () => {
     const hook = fake.webhookOf(token)!;
     expect(hook.url).toBe(`${relay.url}/hooks/telegram/${bot.id}`);
     expect(hook.secret_token).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    const row = relay.db
-      .prepare('SELECT webhook_secret_hash FROM bots WHERE id = ?')
-      .get(bot.id) as {
-      webhook_secret_hash: string;
-    };
+    const row = (await relay.db.get(
+      sql<[number], { webhook_secret_hash: string }>(
+        'SELECT webhook_secret_hash FROM bots WHERE id = ?',
+      ),
+      [bot.id],
+    ))!;
     expect(row.webhook_secret_hash).toBe(
       createHash('sha256').update(hook.secret_token!).digest('hex'),
     );
@@ -86,7 +88,7 @@ describe('Telegram webhook', () => {
   });
 
   it('answers 401 to a wrong or missing secret before reading the body, and changes nothing', async () => {
-    const before = counts();
+    const before = await counts();
     const wrong = await fake.deliverUpdate(token, updates.start(tgUser()), {
       secret: 'not-the-secret',
     });
@@ -110,7 +112,7 @@ describe('Telegram webhook', () => {
       body: '{}',
     });
     expect(unknownBot.status).toBe(401);
-    expect(counts()).toEqual(before);
+    expect(await counts()).toEqual(before);
   });
 
   it('links a /start with an opt-in token to the visitor, lead and order, and alerts the managers', async () => {
@@ -165,11 +167,11 @@ describe('Telegram webhook', () => {
     const used = await optin({ visitor_id: 'v-used' });
     await fake.deliverUpdate(token, updates.start(tgUser(), used));
     const expired = await optin({ visitor_id: 'v-expired' });
-    relay.db
-      .prepare(
+    await relay.db.run(
+      sql(
         `UPDATE optin_tokens SET expires_at = '2000-01-01T00:00:00.000Z' WHERE visitor_id = 'v-expired'`,
-      )
-      .run();
+      ),
+    );
     const other = await widgetShop(relay);
     await telegramBot(relay, fake, other);
     const foreign = (
@@ -188,12 +190,12 @@ describe('Telegram webhook', () => {
         links: { visitor_id: null, lead_ids: [], order_ids: [] },
       });
     }
-    const foreignRow = relay.db
-      .prepare(`SELECT used_at FROM optin_tokens WHERE visitor_id = 'v-foreign'`)
-      .get() as {
-      used_at: string | null;
-    };
-    expect(foreignRow.used_at).toBeNull();
+    const foreignRow = await relay.db.get(
+      sql<undefined, { used_at: string | null }>(
+        `SELECT used_at FROM optin_tokens WHERE visitor_id = 'v-foreign'`,
+      ),
+    );
+    expect(foreignRow?.used_at).toBeNull();
   });
 
   it('handles an update delivered twice once, and keeps texts and button presses in the history', async () => {
@@ -235,11 +237,11 @@ describe('Telegram webhook', () => {
   });
 
   it('ignores messages in groups', async () => {
-    const before = counts();
+    const before = await counts();
     expect(
       (await fake.deliverUpdate(token, updates.groupText(tgUser(), -777, 'hello'))).status,
     ).toBe(200);
-    expect(counts()).toEqual(before);
+    expect(await counts()).toEqual(before);
   });
 
   it('shows a refused setWebhook on the bot as status error', async () => {

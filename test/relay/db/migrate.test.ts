@@ -4,8 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { migrations } from '../../../relay/db/migrations.js';
-import { openDb } from '../../../relay/db/open.js';
+import { openDb, type Db } from '../../../relay/db/open.js';
+import type { SqliteDatabase } from '../../../relay/db/sqlite.js';
 
+/** The SQLite file's own set-up (PRAGMAs, STRICT tables, user_version): SQLite only. */
 describe('database', () => {
   const dirs: string[] = [];
   const file = () => {
@@ -15,8 +17,9 @@ describe('database', () => {
   };
   afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
 
-  it('creates the file, applies every migration and sets the pragmas', () => {
-    const db = openDb(file());
+  it('creates the file, applies every migration and sets the pragmas', async () => {
+    const sqlite = (await openDb(file())) as Db & SqliteDatabase;
+    const db = sqlite.raw;
     expect(db.pragma('user_version', { simple: true })).toBe(migrations.length);
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
@@ -27,16 +30,16 @@ describe('database', () => {
     }[];
     expect(tables.length).toBeGreaterThan(20);
     for (const t of tables) expect(t.sql, t.name).toMatch(/STRICT/);
-    db.close();
+    await sqlite.close();
   });
 
-  it('is idempotent on reopen and refuses a database newer than the code', () => {
+  it('is idempotent on reopen and refuses a database newer than the code', async () => {
     const path = file();
-    openDb(path).close();
-    openDb(path).close();
+    await (await openDb(path)).close();
+    await (await openDb(path)).close();
     const raw = new Database(path);
     raw.pragma(`user_version = ${migrations.length + 1}`);
     raw.close();
-    expect(() => openDb(path)).toThrow(/schema version/);
+    await expect(openDb(path)).rejects.toThrow(/schema version/);
   });
 });

@@ -4,12 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { migrations } from '../../../relay/db/migrations.js';
-import { openDb } from '../../../relay/db/open.js';
+import { openDb, type Db } from '../../../relay/db/open.js';
+import type { SqliteDatabase } from '../../../relay/db/sqlite.js';
 import { createStores } from '../../../relay/deps.js';
 
 /**
  * A database written before opt-in references and demo shops existed, opened by this code:
  * its orders get references, the seeded demo shop is marked, leads keep their one alert.
+ * SQLite only: PostgreSQL's schema starts where these migrations end.
  */
 describe('migration: opt-in references, demo shops, announced leads', () => {
   const dir = mkdtempSync(join(tmpdir(), 'touchpoint-migrate-'));
@@ -38,7 +40,8 @@ describe('migration: opt-in references, demo shops, announced leads', () => {
     `);
     old.close();
 
-    const db = openDb(path);
+    const sqlite = (await openDb(path)) as Db & SqliteDatabase;
+    const db = sqlite.raw;
     try {
       const refs = db.prepare(`SELECT optin_ref FROM orders ORDER BY id`).pluck().all() as string[];
       expect(refs).toHaveLength(3);
@@ -59,9 +62,9 @@ describe('migration: opt-in references, demo shops, announced leads', () => {
       ]);
 
       // The stores read the migrated rows: the old spam lead is released exactly once.
-      const stores = createStores(db);
+      const stores = createStores(sqlite);
       const raised: number[] = [];
-      stores.events.on((e) => {
+      stores.events.on(async (_tx, e) => {
         if (e.name === 'lead.created') raised.push(e.lead.id);
       });
       await stores.leads.update(2, { spam: false });
@@ -71,7 +74,7 @@ describe('migration: opt-in references, demo shops, announced leads', () => {
       expect((await stores.orders.get(1))!.optin_ref).toBe(refs[0]);
       expect((await stores.shops.demoShop())!.id).toBe(2);
     } finally {
-      db.close();
+      await sqlite.close();
     }
   });
 });

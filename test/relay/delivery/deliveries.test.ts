@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectIsolated } from '../../helpers/checks.js';
+import { sql } from '../../../relay/db/sql.js';
 import { startRelay, userWithShop, type Owner, type Relay } from '../../helpers/relay.js';
 import { eventually, startReceiver, type Receiver } from '../webhooks/receiver.js';
 
@@ -35,11 +36,12 @@ describe('deliveries API', () => {
       tg_bot_nickname: null,
     });
     botUser = (
-      relay.db
-        .prepare(
+      (await relay.db.get(
+        sql(
           `INSERT INTO bot_users (shop_id, bot_id, messenger_user_id) VALUES (?, ?, 'v1') RETURNING id`,
-        )
-        .get(a.shop.id, bot.id) as { id: number }
+        ),
+        [a.shop.id, bot.id],
+      )) as { id: number }
     ).id;
   });
   afterAll(async () => {
@@ -222,7 +224,7 @@ describe('deliveries API', () => {
 
   it("never shows or retries another shop's delivery, also with a secret key", async () => {
     const ofB = await enqueue(b.shop.id, { event: 'order.created', kind: 'nowhere' });
-    relay.db.prepare(`UPDATE deliveries SET status = 'dead' WHERE id = ?`).run(ofB);
+    await relay.db.run(sql(`UPDATE deliveries SET status = 'dead' WHERE id = ?`), [ofB]);
     const sk = (
       await relay.api.post(
         '/api/shop/keys/',
@@ -244,7 +246,7 @@ describe('deliveries API', () => {
     }
     const mine = await relay.api.get(`${BASE}?shop_id=${b.shop.id}`, { token: b.token });
     expect(mine.body.result.results.map((d: { id: number }) => d.id)).toContain(ofB);
-    expect(relay.db.prepare('SELECT status FROM deliveries WHERE id = ?').get(ofB)).toEqual({
+    expect(await relay.db.get(sql('SELECT status FROM deliveries WHERE id = ?'), [ofB])).toEqual({
       status: 'dead',
     });
   });

@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from '../../../relay/db/sql.js';
 import { startRelay, userWithShop, type Owner, type Relay } from '../../helpers/relay.js';
 import { eventually, startReceiver, type Receiver } from '../webhooks/receiver.js';
 
@@ -43,12 +44,12 @@ describe('delivery worker with the webhook adapter', () => {
     ]);
     return id;
   };
-  const row = (id: number) =>
-    relay.db.prepare('SELECT * FROM deliveries WHERE id = ?').get(id) as Row;
-  const attempts = (id: number) =>
-    relay.db
-      .prepare('SELECT * FROM delivery_attempts WHERE delivery_id = ? ORDER BY id')
-      .all(id) as {
+  const row = async (id: number) =>
+    (await relay.db.get(sql('SELECT * FROM deliveries WHERE id = ?'), [id])) as Row;
+  const attempts = async (id: number) =>
+    (await relay.db.all(sql('SELECT * FROM delivery_attempts WHERE delivery_id = ? ORDER BY id'), [
+      id,
+    ])) as {
       started_at: string;
       duration_ms: number;
       outcome: string;
@@ -60,8 +61,11 @@ describe('delivery worker with the webhook adapter', () => {
     const ep = await endpointFor(receiver.url);
     const id = await enqueue(ep.id, 2);
     const [first] = await receiver.waitFor(1);
-    const failed = await eventually(() => row(id).status === 'failed' && row(id));
-    const [a1] = attempts(id);
+    const failed = await eventually(async () => {
+      const r = await row(id);
+      return r.status === 'failed' && r;
+    });
+    const [a1] = await attempts(id);
     // Attempt 1 waits a random time in [250 ms, 1 s] after it ended (full jitter, 250 ms floor).
     const ended = Date.parse(a1.started_at) + a1.duration_ms;
     const delay = Date.parse(failed.next_attempt_at) - ended;
@@ -77,9 +81,16 @@ describe('delivery worker with the webhook adapter', () => {
     receiver = await startReceiver(() => ({ status: 500, body: 'boom' }));
     const ep = await endpointFor(receiver.url);
     const id = await enqueue(ep.id, 2);
-    await eventually(() => row(id).status === 'dead', 4_000);
-    expect(row(id)).toMatchObject({ attempts: 2, last_error: 'HTTP 500: boom', lease_until: null });
-    expect(attempts(id).map((a) => a.outcome)).toEqual(['transient_error', 'transient_error']);
+    await eventually(async () => (await row(id)).status === 'dead', 4_000);
+    expect(await row(id)).toMatchObject({
+      attempts: 2,
+      last_error: 'HTTP 500: boom',
+      lease_until: null,
+    });
+    expect((await attempts(id)).map((a) => a.outcome)).toEqual([
+      'transient_error',
+      'transient_error',
+    ]);
     await new Promise((r) => setTimeout(r, 300));
     expect(receiver.received).toHaveLength(2);
   });
@@ -92,10 +103,13 @@ describe('delivery worker with the webhook adapter', () => {
     const silent = await startReceiver(() => 'hang');
     const hang = await endpointFor(silent.url);
     const hung = await enqueue(hang.id, 1);
-    await eventually(() => row(refused).status === 'dead' && row(hung).status === 'dead', 4_000);
-    expect(attempts(refused)[0]).toMatchObject({ outcome: 'transient_error' });
-    expect(attempts(refused)[0].error).toMatch(/ECONNREFUSED/);
-    expect(attempts(hung)[0]).toMatchObject({
+    await eventually(
+      async () => (await row(refused)).status === 'dead' && (await row(hung)).status === 'dead',
+      4_000,
+    );
+    expect((await attempts(refused))[0]).toMatchObject({ outcome: 'transient_error' });
+    expect((await attempts(refused))[0].error).toMatch(/ECONNREFUSED/);
+    expect((await attempts(hung))[0]).toMatchObject({
       outcome: 'transient_error',
       error: 'The receiver did not answer in time.',
     });
@@ -105,37 +119,40 @@ describe('delivery worker with the webhook adapter', () => {
   it('reclaims a row left sending by a crashed process once its lease has expired', async () => {
     receiver = await startReceiver();
     const ep = await endpointFor(receiver.url);
-    const { id } = relay.db
-      .prepare(
+    const { id } = (await relay.db.get(
+      sql(
         `INSERT INTO deliveries (shop_id, event, kind, endpoint_id, payload, status, attempts, lease_until)
          VALUES (?, 'lead.created', 'webhook', ?, ?, 'sending', 1, ?) RETURNING id`,
-      )
-      .get(
+      ),
+      [
         owner.shop.id,
         ep.id,
         JSON.stringify({ type: 'lead.created', timestamp: new Date().toISOString(), data: {} }),
         new Date(Date.now() - 1_000).toISOString(),
-      ) as { id: number };
+      ],
+    )) as { id: number };
     const [req] = await receiver.waitFor(1, 3_000);
     expect(req.headers['webhook-id']).toBe(`msg_${id}`);
-    await eventually(() => row(id).status === 'sent');
-    expect(row(id).attempts).toBe(2);
+    await eventually(async () => (await row(id)).status === 'sent');
+    expect((await row(id)).attempts).toBe(2);
   });
 
   it('does not reclaim a row whose lease is still running', async () => {
     receiver = await startReceiver();
     const ep = await endpointFor(receiver.url);
-    const { id } = relay.db
-      .prepare(
+    const { id } = (await relay.db.get(
+      sql(
         `INSERT INTO deliveries (shop_id, event, kind, endpoint_id, payload, status, attempts, lease_until)
          VALUES (?, 'lead.created', 'webhook', ?, '{}', 'sending', 1, ?) RETURNING id`,
-      )
-      .get(owner.shop.id, ep.id, new Date(Date.now() + 60_000).toISOString()) as { id: number };
+      ),
+      [owner.shop.id, ep.id, new Date(Date.now() + 60_000).toISOString()],
+    )) as { id: number };
     await new Promise((r) => setTimeout(r, 500));
-    expect(row(id).status).toBe('sending');
+    expect((await row(id)).status).toBe('sending');
     expect(receiver.received).toHaveLength(0);
-    relay.db
-      .prepare(`UPDATE deliveries SET status = 'dead', lease_until = NULL WHERE id = ?`)
-      .run(id);
+    await relay.db.run(
+      sql(`UPDATE deliveries SET status = 'dead', lease_until = NULL WHERE id = ?`),
+      [id],
+    );
   });
 });

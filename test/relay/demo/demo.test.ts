@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from '../../../relay/db/sql.js';
 import { demoKeyIssuer, demoOrigins } from '../../../relay/demo/key.js';
 import { DEMO_MANAGERS_CHAT, seedDemo } from '../../../relay/demo/seed.js';
 import { DEMO_CSP } from '../../../relay/demo/routes.js';
@@ -22,9 +23,12 @@ describe('demo shop website', () => {
   };
   /** The alerts and buyer messages queued for the demo shop, oldest first. */
   const deliveries = () =>
-    relay.db
-      .prepare(`SELECT event, kind, chat_id FROM deliveries WHERE shop_id = ? ORDER BY id`)
-      .all(shopId) as { event: string; kind: string; chat_id: string }[];
+    relay.db.all(
+      sql<[number], { event: string; kind: string; chat_id: string }>(
+        `SELECT event, kind, chat_id FROM deliveries WHERE shop_id = ? ORDER BY id`,
+      ),
+      [shopId],
+    );
 
   beforeAll(async () => {
     relay = await startRelay({ demo: true, publicRateLimit: 0 });
@@ -109,7 +113,7 @@ describe('demo shop website', () => {
   });
 
   it('sells a product: the Buy form creates an order, alerts the managers and shows the order', async () => {
-    const before = deliveries().length;
+    const before = (await deliveries()).length;
     const res = await post('/demo/api/order', { sku: 'ROAST-250' });
     expect(res.status).toBe(303);
     const location = res.headers.get('location')!;
@@ -123,7 +127,7 @@ describe('demo shop website', () => {
       total: 14.5,
       items: [{ sku: 'ROAST-250', name: 'Morning Roast, 250 g', qty: 1, price: 14.5 }],
     });
-    expect(deliveries().slice(before)).toEqual([
+    expect((await deliveries()).slice(before)).toEqual([
       { event: 'order.created', kind: 'sandbox', chat_id: DEMO_MANAGERS_CHAT },
     ]);
     const page = await relay.api.get(location);
@@ -146,13 +150,13 @@ describe('demo shop website', () => {
   it('changes an order’s status from the manager panel, as the API would', async () => {
     const { body } = await relay.api.post('/demo/api/order', { sku: 'ETHIOPIA-250' });
     const id: number = body.result.id;
-    const before = deliveries().length;
+    const before = (await deliveries()).length;
     const res = await post(`/demo/api/orders/${id}/status`, { status: 'shipped' });
     expect(res.status).toBe(303);
     expect(res.headers.get('location')).toBe('/demo/manager');
     const order = await relay.stores.orders.get(id);
     expect(order!.status_history.map((h) => h.status)).toEqual(['new', 'shipped']);
-    expect(deliveries().slice(before)).toEqual([
+    expect((await deliveries()).slice(before)).toEqual([
       { event: 'order.status_changed', kind: 'sandbox', chat_id: DEMO_MANAGERS_CHAT },
     ]);
     const panel = (await relay.api.get('/demo/manager')).text;

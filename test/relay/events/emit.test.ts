@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Tx } from '../../../relay/db/sql.js';
+import { sql } from '../../../relay/db/sql.js';
 import { emitInTx } from '../../../relay/events/emit.js';
 import { startRelay, userWithShop, type Owner, type Relay } from '../../helpers/relay.js';
 import { eventually, startReceiver, verify, type Receiver } from '../webhooks/receiver.js';
@@ -112,18 +114,20 @@ describe('event fan-out', () => {
     await receiver.close();
   });
 
-  const rowsSince = (id: number, shopId = a.shop.id) =>
+  const rowsSince = async (id: number, shopId = a.shop.id) =>
     (
-      relay.db
-        .prepare('SELECT * FROM deliveries WHERE id > ? AND shop_id = ? ORDER BY id')
-        .all(id, shopId) as DeliveryRow[]
+      (await relay.db.all(
+        sql('SELECT * FROM deliveries WHERE id > ? AND shop_id = ? ORDER BY id'),
+        [id, shopId],
+      )) as DeliveryRow[]
     ).map((r) => ({ ...r, payload: JSON.parse(r.payload) }));
-  const lastId = () =>
-    (relay.db.prepare('SELECT coalesce(max(id), 0) AS id FROM deliveries').get() as { id: number })
-      .id;
+  const lastId = async () =>
+    (await relay.db.value(
+      sql<undefined, { id: number }>('SELECT coalesce(max(id), 0) AS id FROM deliveries'),
+    ))!;
 
   it('queues a lead’s alerts and webhooks for every enabled, subscribed target of the shop', async () => {
-    const since = lastId();
+    const since = await lastId();
     const r = await relay.api.post(
       '/api/store/leads/',
       {
@@ -135,7 +139,7 @@ describe('event fan-out', () => {
     );
     expect(r.status).toBe(201);
     const lead = r.body.result;
-    const rows = rowsSince(since);
+    const rows = await rowsSince(since);
     expect(rows.map((d) => [d.kind, d.channel_id ?? `endpoint ${d.endpoint_id}`])).toEqual([
       ['telegram', ids.telegram],
       ['sandbox', ids.sandbox],
@@ -162,7 +166,7 @@ describe('event fan-out', () => {
       timestamp: lead.created_at,
       data: lead,
     });
-    expect(rowsSince(since, b.shop.id)).toEqual([]);
+    expect(await rowsSince(since, b.shop.id)).toEqual([]);
 
     // Both webhooks arrive: the endpoint's signed, the alert channel's with `text` for people.
     const reqs = await receiver.waitFor(2);
@@ -176,17 +180,17 @@ describe('event fan-out', () => {
   });
 
   it('queues nothing for a spam lead', async () => {
-    const since = lastId();
+    const since = await lastId();
     await relay.api.post(
       '/api/store/leads/',
       { shop_id: a.shop.id, fields: { name: 'bot' }, spam: true },
       { token: a.token },
     );
-    expect(rowsSince(since)).toEqual([]);
+    expect(await rowsSince(since)).toEqual([]);
   });
 
   it('queues order.created on create and order.status_changed on a new status only', async () => {
-    let since = lastId();
+    let since = await lastId();
     const created = await relay.api.post(
       '/api/store/orders/',
       {
@@ -200,7 +204,7 @@ describe('event fan-out', () => {
     );
     expect(created.status).toBe(201);
     const order = created.body.result;
-    let rows = rowsSince(since);
+    let rows = await rowsSince(since);
     expect(rows.map((d) => d.channel_id ?? 'endpoint')).toEqual([
       ids.telegram,
       ids.hook,
@@ -210,9 +214,9 @@ describe('event fan-out', () => {
     expect(rows[0].payload.text).toContain('<b>Mug:</b> 2 × $9.50');
     expect(rows[0].payload.text).toContain('<b>Total:</b> $19.00');
 
-    since = lastId();
+    since = await lastId();
     await relay.api.patch(`/api/store/orders/${order.id}/`, { status: 'paid' }, { token: a.token });
-    rows = rowsSince(since);
+    rows = await rowsSince(since);
     expect(rows.map((d) => d.event)).toEqual([
       'order.status_changed',
       'order.status_changed',
@@ -225,40 +229,42 @@ describe('event fan-out', () => {
       previous_status: 'new',
     });
 
-    since = lastId();
+    since = await lastId();
     await relay.api.patch(
       `/api/store/orders/${order.id}/`,
       { status: 'paid', number: '1001b' },
       { token: a.token },
     );
-    expect(rowsSince(since)).toEqual([]);
+    expect(await rowsSince(since)).toEqual([]);
 
     // The store backend repeating its POST with the same external_id and a new status.
-    since = lastId();
+    since = await lastId();
     await relay.api.post(
       '/api/store/orders/',
       { shop_id: a.shop.id, external_id: 'o-1', number: '1001b', status: 'shipped' },
       { token: a.token },
     );
-    rows = rowsSince(since);
+    rows = await rowsSince(since);
     expect(rows).toHaveLength(3);
     expect(rows[0].payload.text.split('\n')[0]).toBe('<b>Order #1001b: paid → shipped</b>');
   });
 
-  it('queues in the caller’s transaction: a rollback leaves no delivery, and outside one it throws', () => {
-    const since = lastId();
+  it('queues in the caller’s transaction: a rollback leaves no delivery, and outside one it throws', async () => {
+    const since = await lastId();
     const event = {
       shop_id: a.shop.id,
       event: 'lead.created' as const,
       data: { id: 0, fields: {} },
     };
-    const failing = relay.db.transaction(() => {
-      expect(emitInTx(relay.stores, event)).toHaveLength(4);
+    const failing = relay.db.tx(async (tx) => {
+      expect(await emitInTx(tx, relay.stores, event)).toHaveLength(4);
       throw new Error('the lead could not be stored');
     });
-    expect(() => failing.immediate()).toThrow('could not be stored');
-    expect(rowsSince(since)).toEqual([]);
-    expect(() => emitInTx(relay.stores, event)).toThrow(/inside the event's write transaction/);
+    await expect(failing).rejects.toThrow('could not be stored');
+    expect(await rowsSince(since)).toEqual([]);
+    await expect(emitInTx(relay.db as unknown as Tx, relay.stores, event)).rejects.toThrow(
+      /inside the event's write transaction/,
+    );
   });
 
   it('queues bot_user.subscribed for channels subscribed to it', async () => {
@@ -272,15 +278,15 @@ describe('event fan-out', () => {
       },
       { token: a.token },
     );
-    const since = lastId();
-    relay.db.transaction(() =>
-      emitInTx(relay.stores, {
+    const since = await lastId();
+    await relay.db.tx((tx) =>
+      emitInTx(tx, relay.stores, {
         shop_id: a.shop.id,
         event: 'bot_user.subscribed',
         data: { id: 5, name: 'Ann', bot: { id: tgBot, name: 'Alerts', bot_type: 'telegram' } },
       }),
-    )();
-    const rows = rowsSince(since);
+    );
+    const rows = await rowsSince(since);
     expect(rows.map((d) => d.channel_id)).toEqual([hook.body.result.id]);
     expect(rows[0].payload.body.text).toBe(
       'New subscriber\nName: Ann\nMessenger: telegram (Alerts)',

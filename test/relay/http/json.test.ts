@@ -20,7 +20,7 @@ describe('deeply nested JSON bodies', () => {
 
   it('answers a public lead nested 25,000 levels deep with 400, before hashing or storing it', async () => {
     const shop = await widgetShop(relay);
-    const before = counts(relay);
+    const before = await counts(relay);
     // Inside the 64 KiB public limit; submission_id makes the relay hash the submission.
     const text = JSON.stringify(leadBody(shop.pk)).replace('"Ann"', nested(25_000));
     const r = await send('POST', '/public/v1/leads', text, { origin: ORIGIN });
@@ -29,7 +29,7 @@ describe('deeply nested JSON bodies', () => {
       status: 'error',
       errors: { common: `The JSON body nests deeper than ${MAX_JSON_DEPTH} levels.` },
     });
-    expect(counts(relay)).toEqual(before);
+    expect(await counts(relay)).toEqual(before);
   });
 
   it('answers management writes nested too deeply with 400 and changes nothing', async () => {

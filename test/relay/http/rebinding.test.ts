@@ -6,6 +6,7 @@ import type { Lookup } from '../../../relay/http/outbound.js';
 import { clearPublicCaches } from '../../../relay/public/cache.js';
 import { startRelay, userWithShop, type Relay } from '../../helpers/relay.js';
 import { counts, leadBody, postLead, widgetShop } from '../public/fixtures.js';
+import { sql } from '../../../relay/db/sql.js';
 
 const PUBLIC = '93.184.216.34';
 
@@ -63,7 +64,7 @@ describe('DNS rebinding against shop-supplied URLs', () => {
       );
       expect(saved.status, JSON.stringify(saved.body)).toBe(200); // public at save time
       clearPublicCaches();
-      const before = counts(relay);
+      const before = await counts(relay);
 
       const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
       const r = await postLead(relay, leadBody(shop.pk, { captcha_token: 'any-token' }));
@@ -76,7 +77,7 @@ describe('DNS rebinding against shop-supplied URLs', () => {
       expect(r.status).toBe(400);
       expect(r.body.errors.captcha_token).toEqual(['The captcha check failed. Try again.']);
       expect(service.hits).toEqual([]);
-      expect(counts(relay)).toEqual(before);
+      expect(await counts(relay)).toEqual(before);
     } finally {
       await relay.close();
       clearPublicCaches();
@@ -104,9 +105,10 @@ describe('DNS rebinding against shop-supplied URLs', () => {
         { token: owner.token },
       );
       await relay.worker.drained();
-      const rows = relay.db
-        .prepare('SELECT status, attempts, last_error FROM deliveries WHERE endpoint_id = ?')
-        .all(created.body.result.id);
+      const rows = await relay.db.all(
+        sql('SELECT status, attempts, last_error FROM deliveries WHERE endpoint_id = ?'),
+        [created.body.result.id],
+      );
       expect(dns.asked.length).toBe(2);
       expect(rows).toEqual([
         {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from '../../../relay/db/sql.js';
 import { expectIsolated, expectRejectsBadInput } from '../../helpers/checks.js';
 import { startRelay, userWithShop, type Owner, type Relay } from '../../helpers/relay.js';
 
@@ -26,7 +27,7 @@ describe('shop keys', () => {
     const list = await relay.api.get(`/api/shop/keys/?shop_id=${a.shop.id}`, { token: a.token });
     expect(list.body.result.results[0]).not.toHaveProperty('key');
     expect(list.body.result.results[0].hint).toMatch(/^pk_.{4}….{4}$/);
-    const dump = JSON.stringify(relay.db.prepare('SELECT * FROM shop_keys').all());
+    const dump = JSON.stringify(await relay.db.all(sql('SELECT * FROM shop_keys')));
     expect(dump).not.toContain(r.body.result.key);
   });
 

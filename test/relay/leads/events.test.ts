@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DomainEvent } from '../../../relay/db/events.js';
+import type { Tx } from '../../../relay/db/sql.js';
 import { startRelay, userWithShop, type Owner, type Relay } from '../../helpers/relay.js';
 
 describe('lead events', () => {
@@ -13,9 +14,9 @@ describe('lead events', () => {
 
   it('emits lead.created inside the transaction, and nothing for spam', async () => {
     const seen: { event: DomainEvent; inTransaction: boolean }[] = [];
-    const off = relay.stores.events.on((event) =>
-      seen.push({ event, inTransaction: relay.db.inTransaction }),
-    );
+    const off = relay.stores.events.on(async (tx, event) => {
+      seen.push({ event, inTransaction: tx.inTransaction });
+    });
     const lead = await relay.stores.leads.create({ shop_id: a.shop.id, fields: { n: 1 } });
     await relay.stores.leads.create({ shop_id: a.shop.id, fields: { n: 2 }, spam: true });
     off();
@@ -25,7 +26,7 @@ describe('lead events', () => {
   });
 
   it('stores no lead when a handler fails', async () => {
-    const off = relay.stores.events.on(() => {
+    const off = relay.stores.events.on(async () => {
       throw new Error('outbox full');
     });
     await expect(
@@ -40,9 +41,13 @@ describe('lead events', () => {
     expect(rows.some((l) => l.fields.lost)).toBe(false);
   });
 
-  it('refuses to emit outside a transaction', () => {
-    expect(() =>
-      relay.stores.events.emit({ name: 'order.created', shop_id: 1, order: {} as never }),
-    ).toThrow('outside a transaction');
+  it('refuses to emit outside a transaction', async () => {
+    await expect(
+      relay.stores.events.emit(relay.db as unknown as Tx, {
+        name: 'order.created',
+        shop_id: 1,
+        order: {} as never,
+      }),
+    ).rejects.toThrow('outside a transaction');
   });
 });

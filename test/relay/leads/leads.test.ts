@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FormInput } from '../../../relay/forms/schemas.js';
 import { expectIsolated, expectRejectsBadInput } from '../../helpers/checks.js';
 import { startRelay, userWithShop, type Owner, type Relay } from '../../helpers/relay.js';
+import { sql } from '../../../relay/db/sql.js';
 
 describe('leads', () => {
   let relay: Relay;
@@ -28,15 +29,17 @@ describe('leads', () => {
   afterAll(() => relay.close());
 
   /** A subscriber of the shop's web bot; the bot users API is another resource's. */
-  const botUser = (shopId: number) => {
-    const bot = relay.db
-      .prepare(`INSERT INTO bots (shop_id, bot_type, name) VALUES (?, 'web', 'Web') RETURNING id`)
-      .get(shopId) as { id: number };
-    const user = relay.db
-      .prepare(
+  const botUser = async (shopId: number) => {
+    const bot = (await relay.db.get(
+      sql(`INSERT INTO bots (shop_id, bot_type, name) VALUES (?, 'web', 'Web') RETURNING id`),
+      [shopId],
+    )) as { id: number };
+    const user = (await relay.db.get(
+      sql(
         `INSERT INTO bot_users (shop_id, bot_id, messenger_user_id) VALUES (?, ?, ?) RETURNING id`,
-      )
-      .get(shopId, bot.id, `visitor-${bot.id}`) as { id: number };
+      ),
+      [shopId, bot.id, `visitor-${bot.id}`],
+    )) as { id: number };
     return user.id;
   };
   const post = (body: object, token = a.token) =>
@@ -103,7 +106,7 @@ describe('leads', () => {
     expect(foreignForm.body.errors.form).toEqual(['No such form in this shop.']);
     expect((await post({ form: 'nope', fields: {} })).body.errors).toHaveProperty('form');
 
-    const foreignUser = await post({ fields: {}, bot_user_id: botUser(b.shop.id) });
+    const foreignUser = await post({ fields: {}, bot_user_id: await botUser(b.shop.id) });
     expect(foreignUser.status).toBe(400);
     expect(foreignUser.body.errors.bot_user_id).toEqual(['No such bot user in this shop.']);
     expect((await post({ fields: {}, bot_user_id: 99999 })).body.errors).toHaveProperty(
@@ -119,7 +122,7 @@ describe('leads', () => {
         FormInput.parse({ name: 'f', fields: [{ name: 'n', label: { en: 'N' }, type: 'text' }] }),
       )
     ).id;
-    const subscriber = botUser(shop.shop.id);
+    const subscriber = await botUser(shop.shop.id);
     const make = (body: object) =>
       post({ shop_id: shop.shop.id, fields: {}, ...body }, shop.token).then(
         (r) => r.body.result.id,
@@ -160,7 +163,7 @@ describe('leads', () => {
     const lead = (await post({ form: 'callback', fields: { name: 'Ann', phone: '+79123456789' } }))
       .body.result;
     const path = `/api/store/leads/${lead.id}/`;
-    const subscriber = botUser(a.shop.id);
+    const subscriber = await botUser(a.shop.id);
     const patched = await relay.api.patch(
       path,
       { status: 'in_progress', bot_user_id: subscriber },
@@ -199,7 +202,7 @@ describe('leads', () => {
     });
     const foreign = await relay.api.patch(
       path,
-      { bot_user_id: botUser(b.shop.id) },
+      { bot_user_id: await botUser(b.shop.id) },
       { token: a.token },
     );
     expect(foreign.body.errors).toHaveProperty('bot_user_id');

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashToken } from '../../../relay/auth/secrets.js';
+import { sql } from '../../../relay/db/sql.js';
 import { expectRejectsBadInput } from '../../helpers/checks.js';
 import { startRelay, userWithShop, type Owner, type Relay } from '../../helpers/relay.js';
 
@@ -60,7 +61,7 @@ describe('shop members', () => {
     const token = linkToken(url);
     expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
     // Only its hash is stored; the new account has no password anyone could guess.
-    const stored = JSON.stringify(relay.db.prepare('SELECT * FROM password_set_tokens').all());
+    const stored = JSON.stringify(await relay.db.all(sql('SELECT * FROM password_set_tokens')));
     expect(stored).toContain(hashToken(token));
     expect(stored).not.toContain(token);
     expect((await login(email, '!')).status).toBe(401);
@@ -97,9 +98,10 @@ describe('shop members', () => {
     const expired = linkToken(
       (await add(owner.shop.id, freshEmail(), 'manager')).body.result.password_set_url,
     );
-    relay.db
-      .prepare('UPDATE password_set_tokens SET expires_at = ? WHERE token_hash = ?')
-      .run(new Date(Date.now() - 1000).toISOString(), hashToken(expired));
+    await relay.db.run(sql('UPDATE password_set_tokens SET expires_at = ? WHERE token_hash = ?'), [
+      new Date(Date.now() - 1000).toISOString(),
+      hashToken(expired),
+    ]);
     for (const token of [expired, 'x'.repeat(43)]) {
       const r = await relay.api.post('/api/auth/set_password/', { token, password: 'long enough' });
       expect(r.status).toBe(400);

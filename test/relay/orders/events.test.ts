@@ -13,9 +13,9 @@ describe('order events', () => {
 
   it('emits order.created and order.status_changed inside the write transaction', async () => {
     const seen: { event: DomainEvent; inTransaction: boolean }[] = [];
-    const off = relay.stores.events.on((event) =>
-      seen.push({ event, inTransaction: relay.db.inTransaction }),
-    );
+    const off = relay.stores.events.on(async (tx, event) => {
+      seen.push({ event, inTransaction: tx.inTransaction });
+    });
     const orders = relay.stores.orders;
     const { order } = await orders.upsert(a.shop.id, { external_id: 'e-1', number: '1' });
     await orders.upsert(a.shop.id, { external_id: 'e-1', number: '1', status: 'paid' });
@@ -38,7 +38,7 @@ describe('order events', () => {
   });
 
   it('rolls the order back when a handler fails, so no order exists without its outbox rows', async () => {
-    const off = relay.stores.events.on(() => {
+    const off = relay.stores.events.on(async () => {
       throw new Error('outbox full');
     });
     await expect(relay.stores.orders.upsert(a.shop.id, { number: 'lost' })).rejects.toThrow(

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderOrderMessage } from '../../../relay/orders/notify.js';
 import type { Order } from '../../../relay/orders/schemas.js';
 import { startRelay, userWithShop, type Owner, type Relay } from '../../helpers/relay.js';
+import { sql } from '../../../relay/db/sql.js';
 
 const order = (over: Partial<Order> = {}) =>
   ({ id: 1, number: '1001', status: 'shipped', total: 49.9, currency: 'USD', ...over }) as Order;
@@ -81,11 +82,12 @@ describe('buyer messages on order status changes', () => {
   const setStatus = (o: Order, status: string) =>
     relay.api.patch(`/api/store/orders/${o.id}/`, { status }, { token: owner.token });
   const buyerDeliveries = (botUserId: number) =>
-    relay.db
-      .prepare(
+    relay.db.all(
+      sql<[number], { kind: string; payload: string; chat_id: string }>(
         `SELECT * FROM deliveries WHERE bot_user_id = ? AND event = 'order.status_changed' ORDER BY id`,
-      )
-      .all(botUserId) as { kind: string; payload: string; chat_id: string }[];
+      ),
+      [botUserId],
+    );
 
   it('queues the message in the order’s own transaction, with a history row', async () => {
     await relay.api.patch(
@@ -97,7 +99,7 @@ describe('buyer messages on order status changes', () => {
     const buyer = await subscriber(o);
     expect((await setStatus(o, 'shipped')).status).toBe(200);
     // Already there when the PATCH answers: written with the status change, not after it.
-    const [d] = buyerDeliveries(buyer);
+    const [d] = await buyerDeliveries(buyer);
     expect(d).toMatchObject({ kind: 'sandbox' });
     expect(JSON.parse(d.payload)).toEqual({
       text: 'Parcel N-1 left the warehouse',
@@ -125,11 +127,11 @@ describe('buyer messages on order status changes', () => {
       { token: owner.token },
     );
     await setStatus(o, 'delivered');
-    expect(buyerDeliveries(one)).toHaveLength(1);
-    expect(buyerDeliveries(two)).toHaveLength(1);
-    expect(buyerDeliveries(gone)).toHaveLength(0);
-    expect(buyerDeliveries(elsewhere)).toHaveLength(0);
-    expect(JSON.parse(buyerDeliveries(one)[0].payload).text).toBe(
+    expect(await buyerDeliveries(one)).toHaveLength(1);
+    expect(await buyerDeliveries(two)).toHaveLength(1);
+    expect(await buyerDeliveries(gone)).toHaveLength(0);
+    expect(await buyerDeliveries(elsewhere)).toHaveLength(0);
+    expect(JSON.parse((await buyerDeliveries(one))[0].payload).text).toBe(
       'Your order N-2 has been delivered.',
     );
   });
@@ -138,12 +140,12 @@ describe('buyer messages on order status changes', () => {
     const o = await newOrder('N-4');
     const buyer = await subscriber(o);
     await relay.api.patch(`/api/store/orders/${o.id}/`, { number: 'N-4b' }, { token: owner.token });
-    expect(buyerDeliveries(buyer)).toHaveLength(0);
+    expect(await buyerDeliveries(buyer)).toHaveLength(0);
     await relay.api.post(`/api/bot/bot/${bot.id}/stop/`, undefined, { token: owner.token });
     await setStatus(o, 'paid');
-    expect(buyerDeliveries(buyer)).toHaveLength(0);
+    expect(await buyerDeliveries(buyer)).toHaveLength(0);
     await relay.api.post(`/api/bot/bot/${bot.id}/restart/`, undefined, { token: owner.token });
     await setStatus(o, 'shipped');
-    expect(buyerDeliveries(buyer)).toHaveLength(1);
+    expect(await buyerDeliveries(buyer)).toHaveLength(1);
   });
 });

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectIsolated, expectRejectsBadInput } from '../../helpers/checks.js';
 import { startRelay, userWithShop, type Owner, type Relay } from '../../helpers/relay.js';
+import { sql } from '../../../relay/db/sql.js';
 
 const items = [
   { sku: 'ROSE-1', name: 'Red rose', qty: 3, price: 19.99 },
@@ -165,18 +166,21 @@ describe('orders', () => {
 
   it('counts the bot users subscribed to an order', async () => {
     const order = (await post({ number: 'S-1' })).body.result;
-    const bot = relay.db
-      .prepare(`INSERT INTO bots (shop_id, bot_type, name) VALUES (?, 'sandbox', 'S') RETURNING id`)
-      .get(a.shop.id) as { id: number };
+    const bot = (await relay.db.get(
+      sql(`INSERT INTO bots (shop_id, bot_type, name) VALUES (?, 'sandbox', 'S') RETURNING id`),
+      [a.shop.id],
+    )) as { id: number };
     for (const m of ['u1', 'u2']) {
-      const user = relay.db
-        .prepare(
+      const user = (await relay.db.get(
+        sql(
           `INSERT INTO bot_users (shop_id, bot_id, messenger_user_id) VALUES (?, ?, ?) RETURNING id`,
-        )
-        .get(a.shop.id, bot.id, m) as { id: number };
-      relay.db
-        .prepare(`INSERT INTO bot_user_orders (bot_user_id, order_id) VALUES (?, ?)`)
-        .run(user.id, order.id);
+        ),
+        [a.shop.id, bot.id, m],
+      )) as { id: number };
+      await relay.db.run(sql(`INSERT INTO bot_user_orders (bot_user_id, order_id) VALUES (?, ?)`), [
+        user.id,
+        order.id,
+      ]);
     }
     const read = await relay.api.get(`/api/store/orders/${order.id}/`, { token: a.token });
     expect(read.body.result.subscribers_count).toBe(2);
@@ -221,8 +225,8 @@ describe('orders', () => {
     const del = await relay.api.delete(`/api/store/orders/${id}/`, { token: a.token });
     expect(del.body).toEqual({ status: 'ok', result: { id, deleted: true } });
     expect((await relay.api.get(`/api/store/orders/${id}/`, { token: a.token })).status).toBe(404);
-    const left = relay.db.prepare('SELECT count(*) AS n FROM order_items WHERE order_id = ?');
-    expect(left.get(id)).toEqual({ n: 0 });
+    const left = sql('SELECT count(*) AS n FROM order_items WHERE order_id = ?');
+    expect(await relay.db.get(left, [id])).toEqual({ n: 0 });
   });
 
   it('paginates newest first with absolute next/previous URLs and clamps limit to 100', async () => {

@@ -21,7 +21,7 @@ describe('public API abuse defences', () => {
   afterAll(() => relay.close());
 
   it('stores a filled honeypot as spam, answers a normal 202, and alerts nobody', async () => {
-    const before = counts(relay);
+    const before = await counts(relay);
     const real = await postLead(relay, leadBody(shop.pk));
     const r = await postLead(relay, leadBody(shop.pk, { hp: 'http://spam.example' }));
     expect(r.status).toBe(202);
@@ -30,18 +30,18 @@ describe('public API abuse defences', () => {
     expect(r.body.result.bot_user_id).toBe(real.body.result.bot_user_id + 1);
     const lead = await relay.stores.leads.get(r.body.result.lead_id);
     expect(lead).toMatchObject({ spam: true, bot_user_id: null, source: 'widget' });
-    const after = counts(relay);
+    const after = await counts(relay);
     expect(after.leads).toBe(before.leads + 2);
     expect(after.deliveries).toBe(before.deliveries + 1); // the real lead's webhook only
     expect(after.bot_users).toBe(before.bot_users + 1);
   });
 
   it("stores a form sent faster than the form's min_fill_ms as spam", async () => {
-    const before = counts(relay);
+    const before = await counts(relay);
     const r = await postLead(relay, leadBody(shop.pk, { elapsed_ms: 300 }));
     expect(r.status).toBe(202);
     expect((await relay.stores.leads.get(r.body.result.lead_id))!.spam).toBe(true);
-    expect(counts(relay).deliveries).toBe(before.deliveries);
+    expect((await counts(relay)).deliveries).toBe(before.deliveries);
     const list = await relay.api.get(`/api/store/leads/?shop_id=${shop.shopId}&spam=true`, {
       token: shop.token,
     });
@@ -68,7 +68,7 @@ describe('public API rate limits', () => {
       relay.api.get(`/public/v1/config?key=${shop.pk}`, { headers: { origin: ORIGIN } });
     for (let i = 0; i < 4; i++) expect((await config()).status).toBe(200);
     expect((await postLead(relay, leadBody(shop.pk))).status).toBe(202);
-    const before = counts(relay);
+    const before = await counts(relay);
     const limited = await postLead(relay, leadBody(shop.pk));
     expect(limited.status).toBe(429);
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
@@ -76,7 +76,7 @@ describe('public API rate limits', () => {
     expect(limited.headers.get('access-control-allow-origin')).toBe(ORIGIN); // readable by the widget
     expect(limited.headers.get('access-control-expose-headers')).toMatch(/Retry-After/);
     expect((await config()).status).toBe(429);
-    expect(counts(relay)).toEqual(before);
+    expect(await counts(relay)).toEqual(before);
 
     vi.setSystemTime(new Date('2030-01-01T00:01:01Z'));
     expect((await postLead(relay, leadBody(shop.pk))).status).toBe(202);
@@ -140,14 +140,14 @@ describe('public API captcha', () => {
       const shop = await widgetShop(relay, {
         settings: { captcha: { provider, secret: 'shop-secret', verify_url: verifierUrl } },
       });
-      const before = counts(relay);
+      const before = await counts(relay);
       const none = await postLead(relay, leadBody(shop.pk));
       expect(none.status).toBe(400);
       expect(none.body.errors).toHaveProperty('captcha_token');
       const bad = await postLead(relay, leadBody(shop.pk, { captcha_token: 'bad-token' }));
       expect(bad.status).toBe(400);
       expect(bad.body.errors.captcha_token[0]).toMatch(/captcha/);
-      expect(counts(relay)).toEqual(before);
+      expect(await counts(relay)).toEqual(before);
 
       const good = await postLead(relay, leadBody(shop.pk, { captcha_token: 'good-token' }));
       expect(good.status).toBe(202);

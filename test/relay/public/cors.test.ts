@@ -40,7 +40,7 @@ describe('public API CORS', () => {
   });
 
   it('refuses another origin with a 403 the page can read, naming the origin, and stores nothing', async () => {
-    const before = counts(relay);
+    const before = await counts(relay);
     const r = await postLead(relay, leadBody(shop.pk), { origin: EVIL });
     expect(r.status).toBe(403);
     expect(r.body.errors.common).toBe(
@@ -60,7 +60,7 @@ describe('public API CORS', () => {
     expect(config.status).toBe(403);
     readableBy(config, EVIL);
     expect(config.text).not.toContain('callback'); // the config itself never leaks
-    expect(counts(relay)).toEqual(before);
+    expect(await counts(relay)).toEqual(before);
   });
 
   it('does not let an origin allowed for another key use this one', async () => {
@@ -98,7 +98,7 @@ describe('public API CORS', () => {
   });
 
   it('lets the page read every other public refusal too', async () => {
-    const before = counts(relay);
+    const before = await counts(relay);
     const from = { headers: { origin: EVIL } };
     const refusals = [
       await relay.api.get('/public/v1/config', from), // no key
@@ -117,7 +117,7 @@ describe('public API CORS', () => {
     refusals.slice(0, -1).forEach((r) => readableBy(r, EVIL));
     readableBy(refusals.at(-1)!, ORIGIN);
     for (const r of refusals) expect(r.body.errors.common).toEqual(expect.any(String));
-    expect(counts(relay)).toEqual(before);
+    expect(await counts(relay)).toEqual(before);
   });
 
   it('tells a revoked key apart in a sentence the page can read', async () => {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
 import { clearPublicCaches } from '../../../relay/public/cache.js';
+import { sql } from '../../../relay/db/sql.js';
 import { userWithShop, type Relay } from '../../helpers/relay.js';
 
 export const ORIGIN = 'https://shop.example';
@@ -84,12 +85,11 @@ export const postLead = (
   });
 
 /** Row counts that must not move when input is refused. */
-export const counts = (relay: Relay) =>
-  relay.db
-    .prepare(
-      `SELECT (SELECT count(*) FROM leads) AS leads, (SELECT count(*) FROM bot_users) AS bot_users,
-         (SELECT count(*) FROM deliveries) AS deliveries,
-         (SELECT count(*) FROM idempotency_keys) AS idempotency,
-         (SELECT count(*) FROM optin_tokens) AS optins`,
-    )
-    .get() as Record<string, number>;
+export const counts = async (relay: Relay) =>
+  (await relay.db.get(COUNTS)) as Record<string, number>;
+const COUNTS = sql(
+  `SELECT (SELECT count(*) FROM leads) AS leads, (SELECT count(*) FROM bot_users) AS bot_users,
+     (SELECT count(*) FROM deliveries) AS deliveries,
+     (SELECT count(*) FROM idempotency_keys) AS idempotency,
+     (SELECT count(*) FROM optin_tokens) AS optins`,
+);

@@ -3,6 +3,7 @@ import { THANKS_PATH } from '../../../relay/public/form-post.js';
 import { describeBrowser, launch, startSite } from '../../browser/harness.js';
 import { startRelay, type Relay } from '../../helpers/relay.js';
 import { counts, ORIGIN, widgetShop, type WidgetShop } from './fixtures.js';
+import { sql } from '../../../relay/db/sql.js';
 
 /** What a browser sends for a plain form: urlencoded fields, its page as Referer. */
 const formPost = (relay: Relay, pk: string, fields: Record<string, string>, headers = {}) =>
@@ -28,9 +29,9 @@ describe('no-JavaScript form post', () => {
   let relay: Relay;
   let shop: WidgetShop;
   const newest = () =>
-    relay.stores.leads.get(
-      (relay.db.prepare('SELECT max(id) AS id FROM leads').get() as { id: number }).id,
-    );
+    relay.db
+      .value(sql<undefined, { id: number }>('SELECT max(id) AS id FROM leads'))
+      .then((id) => relay.stores.leads.get(id!));
   beforeAll(async () => {
     relay = await startRelay({ publicRateLimit: 0 });
     shop = await widgetShop(relay, { settings: { default_country: 'RU' } });
@@ -99,7 +100,7 @@ describe('no-JavaScript form post', () => {
   });
 
   it('answers invalid input with a 400 page listing the errors, escaped, storing nothing', async () => {
-    const before = counts(relay);
+    const before = await counts(relay);
     const r = await formPost(relay, shop.pk, {
       form: 'callback',
       name: '',
@@ -127,7 +128,7 @@ describe('no-JavaScript form post', () => {
       redirect: 'manual',
     });
     expect(file.status).toBe(400);
-    expect(counts(relay)).toEqual(before);
+    expect(await counts(relay)).toEqual(before);
   });
 
   it('stores a filled honeypot or a too-fast post as spam behind the same redirect', async () => {
@@ -142,7 +143,7 @@ describe('no-JavaScript form post', () => {
   });
 
   it('refuses other origins, unknown and secret keys, and other content types', async () => {
-    const before = counts(relay);
+    const before = await counts(relay);
     const evil = await formPost(relay, shop.pk, valid, { origin: 'https://evil.example' });
     expect(evil.status).toBe(403);
     expect(evil.headers.get('content-type')).toMatch(/text\/html/);
@@ -155,7 +156,7 @@ describe('no-JavaScript form post', () => {
       headers: { origin: ORIGIN },
     });
     expect(json.status).toBe(415);
-    expect(counts(relay)).toEqual(before);
+    expect(await counts(relay)).toEqual(before);
     // A page with a no-referrer policy sends `Origin: null`: a form post still works.
     expect((await formPost(relay, shop.pk, valid, { origin: 'null' })).status).toBe(303);
   });
@@ -186,9 +187,10 @@ describeBrowser('no-JavaScript form in a browser', () => {
       await page.check('input[name=consent]');
       await Promise.all([page.waitForURL(done), page.click('button[type=submit]')]);
       expect(await page.textContent('h1')).toBe('Thanks from the shop');
-      const lead = relay.db
-        .prepare(`SELECT fields, source, spam FROM leads WHERE shop_id = ?`)
-        .get(shop.shopId) as { fields: string; source: string; spam: number };
+      const lead = (await relay.db.get(
+        sql(`SELECT fields, source, spam FROM leads WHERE shop_id = ?`),
+        [shop.shopId],
+      )) as { fields: string; source: string; spam: number };
       expect(JSON.parse(lead.fields)).toMatchObject({ name: 'Browser Ann', phone: '+79123456789' });
       expect(lead).toMatchObject({ source: 'form', spam: 0 });
     } finally {

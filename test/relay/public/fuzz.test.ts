@@ -135,7 +135,7 @@ describe('public API under random and malformed input', () => {
     /** Header values must be visible ASCII; anything else is sent as "?". */
     const header = (v: unknown) => String(v).replace(/[^\x20-\x7e]/g, '?');
 
-    const before = counts(relay);
+    const before = await counts(relay);
     let leadsAccepted = 0;
     let optinsAccepted = 0;
     const failures: string[] = [];
@@ -223,7 +223,7 @@ describe('public API under random and malformed input', () => {
     expect(leadsAccepted + optinsAccepted).toBeGreaterThan(20);
     expect([...statuses.keys()].filter((s) => s >= 400).length).toBeGreaterThanOrEqual(5);
     expect((await relay.api.get('/healthz')).status).toBe(200);
-    const after = counts(relay);
+    const after = await counts(relay);
     expect(after.leads - before.leads, `seed ${SEED}`).toBe(leadsAccepted);
     expect(after.optins - before.optins, `seed ${SEED}`).toBe(optinsAccepted);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();

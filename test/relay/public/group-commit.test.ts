@@ -3,33 +3,36 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openDb, type Db } from '../../../relay/db/open.js';
+import { sql } from '../../../relay/db/sql.js';
+import { openSqlite, type SqliteDatabase } from '../../../relay/db/sqlite.js';
 import { createGroupCommit } from '../../../relay/public/group-commit.js';
 
+const insert = sql<number, never>('INSERT INTO t (n) VALUES (?)');
+
+/** SQLite only: on PostgreSQL each lead has its own transaction (relay/public/lead-writer.ts). */
 describe('group commit', () => {
   let dir: string;
-  let db: Db;
+  let db: SqliteDatabase;
   let reader: Database.Database;
-  beforeEach(() => {
+  beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'touchpoint-gc-'));
-    db = openDb(join(dir, 'gc.db'));
-    db.exec('CREATE TABLE t (n INTEGER NOT NULL UNIQUE)');
+    db = openSqlite(join(dir, 'gc.db'));
+    await db.exec('CREATE TABLE t (n INTEGER NOT NULL UNIQUE)');
     // A second connection sees only what is committed.
     reader = new Database(join(dir, 'gc.db'), { readonly: true });
   });
-  afterEach(() => {
+  afterEach(async () => {
     reader.close();
-    db.close();
+    await db.close();
     rmSync(dir, { recursive: true, force: true });
   });
   const committed = () => (reader.prepare('SELECT count(*) AS n FROM t').get() as { n: number }).n;
 
   it('writes concurrent submissions in one transaction and answers after the commit', async () => {
     const seenByOthers: number[] = [];
-    const insert = db.prepare('INSERT INTO t (n) VALUES (?)');
-    const commit = createGroupCommit(db, (n: number) => {
+    const commit = createGroupCommit(db, async (tx, n: number) => {
       seenByOthers.push(committed());
-      insert.run(n);
+      await tx.run(insert, n);
       return n * 2;
     });
     const results = await Promise.all(
@@ -43,11 +46,10 @@ describe('group commit', () => {
   });
 
   it('rolls back a failing item alone: the others of its batch commit', async () => {
-    const insert = db.prepare('INSERT INTO t (n) VALUES (?)');
-    const commit = createGroupCommit(db, (n: number) => {
-      insert.run(n);
+    const commit = createGroupCommit(db, async (tx, n: number) => {
+      await tx.run(insert, n);
       if (n % 3 === 0) throw new Error(`item ${n} fails after writing`);
-      insert.run(n + 1000);
+      await tx.run(insert, n + 1000);
       return n;
     });
     const outcomes = await Promise.allSettled(
@@ -64,12 +66,11 @@ describe('group commit', () => {
 
   it('splits a large burst into transactions of at most maxBatch items', async () => {
     const seenByOthers: number[] = [];
-    const insert = db.prepare('INSERT INTO t (n) VALUES (?)');
     const commit = createGroupCommit(
       db,
-      (n: number) => {
+      async (tx, n: number) => {
         seenByOthers.push(committed());
-        insert.run(n);
+        await tx.run(insert, n);
       },
       { maxBatch: 10 },
     );
@@ -82,10 +83,10 @@ describe('group commit', () => {
   });
 
   it('rejects the whole batch when its commit cannot happen', async () => {
-    const commit = createGroupCommit(db, (n: number) => n);
+    const commit = createGroupCommit(db, async (_tx, n: number) => n);
     const blocker = new Database(join(dir, 'gc.db'));
     blocker.pragma('busy_timeout = 0');
-    db.pragma('busy_timeout = 0');
+    db.raw.pragma('busy_timeout = 0');
     blocker.exec('BEGIN IMMEDIATE');
     try {
       const outcomes = await Promise.allSettled([commit.submit(1), commit.submit(2)]);

@@ -22,7 +22,7 @@ describe('idempotent lead submissions', () => {
     const body = leadBody(shop.pk);
     const first = await postLead(relay, body);
     expect(first.status).toBe(202);
-    const before = counts(relay);
+    const before = await counts(relay);
     // A retry: same values, a new elapsed_ms and page (the widget rebuilds these).
     const again = await postLead(relay, {
       ...body,
@@ -38,17 +38,17 @@ describe('idempotent lead submissions', () => {
       fields: Object.fromEntries(Object.entries(body.fields).reverse()),
     });
     expect(reordered.body).toEqual(first.body);
-    expect(counts(relay)).toEqual(before); // no second lead, bot user or webhook
+    expect(await counts(relay)).toEqual(before); // no second lead, bot user or webhook
   });
 
   it('answers 422 when the submission_id comes back with other values', async () => {
     const body = leadBody(shop.pk);
     await postLead(relay, body);
-    const before = counts(relay);
+    const before = await counts(relay);
     const other = await postLead(relay, { ...body, fields: { ...body.fields, name: 'Bob' } });
     expect(other.status).toBe(422);
     expect(other.body.errors.common).toMatch(/submission_id/);
-    expect(counts(relay)).toEqual(before);
+    expect(await counts(relay)).toEqual(before);
   });
 
   it('keys submissions per shop: another shop may use the same submission_id', async () => {
@@ -82,12 +82,12 @@ describe('idempotent lead submissions', () => {
 
   it('stores one lead when the same submission arrives many times at once', async () => {
     const body = leadBody(shop.pk);
-    const before = counts(relay);
+    const before = await counts(relay);
     const replies = await Promise.all(Array.from({ length: 20 }, () => postLead(relay, body)));
     expect(new Set(replies.map((r) => r.status))).toEqual(new Set([202]));
     expect(new Set(replies.map((r) => r.text)).size).toBe(1);
-    expect(counts(relay).leads).toBe(before.leads + 1);
-    expect(counts(relay).deliveries).toBe(before.deliveries + 1);
+    expect((await counts(relay)).leads).toBe(before.leads + 1);
+    expect((await counts(relay)).deliveries).toBe(before.deliveries + 1);
   });
 
   it('replays the same normal-looking answer for spam', async () => {

@@ -16,7 +16,7 @@ describe('public API keys', () => {
 
   it('refuses secret keys and login tokens with a sentence, never echoing them', async () => {
     const sk = (await relay.stores.keys.create({ shop_id: a.shopId, kind: 'secret' })).key;
-    const before = counts(relay);
+    const before = await counts(relay);
     for (const key of [sk, a.token]) {
       for (const r of [
         await postLead(relay, leadBody(key)),
@@ -31,7 +31,7 @@ describe('public API keys', () => {
         expect(r.text).not.toContain(key);
       }
     }
-    expect(counts(relay)).toEqual(before);
+    expect(await counts(relay)).toEqual(before);
   });
 
   it('refuses a missing or unknown key with 401', async () => {
@@ -54,11 +54,11 @@ describe('public API keys', () => {
     const del = await relay.api.delete(`/api/shop/keys/${key.id}/`, { token: a.token });
     expect(del.status).toBe(200);
     clearPublicCaches(); // what PUBLIC_CACHE_TTL_MS (5 s) does on its own
-    const before = counts(relay);
+    const before = await counts(relay);
     const r = await postLead(relay, leadBody(key.key));
     expect(r.status).toBe(401);
     expect((await relay.api.get(`/public/v1/config?key=${key.key}`)).status).toBe(401);
-    expect(counts(relay)).toEqual(before);
+    expect(await counts(relay)).toEqual(before);
   });
 
   it("never lets shop A's key reach shop B's forms, leads, bots or orders", async () => {
@@ -100,7 +100,7 @@ describe('public API keys', () => {
       tg_bot_nickname: 'a_shop_bot',
     });
     clearPublicCaches();
-    const before = counts(relay);
+    const before = await counts(relay);
 
     const form = await postLead(
       relay,
@@ -121,7 +121,7 @@ describe('public API keys', () => {
     const config = await relay.api.get(`/public/v1/config?key=${a.pk}`);
     expect(config.body.result.forms.map((f: { name: string }) => f.name)).toEqual(['callback']);
     expect(config.body.result.bots.map((x: { name: string }) => x.name)).toEqual(['A bot']);
-    expect(counts(relay)).toEqual(before);
+    expect(await counts(relay)).toEqual(before);
 
     // A lead sent with A's key is A's, whatever the body claims.
     const r = await postLead(relay, { ...leadBody(a.pk), shop_id: b.shopId });

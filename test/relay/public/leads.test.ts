@@ -1,14 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRelay, type Relay } from '../../helpers/relay.js';
 import { counts, leadBody, ORIGIN, postLead, widgetShop, type WidgetShop } from './fixtures.js';
+import { sql } from '../../../relay/db/sql.js';
 
 describe('public lead intake', () => {
   let relay: Relay;
   let shop: WidgetShop;
   const deliveriesOf = (leadId: number) =>
-    relay.db
-      .prepare(`SELECT event, kind, payload FROM deliveries WHERE payload LIKE ?`)
-      .all(`%"id":${leadId},%`) as { event: string; kind: string; payload: string }[];
+    relay.db.all(
+      sql<[string], { event: string; kind: string; payload: string }>(
+        `SELECT event, kind, payload FROM deliveries WHERE payload LIKE ?`,
+      ),
+      [`%"id":${leadId},%`],
+    );
 
   beforeAll(async () => {
     relay = await startRelay({ publicRateLimit: 0 });
@@ -48,7 +52,7 @@ describe('public lead intake', () => {
     });
     expect(lead!.consent).toMatchObject({ text: 'I agree to be called back.', version: '2' });
     expect(Date.parse(String(lead!.consent!.accepted_at))).toBeGreaterThan(Date.now() - 60_000);
-    expect(deliveriesOf(lead_id)).toEqual([
+    expect(await deliveriesOf(lead_id)).toEqual([
       expect.objectContaining({ event: 'lead.created', kind: 'webhook' }),
     ]);
   });
@@ -65,9 +69,10 @@ describe('public lead intake', () => {
       store: { phone: '+79123456789' },
       links: { visitor_id: visitor },
     });
-    const webBots = relay.db
-      .prepare(`SELECT count(*) AS n FROM bots WHERE shop_id = ? AND bot_type = 'web'`)
-      .get(shop.shopId) as { n: number };
+    const webBots = (await relay.db.get(
+      sql(`SELECT count(*) AS n FROM bots WHERE shop_id = ? AND bot_type = 'web'`),
+      [shop.shopId],
+    )) as { n: number };
     expect(webBots.n).toBe(1);
 
     // The same visitor again: the same bot user, updated with what the new lead tells.
@@ -96,7 +101,7 @@ describe('public lead intake', () => {
   });
 
   it('names every invalid field, lead fields as fields.<name>, and stores nothing', async () => {
-    const before = counts(relay);
+    const before = await counts(relay);
     const r = await postLead(
       relay,
       leadBody(shop.pk, {
@@ -137,11 +142,11 @@ describe('public lead intake', () => {
     expect(missing.status).toBe(400);
     for (const field of ['form', 'fields', 'elapsed_ms'])
       expect(missing.body.errors).toHaveProperty(field);
-    expect(counts(relay)).toEqual(before);
+    expect(await counts(relay)).toEqual(before);
   });
 
   it('answers 413 over 64 KiB and 415 for a body that is not JSON, storing nothing', async () => {
-    const before = counts(relay);
+    const before = await counts(relay);
     const big = await postLead(
       relay,
       leadBody(shop.pk, { fields: { name: 'x'.repeat(70 * 1024), phone: '+79123456789' } }),
@@ -175,7 +180,7 @@ describe('public lead intake', () => {
     });
     expect(malformed.status).toBe(400);
     expect(malformed.body.errors.common).toMatch(/JSON/);
-    expect(counts(relay)).toEqual(before);
+    expect(await counts(relay)).toEqual(before);
   });
 
   it('takes the key from the X-Touchpoint-Key header too', async () => {
@@ -185,7 +190,7 @@ describe('public lead intake', () => {
   });
 
   it('commits every lead of a burst, each answered with its own ids', async () => {
-    const before = counts(relay).leads;
+    const before = (await counts(relay)).leads;
     const replies = await Promise.all(
       Array.from({ length: 120 }, (_, i) =>
         postLead(
@@ -197,7 +202,7 @@ describe('public lead intake', () => {
     expect(replies.map((r) => r.status)).toEqual(replies.map(() => 202));
     const ids = replies.map((r) => r.body.result.lead_id);
     expect(new Set(ids).size).toBe(120);
-    expect(counts(relay).leads).toBe(before + 120);
+    expect((await counts(relay)).leads).toBe(before + 120);
     for (const [i, r] of replies.entries()) {
       const lead = await relay.stores.leads.get(r.body.result.lead_id);
       expect(lead!.fields.name).toBe(`Burst ${i}`);

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRelay, type Relay } from '../../helpers/relay.js';
 import { eventually } from '../webhooks/receiver.js';
 import { counts, leadBody, ORIGIN, postLead, widgetShop, type WidgetShop } from './fixtures.js';
+import { sql } from '../../../relay/db/sql.js';
 
 /**
  * Who may subscribe to what, as an attacker holding only the shop's publishable key (it is in
@@ -37,11 +38,15 @@ describe('opt-in ownership', () => {
     expect(r.status, JSON.stringify(r.body)).toBe(201);
     return r.body.result as { id: number; number: string; optin_ref: string };
   };
-  const subscribersOf = (orderId: number) =>
-    relay.db
-      .prepare(`SELECT bot_user_id FROM bot_user_orders WHERE order_id = ? ORDER BY bot_user_id`)
-      .pluck()
-      .all(orderId);
+  const subscribersOf = async (orderId: number) =>
+    (
+      await relay.db.all(
+        sql<[number], { bot_user_id: number }>(
+          `SELECT bot_user_id FROM bot_user_orders WHERE order_id = ? ORDER BY bot_user_id`,
+        ),
+        [orderId],
+      )
+    ).map((r) => r.bot_user_id);
 
   beforeAll(async () => {
     relay = await startRelay({ demo: true, publicRateLimit: 0 });
@@ -60,7 +65,7 @@ describe('opt-in ownership', () => {
     const orders = [];
     for (let n = 1001; n <= 1005; n++)
       orders.push(await order({ number: String(n), external_id: `SHOP-${n}` }));
-    const before = counts(relay).optins;
+    const before = (await counts(relay)).optins;
     for (const o of orders) {
       for (const guess of [o.number, `SHOP-${o.number}`, String(o.id)]) {
         const r = await optin({ order_ref: guess });
@@ -70,14 +75,14 @@ describe('opt-in ownership', () => {
         ]);
       }
     }
-    expect(counts(relay).optins).toBe(before);
-    for (const o of orders) expect(subscribersOf(o.id)).toEqual([]);
+    expect((await counts(relay)).optins).toBe(before);
+    for (const o of orders) expect(await subscribersOf(o.id)).toEqual([]);
   });
 
   it('refuses a lead_id the visitor did not send', async () => {
     const victim = leadBody(shop.pk, { visitor_id: 'victim-visitor' });
     const lead = (await postLead(relay, victim)).body.result.lead_id as number;
-    const before = counts(relay).optins;
+    const before = (await counts(relay)).optins;
     for (const body of [
       { lead_id: lead, visitor_id: 'attacker-visitor' },
       { lead_id: lead + 1, visitor_id: 'victim-visitor' },
@@ -90,7 +95,7 @@ describe('opt-in ownership', () => {
     expect(
       (await optin({ lead_id: lead, visitor_id: 'attacker-visitor' })).body.errors.lead_id,
     ).toEqual(['This visitor sent no lead with this id.']);
-    expect(counts(relay).optins).toBe(before);
+    expect((await counts(relay)).optins).toBe(before);
     // The visitor who sent it may.
     expect((await optin({ lead_id: lead, visitor_id: 'victim-visitor' })).status).toBe(201);
   });
@@ -100,7 +105,7 @@ describe('opt-in ownership', () => {
     const first = await start((await optin({ order_ref: o.optin_ref })).body.result.token, 'Ann');
     const second = await start((await optin({ order_ref: o.optin_ref })).body.result.token, 'Ben');
     expect([first.linked, second.linked]).toEqual([true, true]);
-    expect(subscribersOf(o.id)).toEqual([first.bot_user_id, second.bot_user_id]);
+    expect(await subscribersOf(o.id)).toEqual([first.bot_user_id, second.bot_user_id]);
     const read = await relay.api.get(`/api/store/orders/${o.id}/`, { token: shop.token });
     expect(read.body.result.subscribers_count).toBe(2);
 

@@ -4,6 +4,7 @@ import { clearPublicCaches } from '../../../relay/public/cache.js';
 import { OPTIN_TOKEN_TTL_MS } from '../../../relay/public/optin-store.js';
 import { startRelay, type Relay } from '../../helpers/relay.js';
 import { counts, leadBody, ORIGIN, postLead, widgetShop, type WidgetShop } from './fixtures.js';
+import { sql } from '../../../relay/db/sql.js';
 
 describe('messenger opt-in tokens', () => {
   let relay: Relay;
@@ -69,7 +70,7 @@ describe('messenger opt-in tokens', () => {
       },
     ]);
     expect(r.headers.get('access-control-allow-origin')).toBe(ORIGIN);
-    const stored = JSON.stringify(relay.db.prepare('SELECT * FROM optin_tokens').all());
+    const stored = JSON.stringify(await relay.db.all(sql('SELECT * FROM optin_tokens')));
     expect(stored).not.toContain(token); // only its hash
   });
 
@@ -132,14 +133,14 @@ describe('messenger opt-in tokens', () => {
     expect(await relay.stores.optins.consume('not a token', 1)).toBeNull();
 
     const late = (await optin({})).body.result.token;
-    relay.db
-      .prepare(`UPDATE optin_tokens SET expires_at = ? WHERE used_at IS NULL`)
-      .run(new Date(Date.now() - 1000).toISOString());
+    await relay.db.run(sql(`UPDATE optin_tokens SET expires_at = ? WHERE used_at IS NULL`), [
+      new Date(Date.now() - 1000).toISOString(),
+    ]);
     expect(await relay.stores.optins.consume(late, await botUser(tg, 'tg-late'))).toBeNull();
   });
 
   it('names the field that refers to nothing in this shop, and stores no token', async () => {
-    const before = counts(relay).optins;
+    const before = (await counts(relay)).optins;
     for (const [body, field] of [
       [{ bot_id: 999_999 }, 'bot_id'],
       [{ lead_id: 999_999, visitor_id: 'v-1' }, 'lead_id'],
@@ -162,7 +163,7 @@ describe('messenger opt-in tokens', () => {
     });
     clearPublicCaches();
     expect((await optin({ bot_id: noLink.id })).body.errors).toHaveProperty('bot_id');
-    expect(counts(relay).optins).toBe(before);
+    expect((await counts(relay)).optins).toBe(before);
   });
 
   it('refuses when the shop has no bot to subscribe to', async () => {

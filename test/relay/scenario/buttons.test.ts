@@ -51,7 +51,7 @@ describe('scenario buttons', () => {
   it('shows step buttons with short callback data and URL buttons as links, and moves on a press', async () => {
     const { flow, person } = await begin(MENU);
     const [menu] = await person.received();
-    const seq = runOf(relay, person.botUserId)!.seq;
+    const seq = (await runOf(relay, person.botUserId))!.seq;
     expect(menu.buttons).toEqual([
       [{ text: 'Catalog', callback_data: `mi:${flow.items['menu/Catalog']}:${seq}` }],
       [{ text: 'Prices', url: 'https://shop.example/prices' }],
@@ -63,7 +63,7 @@ describe('scenario buttons', () => {
     const pressed = await person.press('Catalog');
     expect(pressed.notice).toBeUndefined();
     expect(await person.texts()).toEqual(['Menu', 'Catalog']);
-    expect(runOf(relay, person.botUserId)).toMatchObject({
+    expect(await runOf(relay, person.botUserId)).toMatchObject({
       step_id: flow.steps.catalog,
       waiting: 'buttons',
       seq: seq + 1,
@@ -76,7 +76,7 @@ describe('scenario buttons', () => {
     const { flow, person } = await begin(MENU);
     await person.say('  cATALOG ');
     expect(await person.texts()).toEqual(['Menu', 'Catalog']);
-    expect(runOf(relay, person.botUserId)!.step_id).toBe(flow.steps.catalog);
+    expect((await runOf(relay, person.botUserId))!.step_id).toBe(flow.steps.catalog);
     // A URL button's title is no step to go to.
     await person.say('back');
     await person.say('Prices');
@@ -87,7 +87,7 @@ describe('scenario buttons', () => {
     const { flow, person } = await begin(MENU);
     const [first] = await person.received();
     await person.press('Catalog', first);
-    const before = runOf(relay, person.botUserId)!;
+    const before = (await runOf(relay, person.botUserId))!;
 
     expect(await person.press('Contacts', first)).toEqual({
       message_id: expect.any(Number),
@@ -95,11 +95,11 @@ describe('scenario buttons', () => {
       notice: NOTICES.stale,
     });
     expect(await person.texts()).toEqual(['Menu', 'Catalog']);
-    expect(runOf(relay, person.botUserId)).toEqual(before);
+    expect(await runOf(relay, person.botUserId)).toEqual(before);
 
     // Back at the same step, the first menu is still out of date: only the newest one works.
     await person.press('Back');
-    expect(runOf(relay, person.botUserId)!.step_id).toBe(flow.steps.menu);
+    expect((await runOf(relay, person.botUserId))!.step_id).toBe(flow.steps.menu);
     expect((await person.press('Contacts', first)).notice).toBe(NOTICES.stale);
     expect(await person.texts()).toEqual(['Menu', 'Catalog', 'Menu']);
     expect((await person.press('Contacts')).notice).toBeUndefined();
@@ -114,7 +114,7 @@ describe('scenario buttons', () => {
     expect((await del(`/api/bot/steps/${flow.steps.contacts}/`)).status).toBe(200);
     expect((await person.press('Contacts')).notice).toBe(NOTICES.gone);
     expect(await person.texts()).toEqual(['Menu']);
-    expect(runOf(relay, person.botUserId)!.step_id).toBe(flow.steps.menu);
+    expect((await runOf(relay, person.botUserId))!.step_id).toBe(flow.steps.menu);
   });
 
   it('refuses forged callback data: unknown, malformed, or a button of another shop', async () => {
@@ -131,7 +131,7 @@ describe('scenario buttons', () => {
     };
     const press = (data: string) =>
       relay.channels.inbound.press(bot, who, { remoteId: null, text: '?', data });
-    const seq = runOf(relay, person.botUserId)!.seq;
+    const seq = (await runOf(relay, person.botUserId))!.seq;
     for (const data of [
       `mi:${foreign.items['menu/Catalog']}:${seq}`,
       `mi:999999999:${seq}`,
@@ -161,7 +161,7 @@ describe('scenario buttons', () => {
     const without = await begin(MENU);
     await without.person.say('I need a red one');
     expect(await without.person.texts()).toEqual(['Menu']);
-    expect(runOf(relay, without.person.botUserId)!.step_id).toBe(without.flow.steps.menu);
+    expect((await runOf(relay, without.person.botUserId))!.step_id).toBe(without.flow.steps.menu);
   });
 
   it('takes a typed button title at a question as a press, not as the answer', async () => {
@@ -183,7 +183,7 @@ describe('scenario buttons', () => {
     expect(retry.buttons.flat().map((b) => b.text)).toEqual(['Skip']);
     await person.say('skip');
     expect(await person.texts()).toEqual(['Your email?', expect.any(String), 'Bye.']);
-    expect(runOf(relay, person.botUserId)).toMatchObject({ step_id: null, waiting: null });
+    expect(await runOf(relay, person.botUserId)).toMatchObject({ step_id: null, waiting: null });
   });
 
   it('starts a step from a send_message button of a step', async () => {
@@ -201,6 +201,6 @@ describe('scenario buttons', () => {
     expect(sent.status, JSON.stringify(sent.body)).toBe(201);
     expect(await person.press('See catalog')).not.toHaveProperty('notice');
     expect(await person.texts()).toEqual(['Menu', 'Any questions?', 'Catalog']);
-    expect(runOf(relay, person.botUserId)!.step_id).toBe(flow.steps.catalog);
+    expect((await runOf(relay, person.botUserId))!.step_id).toBe(flow.steps.catalog);
   });
 });

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { sql } from '../../../relay/db/sql.js';
 import { MAX_STEPS_PER_MOVE, NOTICES } from '../../../relay/scenario/runtime/engine.js';
 import type { StepSpec } from '../../helpers/flows.js';
 import type { Relay } from '../../helpers/relay.js';
@@ -53,7 +54,7 @@ describe('scenario runs under edited flows', () => {
   it('says nothing to a reply once the question a run waits at was deleted', async () => {
     const { flow, person } = await begin(QUESTION);
     expect((await api.delete(`/api/bot/steps/${flow.steps.ask}/`)).status).toBe(200);
-    expect(runOf(relay, person.botUserId)!.step_id).toBeNull();
+    expect((await runOf(relay, person.botUserId))!.step_id).toBeNull();
     await person.say('Paris');
     expect(await person.texts()).toEqual(['Your city?']);
     expect(await varsOf(person.botUserId)).toEqual({});
@@ -64,9 +65,9 @@ describe('scenario runs under edited flows', () => {
       { key: 'wait', type: 'delay', delay_seconds: 1, next: 'later' },
       { key: 'later', type: 'message', text: 'Later.' },
     ]);
-    expect(runOf(relay, person.botUserId)!.resume_at).not.toBeNull();
+    expect((await runOf(relay, person.botUserId))!.resume_at).not.toBeNull();
     expect((await api.delete(`/api/bot/steps/${flow.steps.wait}/`)).status).toBe(200);
-    await eventually(() => runOf(relay, person.botUserId)!.resume_at === null, 4_000);
+    await eventually(async () => (await runOf(relay, person.botUserId))!.resume_at === null, 4_000);
     expect(await person.texts()).toEqual([]);
   });
 
@@ -76,7 +77,7 @@ describe('scenario runs under edited flows', () => {
       { key: 'end', type: 'message', text: 'End.' },
     ]);
     expect((await api.delete(`/api/bot/flows/${flow.flowId}/`)).status).toBe(200);
-    expect(runOf(relay, person.botUserId)).toBeUndefined();
+    expect(await runOf(relay, person.botUserId)).toBeUndefined();
     expect((await person.press('Go')).notice).toBe(NOTICES.gone);
     expect(await person.texts()).toEqual(['Menu']);
   });
@@ -87,9 +88,10 @@ describe('scenario runs under edited flows', () => {
       { key: 'b', type: 'message', text: 'Pong' },
     ]);
     // Written past the API, as data from before the rule would be.
-    relay.db
-      .prepare('UPDATE steps SET next_step_id = ? WHERE id = ?')
-      .run(flow.steps.a, flow.steps.b);
+    await relay.db.run(sql('UPDATE steps SET next_step_id = ? WHERE id = ?'), [
+      flow.steps.a,
+      flow.steps.b,
+    ]);
     const person = sandboxPerson(relay, shop.botId);
     await person.start();
     const logged = vi.spyOn(console, 'error').mockImplementation(() => {});

@@ -1,37 +1,37 @@
 import { expect } from 'vitest';
+import { sql } from '../../../relay/db/sql.js';
 import type { Relay } from '../../helpers/relay.js';
 
 /**
  * Bots, forms and tags for scenario tests, inserted with SQL so these tests do not depend
  * on the routes of those resources.
  */
-export function insertBot(relay: Relay, shopId: number, name = 'Site'): number {
-  return relay.db
-    .prepare<[number, string], { id: number }>(
-      `INSERT INTO bots (shop_id, bot_type, name) VALUES (?, 'web', ?) RETURNING id`,
-    )
-    .get(shopId, name)!.id;
+const bot = sql<[number, string], { id: number }>(
+  `INSERT INTO bots (shop_id, bot_type, name) VALUES (?, 'web', ?) RETURNING id`,
+);
+const form = sql<[number, string], { id: number }>(
+  `INSERT INTO forms (shop_id, name) VALUES (?, ?) RETURNING id`,
+);
+const tag = sql<[number, string], { id: number }>(
+  `INSERT INTO tags (shop_id, name) VALUES (?, ?) RETURNING id`,
+);
+
+export async function insertBot(relay: Relay, shopId: number, name = 'Site'): Promise<number> {
+  return (await relay.db.get(bot, [shopId, name]))!.id;
 }
 
-export function insertForm(relay: Relay, shopId: number, name = `Callback ${Math.random()}`) {
-  return relay.db
-    .prepare<[number, string], { id: number }>(
-      `INSERT INTO forms (shop_id, name) VALUES (?, ?) RETURNING id`,
-    )
-    .get(shopId, name)!.id;
+export async function insertForm(relay: Relay, shopId: number, name = `Callback ${Math.random()}`) {
+  return (await relay.db.get(form, [shopId, name]))!.id;
 }
 
-export function insertTag(relay: Relay, shopId: number, name = `vip ${Math.random()}`) {
-  return relay.db
-    .prepare<[number, string], { id: number }>(
-      `INSERT INTO tags (shop_id, name) VALUES (?, ?) RETURNING id`,
-    )
-    .get(shopId, name)!.id;
+export async function insertTag(relay: Relay, shopId: number, name = `vip ${Math.random()}`) {
+  return (await relay.db.get(tag, [shopId, name]))!.id;
 }
 
 /** A flow of a new bot of the shop, made through the store. */
 export async function insertFlow(relay: Relay, shopId: number, name = 'Welcome') {
-  return relay.stores.scenario.flows.create(shopId, { bot_id: insertBot(relay, shopId), name });
+  const botId = await insertBot(relay, shopId);
+  return relay.stores.scenario.flows.create(shopId, { bot_id: botId, name });
 }
 
 /** A secret key (`sk_…`) of the shop, to act as the shop rather than as a user. */

@@ -1,7 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from '../../../relay/db/sql.js';
 import { expectIsolated, expectRejectsBadInput } from '../../helpers/checks.js';
 import { startRelay, userWithShop, type Owner, type Relay } from '../../helpers/relay.js';
 import { expectPagination, insertBot, insertFlow, secretKey } from './fixtures.js';
+
+const setWelcome = sql<[number, number]>('UPDATE bots SET welcome_flow_id = ? WHERE id = ?');
 
 describe('flows', () => {
   let relay: Relay;
@@ -12,7 +15,7 @@ describe('flows', () => {
     relay = await startRelay();
     a = await userWithShop(relay, 'A');
     b = await userWithShop(relay, 'B');
-    botA = insertBot(relay, a.shop.id);
+    botA = await insertBot(relay, a.shop.id);
   });
   afterAll(() => relay.close());
 
@@ -77,8 +80,8 @@ describe('flows', () => {
 
   it('paginates, clamps limit to 100 and filters by bot', async () => {
     const owner = await userWithShop(relay, 'Many');
-    const bot = insertBot(relay, owner.shop.id);
-    const other = insertBot(relay, owner.shop.id, 'Other');
+    const bot = await insertBot(relay, owner.shop.id);
+    const other = await insertBot(relay, owner.shop.id, 'Other');
     for (let i = 0; i < 103; i++)
       await relay.stores.scenario.flows.create(owner.shop.id, { bot_id: bot, name: `F${i}` });
     await relay.stores.scenario.flows.create(owner.shop.id, { bot_id: other, name: 'Other' });
@@ -161,7 +164,7 @@ describe('flows', () => {
   });
 
   it("refuses a bot of another shop, and a first step that is not one of the flow's steps", async () => {
-    const botB = insertBot(relay, b.shop.id);
+    const botB = await insertBot(relay, b.shop.id);
     const post = (body: object) =>
       relay.api.post(
         '/api/bot/flows/',
@@ -206,7 +209,7 @@ describe('flows', () => {
 
   it('moves a flow to another bot, unless it is the welcome flow of its bot', async () => {
     const flow = await insertFlow(relay, a.shop.id);
-    const otherBot = insertBot(relay, a.shop.id, 'Other');
+    const otherBot = await insertBot(relay, a.shop.id, 'Other');
     const moved = await relay.api.patch(
       `/api/bot/flows/${flow.id}/`,
       { bot_id: otherBot },
@@ -214,7 +217,7 @@ describe('flows', () => {
     );
     expect(moved.body.result.bot_id).toBe(otherBot);
 
-    relay.db.prepare('UPDATE bots SET welcome_flow_id = ? WHERE id = ?').run(flow.id, otherBot);
+    await relay.db.run(setWelcome, [flow.id, otherBot]);
     const r = await relay.api.patch(
       `/api/bot/flows/${flow.id}/`,
       { bot_id: botA },
@@ -235,18 +238,19 @@ describe('flows', () => {
     });
     const keep = await insertFlow(relay, a.shop.id);
     const kept = await step(keep.id);
-    relay.db.prepare('UPDATE bots SET welcome_flow_id = ? WHERE id = ?').run(flow.id, flow.bot_id);
+    await relay.db.run(setWelcome, [flow.id, flow.bot_id]);
 
     expect((await relay.api.delete(`/api/bot/flows/${flow.id}/`, { token: a.token })).status).toBe(
       200,
     );
-    const count = (sql: string) => (relay.db.prepare(sql).get(flow.id) as { n: number }).n;
-    expect(count('SELECT count(*) AS n FROM steps WHERE flow_id = ?')).toBe(0);
     expect(
-      relay.db.prepare('SELECT count(*) AS n FROM menu_items WHERE step_id = ?').get(s1),
+      await relay.db.get(sql('SELECT count(*) AS n FROM steps WHERE flow_id = ?'), [flow.id]),
     ).toEqual({ n: 0 });
     expect(
-      relay.db.prepare('SELECT welcome_flow_id FROM bots WHERE id = ?').get(flow.bot_id),
+      await relay.db.get(sql('SELECT count(*) AS n FROM menu_items WHERE step_id = ?'), [s1]),
+    ).toEqual({ n: 0 });
+    expect(
+      await relay.db.get(sql('SELECT welcome_flow_id FROM bots WHERE id = ?'), [flow.bot_id]),
     ).toEqual({ welcome_flow_id: null });
     expect(await relay.stores.scenario.steps.get(kept)).toBeDefined();
   });

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { sql } from '../../../relay/db/sql.js';
 import { startRelay, userWithShop, type Owner, type Relay } from '../../helpers/relay.js';
 import { insertFlow } from './fixtures.js';
 
@@ -137,7 +138,7 @@ describe('endless loops in a flow', () => {
     const s1 = await create({ type: 'message' });
     const s2 = await create({ type: 'message', next_step_id: s1 });
     // Written past the API, as data from before the rule would be.
-    relay.db.prepare('UPDATE steps SET next_step_id = ? WHERE id = ?').run(s2, s1);
+    await relay.db.run(sql('UPDATE steps SET next_step_id = ? WHERE id = ?'), [s2, s1]);
     const unrelated = await create({ type: 'message' });
     expect((await patch(unrelated, { name: 'fine' })).status).toBe(200);
     expect((await patch(s2, { name: 'renamed', payload: { text: 'Still here' } })).status).toBe(

@@ -50,7 +50,7 @@ describe('scenario runtime', () => {
       'We are open 9 to 18.',
       'Your email, Ann?',
     ]);
-    expect(runOf(relay, person.botUserId)).toMatchObject({
+    expect(await runOf(relay, person.botUserId)).toMatchObject({
       flow_id: flow.flowId,
       step_id: flow.steps.ask,
       waiting: 'answer',
@@ -71,7 +71,7 @@ describe('scenario runtime', () => {
       { key: 'other', type: 'message', text: 'Tell us more.' },
     ]);
     expect(await person.texts()).toEqual(['What would you like?']);
-    expect(runOf(relay, person.botUserId)).toMatchObject({
+    expect(await runOf(relay, person.botUserId)).toMatchObject({
       step_id: flow.steps.menu,
       waiting: 'buttons',
     });
@@ -108,7 +108,7 @@ describe('scenario runtime', () => {
     ]);
     await person.say('twelve');
     expect((await person.texts()).slice(1)).toEqual(['Digits, please.']);
-    expect(runOf(relay, person.botUserId)).toMatchObject({
+    expect(await runOf(relay, person.botUserId)).toMatchObject({
       step_id: flow.steps.age,
       waiting: 'answer',
     });
@@ -134,7 +134,7 @@ describe('scenario runtime', () => {
     });
     // A phone answer is the bot user's phone too, whatever the variable is called.
     expect(user.store.phone).toBe('+79123456789');
-    expect(runOf(relay, person.botUserId)).toMatchObject({ step_id: null, waiting: null });
+    expect(await runOf(relay, person.botUserId)).toMatchObject({ step_id: null, waiting: null });
   });
 
   it('creates a lead of the form from the variables and queues the managers alert', async () => {
@@ -211,7 +211,7 @@ describe('scenario runtime', () => {
       { key: 'wait', type: 'delay', delay_seconds: 1, text: 'One moment…', next: 'after' },
       { key: 'after', type: 'message', text: 'Done waiting, {{name}}.' },
     ]);
-    const paused = runOf(relay, person.botUserId)!;
+    const paused = (await runOf(relay, person.botUserId))!;
     expect(paused).toMatchObject({ step_id: flow.steps.wait, waiting: 'delay' });
     // Due a second after the move that reached the delay (timed by the relay, not by this test).
     const due = Date.parse(paused.resume_at!);
@@ -225,7 +225,7 @@ describe('scenario runtime', () => {
     expect(after.payload.text).toBe('Done waiting, Ann.');
     expect(Date.parse(after.created_at)).toBeGreaterThanOrEqual(due);
     expect(await person.texts()).toEqual(['One moment…', 'Done waiting, Ann.']);
-    expect(runOf(relay, person.botUserId)).toMatchObject({
+    expect(await runOf(relay, person.botUserId)).toMatchObject({
       step_id: null,
       waiting: null,
       resume_at: null,
@@ -261,7 +261,7 @@ describe('scenario runtime', () => {
   });
 
   it('sets variables and tags in action steps, and branches on a tag', async () => {
-    const vip = insertTag(relay, shop.shopId, 'VIP');
+    const vip = await insertTag(relay, shop.shopId, 'VIP');
     const { person } = await begin([
       {
         key: 'promote',
@@ -297,14 +297,14 @@ describe('scenario runtime', () => {
       { key: 'ask', type: 'question', text: 'Your name?', variable: 'first' },
     ]);
     await person.press('Go');
-    expect(runOf(relay, person.botUserId)).toMatchObject({
+    expect(await runOf(relay, person.botUserId)).toMatchObject({
       step_id: flow.steps.ask,
       waiting: 'answer',
     });
-    const seq = runOf(relay, person.botUserId)!.seq;
+    const seq = (await runOf(relay, person.botUserId))!.seq;
     await person.start();
     expect(await person.texts()).toEqual(['Welcome!', 'Your name?', 'Welcome!']);
-    const run = runOf(relay, person.botUserId)!;
+    const run = (await runOf(relay, person.botUserId))!;
     expect(run).toMatchObject({ step_id: flow.steps.hi, waiting: 'buttons' });
     expect(run.seq).toBeGreaterThan(seq);
     // The answer the question waited for is now just a message.

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from '../../../relay/db/sql.js';
 import { expectIsolated, expectRejectsBadInput } from '../../helpers/checks.js';
 import { startRelay, userWithShop, type Owner, type Relay } from '../../helpers/relay.js';
 import { expectPagination, insertFlow, insertForm, insertTag, secretKey } from './fixtures.js';
@@ -191,12 +192,12 @@ describe('steps', () => {
       (await post({ type: 'message', payload: { image_url: 'http://shop.example/a.png' } })).status,
     ).toBe(201);
 
-    const form = insertForm(relay, a.shop.id);
+    const form = await insertForm(relay, a.shop.id);
     expect((await post({ type: 'lead', form })).body.result.form).toBe(form);
     expect(await errorsOf({ type: 'lead' })).toHaveProperty('form');
-    expect((await errorsOf({ type: 'lead', form: insertForm(relay, b.shop.id) })).form).toEqual([
-      'Choose a form of this shop.',
-    ]);
+    expect(
+      (await errorsOf({ type: 'lead', form: await insertForm(relay, b.shop.id) })).form,
+    ).toEqual(['Choose a form of this shop.']);
 
     expect((await post({ type: 'delay', delay_seconds: 30 * 86400 })).status).toBe(201);
     for (const delay_seconds of [undefined, 0, 30 * 86400 + 1, 1.5])
@@ -217,7 +218,7 @@ describe('steps', () => {
       'condition.equals',
     ]);
 
-    const tag = insertTag(relay, a.shop.id);
+    const tag = await insertTag(relay, a.shop.id);
     const action = await post({
       type: 'action',
       action: { set_var: { name: 'vip', value: 'yes' }, add_tag_id: tag },
@@ -231,7 +232,7 @@ describe('steps', () => {
     expect((await errorsOf({ type: 'action', action: {} })).action[0]).toMatch(
       /at least one operation/,
     );
-    const foreignTag = insertTag(relay, b.shop.id);
+    const foreignTag = await insertTag(relay, b.shop.id);
     expect(
       await errorsOf({ type: 'action', action: { remove_tag_id: foreignTag } }),
     ).toHaveProperty(['action.remove_tag_id']);
@@ -389,8 +390,8 @@ describe('steps', () => {
   });
 
   it('forgets a deleted form or tag', async () => {
-    const form = insertForm(relay, a.shop.id);
-    const tag = insertTag(relay, a.shop.id);
+    const form = await insertForm(relay, a.shop.id);
+    const tag = await insertTag(relay, a.shop.id);
     const lead = (await post({ type: 'lead', form })).body.result.id;
     const action = (
       await post({
@@ -398,8 +399,8 @@ describe('steps', () => {
         action: { add_tag_id: tag, set_var: { name: 'x', value: '1' } },
       })
     ).body.result.id;
-    relay.db.prepare('DELETE FROM forms WHERE id = ?').run(form);
-    relay.db.prepare('DELETE FROM tags WHERE id = ?').run(tag);
+    await relay.db.run(sql('DELETE FROM forms WHERE id = ?'), [form]);
+    await relay.db.run(sql('DELETE FROM tags WHERE id = ?'), [tag]);
     expect((await relay.stores.scenario.steps.get(lead))!.form).toBeNull();
     expect((await relay.stores.scenario.steps.get(action))!.action).toEqual({
       set_var: { name: 'x', value: '1' },

@@ -92,7 +92,10 @@ describe('flow subscriptions', () => {
     expect((await p.press('Sale', oldMenu)).notice).toMatch(/out of date/);
     await p.say('5');
     expect(await p.texts()).toEqual(['Hello, Ann.', 'Menu', 'Rate us from 1 to 5', 'Thanks!']);
-    expect(runOf(relay, p.botUserId)).toMatchObject({ flow_id: survey.flowId, step_id: null });
+    expect(await runOf(relay, p.botUserId)).toMatchObject({
+      flow_id: survey.flowId,
+      step_id: null,
+    });
   });
 
   it('stops a run and cancels its pending delay, so the delayed message never comes', async () => {
@@ -118,7 +121,7 @@ describe('flow subscriptions', () => {
       steps: 0,
       stopped: true,
     });
-    expect(runOf(relay, p.botUserId)).toMatchObject({ resume_at: null, step_id: null });
+    expect(await runOf(relay, p.botUserId)).toMatchObject({ resume_at: null, step_id: null });
     // Past the pause plus a few scheduler ticks (50 ms each), nothing came.
     await new Promise((r) => setTimeout(r, Date.parse(started.resume_at) - Date.now() + 250));
     expect(await p.texts()).toEqual([]);
@@ -134,7 +137,7 @@ describe('flow subscriptions', () => {
     await subscribe(p, survey.flowId);
     await new Promise((r) => setTimeout(r, Date.parse(started.resume_at) - Date.now() + 250));
     expect(await p.texts()).toEqual(['Rate us from 1 to 5']);
-    expect(runOf(relay, p.botUserId)).toMatchObject({
+    expect(await runOf(relay, p.botUserId)).toMatchObject({
       step_id: survey.steps.ask,
       waiting: 'answer',
     });
@@ -149,7 +152,10 @@ describe('flow subscriptions', () => {
     await subscribe(p, survey.flowId);
     const other = await call(UNSUBSCRIBE, { flow_id: menu.flowId, bot_user_id: p.botUserId });
     expect(other.body.result).toMatchObject({ stopped: false, step_id: null, waiting: null });
-    expect(runOf(relay, p.botUserId)).toMatchObject({ flow_id: survey.flowId, waiting: 'answer' });
+    expect(await runOf(relay, p.botUserId)).toMatchObject({
+      flow_id: survey.flowId,
+      waiting: 'answer',
+    });
     await p.say('4');
     expect(await p.texts()).toEqual(['Rate us from 1 to 5', 'Thanks!']);
     // The flow has ended: nothing left to stop.
@@ -175,7 +181,7 @@ describe('flow subscriptions', () => {
         await call(path, { flow_id: theirs.flowId, bot_user_id: p.botUserId }),
         'flow_id',
       );
-    expect(runOf(relay, p.botUserId)).toBeUndefined();
+    expect(await runOf(relay, p.botUserId)).toBeUndefined();
   });
 
   it("refuses another shop's flow or bot user exactly as a missing one, for a user or a secret key", async () => {
@@ -210,7 +216,7 @@ describe('flow subscriptions', () => {
         expect([403, 404], JSON.stringify(claimed.body)).toContain(claimed.status);
       }
     }
-    expect(runOf(relay, theirs.botUserId)).toBeUndefined();
+    expect(await runOf(relay, theirs.botUserId)).toBeUndefined();
     // The secret key acts as its shop without naming it.
     const bySk = await relay.api.post(
       SUBSCRIBE,
@@ -249,7 +255,7 @@ describe('flow subscriptions', () => {
       const none = await relay.api.post(path, { flow_id: survey.flowId, bot_user_id: p.botUserId });
       expect(none.status).toBe(401);
     }
-    expect(runOf(relay, p.botUserId)).toBeUndefined();
+    expect(await runOf(relay, p.botUserId)).toBeUndefined();
   });
 
   it('sends nothing automatic to a person a manager took over, and refuses to subscribe them', async () => {
@@ -269,7 +275,7 @@ describe('flow subscriptions', () => {
     expect(await p.press('Sale')).not.toHaveProperty('notice');
     await p.say('sale');
     expect(await p.texts()).toEqual(['Hello, Ann.', 'Menu']);
-    expect(runOf(relay, p.botUserId)).toMatchObject({ step_id: welcome.steps.menu });
+    expect(await runOf(relay, p.botUserId)).toMatchObject({ step_id: welcome.steps.menu });
 
     const refused = await call(SUBSCRIBE, { flow_id: welcome.flowId, bot_user_id: p.botUserId });
     expect(refused.status).toBe(409);

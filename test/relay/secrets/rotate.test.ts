@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../../relay/commands.js';
 import { openDb } from '../../../relay/db/open.js';
+import { sql } from '../../../relay/db/sql.js';
 import { createStores } from '../../../relay/deps.js';
 import { createSecretBox, keyId, newKey, SecretKeyError } from '../../../relay/secrets/box.js';
 import { envKeySource, keyFilePath, parseKey } from '../../../relay/secrets/keys.js';
@@ -14,15 +15,15 @@ import { eventually, subscribe, telegramBot, tgUser } from '../channels/fixtures
 import { startReceiver, verify, type Receiver } from '../webhooks/receiver.js';
 
 /** Every stored secret as it is in the database (encrypted). */
-const storedSecrets = (relay: { db: Relay['db'] }) =>
+const storedSecrets = async (relay: { db: Relay['db'] }) =>
   (
-    relay.db
-      .prepare(
+    await relay.db.all(
+      sql<undefined, { v: string }>(
         `SELECT credential AS v FROM bots WHERE credential IS NOT NULL
          UNION ALL SELECT secret FROM webhook_endpoints
          UNION ALL SELECT previous_secret FROM webhook_endpoints WHERE previous_secret IS NOT NULL`,
-      )
-      .all() as { v: string }[]
+      ),
+    )
   ).map((r) => r.v);
 const keysIn = (file: string) =>
   readFileSync(file, 'utf8')
@@ -58,7 +59,7 @@ describe('rotating the operator key (key file)', () => {
     const secret = endpoint.body.result.secret as string;
     const file = keyFilePath(relay.config.dbPath);
     const [oldKey] = keysIn(file);
-    expect(new Set(storedSecrets(relay).map((v) => v.split(':')[2]))).toEqual(
+    expect(new Set((await storedSecrets(relay)).map((v) => v.split(':')[2]))).toEqual(
       new Set([keyId(oldKey)]),
     );
 
@@ -69,7 +70,7 @@ describe('rotating the operator key (key file)', () => {
     const keys = keysIn(file);
     expect(keys.map(keyId)).toEqual([json.key_id]); // the old key is gone from the file
     expect(json.key_id).not.toBe(keyId(oldKey));
-    const stored = storedSecrets(relay);
+    const stored = await storedSecrets(relay);
     for (const v of stored) expect(v.split(':')[2]).toBe(json.key_id);
     const old = createSecretBox(envKeySource([oldKey]));
     for (const v of stored) expect(() => old.open(v)).toThrow(SecretKeyError);
@@ -93,11 +94,11 @@ describe('rotating the operator key (key file)', () => {
     expect(sent.status).toBe(201);
     await eventually(() => fake.messagesTo(user.id).length === 1, 8_000);
     // A relay started afterwards reads them with the new key file.
-    const again = openDb(relay.config.dbPath);
+    const again = await openDb(relay.config.dbPath);
     const stores = createStores(again);
     expect(await stores.bots.credential(bot.id)).toBe(token);
     expect((await stores.webhooks.forSend(endpoint.body.result.id))!.secrets).toEqual([secret]);
-    again.close();
+    await again.close();
   });
 });
 
@@ -110,7 +111,7 @@ describe('the operator key from TOUCHPOINT_SECRET_KEY', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('encrypts with it (no key file), and rotating prints the new key to set', async () => {
-    const db = openDb(dbPath, { secretKeys: [parseKey(first)] });
+    const db = await openDb(dbPath, { secretKeys: [parseKey(first)] });
     const stores = createStores(db);
     const shop = await stores.shops.create({ name: 'Env key' }, null);
     ({ secret } = await stores.webhooks.create({
@@ -118,7 +119,7 @@ describe('the operator key from TOUCHPOINT_SECRET_KEY', () => {
       url: 'https://hooks.example/x',
       events: ['lead.created'],
     }));
-    db.close();
+    await db.close();
     expect(existsSync(keyFilePath(dbPath))).toBe(false);
 
     const rotated = await run(['secrets:rotate-key'], {
@@ -131,9 +132,9 @@ describe('the operator key from TOUCHPOINT_SECRET_KEY', () => {
     expect(rotated.text).toContain(`TOUCHPOINT_SECRET_KEY=${json.secret_key}`);
     current = json.secret_key;
     expect(existsSync(keyFilePath(dbPath))).toBe(false);
-    const reopened = openDb(dbPath, { secretKeys: [parseKey(json.secret_key)] });
+    const reopened = await openDb(dbPath, { secretKeys: [parseKey(json.secret_key)] });
     expect((await createStores(reopened).webhooks.forSend(1))!.secrets).toEqual([secret]);
-    reopened.close();
+    await reopened.close();
   });
 
   it('refuses to start with a wrong key, saying which key the secrets need, and starts with the right one', async () => {

@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from '../../../relay/db/sql.js';
 import { startRelay, userWithShop, type Owner, type Relay } from '../../helpers/relay.js';
 import { eventually, startReceiver, verify, type Receiver } from './receiver.js';
 
@@ -36,9 +37,12 @@ describe('signed webhook delivery', () => {
     return r.body.result as { id: number };
   };
   const deliveriesOf = (endpointId: number) =>
-    relay.db
-      .prepare('SELECT * FROM deliveries WHERE endpoint_id = ? ORDER BY id')
-      .all(endpointId) as { id: number; status: string; attempts: number; last_error: string }[];
+    relay.db.all(
+      sql<[number], { id: number; status: string; attempts: number; last_error: string }>(
+        'SELECT * FROM deliveries WHERE endpoint_id = ? ORDER BY id',
+      ),
+      [endpointId],
+    );
   const detail = async (owner: Owner, id: number) =>
     (await relay.api.get(`/api/notifications/deliveries/${id}/`, { token: owner.token })).body
       .result;
@@ -59,7 +63,7 @@ describe('signed webhook delivery', () => {
       shop_id: owner.shop.id,
       fields: { name: 'Ann', phone: '+15551234567' },
     });
-    const [row] = deliveriesOf(ep.id);
+    const [row] = await deliveriesOf(ep.id);
     expect(req.headers['webhook-id']).toBe(`msg_${row.id}`);
     expect(Math.abs(Number(req.headers['webhook-timestamp']) - Date.now() / 1000)).toBeLessThan(5);
     expect(() => verify(`whsec_${Buffer.alloc(32, 1).toString('base64')}`, req)).toThrow();
@@ -115,7 +119,7 @@ describe('signed webhook delivery', () => {
     expect(new Set(reqs.map((r) => r.headers['webhook-id'])).size).toBe(1);
     for (const r of reqs) expect(verify(ep.secret, r).type).toBe('lead.created');
     expect(new Set(reqs.map((r) => r.body)).size).toBe(1);
-    const [row] = deliveriesOf(ep.id);
+    const [row] = await deliveriesOf(ep.id);
     const d = await eventually(async () => {
       const x = await detail(owner, row.id);
       return x.status === 'sent' && x;
@@ -138,7 +142,7 @@ describe('signed webhook delivery', () => {
     const [first, second] = await receiver.waitFor(2, 4_000);
     expect(second.at - first.at).toBeGreaterThanOrEqual(1_000);
     expect(second.headers['webhook-id']).toBe(first.headers['webhook-id']);
-    const [row] = deliveriesOf(ep.id);
+    const [row] = await deliveriesOf(ep.id);
     const d = await eventually(async () => {
       const x = await detail(owner, row.id);
       return x.status === 'sent' && x;
@@ -153,7 +157,7 @@ describe('signed webhook delivery', () => {
     }));
     await postLead(owner);
     await receiver.waitFor(1);
-    const [row] = deliveriesOf(ep.id);
+    const [row] = await deliveriesOf(ep.id);
     const d = await eventually(async () => {
       const x = await detail(owner, row.id);
       return x.status === 'dead' && x;
@@ -184,7 +188,7 @@ describe('signed webhook delivery', () => {
     });
     expect(e.disabled_reason).toMatch(/410/);
     await postLead(owner);
-    expect(deliveriesOf(ep.id)).toHaveLength(1); // a disabled endpoint gets no new deliveries
+    expect(await deliveriesOf(ep.id)).toHaveLength(1); // a disabled endpoint gets no new deliveries
   });
 
   it('signs with both secrets for 24 hours after a rotation, then with the new one only', async () => {
@@ -203,9 +207,10 @@ describe('signed webhook delivery', () => {
     expect(verify(ep.secret, req).type).toBe('lead.created');
     expect(verify(fresh, req).type).toBe('lead.created');
 
-    relay.db
-      .prepare('UPDATE webhook_endpoints SET previous_secret_until = ? WHERE id = ?')
-      .run(new Date(Date.now() - 1000).toISOString(), ep.id);
+    await relay.db.run(sql('UPDATE webhook_endpoints SET previous_secret_until = ? WHERE id = ?'), [
+      new Date(Date.now() - 1000).toISOString(),
+      ep.id,
+    ]);
     await postLead(owner);
     const [, later] = await receiver.waitFor(2);
     expect(later.headers['webhook-signature'].split(' ')).toHaveLength(1);
@@ -216,9 +221,10 @@ describe('signed webhook delivery', () => {
   it('disables an endpoint that has failed for 5 days, and PATCH enabled:true re-enables it', async () => {
     const { owner, endpoint: ep } = await setup(['lead.created'], () => ({ status: 500 }));
     // Five days of failures, without waiting five days.
-    relay.db
-      .prepare('UPDATE webhook_endpoints SET failing_since = ? WHERE id = ?')
-      .run(new Date(Date.now() - 5 * DAY - 60_000).toISOString(), ep.id);
+    await relay.db.run(sql('UPDATE webhook_endpoints SET failing_since = ? WHERE id = ?'), [
+      new Date(Date.now() - 5 * DAY - 60_000).toISOString(),
+      ep.id,
+    ]);
     await postLead(owner);
     await receiver.waitFor(1);
     const disabled = await eventually(async () => {
@@ -227,7 +233,7 @@ describe('signed webhook delivery', () => {
     });
     expect(disabled.disabled_reason).toMatch(/5 days/);
     // The queued retry is not sent to a disabled endpoint.
-    const [row] = deliveriesOf(ep.id);
+    const [row] = await deliveriesOf(ep.id);
     const d = await eventually(async () => {
       const x = await detail(owner, row.id);
       return x.status === 'dead' && x;
@@ -252,9 +258,10 @@ describe('signed webhook delivery', () => {
 
   it('clears failing_since on a success within the 5 days', async () => {
     const { owner, endpoint: ep } = await setup();
-    relay.db
-      .prepare('UPDATE webhook_endpoints SET failing_since = ? WHERE id = ?')
-      .run(new Date(Date.now() - 4 * DAY).toISOString(), ep.id);
+    await relay.db.run(sql('UPDATE webhook_endpoints SET failing_since = ? WHERE id = ?'), [
+      new Date(Date.now() - 4 * DAY).toISOString(),
+      ep.id,
+    ]);
     await postLead(owner);
     await receiver.waitFor(1);
     const e = await eventually(async () => {
@@ -281,7 +288,7 @@ describe('signed webhook delivery', () => {
   it('sends nothing for events the endpoint is not subscribed to', async () => {
     const { owner, endpoint: ep } = await setup(['order.created']);
     await postLead(owner);
-    expect(deliveriesOf(ep.id)).toHaveLength(0);
+    expect(await deliveriesOf(ep.id)).toHaveLength(0);
   });
 });
 
@@ -308,10 +315,11 @@ describe('webhook delivery to private addresses (no TOUCHPOINT_WEBHOOK_ALLOW_PRI
       { shop_id: owner.shop.id, fields: { name: 'Mallory' } },
       { token: owner.token },
     );
-    const rows = await eventually(() => {
-      const all = relay.db
-        .prepare('SELECT status, attempts, last_error FROM deliveries WHERE shop_id = ?')
-        .all(owner.shop.id) as { status: string; attempts: number; last_error: string }[];
+    const rows = await eventually(async () => {
+      const all = (await relay.db.all(
+        sql('SELECT status, attempts, last_error FROM deliveries WHERE shop_id = ?'),
+        [owner.shop.id],
+      )) as { status: string; attempts: number; last_error: string }[];
       return all.length === 2 && all.every((r) => r.status === 'dead') && all;
     });
     for (const r of rows) {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectIsolated, expectRejectsBadInput } from '../../helpers/checks.js';
+import { sql } from '../../../relay/db/sql.js';
 import { startRelay, userWithShop, type Owner, type Relay } from '../../helpers/relay.js';
 
 const BASE = '/api/webhooks/endpoints/';
@@ -75,9 +76,10 @@ describe('webhook endpoints', () => {
     const until = Date.parse(r.body.result.previous_secret_until);
     expect(until - Date.now()).toBeGreaterThan(24 * 3600_000 - 60_000);
     expect(until - Date.now()).toBeLessThanOrEqual(24 * 3600_000);
-    const stored = relay.db
-      .prepare('SELECT secret, previous_secret FROM webhook_endpoints WHERE id = ?')
-      .get(ep.id) as { secret: string; previous_secret: string };
+    const stored = (await relay.db.get(
+      sql('SELECT secret, previous_secret FROM webhook_endpoints WHERE id = ?'),
+      [ep.id],
+    )) as { secret: string; previous_secret: string };
     // Stored encrypted (relay/secrets), both the new secret and the one it replaced.
     expect(relay.db.secrets.open(stored.secret)).toBe(r.body.result.secret);
     expect(relay.db.secrets.open(stored.previous_secret)).toBe(ep.secret);
@@ -209,7 +211,9 @@ describe('webhook endpoint addresses (no TOUCHPOINT_WEBHOOK_ALLOW_PRIVATE)', () 
       expect(r.status, url).toBe(400);
       expect(r.body.errors.url, url).toHaveLength(1);
     }
-    expect(relay.db.prepare('SELECT count(*) AS n FROM webhook_endpoints').get()).toEqual({ n: 0 });
+    expect(await relay.db.get(sql('SELECT count(*) AS n FROM webhook_endpoints'))).toEqual({
+      n: 0,
+    });
 
     const ep = await relay.stores.webhooks.create({
       shop_id: a.shop.id,
