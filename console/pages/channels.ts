@@ -430,18 +430,21 @@ export class TpcChannelsPage extends PageElement {
   }
 
   override render() {
+    // One outer template whatever the state, so the focused heading is never replaced.
+    return html`<div class="spread">
+        <h1 tabindex="-1">${t('channels.title')}</h1>
+        <button type="button" @click=${() => this.data.reload()}>${t('common.refresh')}</button>
+      </div>
+      ${this.renderBody()}`;
+  }
+
+  private renderBody() {
     const data = this.data.value;
-    const header = html`<div class="spread">
-      <h1 tabindex="-1">${t('channels.title')}</h1>
-      <button type="button" @click=${() => this.data.reload()}>${t('common.refresh')}</button>
-    </div>`;
     if (!data)
-      return html`${header}${
-        this.data.failure
-          ? failureAlert(this.data.failure)
-          : html`<p class="muted">${t('common.loading')}</p>`
-      }`;
-    return html`${header} ${failureAlert(this.data.failure)}
+      return this.data.failure
+        ? failureAlert(this.data.failure)
+        : html`<p class="muted">${t('common.loading')}</p>`;
+    return html`${failureAlert(this.data.failure)}
       <section aria-labelledby="bots-h">
         <h2 id="bots-h">${t('bots.title')}</h2>
         ${

@@ -486,13 +486,23 @@ export class TpcFormsPage extends PageElement {
   }
 
   private renderEditor() {
+    const isNew = this.formRef === 'new';
+    // One outer template whatever the state, so the focused heading is never replaced.
+    return html`<p><a href=${this.ctx.link('forms')}>${t('forms.back')}</a></p>
+      <h1 tabindex="-1">${isNew ? t('forms.newTitle') : t('forms.editTitle')}</h1>
+      ${
+        isNew || this.form.value
+          ? this.renderDraft()
+          : this.form.failure
+            ? failureAlert(this.form.failure)
+            : html`<p class="muted">${t('common.loading')}</p>`
+      }`;
+  }
+
+  private renderDraft() {
     const d = this.draft;
     const failure = this.save.failure;
     const isNew = this.formRef === 'new';
-    if (!isNew && !this.form.value)
-      return html`<p><a href=${this.ctx.link('forms')}>${t('forms.back')}</a></p>
-        <h1 tabindex="-1">${t('forms.editTitle')}</h1>
-        ${this.form.failure ? failureAlert(this.form.failure) : html`<p class="muted">${t('common.loading')}</p>`}`;
     const shown = [
       'name',
       'min_fill_ms',
@@ -503,102 +513,96 @@ export class TpcFormsPage extends PageElement {
         ),
       ),
     ];
-    return html`<p><a href=${this.ctx.link('forms')}>${t('forms.back')}</a></p>
-      <h1 tabindex="-1">${isNew ? t('forms.newTitle') : t('forms.editTitle')}</h1>
-      <div class="editor">
-        <form @submit=${this.onSave} novalidate aria-labelledby="editor-h">
-          <h2 id="editor-h" class="visually-hidden">${t('forms.editor')}</h2>
-          ${failureAlert(failure, shown)}
-          <div class="card">
-            ${inputField({
-              id: 'form-name',
-              name: 'name',
-              label: t('forms.name'),
-              hint: t('forms.nameHint'),
-              value: d.name,
-              required: true,
-              failure,
-              onInput: (e) => this.edit({ name: (e.target as HTMLInputElement).value }),
-            })}
-          </div>
-          <h2>${t('forms.fields')}</h2>
-          ${d.fields.map((f, i) => this.renderField(f, i, d.fields.length))}
-          <button type="button" id="add-field" @click=${() => this.add()}>
-            ${t('forms.addField')}
+    return html`<div class="editor">
+      <form @submit=${this.onSave} novalidate aria-labelledby="editor-h">
+        <h2 id="editor-h" class="visually-hidden">${t('forms.editor')}</h2>
+        ${failureAlert(failure, shown)}
+        <div class="card">
+          ${inputField({
+            id: 'form-name',
+            name: 'name',
+            label: t('forms.name'),
+            hint: t('forms.nameHint'),
+            value: d.name,
+            required: true,
+            failure,
+            onInput: (e) => this.edit({ name: (e.target as HTMLInputElement).value }),
+          })}
+        </div>
+        <h2>${t('forms.fields')}</h2>
+        ${d.fields.map((f, i) => this.renderField(f, i, d.fields.length))}
+        <button type="button" id="add-field" @click=${() => this.add()}>
+          ${t('forms.addField')}
+        </button>
+        <h2>${t('forms.more')}</h2>
+        <div class="card">
+          ${checkboxField({
+            id: 'consent',
+            name: 'consent',
+            label: t('forms.consent'),
+            checked: d.consent,
+            onChange: (e) => this.edit({ consent: (e.target as HTMLInputElement).checked }),
+          })}
+          ${
+            d.consent
+              ? html`${textareaField({
+                  id: 'consent-text',
+                  name: 'consent_text',
+                  errorKey: 'consent.text',
+                  label: t('forms.consentText'),
+                  value: d.consentText,
+                  required: true,
+                  failure,
+                  onInput: (e) =>
+                    this.edit({ consentText: (e.target as HTMLTextAreaElement).value }),
+                })}
+                ${inputField({
+                  id: 'consent-version',
+                  name: 'consent_version',
+                  errorKey: 'consent.version',
+                  label: t('forms.consentVersion'),
+                  hint: t('forms.consentVersionHint'),
+                  value: d.consentVersion,
+                  required: true,
+                  failure,
+                  onInput: (e) =>
+                    this.edit({ consentVersion: (e.target as HTMLInputElement).value }),
+                })}`
+              : nothing
+          }
+          ${inputField({
+            id: 'min-fill',
+            name: 'min_fill_ms',
+            type: 'number',
+            inputmode: 'numeric',
+            label: t('forms.minFill'),
+            hint: t('forms.minFillHint'),
+            value: d.minFillMs,
+            failure,
+            onInput: (e) => this.edit({ minFillMs: (e.target as HTMLInputElement).value }),
+          })}
+        </div>
+        <div class="row gap">
+          <button class="primary" type="submit" aria-disabled=${this.save.busy ? 'true' : 'false'}>
+            ${this.save.busy ? t('forms.saving') : t('forms.save')}
           </button>
-          <h2>${t('forms.more')}</h2>
-          <div class="card">
-            ${checkboxField({
-              id: 'consent',
-              name: 'consent',
-              label: t('forms.consent'),
-              checked: d.consent,
-              onChange: (e) => this.edit({ consent: (e.target as HTMLInputElement).checked }),
-            })}
-            ${
-              d.consent
-                ? html`${textareaField({
-                    id: 'consent-text',
-                    name: 'consent_text',
-                    errorKey: 'consent.text',
-                    label: t('forms.consentText'),
-                    value: d.consentText,
-                    required: true,
-                    failure,
-                    onInput: (e) =>
-                      this.edit({ consentText: (e.target as HTMLTextAreaElement).value }),
-                  })}
-                  ${inputField({
-                    id: 'consent-version',
-                    name: 'consent_version',
-                    errorKey: 'consent.version',
-                    label: t('forms.consentVersion'),
-                    hint: t('forms.consentVersionHint'),
-                    value: d.consentVersion,
-                    required: true,
-                    failure,
-                    onInput: (e) =>
-                      this.edit({ consentVersion: (e.target as HTMLInputElement).value }),
-                  })}`
-                : nothing
-            }
-            ${inputField({
-              id: 'min-fill',
-              name: 'min_fill_ms',
-              type: 'number',
-              inputmode: 'numeric',
-              label: t('forms.minFill'),
-              hint: t('forms.minFillHint'),
-              value: d.minFillMs,
-              failure,
-              onInput: (e) => this.edit({ minFillMs: (e.target as HTMLInputElement).value }),
-            })}
-          </div>
-          <div class="row gap">
-            <button
-              class="primary"
-              type="submit"
-              aria-disabled=${this.save.busy ? 'true' : 'false'}
-            >
-              ${this.save.busy ? t('forms.saving') : t('forms.save')}
-            </button>
-            ${
-              isNew
-                ? nothing
-                : confirmButton({
-                    open: this.confirming,
-                    label: t('forms.delete'),
-                    ask: () => (this.confirming = true),
-                    yes: this.onDelete,
-                    cancel: () => (this.confirming = false),
-                  })
-            }
-          </div>
-        </form>
-        <section class="preview card" aria-label=${t('preview.title')}>
-          <tpc-form-preview .form=${this.preview()}></tpc-form-preview>
-        </section>
-      </div>`;
+          ${
+            isNew
+              ? nothing
+              : confirmButton({
+                  open: this.confirming,
+                  label: t('forms.delete'),
+                  ask: () => (this.confirming = true),
+                  yes: this.onDelete,
+                  cancel: () => (this.confirming = false),
+                })
+          }
+        </div>
+      </form>
+      <section class="preview card" aria-label=${t('preview.title')}>
+        <tpc-form-preview .form=${this.preview()}></tpc-form-preview>
+      </section>
+    </div>`;
   }
 
   override render() {

@@ -390,19 +390,23 @@ export class TpcLeadsPage extends PageElement {
   }
 
   private renderDetail() {
+    // One outer template whatever the state, so the focused heading is never replaced.
+    return html`<p><a href=${this.ctx.link('leads')}>${t('lead.back')}</a></p>
+      <h1 tabindex="-1">${t('lead.title', { id: this.leadId! })}</h1>
+      ${this.renderLead()}`;
+  }
+
+  private renderLead() {
     const lead = this.lead.value;
     const { link } = this.ctx;
-    const back = html`<p><a href=${link('leads')}>${t('lead.back')}</a></p>`;
-    const heading = html`<h1 tabindex="-1">${t('lead.title', { id: this.leadId! })}</h1>`;
     if (!lead)
-      return html`${back}${heading}${
-        this.lead.failure
-          ? failureAlert(this.lead.failure)
-          : html`<p class="muted">${t('common.loading')}</p>`
-      }`;
+      return this.lead.failure
+        ? failureAlert(this.lead.failure)
+        : html`<p class="muted">${t('common.loading')}</p>`;
     const page = lead.page ?? {};
-    return html`${back}${heading}
-      <p class="lead-name"><strong>${leadTitle(lead)}</strong> · ${formatDate(lead.created_at)}</p>
+    return html`<p class="lead-name">
+        <strong>${leadTitle(lead)}</strong> · ${formatDate(lead.created_at)}
+      </p>
       ${failureAlert(this.change.failure, ['status'])}
       ${
         lead.spam

@@ -195,15 +195,18 @@ export class TpcStartPage extends PageElement {
   }
 
   override render() {
+    // One outer template whatever the state, so the focused heading is never replaced.
+    return html`<h1 tabindex="-1">${t('start.title')}</h1>
+      ${this.renderSteps()}`;
+  }
+
+  private renderSteps() {
     const { link } = this.ctx;
     const s = this.state.value;
-    const header = html`<h1 tabindex="-1">${t('start.title')}</h1>`;
     if (!s)
-      return html`${header}${
-        this.state.failure
-          ? failureAlert(this.state.failure)
-          : html`<p class="muted">${t('common.loading')}</p>`
-      }`;
+      return this.state.failure
+        ? failureAlert(this.state.failure)
+        : html`<p class="muted">${t('common.loading')}</p>`;
     const bots = s.bots.filter((b) => b.bot_type !== 'web');
     const done = [
       (s.keys ?? []).some((k) => k.kind === 'publishable'),
@@ -213,8 +216,9 @@ export class TpcStartPage extends PageElement {
       s.leads > 0,
     ];
     const count = done.filter(Boolean).length;
-    return html`${header}
-      <p id="progress-label">${t('start.progress', { done: count, total: done.length })}</p>
+    return html`<p id="progress-label">
+        ${t('start.progress', { done: count, total: done.length })}
+      </p>
       <progress max=${done.length} value=${count} aria-labelledby="progress-label"></progress>
       ${failureAlert(this.state.failure)}
       <ol class="steps">
