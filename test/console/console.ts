@@ -59,11 +59,11 @@ export async function signIn(page: Page, email: string, password: string) {
 /** The page's main heading, once the view has rendered it. */
 export const heading = (page: Page) => page.getByRole('heading', { level: 1 });
 
-/** Waits until the main heading says `text`. */
+/** Waits until the view's main heading says `text`. */
 export async function atPage(page: Page, text: string | RegExp) {
-  await expect
-    .poll(async () => (await heading(page).allTextContents()).join('|'), { timeout: 10_000 })
-    .toMatch(text);
+  await page
+    .getByRole('heading', { level: 1, name: text, exact: typeof text === 'string' })
+    .waitFor({ timeout: 10_000 });
 }
 
 type AxeResult = {
