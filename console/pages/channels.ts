@@ -456,7 +456,7 @@ export class TpcChannelsPage extends PageElement {
         }
         ${this.isOwner ? this.renderConnect() : html`<p class="muted">${t('bots.ownersConnect')}</p>`}
       </section>
-      <section aria-labelledby="alert-h">
+      <section>
         <h2 id="alert-h">${t('alerts.title')}</h2>
         <p>${t('alerts.intro')}</p>
         ${

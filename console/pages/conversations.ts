@@ -35,6 +35,14 @@ export class TpcConversationsPage extends PageElement {
         grid-template-columns: minmax(14rem, 20rem) minmax(0, 1fr);
         align-items: start;
       }
+      .people form {
+        flex-wrap: nowrap;
+        margin-bottom: 0.5rem;
+      }
+      .people form input {
+        flex: 1;
+        min-width: 0;
+      }
       .people ul {
         list-style: none;
         margin: 0;

@@ -49,7 +49,7 @@ export class TpcLeadsPage extends PageElement {
       .filters {
         display: grid;
         gap: 0 1rem;
-        grid-template-columns: repeat(auto-fill, minmax(min(100%, 10rem), 1fr));
+        grid-template-columns: repeat(auto-fill, minmax(min(100%, 8.5rem), 1fr));
         align-items: end;
       }
       .filters .field.inline {

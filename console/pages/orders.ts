@@ -255,7 +255,7 @@ export class TpcOrdersPage extends PageElement {
           <dd><code>${o.optin_ref}</code></dd>
         </dl>
       </section>
-      <section aria-labelledby="h-items">
+      <section>
         <h2 id="h-items">${t('order.items')}</h2>
         <div class="table-wrap" role="region" aria-labelledby="h-items" tabindex="0">
           <table>

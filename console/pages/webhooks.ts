@@ -201,7 +201,7 @@ export class TpcWebhooksPage extends PageElement {
   private renderEndpoints() {
     const list = this.endpoints.value;
     const owner = this.isOwner;
-    return html`<section aria-labelledby="endpoints-h">
+    return html`<section>
       <h2 id="endpoints-h">${t('webhooks.endpoints')}</h2>
       <p>${t('webhooks.intro')}</p>
       ${failureAlert(this.endpoints.failure)}
@@ -337,7 +337,7 @@ export class TpcWebhooksPage extends PageElement {
     const pages = data ? Math.max(1, Math.ceil(data.count / PAGE)) : 1;
     const at = (page: number) =>
       this.ctx.link('webhooks', [], { status, page: page > 1 ? page : '' });
-    return html`<section aria-labelledby="deliveries-h">
+    return html`<section>
       <div class="spread">
         <h2 id="deliveries-h">${t('deliveries.title')}</h2>
         <button type="button" @click=${() => this.deliveries.reload()}>

@@ -53,7 +53,8 @@ export async function signIn(page: Page, email: string, password: string) {
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('navigation', { name: 'Console' }).waitFor();
+  // Attached, not visible: at phone width the navigation waits behind the Menu button.
+  await page.locator('tpc-app nav#panel').waitFor({ state: 'attached' });
 }
 
 /** The page's main heading, once the view has rendered it. */
