@@ -9,6 +9,11 @@ const WIDGET_SUITES = [
   'test/widget/**/*.test.ts',
   'test/console/**/*.test.ts',
 ];
+/**
+ * Suites that promise a bound in time (the login flood: another login answers within 1 s)
+ * run last and alone, so that the other fork's suites are not eating the second core.
+ */
+const QUIET_SUITES = ['test/relay/auth/throttle.test.ts'];
 
 export default defineConfig({
   test: {
@@ -18,7 +23,8 @@ export default defineConfig({
         test: {
           name: 'relay',
           include: ['test/**/*.test.ts'],
-          exclude: [...configDefaults.exclude, ...WIDGET_SUITES],
+          exclude: [...configDefaults.exclude, ...WIDGET_SUITES, ...QUIET_SUITES],
+          sequence: { groupOrder: 0 },
         },
       },
       {
@@ -27,6 +33,16 @@ export default defineConfig({
           name: 'widget',
           include: WIDGET_SUITES,
           globalSetup: ['test/widget/global-setup.ts'],
+          sequence: { groupOrder: 0 },
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'quiet',
+          include: QUIET_SUITES,
+          fileParallelism: false,
+          sequence: { groupOrder: 1 },
         },
       },
     ],

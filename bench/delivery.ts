@@ -24,7 +24,7 @@ type Figures = Record<string, number | string>;
 function tempRelay(worker: Parameters<typeof createRelay>[0]['worker'] = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'touchpoint-bench-'));
   const config = testConfig({ dbPath: join(dir, 'bench.db'), webhookAllowPrivate: true });
-  const db = openDb(config.dbPath);
+  const db = openDb(config.dbPath, config);
   const relay = createRelay({ db, config, worker });
   return {
     ...relay,

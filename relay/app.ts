@@ -15,12 +15,14 @@ import { deliveryRoutes } from './delivery/routes.js';
 import { demoRoutes } from './demo/routes.js';
 import { createRouter, type AppEnv } from './http/api.js';
 import { ApiError } from './http/errors.js';
+import { createOutbound, type Outbound } from './http/outbound.js';
 import { formRoutes } from './forms/routes.js';
 import { bodyLimit, jsonOnly } from './http/guards.js';
 import { installZodMessages } from './http/zod-messages.js';
 import { keyRoutes } from './keys/routes.js';
 import { channelRoutes } from './notifications/routes.js';
 import { leadRoutes } from './leads/routes.js';
+import { memberRoutes } from './members/routes.js';
 import { messageRoutes } from './messages/routes.js';
 import { orderRoutes } from './orders/routes.js';
 import { benchEchoEnabled, benchEchoRoutes } from './public/bench-echo.js';
@@ -44,19 +46,29 @@ export type AppOptions = {
   /** Shared with the worker by createRelay (relay/relay.ts); created here when absent. */
   metrics?: Metrics;
   channels?: Channels;
+  /** Operator log lines (refused public requests); stderr when absent. */
+  log?: Deps['log'];
+  /** The relay's outbound HTTP client (createRelay shares one); created here when absent. */
+  outbound?: Outbound;
 };
 
 /**
  * Builds the whole relay as one Hono app. Each resource is a sub-app; errors of every kind
  * become the API's envelope in `onError`, once.
  */
-export function createApp({ db, config, stores, ...shared }: AppOptions) {
+export function createApp({ db, config, stores, log, ...shared }: AppOptions) {
   installZodMessages();
-  const deps: Deps = { db, config, stores: stores ?? createStores(db) };
+  const deps: Deps = {
+    db,
+    config,
+    stores: stores ?? createStores(db),
+    outbound: shared.outbound ?? createOutbound(config),
+    log,
+  };
   const metrics = shared.metrics ?? createMetrics(deps.stores);
   // Without a relay around it (createRelay) nothing would stop a bot's polling loop.
   const channels = shared.channels ?? createChannels(deps, { connect: false });
-  const auth = requireAuth(deps.stores);
+  const auth = requireAuth(deps.stores, config);
 
   const api = createRouter();
   api.use('*', bodyLimit(API_BODY_LIMIT), jsonOnly());
@@ -66,6 +78,7 @@ export function createApp({ db, config, stores, ...shared }: AppOptions) {
   api.route('/auth', authRoutes(deps));
   api.route('/shop', shopRoutes(deps));
   api.route('/shop', keyRoutes(deps));
+  api.route('/shop', memberRoutes(deps));
   api.route('/store', formRoutes(deps));
   api.route('/store', leadRoutes(deps));
   api.route('/store', orderRoutes(deps));
@@ -97,7 +110,7 @@ export function createApp({ db, config, stores, ...shared }: AppOptions) {
     scheme: 'bearer',
     description: 'A login token from POST /api/auth/login/ or a shop secret key (sk_…).',
   });
-  app.get('/api/openapi.json', (c) => c.json(openApiDocument(app, config)));
+  app.get('/api/openapi.json', (c) => c.json(openApiDocument(app)));
   app.route('/', docsRoutes());
   app.route('/', metrics.routes());
   // Telegram's webhook endpoint; in demo mode the sandbox messenger's inbox.
@@ -160,7 +173,7 @@ function otherMethodAllowed(app: OpenAPIHono<AppEnv>, c: Context): boolean {
 }
 
 /** OpenAPI 3.1 from the routes' zod schemas; API paths shown with their canonical trailing slash. */
-function openApiDocument(app: OpenAPIHono<AppEnv>, config: Config) {
+function openApiDocument(app: OpenAPIHono<AppEnv>) {
   const doc = app.getOpenAPI31Document({
     openapi: '3.1.0',
     info: {
@@ -169,7 +182,9 @@ function openApiDocument(app: OpenAPIHono<AppEnv>, config: Config) {
       description:
         'Management API in the conventions of the HighTouch / Chat API bot constructor: JSON envelope, limit/offset pages, bearer tokens, shop scoping. Every path also answers without its trailing slash.',
     },
-    servers: [{ url: config.publicUrl }],
+    // Relative: "Try it out" calls the host the document was read from, whichever name or
+    // proxy that was, not TOUCHPOINT_PUBLIC_URL.
+    servers: [{ url: '/' }],
   });
   doc.paths = Object.fromEntries(
     Object.entries(doc.paths ?? {}).map(([p, v]) => [

@@ -3,6 +3,7 @@ import { loadConfig } from './config.js';
 import { createStores } from './deps.js';
 import { openDb } from './db/open.js';
 import { Origin } from './keys/schemas.js';
+import { rotateKey } from './secrets/rotate.js';
 
 const USAGE = `Usage: touchpoint <command> [options]
 
@@ -13,9 +14,14 @@ Commands (the database is TOUCHPOINT_DB, default ./data/touchpoint.db):
   user:token --email E                      print a new login token for the user
   shop:create --name N --owner E [--demo]   create a shop owned by user E; --demo makes it
                                             a demo shop (sandbox bots, the /demo/inbox/)
-  member:add --shop ID --email E            give user E access to shop ID
+  member:add --shop ID --email E [--role owner|manager]
+                                            give user E access to shop ID (as a
+                                            manager unless --role owner)
   key:create --shop ID --kind secret|publishable [--origin URL]...
                                             create a shop key; the key is printed once
+  secrets:rotate-key                        re-encrypt every stored secret under a new
+                                            key (the key file's, or printed for
+                                            TOUCHPOINT_SECRET_KEY)
 
 Add --json for machine-readable output.`;
 
@@ -43,6 +49,7 @@ export async function run(argv: string[], env: Record<string, string | undefined
       owner: { type: 'string' },
       shop: { type: 'string' },
       kind: { type: 'string' },
+      role: { type: 'string' },
       origin: { type: 'string', multiple: true },
       demo: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
@@ -53,7 +60,7 @@ export async function run(argv: string[], env: Record<string, string | undefined
   if (!command || values.help) return { text: USAGE, json: null };
 
   const config = loadConfig(env);
-  const db = openDb(config.dbPath);
+  const db = openDb(config.dbPath, config);
   try {
     const stores = createStores(db);
     const userByEmail = async (email: string) => {
@@ -78,7 +85,7 @@ export async function run(argv: string[], env: Record<string, string | undefined
       }
       case 'user:token': {
         const user = await userByEmail(need(values.email, 'email'));
-        const token = await stores.users.issueToken(user.id);
+        const token = await stores.users.issueToken(user.id, config.tokenTtlMs);
         return { text: token, json: { user, token } };
       }
       case 'shop:create': {
@@ -98,10 +105,15 @@ export async function run(argv: string[], env: Record<string, string | undefined
         const shopId = shopIdOf(values.shop);
         if (!(await stores.shops.get(shopId))) throw new UsageError(`no shop #${shopId}`);
         const user = await userByEmail(need(values.email, 'email'));
-        await stores.shops.addMember(shopId, user.id);
+        const role = values.role ?? 'manager';
+        if (role !== 'owner' && role !== 'manager')
+          throw new UsageError('--role must be owner or manager');
+        if ((await stores.users.roles(user.id)).has(shopId))
+          throw new UsageError(`${user.email} is a member of shop #${shopId} already`);
+        const member = await stores.members.add(shopId, user.id, role);
         return {
-          text: `${user.email} is now a member of shop #${shopId}`,
-          json: { shop_id: shopId, user },
+          text: `${user.email} is now ${role === 'owner' ? 'an owner' : 'a manager'} of shop #${shopId}`,
+          json: { shop_id: shopId, user, member },
         };
       }
       case 'key:create': {
@@ -120,6 +132,24 @@ export async function run(argv: string[], env: Record<string, string | undefined
           throw new UsageError('only publishable keys take --origin');
         const key = await stores.keys.create({ shop_id: shopId, kind, allowed_origins: origins });
         return { text: key.key, json: key };
+      }
+      case 'secrets:rotate-key': {
+        if (config.dbPath === ':memory:') throw new UsageError('an in-memory database has no key');
+        const r = rotateKey(db, config);
+        const done = `Re-encrypted ${r.secrets} secrets under key ${r.key_id}`;
+        const text = r.key_file
+          ? `${done}; ${r.key_file} now holds only that key.`
+          : r.new_key
+            ? [
+                `${done}, a new key. Set it on every relay and restart them:`,
+                `TOUCHPOINT_SECRET_KEY=${r.secret_key}`,
+                'Until then, relays with the old key cannot read the secrets. To rotate without a pause, set TOUCHPOINT_SECRET_KEY=<new>,<old> on every relay first, then run this.',
+              ].join('\n')
+            : [
+                `${done}, the first of TOUCHPOINT_SECRET_KEY. The older keys are no longer needed:`,
+                `TOUCHPOINT_SECRET_KEY=${r.secret_key}`,
+              ].join('\n');
+        return { text, json: r };
       }
       default:
         throw new UsageError(`unknown command ${command}\n\n${USAGE}`);

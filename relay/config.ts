@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseKeys } from './secrets/keys.js';
 
 /** `1`/`0` (and `true`/`false`) as environment flags. */
 const flag = z
@@ -25,6 +26,22 @@ export const Env = z
       .min(0)
       .default(60),
     TOUCHPOINT_WEBHOOK_ALLOW_PRIVATE: flag.default(false),
+    TOUCHPOINT_TOKEN_TTL_DAYS: z.coerce
+      .number({ error: 'must be a whole number of days (1 or more)' })
+      .int('must be a whole number of days (1 or more)')
+      .positive('must be a whole number of days (1 or more)')
+      .default(30),
+    TOUCHPOINT_SECRET_KEY: z
+      .string()
+      .transform((text, ctx) => {
+        try {
+          return parseKeys(text);
+        } catch (err) {
+          ctx.addIssue({ code: 'custom', message: (err as Error).message });
+          return z.NEVER;
+        }
+      })
+      .optional(),
   })
   .superRefine((env, ctx) => {
     if (Boolean(env.TOUCHPOINT_ADMIN_EMAIL) !== Boolean(env.TOUCHPOINT_ADMIN_PASSWORD)) {
@@ -50,9 +67,20 @@ export type Config = {
   telegramApiUrl: string;
   publicRateLimit: number;
   webhookAllowPrivate: boolean;
+  /** How long a login token lives after its last use (TOUCHPOINT_TOKEN_TTL_DAYS; sliding). */
+  tokenTtlMs: number;
+  /**
+   * TOUCHPOINT_SECRET_KEY: the operator keys that encrypt stored secrets, the current one
+   * first; null when unset (then a key file beside the database: relay/secrets).
+   */
+  secretKeys: Buffer[] | null;
 };
 
+const DAY_MS = 24 * 60 * 60_000;
+
 export class ConfigError extends Error {}
+
+const SECRET_VARIABLES = new Set(['TOUCHPOINT_SECRET_KEY', 'TOUCHPOINT_ADMIN_PASSWORD']);
 
 /**
  * Parses the environment once, at start. Empty strings count as unset, so `PORT= npm start`
@@ -67,7 +95,9 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const name = String(issue.path[0] ?? 'environment');
-    throw new ConfigError(`Invalid ${name}=${JSON.stringify(env[name] ?? '')}: ${issue.message}`);
+    // A secret's value is never printed, not even a wrong one: it may be almost right.
+    const shown = SECRET_VARIABLES.has(name) ? '' : `=${JSON.stringify(env[name] ?? '')}`;
+    throw new ConfigError(`Invalid ${name}${shown}: ${issue.message}`);
   }
   const e = parsed.data;
   const publicUrl = (e.TOUCHPOINT_PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
@@ -85,6 +115,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     telegramApiUrl: e.TELEGRAM_API_URL.replace(/\/+$/, ''),
     publicRateLimit: e.TOUCHPOINT_PUBLIC_RATE_LIMIT,
     webhookAllowPrivate: e.TOUCHPOINT_WEBHOOK_ALLOW_PRIVATE,
+    tokenTtlMs: e.TOUCHPOINT_TOKEN_TTL_DAYS * DAY_MS,
+    secretKeys: e.TOUCHPOINT_SECRET_KEY ?? null,
   };
 }
 

@@ -1,5 +1,6 @@
 import type { Config } from './config.js';
 import type { Db } from './db/open.js';
+import type { Outbound } from './http/outbound.js';
 import { createUserStore } from './auth/store.js';
 import { createBotUserStore } from './bot-users/store.js';
 import { createSubscriberStore } from './bot-users/subscribers.js';
@@ -9,10 +10,12 @@ import { createEvents } from './db/events.js';
 import { notifyOnEvents } from './events/emit.js';
 import { createEventTargetStore } from './events/store.js';
 import { createFormStore } from './forms/store.js';
+import { createInstanceStore } from './instances/store.js';
 import { createDeliveryStore } from './delivery/store.js';
 import { createKeyStore } from './keys/store.js';
 import { createChannelStore } from './notifications/store.js';
 import { createLeadStore } from './leads/store.js';
+import { createMemberStore } from './members/store.js';
 import { createMessageStore } from './messages/store.js';
 import { notifyBuyers } from './orders/notify.js';
 import { createOrderStore } from './orders/store.js';
@@ -31,12 +34,15 @@ export function createStores(db: Db) {
     events,
     users: createUserStore(db),
     shops: createShopStore(db),
+    members: createMemberStore(db),
     keys: createKeyStore(db),
     bots: createBotStore(db),
     botUsers: createBotUserStore(db),
     tags: createTagStore(db),
     customFields: createCustomFieldStore(db),
     deliveries: createDeliveryStore(db),
+    // Relay processes and their heartbeats (crash recovery of deliveries in flight).
+    instances: createInstanceStore(db),
     forms: createFormStore(db),
     leads: createLeadStore(db, events),
     orders: createOrderStore(db, events),
@@ -60,5 +66,15 @@ export function createStores(db: Db) {
 }
 export type Stores = ReturnType<typeof createStores>;
 
-/** What route factories receive. Nothing in relay/ imports a module-level database. */
-export type Deps = { db: Db; config: Config; stores: Stores };
+/**
+ * What route factories receive. Nothing in relay/ imports a module-level database; every
+ * outbound HTTP request goes through `outbound` (relay/http/outbound.ts). `log` takes the
+ * operator's lines (refused public requests); stderr when absent.
+ */
+export type Deps = {
+  db: Db;
+  config: Config;
+  stores: Stores;
+  outbound: Outbound;
+  log?: (line: string) => void;
+};

@@ -6,18 +6,26 @@ import type { Db } from './db/open.js';
 import { createAdapters } from './delivery/adapters/index.js';
 import { createWorker, type WorkerHooks, type WorkerOptions } from './delivery/worker.js';
 import { createStores, type Deps } from './deps.js';
+import { createHeartbeat, type HeartbeatOptions } from './instances/heartbeat.js';
 import { createScenarioScheduler, type SchedulerOptions } from './scenario/runtime/scheduler.js';
 import { createMetrics } from './service/metrics.js';
+import { createOutbound, type OutboundOptions } from './http/outbound.js';
 
 export type RelayOptions = {
   db: Db;
   config: Config;
   /** Worker tuning (tests shorten timeouts); adapters come from relay/delivery/adapters. */
-  worker?: Omit<WorkerOptions, 'store' | 'adapters'>;
+  worker?: Omit<WorkerOptions, 'store' | 'adapters' | 'instanceId'>;
+  /** Heartbeat tuning (relay/instances/heartbeat.ts). */
+  heartbeat?: HeartbeatOptions;
   /** Messenger connections (tests shorten the long-poll timeout). */
   channels?: ChannelOptions;
   /** The delay steps' scheduler (tests shorten its sleep). */
   scheduler?: SchedulerOptions;
+  /** Operator log lines (refused public requests); stderr when absent. */
+  log?: Deps['log'];
+  /** Outbound HTTP tuning: tests pass a resolver that answers as they need. */
+  outbound?: OutboundOptions;
 };
 
 /** Every hook of each set, in order (the relay's own and a caller's). */
@@ -33,9 +41,6 @@ const chain = (...sets: WorkerHooks[]): WorkerHooks => ({
   },
 });
 
-/** A lease far in the future: at start, every row left `sending` belonged to a dead process. */
-const END_OF_TIME = '9999-12-31T23:59:59.999Z';
-
 /**
  * The relay process's parts: the HTTP app, the delivery worker and the messenger
  * connections over one set of stores. relay/server.ts starts it for real;
@@ -47,15 +52,22 @@ export function createRelay({
   worker: workerOptions = {},
   channels: channelOptions,
   scheduler: schedulerOptions,
+  log,
+  outbound: outboundOptions,
+  heartbeat: heartbeatOptions,
 }: RelayOptions) {
   const stores = createStores(db);
-  const deps: Deps = { db, config, stores };
+  const outbound = createOutbound(config, outboundOptions);
+  const deps: Deps = { db, config, stores, outbound, log };
   const metrics = createMetrics(stores);
   const channels = createChannels(deps, channelOptions);
-  const app = createApp({ db, config, stores, metrics, channels });
+  const app = createApp({ db, config, stores, metrics, channels, outbound, log });
   const { hooks, ...tuning } = workerOptions;
+  // This process in `relay_instances`: its claims are signed with its id.
+  const heartbeat = createHeartbeat(stores, heartbeatOptions);
   const worker = createWorker({
     store: stores.deliveries,
+    instanceId: heartbeat.id,
     adapters: createAdapters(deps, { sendTimeoutMs: tuning.sendTimeoutMs }),
     hooks: chain(deliveryHooks(deps), { onAttempt: metrics.onAttempt }, hooks ?? {}),
     ...tuning,
@@ -72,13 +84,13 @@ export function createRelay({
     metrics,
     channels,
     scheduler,
+    heartbeat,
     /**
-     * Starts delivering, ends due delay steps and connects the bots. One relay process owns a database, so rows a
-     * killed process left `sending` are queued again at once rather than after their lease
-     * (the lease still covers a worker that stalls while this process lives).
+     * Starts the heartbeat (which requeues at once what dead relays left `sending`), then
+     * delivering, ends due delay steps and connects the bots.
      */
     async start() {
-      await stores.deliveries.reclaim(END_OF_TIME);
+      await heartbeat.start();
       worker.start();
       scheduler.start();
       await channels.startAll();
@@ -88,6 +100,8 @@ export function createRelay({
       await channels.stopAll();
       await scheduler.stop();
       await worker.stop();
+      await heartbeat.stop();
+      outbound.close();
     },
   };
 }

@@ -1,13 +1,14 @@
 import { bootstrap } from './bootstrap.js';
 import { ConfigError, loadConfig } from './config.js';
 import { openDb } from './db/open.js';
+import { SecretKeyError } from './secrets/index.js';
 import { listen } from './listen.js';
 import { createRelay } from './relay.js';
 
 /** `npm start`: parse the environment, migrate, seed, serve, deliver. */
 async function main() {
   const config = loadConfig();
-  const db = openDb(config.dbPath);
+  const db = openDb(config.dbPath, config);
   await bootstrap(db, config, console.log);
   const relay = createRelay({ db, config });
   const { url, close } = await listen(relay.app, { port: config.port, host: config.host });
@@ -27,6 +28,7 @@ async function main() {
 }
 
 main().catch((err) => {
-  console.error(err instanceof ConfigError ? `touchpoint: ${err.message}` : err);
+  const known = err instanceof ConfigError || err instanceof SecretKeyError;
+  console.error(known ? `touchpoint: ${err.message}` : err);
   process.exit(1);
 });

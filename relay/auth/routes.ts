@@ -1,10 +1,20 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Deps } from '../deps.js';
-import { createRouter, errorResponses, jsonBody, ok, okJson, security } from '../http/api.js';
+import {
+  createRouter,
+  errorResponse,
+  errorResponses,
+  jsonBody,
+  ok,
+  okJson,
+  security,
+} from '../http/api.js';
 import { clientIp } from '../http/client-ip.js';
-import { ApiError, tooManyRequests } from '../http/errors.js';
-import { createWindowLimiter } from '../http/rate-limit.js';
+import { ApiError, badRequest } from '../http/errors.js';
+import { createGate, PASSWORD_GATE } from './gate.js';
 import { requireAuth } from './middleware.js';
+import type { IssuedToken, User } from './store.js';
+import { createLoginThrottle, type LoginCounters, memoryLoginCounters } from './throttle.js';
 
 export const LoginInput = z
   .object({ email: z.string().trim().min(1).max(254), password: z.string().min(1).max(1000) })
@@ -13,7 +23,10 @@ export type LoginInput = z.infer<typeof LoginInput>;
 
 export const LoginResult = z
   .object({
-    expiry: z.string().nullable(),
+    expiry: z.string().openapi({
+      description:
+        'When the token expires (ISO 8601) unless it is used: each use moves it forward (TOUCHPOINT_TOKEN_TTL_DAYS).',
+    }),
     token: z
       .string()
       .openapi({ description: '64 hex characters; send as `Authorization: Bearer …`' }),
@@ -21,14 +34,42 @@ export const LoginResult = z
   })
   .openapi('LoginResult');
 
+/** A new password: at least 8 characters (the admin password from the environment too). */
+export const NewPassword = z.string().min(8).max(1000);
+
+export const SetPasswordInput = z
+  .object({
+    token: z
+      .string()
+      .trim()
+      .min(1)
+      .max(200)
+      .openapi({ description: 'The token of a password-set link.' }),
+    password: NewPassword,
+  })
+  .openapi('SetPasswordInput');
+
 const tag = ['auth'];
+const tooMany = errorResponse(
+  429,
+  'Too many attempts (per email and address, or per address), or too many password checks at once; see Retry-After.',
+);
 const login = createRoute({
   method: 'post',
   path: '/login',
   tags: tag,
   summary: 'Log in with email and password',
   request: { body: jsonBody(LoginInput) },
-  responses: { 200: okJson(LoginResult), ...errorResponses, 429: errorResponses[401] },
+  responses: { 200: okJson(LoginResult), ...errorResponses, 429: tooMany },
+});
+const setPassword = createRoute({
+  method: 'post',
+  path: '/set_password',
+  tags: tag,
+  summary:
+    'Choose a password with the token of a one-time password-set link (given when a member is invited); logs in',
+  request: { body: jsonBody(SetPasswordInput) },
+  responses: { 200: okJson(LoginResult), ...errorResponses, 429: tooMany },
 });
 const logout = createRoute({
   method: 'post',
@@ -47,34 +88,48 @@ const logoutAll = createRoute({
   responses: { 200: okJson(z.null()), ...errorResponses },
 });
 
-/** Failed logins allowed per window before 429: per email (guessing one account) and per IP. */
-export const LOGIN_LIMITS = { perEmail: 5, perIp: 20, windowMs: 15 * 60_000 } as const;
+const LINK_INVALID = 'This password link is invalid, used or expired.';
+const invalidLink = () =>
+  badRequest(`${LINK_INVALID} Ask an owner of the shop for a new one.`, { token: [LINK_INVALID] });
 
-export function authRoutes({ stores }: Deps) {
-  const byEmail = createWindowLimiter({
-    limit: LOGIN_LIMITS.perEmail,
-    windowMs: LOGIN_LIMITS.windowMs,
-  });
-  const byIp = createWindowLimiter({ limit: LOGIN_LIMITS.perIp, windowMs: LOGIN_LIMITS.windowMs });
-  const auth = requireAuth(stores);
+const loggedIn = (user: User, { token, expiry }: IssuedToken) =>
+  ok({ expiry, token, user: { id: user.id, email: user.email } });
+
+/** `counters`: where login attempts are counted (in memory unless a caller shares them). */
+export function authRoutes(
+  { stores, config }: Deps,
+  counters: LoginCounters = memoryLoginCounters(),
+) {
+  const throttle = createLoginThrottle(counters);
+  // Every scrypt computation of a request goes through here: a flood waits or gets 429,
+  // other users and the libuv pool keep room.
+  const gate = createGate(PASSWORD_GATE);
+  const auth = requireAuth(stores, config);
 
   return createRouter()
     .openapi(login, async (c) => {
       const { email, password } = c.req.valid('json');
-      const ip = clientIp(c);
-      const emailKey = email.toLowerCase();
-      for (const state of [byEmail.blocked(emailKey), byIp.blocked(ip)]) {
-        if (state.blocked) throw tooManyRequests(state.retryAfterMs / 1000);
-      }
-      const user = await stores.users.checkPassword(email, password);
+      const key = email.toLowerCase();
+      const attempt = await throttle.begin(key, clientIp(c));
+      const user = await gate.run(key, () => stores.users.checkPassword(email, password));
       if (!user) {
-        byEmail.hit(emailKey);
-        byIp.hit(ip);
+        await attempt.failed();
         throw new ApiError(401, 'Unable to log in with provided credentials.');
       }
-      byEmail.reset(emailKey);
-      const token = await stores.users.issueToken(user.id);
-      return c.json(ok({ expiry: null, token, user: { id: user.id, email: user.email } }), 200);
+      await attempt.succeeded();
+      const issued = await stores.users.issueTokenWithExpiry(user.id, config.tokenTtlMs);
+      return c.json(loggedIn(user, issued), 200);
+    })
+    .openapi(setPassword, async (c) => {
+      const { token, password } = c.req.valid('json');
+      // Checked before hashing: an unknown token costs no scrypt time.
+      if (!(await stores.users.passwordSetTokenValid(token))) throw invalidLink();
+      const user = await gate.run(`set_password\n${token}`, () =>
+        stores.users.setPasswordByLink(token, password),
+      );
+      if (!user) throw invalidLink();
+      const issued = await stores.users.issueTokenWithExpiry(user.id, config.tokenTtlMs);
+      return c.json(loggedIn(user, issued), 200);
     })
     .openapi({ ...logout, middleware: [auth] as const }, async (c) => {
       const p = c.var.principal;

@@ -5,6 +5,7 @@ import {
   createRouter,
   deleted,
   Deleted,
+  errorResponse,
   errorResponses,
   IdParam,
   jsonBody,
@@ -85,7 +86,11 @@ const unsafeCreate = createRoute({
   responses: {
     201: okJson(BotUser, 'Created'),
     ...errorResponses,
-    409: { ...errorResponses[400], description: 'That bot already has this messenger user.' },
+    409: errorResponse(
+      409,
+      'That bot already has this messenger user.',
+      'This bot already has a user with this messenger_user_id.',
+    ),
   },
 });
 

@@ -10,6 +10,7 @@ import {
   jsonBody,
   ok,
   okJson,
+  ownersOnlyResponses,
   pageJson,
   security,
 } from '../http/api.js';
@@ -18,6 +19,7 @@ import { PageQuery, toPage } from '../http/pagination.js';
 import { idleChannels, type ChannelLifecycle } from './lifecycle.js';
 import { Bot, BotInput, BotPatch, BotStatus } from './schemas.js';
 import type { BotChanges } from './store.js';
+import { createTelegramApi } from '../channels/telegram/api.js';
 import { checkTelegramToken, describeCheck, requireTelegramToken } from './telegram.js';
 
 const common = { tags: ['bots'], security };
@@ -34,9 +36,9 @@ const create = createRoute({
   ...common,
   method: 'post',
   path: '/bots',
-  summary: 'Connect a bot; a Telegram token is checked with getMe first',
+  summary: 'Connect a bot; a Telegram token is checked with getMe first. Owners only',
   request: { query: ShopQuery, body: jsonBody(BotInput) },
-  responses: { 201: okJson(Bot, 'Created'), ...errorResponses },
+  responses: { 201: okJson(Bot, 'Created'), ...errorResponses, ...ownersOnlyResponses },
 });
 const read = createRoute({
   ...common,
@@ -50,17 +52,18 @@ const update = createRoute({
   ...common,
   method: 'patch',
   path: '/bots/{id}',
-  summary: 'Rename a bot, replace its token or set its welcome flow',
+  summary:
+    'Rename a bot, replace its token or set its welcome flow (managers may rename and set the flow; only owners change credentials)',
   request: { params: IdParam, query: ShopQuery, body: jsonBody(BotPatch) },
-  responses: { 200: okJson(Bot), ...errorResponses },
+  responses: { 200: okJson(Bot), ...errorResponses, ...ownersOnlyResponses },
 });
 const remove = createRoute({
   ...common,
   method: 'delete',
   path: '/bots/{id}',
-  summary: 'Disconnect and delete a bot, with its bot users and flows',
+  summary: 'Disconnect and delete a bot, with its bot users and flows. Owners only',
   request: { params: IdParam, query: ShopQuery },
-  responses: { 200: okJson(Deleted), ...errorResponses },
+  responses: { 200: okJson(Deleted), ...errorResponses, ...ownersOnlyResponses },
 });
 const status = createRoute({
   ...common,
@@ -87,11 +90,20 @@ const stop = createRoute({
   responses: { 200: okJson(Bot), ...errorResponses },
 });
 
+/** What a manager may change on a bot; any other field (a token, credentials) is an owner's. */
+const MANAGER_BOT_FIELDS = new Set(['shop_id', 'name', 'welcome_flow_id']);
+const changesCredentials = (patch: Record<string, unknown>) =>
+  Object.entries(patch).some(([k, v]) => v !== undefined && !MANAGER_BOT_FIELDS.has(k));
+
 /**
  * `channels` connects bots to their messengers (relay/channels: Telegram webhooks or long
  * polling); `idleChannels` when a caller needs none.
  */
-export function botRoutes({ stores, config }: Deps, channels: ChannelLifecycle = idleChannels) {
+export function botRoutes(
+  { stores, config, outbound }: Deps,
+  channels: ChannelLifecycle = idleChannels,
+) {
+  const telegram = createTelegramApi(config.telegramApiUrl, outbound);
   /** Sandbox bots are the demo's: its inbox has no login, so no other shop may have one. */
   const sandboxAllowed = async (shopId: number) => {
     if (!config.demo || !(await stores.shops.get(shopId))?.demo)
@@ -115,12 +127,12 @@ export function botRoutes({ stores, config }: Deps, channels: ChannelLifecycle =
     })
     .openapi(create, async (c) => {
       const { shop_id, bot_type, name, token } = c.req.valid('json');
-      const shopId = shopFor(c.var.principal, shop_id ?? c.req.valid('query').shop_id);
+      const shopId = shopFor(c.var.principal, shop_id ?? c.req.valid('query').shop_id, 'bots');
       if (bot_type === 'sandbox') await sandboxAllowed(shopId);
       let nickname: string | null = null;
       if (bot_type === 'telegram') {
         if (!token) throw invalidField('token', 'Telegram bots need a token from @BotFather.');
-        nickname = await requireTelegramToken(config.telegramApiUrl, token);
+        nickname = await requireTelegramToken(telegram, token);
       }
       const bot = await stores.bots.create({
         shop_id: shopId,
@@ -139,12 +151,14 @@ export function botRoutes({ stores, config }: Deps, channels: ChannelLifecycle =
     })
     .openapi(update, async (c) => {
       const { id } = c.req.valid('param');
-      const { shop_id, token, bot_type, ...patch } = c.req.valid('json');
+      const body = c.req.valid('json');
+      const { shop_id, token, bot_type, ...patch } = body;
       const bot = owned(
         c.var.principal,
         await stores.bots.get(id),
         'Bot',
         shop_id ?? c.req.valid('query').shop_id,
+        changesCredentials(body) ? 'bots' : undefined,
       );
       if ((bot_type ?? bot.bot_type) === 'sandbox') await sandboxAllowed(bot.shop_id);
       if (bot_type !== undefined && bot_type !== bot.bot_type)
@@ -158,7 +172,7 @@ export function botRoutes({ stores, config }: Deps, channels: ChannelLifecycle =
       if (tokenChanged) {
         if (bot.bot_type === 'telegram') {
           if (token === null) throw invalidField('token', 'Telegram bots need a token.');
-          changes.tg_bot_nickname = await requireTelegramToken(config.telegramApiUrl, token);
+          changes.tg_bot_nickname = await requireTelegramToken(telegram, token);
         }
         changes.credential = token;
         // A working token clears an earlier failure; a stopped bot stays stopped.
@@ -175,6 +189,7 @@ export function botRoutes({ stores, config }: Deps, channels: ChannelLifecycle =
         await stores.bots.get(id),
         'Bot',
         c.req.valid('query').shop_id,
+        'bots',
       );
       await channels.stop(bot);
       await stores.bots.delete(id);
@@ -202,7 +217,7 @@ export function botRoutes({ stores, config }: Deps, channels: ChannelLifecycle =
       if (bot.bot_type === 'telegram') {
         const token = await stores.bots.credential(id);
         const check = token
-          ? await checkTelegramToken(config.telegramApiUrl, token)
+          ? await checkTelegramToken(telegram, token)
           : ({ ok: false, reason: 'rejected', description: 'No token' } as const);
         if (check.ok) changes.tg_bot_nickname = check.username;
         else Object.assign(changes, { status: 'error', status_detail: describeCheck(check) });

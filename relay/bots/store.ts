@@ -39,8 +39,13 @@ export type BotChanges = Partial<{
   status_detail: string;
 }>;
 
-/** A shop's bots (messenger channels) and their credentials. */
+/**
+ * A shop's bots (messenger channels) and their credentials, stored encrypted with the
+ * operator's key (`db.secrets`, relay/secrets) and opened only for the channel adapters.
+ */
 export function createBotStore(db: Db) {
+  const seal = (credential: string | null) =>
+    credential ? db.secrets.seal(credential) : credential;
   const q = {
     insert: db.prepare<NewBot, Row>(
       `INSERT INTO bots (shop_id, bot_type, name, credential, tg_bot_nickname)
@@ -75,7 +80,7 @@ export function createBotStore(db: Db) {
 
   return {
     async create(input: NewBot): Promise<Bot> {
-      return toBot(q.insert.get(input)!);
+      return toBot(q.insert.get({ ...input, credential: seal(input.credential) })!);
     },
 
     async get(id: number): Promise<Bot | undefined> {
@@ -85,7 +90,8 @@ export function createBotStore(db: Db) {
 
     /** The messenger credential, for the channel adapters only; never part of a response. */
     async credential(id: number): Promise<string | null> {
-      return q.get.get(id)?.credential ?? null;
+      const stored = q.get.get(id)?.credential;
+      return stored ? db.secrets.open(stored) : null;
     },
 
     async list(shopId: number, page: PageQuery): Promise<{ count: number; rows: Bot[] }> {
@@ -108,7 +114,8 @@ export function createBotStore(db: Db) {
       const row = q.update.get({
         id,
         name: pick('name'),
-        credential: pick('credential'),
+        credential:
+          changes.credential !== undefined ? seal(changes.credential) : current.credential,
         tg_bot_nickname: pick('tg_bot_nickname'),
         welcome_flow_id: pick('welcome_flow_id'),
         status: pick('status'),

@@ -1,3 +1,4 @@
+import type { TelegramApi } from '../channels/telegram/api.js';
 import { invalidField } from '../http/errors.js';
 import { TELEGRAM_TOKEN } from './schemas.js';
 
@@ -14,27 +15,27 @@ export type TokenCheck =
  * the request URL only, never in logs or error messages.
  * https://core.telegram.org/bots/api#getme
  */
-export async function checkTelegramToken(apiUrl: string, token: string): Promise<TokenCheck> {
+export async function checkTelegramToken(api: TelegramApi, token: string): Promise<TokenCheck> {
   if (!TELEGRAM_TOKEN.test(token)) {
     return { ok: false, reason: 'rejected', description: 'Not a bot token' };
   }
-  let body: { ok?: unknown; description?: unknown; result?: { username?: unknown } };
+  let reply;
   try {
-    const res = await fetch(`${apiUrl}/bot${token}/getMe`, {
-      method: 'POST',
-      signal: AbortSignal.timeout(TELEGRAM_CHECK_TIMEOUT_MS),
-    });
-    body = (await res.json()) as typeof body;
+    reply = await api.call<{ username?: unknown }>(
+      token,
+      'getMe',
+      {},
+      AbortSignal.timeout(TELEGRAM_CHECK_TIMEOUT_MS),
+    );
   } catch {
-    // Connection refused, DNS, timeout, or a proxy's HTML error page.
-    return { ok: false, reason: 'unreachable' };
+    return { ok: false, reason: 'unreachable' }; // connection refused, DNS, timeout
   }
-  if (body?.ok === true && typeof body.result?.username === 'string') {
-    return { ok: true, username: body.result.username };
+  if (reply.ok && typeof reply.result?.username === 'string') {
+    return { ok: true, username: reply.result.username };
   }
-  if (body?.ok === false) {
-    const description = typeof body.description === 'string' ? body.description : 'Unknown error';
-    return { ok: false, reason: 'rejected', description };
+  // Telegram's own refusals are 4xx with a description; a proxy's error page is not one.
+  if (!reply.ok && reply.status >= 400 && reply.status < 500 && reply.status !== 429) {
+    return { ok: false, reason: 'rejected', description: reply.description };
   }
   return { ok: false, reason: 'unreachable' };
 }
@@ -46,14 +47,14 @@ export const describeCheck = (check: Exclude<TokenCheck, { ok: true }>) =>
     : 'Could not reach Telegram to check this token.';
 
 /** Checks a token given in a create or update; a bad one is a 400 on `token`. */
-export async function requireTelegramToken(apiUrl: string, token: string): Promise<string> {
+export async function requireTelegramToken(api: TelegramApi, token: string): Promise<string> {
   if (!TELEGRAM_TOKEN.test(token)) {
     throw invalidField(
       'token',
       'Enter a Telegram bot token such as 123456789:AAE… (from @BotFather).',
     );
   }
-  const check = await checkTelegramToken(apiUrl, token);
+  const check = await checkTelegramToken(api, token);
   if (!check.ok) throw invalidField('token', describeCheck(check));
   return check.username;
 }

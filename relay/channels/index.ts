@@ -25,7 +25,7 @@ export type ChannelOptions = {
  * Sending is the adapters' job (relay/delivery/adapters).
  */
 export function createChannels(deps: Deps, { pollTimeoutS, connect = true }: ChannelOptions = {}) {
-  const api = createTelegramApi(deps.config.telegramApiUrl);
+  const api = createTelegramApi(deps.config.telegramApiUrl, deps.outbound);
   const inbound = createInbound(deps);
   const handleTelegram = (bot: BotRef, token: string, update: unknown) =>
     handleTelegramUpdate(update, { bot, token, inbound, api });

@@ -429,4 +429,60 @@ WHERE direction = 'in' AND content_type = 'command'
   AND json_extract(payload, '$.text') GLOB '/start[ @]*';
 `;
 
-export const migrations: readonly string[] = [v1, v2, v3OptinRefsDemoShops];
+/**
+ * v4: roles and members. A membership gets its own id (the members API addresses it) and a
+ * creation time; login tokens all expire (those issued before expiry existed get the default
+ * 30 days from now, then slide on use); one-time password-set links for invited members
+ * (only a SHA-256 of each is kept).
+ */
+const v4Roles = `
+CREATE TABLE shop_members_v4 (
+  id         INTEGER PRIMARY KEY,
+  shop_id    INTEGER NOT NULL REFERENCES shops (id) ON DELETE CASCADE,
+  user_id    INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  role       TEXT NOT NULL CHECK (role IN ('owner', 'manager')),
+  created_at ${at},
+  UNIQUE (shop_id, user_id)
+) STRICT;
+INSERT INTO shop_members_v4 (shop_id, user_id, role)
+  SELECT shop_id, user_id, role FROM shop_members ORDER BY shop_id, user_id;
+DROP TABLE shop_members;
+ALTER TABLE shop_members_v4 RENAME TO shop_members;
+CREATE INDEX shop_members_user ON shop_members (user_id, shop_id);
+
+UPDATE auth_tokens SET expires_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '+30 days')
+  WHERE expires_at IS NULL;
+CREATE INDEX auth_tokens_expires ON auth_tokens (expires_at);
+
+CREATE TABLE password_set_tokens (
+  id         INTEGER PRIMARY KEY,
+  user_id    INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  token_hash TEXT NOT NULL UNIQUE,
+  expires_at TEXT NOT NULL,
+  created_at ${at}
+) STRICT;
+CREATE INDEX password_set_tokens_user ON password_set_tokens (user_id);
+`;
+
+/**
+ * v5 (crash recovery): every relay process keeps a heartbeat row while it runs, and a
+ * delivery claim records the process that claimed it. Rows claimed by a process whose
+ * heartbeat stopped (or that shut down) are requeued at once instead of after their lease,
+ * and never those of a live process, however many relays share the database.
+ * `host_key` names the kernel and PID namespace (null where unknown): on the same one, a
+ * missing `pid` proves the process dead without waiting for its heartbeat to go stale.
+ */
+const v5Instances = `
+CREATE TABLE relay_instances (
+  id           TEXT PRIMARY KEY,
+  host         TEXT NOT NULL,
+  host_key     TEXT,
+  pid          INTEGER NOT NULL,
+  started_at   ${at},
+  heartbeat_at TEXT NOT NULL,
+  stopped_at   TEXT
+) STRICT, WITHOUT ROWID;
+ALTER TABLE deliveries ADD COLUMN claimed_by TEXT;
+`;
+
+export const migrations: readonly string[] = [v1, v2, v3OptinRefsDemoShops, v4Roles, v5Instances];

@@ -3,6 +3,7 @@ import type { Deps } from '../deps.js';
 import { owned, shopFor, ShopQuery } from '../auth/principal.js';
 import {
   createRouter,
+  errorResponse,
   errorResponses,
   IdParam,
   ok,
@@ -40,7 +41,11 @@ const retry = createRoute({
   request: { params: IdParam, query: ShopQuery },
   responses: {
     200: okJson(DeliverySchema),
-    409: { ...errorResponses[404], description: 'The delivery is not failed or dead.' },
+    409: errorResponse(
+      409,
+      'The delivery is not failed or dead.',
+      'Only failed or dead deliveries can be retried; this one is sent.',
+    ),
     ...errorResponses,
   },
 });

@@ -75,22 +75,34 @@ export function createDeliveryStore(db: Db) {
     nextDue: db.prepare<[], { at: string | null }>(
       `SELECT min(next_attempt_at) AS at FROM deliveries WHERE status IN ('queued', 'failed')`,
     ),
-    claim: db.prepare<{ id: number; lease_until: string; now: string }>(
-      `UPDATE deliveries SET status = 'sending', attempts = attempts + 1, lease_until = @lease_until, updated_at = @now
+    claim: db.prepare<{ id: number; lease_until: string; now: string; by: string }>(
+      `UPDATE deliveries SET status = 'sending', attempts = attempts + 1, lease_until = @lease_until,
+         claimed_by = @by, updated_at = @now
        WHERE id = @id AND status IN ('queued', 'failed')`,
     ),
     defer: db.prepare<{ id: number; at: string }>(
       `UPDATE deliveries SET next_attempt_at = @at WHERE id = @id AND status IN ('queued', 'failed')`,
     ),
-    reclaim: db.prepare<{ now: string }>(
-      `UPDATE deliveries SET status = 'queued', lease_until = NULL, next_attempt_at = @now, updated_at = @now
-       WHERE status = 'sending' AND lease_until <= @now`,
+    // A claim from before claims were signed (claimed_by NULL) counts as this process's.
+    reclaim: db.prepare<{ now: string; by: string }>(
+      `UPDATE deliveries SET status = 'queued', lease_until = NULL, claimed_by = NULL,
+         next_attempt_at = @now, updated_at = @now
+       WHERE status = 'sending' AND lease_until <= @now AND (claimed_by = @by OR claimed_by IS NULL)`,
+    ),
+    // Claimed by a relay that is not alive: known dead, or with no fresh heartbeat row.
+    requeueOrphans: db.prepare<{ now: string; stale: string; dead: string }>(
+      `UPDATE deliveries SET status = 'queued', lease_until = NULL, claimed_by = NULL,
+         next_attempt_at = @now, updated_at = @now
+       WHERE status = 'sending' AND claimed_by IS NOT NULL AND (
+         claimed_by IN (SELECT value FROM json_each(@dead))
+         OR NOT EXISTS (SELECT 1 FROM relay_instances i WHERE i.id = deliveries.claimed_by
+                          AND i.stopped_at IS NULL AND i.heartbeat_at >= @stale))`,
     ),
     finish: db.prepare<Record<string, unknown>>(
-      `UPDATE deliveries SET status = @status, lease_until = NULL, last_error = @error,
+      `UPDATE deliveries SET status = @status, lease_until = NULL, claimed_by = NULL, last_error = @error,
          remote_id = coalesce(@remote_id, remote_id), chat_id = coalesce(@chat_id, chat_id),
          next_attempt_at = coalesce(@next_attempt_at, next_attempt_at), updated_at = @now
-       WHERE id = @id AND status = 'sending'`,
+       WHERE id = @id AND status = 'sending' AND claimed_by IS @by`,
     ),
     attempt: db.prepare<Record<string, unknown>>(
       `INSERT INTO delivery_attempts (delivery_id, started_at, duration_ms, outcome, error, remote_id)
@@ -151,16 +163,17 @@ export function createDeliveryStore(db: Db) {
     })!.id;
   };
 
-  const claimTx = db.transaction((ids: number[], leaseUntil: string, at: string) =>
-    ids.filter((id) => q.claim.run({ id, lease_until: leaseUntil, now: at }).changes === 1),
+  const claimTx = db.transaction((ids: number[], leaseUntil: string, at: string, by: string) =>
+    ids.filter((id) => q.claim.run({ id, lease_until: leaseUntil, now: at, by }).changes === 1),
   );
   const deferTx = db.transaction((rows: [number, string][]) => {
     for (const [id, at] of rows) q.defer.run({ id, at });
   });
-  const finishTx = db.transaction((finishes: Finish[]) => {
+  const finishTx = db.transaction((finishes: Finish[], by: string) => {
     const at = now();
     for (const f of finishes) {
       q.finish.run({
+        by,
         id: f.id,
         status: f.status,
         error: f.error,
@@ -209,23 +222,45 @@ export function createDeliveryStore(db: Db) {
       return q.nextDue.get()!.at;
     },
 
-    /** Marks rows as being sent until `leaseUntil`; returns the ids this call won. */
-    async claim(ids: number[], leaseUntil: string): Promise<number[]> {
-      return ids.length ? claimTx.immediate(ids, leaseUntil, now()) : [];
+    /**
+     * Marks rows as being sent by relay `by` until `leaseUntil`; returns the ids this call won.
+     */
+    async claim(ids: number[], leaseUntil: string, by: string): Promise<number[]> {
+      return ids.length ? claimTx.immediate(ids, leaseUntil, now(), by) : [];
     },
 
     async defer(rows: [id: number, at: string][]): Promise<void> {
       if (rows.length) deferTx.immediate(rows);
     },
 
-    /** Rows left `sending` past their lease (the process died mid-send) go back to the queue. */
-    async reclaim(at: string): Promise<number> {
-      return q.reclaim.run({ now: at }).changes;
+    /**
+     * Rows relay `by` left `sending` past their lease (a send whose end was never recorded)
+     * go back to the queue. Other relays' rows are theirs while they live (requeueOrphans).
+     */
+    async reclaim(at: string, by: string): Promise<number> {
+      return q.reclaim.run({ now: at, by }).changes;
     },
 
-    /** Records finished attempts, many in one transaction. */
-    async finish(finishes: Finish[]): Promise<void> {
-      if (finishes.length) finishTx.immediate(finishes);
+    /**
+     * Rows claimed by relays that are not alive — `dead` ones, stopped ones, and those whose
+     * heartbeat is older than `staleBefore` or gone — go back to the queue at once.
+     */
+    async requeueOrphans(staleBefore: string, dead: string[] = []): Promise<number> {
+      const n = q.requeueOrphans.run({
+        now: now(),
+        stale: staleBefore,
+        dead: JSON.stringify(dead),
+      }).changes;
+      if (n) notify();
+      return n;
+    },
+
+    /**
+     * Records finished attempts of relay `by`, many in one transaction. A row another relay
+     * has taken over since (this one was taken for dead) keeps that relay's outcome.
+     */
+    async finish(finishes: Finish[], by: string): Promise<void> {
+      if (finishes.length) finishTx.immediate(finishes, by);
     },
 
     async get(id: number): Promise<Delivery | undefined> {

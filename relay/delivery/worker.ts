@@ -14,6 +14,8 @@ export type WorkerHooks = {
 
 export type WorkerOptions = {
   store: DeliveryStore;
+  /** This relay process (relay/instances/heartbeat.ts): it signs its claims. */
+  instanceId: string;
   adapters: ChannelAdapter[];
   hooks?: WorkerHooks;
   /** Rows examined per pass. */
@@ -22,7 +24,10 @@ export type WorkerOptions = {
   concurrency?: number;
   /** How far ahead a paced send may be scheduled; later rows stay in the queue. */
   horizonMs?: number;
-  /** A row claimed but not finished this long after its slot is reclaimed (the process died). */
+  /**
+   * A row this process claimed but did not finish this long after its slot is reclaimed (its
+   * end was never recorded). Rows of a relay that died are requeued sooner, by the heartbeat.
+   */
   leaseMs?: number;
   sendTimeoutMs?: number;
   /** Longest sleep when the queue is empty; `nudge()` wakes the worker sooner. */
@@ -42,6 +47,7 @@ const iso = (t: number) => new Date(t).toISOString();
 export function createWorker(opts: WorkerOptions) {
   const {
     store,
+    instanceId,
     hooks = {},
     batchSize = 500,
     concurrency = 64,
@@ -81,7 +87,7 @@ export function createWorker(opts: WorkerOptions) {
       const t = now();
       if (t - lastReclaim > leaseMs / 4) {
         lastReclaim = t;
-        await store.reclaim(iso(t));
+        await store.reclaim(iso(t), instanceId);
       }
       const room = concurrency - inFlight;
       if (room <= 0) return; // a finishing send ticks again
@@ -115,6 +121,7 @@ export function createWorker(opts: WorkerOptions) {
         await store.claim(
           chosen.map((c) => c.d.id),
           lease,
+          instanceId,
         ),
       );
       for (const c of chosen) {
@@ -195,7 +202,7 @@ export function createWorker(opts: WorkerOptions) {
     flushScheduled = false;
     const batch = pending.splice(0);
     try {
-      await store.finish(batch);
+      await store.finish(batch, instanceId);
     } catch (err) {
       // Not recorded: the rows stay `sending` and are reclaimed after their lease (at-least-once).
       console.error('delivery worker: could not record attempts:', err);

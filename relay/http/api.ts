@@ -1,6 +1,14 @@
+import { forbidden } from '../auth/principal.js';
 import { OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Principal } from '../auth/principal.js';
-import { validationError } from './errors.js';
+import {
+  ApiError,
+  conflict,
+  notFound,
+  tooManyRequests,
+  unauthorized,
+  validationError,
+} from './errors.js';
 
 /** Hono environment of the management API: `c.var.principal` is set by `requireAuth`. */
 export type AppEnv = { Variables: { principal: Principal } };
@@ -36,23 +44,65 @@ export const ErrorBody = z
     status: z.literal('error'),
     errors: z.record(z.string(), z.union([z.string(), z.array(z.string())])),
   })
-  .openapi('Error', {
-    example: {
-      status: 'error',
-      errors: { common: 'Check the highlighted fields.', email: ['Enter a valid email.'] },
-    },
-  });
+  .openapi('Error');
 
-const error = (description: string) => ({
-  content: { 'application/json': { schema: ErrorBody } },
+/**
+ * What the relay answers for each error status, as the OpenAPI document's examples: built
+ * from the same factories the routes throw, so an example is always a real answer.
+ */
+const ERROR_EXAMPLES: Record<ErrorStatus, ApiError> = {
+  400: new ApiError(400, 'Check the highlighted fields.', { email: ['Enter a valid email.'] }),
+  401: unauthorized(),
+  403: forbidden('keys'),
+  404: notFound(),
+  405: new ApiError(405, 'Method not allowed.'),
+  409: conflict('An object with these values already exists.'),
+  413: new ApiError(413, 'Request body is larger than 256 KiB.'),
+  415: new ApiError(415, 'Send the body as JSON with Content-Type: application/json.'),
+  422: new ApiError(422, 'This key was already used with another body.'),
+  429: tooManyRequests(60),
+  503: new ApiError(503, 'The service is unavailable right now. Try again.'),
+};
+type ErrorStatus = ApiError['status'];
+
+/**
+ * One error answer for `createRoute({ responses })`, with its own example: `message` (the
+ * sentence the route really answers, e.g. a 409's reason) or the status's usual sentence.
+ * A 429 also documents its `Retry-After` header.
+ */
+export const errorResponse = (status: ErrorStatus, description: string, message?: string) => ({
+  content: {
+    'application/json': {
+      schema: ErrorBody,
+      example: message ? new ApiError(status, message).body : ERROR_EXAMPLES[status].body,
+    },
+  },
   description,
+  ...(status === 429
+    ? {
+        headers: {
+          'Retry-After': {
+            description: 'Seconds to wait before trying again.',
+            schema: { type: 'integer' as const },
+          },
+        },
+      }
+    : {}),
 });
 
 /** The error answers every authenticated route can give, for the OpenAPI document. */
 export const errorResponses = {
-  400: error('Invalid input or JSON; one key per invalid field.'),
-  401: error('Missing or invalid token.'),
-  404: error('Not found, or another shop’s object.'),
+  400: errorResponse(400, 'Invalid input or JSON; one key per invalid field.'),
+  401: errorResponse(401, 'Missing or invalid token.'),
+  404: errorResponse(404, 'Not found, or another shop’s object.'),
+} as const;
+
+/** For routes a shop's managers and secret keys may not use: only its owners (relay/auth/principal.ts). */
+export const ownersOnlyResponses = {
+  403: errorResponse(
+    403,
+    'Only the shop’s owners can do this; the caller is a manager or a shop key.',
+  ),
 } as const;
 
 /** A JSON request body for `createRoute({ request: { body: jsonBody(Schema) } })`. */

@@ -1,14 +1,16 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { owned, shopFor, ShopQuery } from '../auth/principal.js';
+import { owned, shopFor, ShopQuery, type OwnersOnly } from '../auth/principal.js';
 import {
   createRouter,
   deleted,
   Deleted,
+  errorResponse,
   errorResponses,
   IdParam,
   jsonBody,
   ok,
   okJson,
+  ownersOnlyResponses,
   pageJson,
   security,
 } from './api.js';
@@ -44,6 +46,8 @@ export type CrudSpec<T extends { shop_id: number }, I, P> = {
   /** When create and update can answer 409 (a name taken): what that means, for the docs. */
   conflict?: string;
   store: CrudStore<T, Omit<I, 'shop_id'>, P & { shop_id?: number }>;
+  /** Writes (create, update, delete) only the shop's owners may make; reads stay open to managers. */
+  ownersOnlyWrites?: OwnersOnly;
 };
 
 type Json = Record<string, unknown>;
@@ -61,9 +65,11 @@ export function crudRoutes<T extends { shop_id: number }, I, P>(spec: CrudSpec<T
   const item = spec.item as unknown as z.ZodType<Json>;
   const json = (row: T) => ok(row as unknown as Json);
   const one = `${spec.path}/{id}`;
-  const conflict: Record<number, (typeof errorResponses)[400]> = spec.conflict
-    ? { 409: { ...errorResponses[400], description: spec.conflict } }
+  const conflict: Record<number, ReturnType<typeof errorResponse>> = spec.conflict
+    ? { 409: errorResponse(409, spec.conflict) }
     : {};
+  const writer = spec.ownersOnlyWrites;
+  const forbidden: Partial<typeof ownersOnlyResponses> = writer ? ownersOnlyResponses : {};
   const filter = spec.filter;
   const filterQuery = filter
     ? {
@@ -89,7 +95,7 @@ export function crudRoutes<T extends { shop_id: number }, I, P>(spec: CrudSpec<T
     path: spec.path,
     summary: spec.summaries.create,
     request: { query: ShopQuery, body: jsonBody(spec.input) },
-    responses: { 201: okJson(item, 'Created'), ...errorResponses, ...conflict },
+    responses: { 201: okJson(item, 'Created'), ...errorResponses, ...conflict, ...forbidden },
   });
   const read = createRoute({
     ...common,
@@ -105,7 +111,7 @@ export function crudRoutes<T extends { shop_id: number }, I, P>(spec: CrudSpec<T
     path: one,
     summary: spec.summaries.update,
     request: { params: IdParam, query: ShopQuery, body: jsonBody(spec.patch) },
-    responses: { 200: okJson(item), ...errorResponses, ...conflict },
+    responses: { 200: okJson(item), ...errorResponses, ...conflict, ...forbidden },
   });
   const remove = createRoute({
     ...common,
@@ -113,7 +119,7 @@ export function crudRoutes<T extends { shop_id: number }, I, P>(spec: CrudSpec<T
     path: one,
     summary: spec.summaries.remove,
     request: { params: IdParam, query: ShopQuery },
-    responses: { 200: okJson(Deleted), ...errorResponses },
+    responses: { 200: okJson(Deleted), ...errorResponses, ...forbidden },
   });
 
   const { store, noun } = spec;
@@ -132,7 +138,7 @@ export function crudRoutes<T extends { shop_id: number }, I, P>(spec: CrudSpec<T
     })
     .openapi(create, async (c) => {
       const { shop_id, ...input } = c.req.valid('json') as I & { shop_id?: number };
-      const shopId = shopFor(c.var.principal, shop_id ?? c.req.valid('query').shop_id);
+      const shopId = shopFor(c.var.principal, shop_id ?? c.req.valid('query').shop_id, writer);
       return c.json(json(await store.create(shopId, input as Omit<I, 'shop_id'>)), 201);
     })
     .openapi(read, async (c) => {
@@ -148,6 +154,7 @@ export function crudRoutes<T extends { shop_id: number }, I, P>(spec: CrudSpec<T
         await store.get(id),
         noun,
         patch.shop_id ?? c.req.valid('query').shop_id,
+        writer,
       );
       const row = await store.update(id, patch);
       if (!row) throw notFound(noun);
@@ -155,7 +162,7 @@ export function crudRoutes<T extends { shop_id: number }, I, P>(spec: CrudSpec<T
     })
     .openapi(remove, async (c) => {
       const { id } = c.req.valid('param');
-      owned(c.var.principal, await store.get(id), noun, c.req.valid('query').shop_id);
+      owned(c.var.principal, await store.get(id), noun, c.req.valid('query').shop_id, writer);
       await store.delete(id);
       return c.json(deleted(id), 200);
     });

@@ -39,10 +39,13 @@ export const notFound = (what = 'Object') => new ApiError(404, `${what} not foun
 export const conflict = (message: string, fields: FieldErrors = {}) =>
   new ApiError(409, message, fields);
 
-export const tooManyRequests = (retryAfterSeconds: number) =>
+export const tooManyRequests = (
+  retryAfterSeconds: number,
+  message = 'Too many requests. Try again later.',
+) =>
   new ApiError(
     429,
-    'Too many requests. Try again later.',
+    message,
     {},
     {
       'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))),

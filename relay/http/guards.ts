@@ -1,6 +1,7 @@
 import { createMiddleware } from 'hono/factory';
 import { bodyLimit as honoBodyLimit } from 'hono/body-limit';
 import { ApiError } from './errors.js';
+import { nestsTooDeep, tooDeep } from './json.js';
 
 /**
  * 413 in the API's envelope for bodies over `maxSize` bytes (checked while streaming, too).
@@ -28,6 +29,8 @@ const WRITES = new Set(['POST', 'PUT', 'PATCH']);
 /**
  * Writes must say they carry JSON (415 otherwise, per RFC 9110 §15.5.16). A write with an
  * empty body and no content type is allowed: actions such as `…/restart/` take no body.
+ * A JSON body nesting too deeply is refused here, before any route parses, hashes or
+ * stores it; the text read stays cached for the route's validator (Hono's body cache).
  */
 export const jsonOnly = () =>
   createMiddleware(async function jsonOnly(c, next) {
@@ -41,6 +44,7 @@ export const jsonOnly = () =>
       if (hasBody && !JSON_TYPE.test(type ?? '')) {
         throw new ApiError(415, 'Send the body as JSON with Content-Type: application/json.');
       }
+      if (hasBody && nestsTooDeep(await c.req.text())) throw tooDeep();
     }
     await next();
   });

@@ -43,6 +43,16 @@ export function createWindowLimiter({ limit, windowMs, now = Date.now }: WindowL
       if (!w || w.resetAt <= t) return { blocked: false, retryAfterMs: 0 };
       return { blocked: w.count >= limit, retryAfterMs: w.resetAt - t };
     },
+    /** Events counted for `key` in its current window. */
+    count(key: string): number {
+      const w = windows.get(key);
+      return w && w.resetAt > now() ? w.count : 0;
+    },
+    /** Takes back one event counted by `hit` (it turned out not to count). */
+    undo(key: string) {
+      const w = windows.get(key);
+      if (w && w.count > 0) w.count -= 1;
+    },
     reset(key: string) {
       windows.delete(key);
     },

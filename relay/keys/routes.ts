@@ -10,6 +10,7 @@ import {
   jsonBody,
   ok,
   okJson,
+  ownersOnlyResponses,
   pageJson,
   security,
 } from '../http/api.js';
@@ -30,17 +31,18 @@ const create = createRoute({
   ...common,
   method: 'post',
   path: '/keys',
-  summary: 'Create a secret (sk_…) or publishable (pk_…) key; the key is shown only here',
+  summary:
+    'Create a secret (sk_…) or publishable (pk_…) key; the key is shown only here. Owners only (never a shop key)',
   request: { query: ShopQuery, body: jsonBody(ShopKeyInput) },
-  responses: { 201: okJson(CreatedShopKey, 'Created'), ...errorResponses },
+  responses: { 201: okJson(CreatedShopKey, 'Created'), ...errorResponses, ...ownersOnlyResponses },
 });
 const remove = createRoute({
   ...common,
   method: 'delete',
   path: '/keys/{id}',
-  summary: 'Revoke a key',
+  summary: 'Revoke a key; owners only',
   request: { params: IdParam, query: ShopQuery },
-  responses: { 200: okJson(Deleted), ...errorResponses },
+  responses: { 200: okJson(Deleted), ...errorResponses, ...ownersOnlyResponses },
 });
 
 export function keyRoutes({ stores }: Deps) {
@@ -53,12 +55,18 @@ export function keyRoutes({ stores }: Deps) {
     })
     .openapi(create, async (c) => {
       const { shop_id, ...input } = c.req.valid('json');
-      const shopId = shopFor(c.var.principal, shop_id ?? c.req.valid('query').shop_id);
+      const shopId = shopFor(c.var.principal, shop_id ?? c.req.valid('query').shop_id, 'keys');
       return c.json(ok(await stores.keys.create({ ...input, shop_id: shopId })), 201);
     })
     .openapi(remove, async (c) => {
       const { id } = c.req.valid('param');
-      owned(c.var.principal, await stores.keys.get(id), 'Key', c.req.valid('query').shop_id);
+      owned(
+        c.var.principal,
+        await stores.keys.get(id),
+        'Key',
+        c.req.valid('query').shop_id,
+        'keys',
+      );
       await stores.keys.delete(id);
       return c.json(deleted(id), 200);
     });

@@ -3,6 +3,7 @@ import type { Deps } from '../deps.js';
 import { owned, shopFor, ShopQuery } from '../auth/principal.js';
 import {
   createRouter,
+  errorResponse,
   errorResponses,
   IdParam,
   jsonBody,
@@ -34,7 +35,11 @@ const send = createRoute({
   responses: {
     201: okJson(Message, 'Queued: the message with its delivery id and status'),
     ...errorResponses,
-    409: { ...errorResponses[400], description: 'The bot user unsubscribed from the bot.' },
+    409: errorResponse(
+      409,
+      'The bot user unsubscribed from the bot.',
+      'This bot user has unsubscribed from the bot.',
+    ),
   },
 });
 const list = createRoute({

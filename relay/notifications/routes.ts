@@ -2,7 +2,6 @@ import type { Deps } from '../deps.js';
 import { crudRoutes } from '../http/crud.js';
 import { invalidField, validationError } from '../http/errors.js';
 import { SENDABLE_BOTS } from '../messages/outbox.js';
-import { urlProblem } from '../webhooks/ssrf.js';
 import {
   NotificationChannel,
   NotificationChannelInput,
@@ -23,7 +22,7 @@ const definedOnly = <T extends Record<string, unknown>>(o: T): Partial<T> =>
   Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 
 /** Staff alert channels: a Telegram (or sandbox) chat through one of the shop's bots, or a webhook. */
-export function channelRoutes({ stores, config }: Deps) {
+export function channelRoutes({ stores, outbound }: Deps) {
   const { channels } = stores;
 
   /** What the type-level schema cannot see: the shop's own bot, a reachable URL, email. */
@@ -35,7 +34,7 @@ export function channelRoutes({ stores, config }: Deps) {
         throw invalidField('bot_id', 'No such Telegram bot in this shop.');
     }
     if (ch.url != null) {
-      const problem = await urlProblem(ch.url, config.webhookAllowPrivate);
+      const problem = await outbound.urlProblem(ch.url);
       if (problem) throw invalidField('url', problem);
     }
   };
@@ -44,6 +43,7 @@ export function channelRoutes({ stores, config }: Deps) {
     path: '/channels',
     noun: 'Channel',
     tag: 'staff alerts',
+    ownersOnlyWrites: 'alerts',
     item: NotificationChannel,
     input: NotificationChannelInput,
     patch: NotificationChannelPatch,

@@ -6,6 +6,7 @@ import {
   createRouter,
   deleted,
   Deleted,
+  errorResponse,
   errorResponses,
   IdParam,
   jsonBody,
@@ -58,7 +59,11 @@ const update = createRoute({
   responses: {
     200: okJson(Order),
     ...errorResponses,
-    409: { ...errorResponses[400], description: 'Another order has this external_id.' },
+    409: errorResponse(
+      409,
+      'Another order has this external_id.',
+      'Another order has this external_id.',
+    ),
   },
 });
 const remove = createRoute({

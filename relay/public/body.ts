@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Context } from 'hono';
 import { ApiError } from '../http/errors.js';
+import { parseJsonBody } from '../http/json.js';
 
 /**
  * Reading the hot path's request without building a WHATWG Request. On @hono/node-server,
@@ -42,7 +43,8 @@ const JSON_TYPE = /^application\/([a-z0-9.+-]+\+)?json(\s*;.*)?$/i;
 
 /**
  * The body of a JSON write, parsed: 415 unless it says it is JSON (RFC 9110 §15.5.16),
- * 413 past `limit` bytes (declared or streamed), 400 when it does not parse.
+ * 413 past `limit` bytes (declared or streamed), 400 when it does not parse or nests too
+ * deeply (relay/http/json.ts, shared with the management API).
  */
 export async function readJson(c: Context, limit: number): Promise<unknown> {
   const type = requestHeader(c, 'content-type');
@@ -53,11 +55,7 @@ export async function readJson(c: Context, limit: number): Promise<unknown> {
   const incoming = incomingOf(c);
   const text = incoming ? await readStream(incoming, limit) : await c.req.text();
   if (text.length > limit) throw tooLarge(limit);
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new ApiError(400, 'Malformed JSON in request body.');
-  }
+  return parseJsonBody(text);
 }
 
 /** Node's request stream as UTF-8 text, refusing it past `limit` bytes. */

@@ -1,7 +1,6 @@
 import type { CountryCode } from 'libphonenumber-js';
 import type { Bot } from '../bots/schemas.js';
 import type { Deps } from '../deps.js';
-import { fromJson } from '../db/open.js';
 import { defaultCountry } from '../forms/phone.js';
 import type { Form } from '../forms/schemas.js';
 import { captchaSettings, type CaptchaSettings } from './captcha.js';
@@ -50,13 +49,9 @@ export function clearPublicCaches(): void {
   }
 }
 
-export function createPublicCache({ db, stores, config }: Deps, ttlMs = PUBLIC_CACHE_TTL_MS) {
+export function createPublicCache({ stores, config }: Deps, ttlMs = PUBLIC_CACHE_TTL_MS) {
   const keys = new Map<string, Entry<PublicKey | null>>();
   const shops = new Map<number, Entry<ShopContext | null>>();
-  let anyOrigin: { origins: Set<string>; expires: number } | null = null;
-  const publishableOrigins = db.prepare<[], { allowed_origins: string }>(
-    `SELECT allowed_origins FROM shop_keys WHERE kind = 'publishable'`,
-  );
 
   /** A cached promise, so that concurrent misses share one read. Failures are not kept. */
   function cached<K, T>(map: Map<K, Entry<T>>, key: K, load: () => Promise<T>): Promise<T> {
@@ -78,7 +73,7 @@ export function createPublicCache({ db, stores, config }: Deps, ttlMs = PUBLIC_C
   }
 
   async function loadShop(shopId: number): Promise<ShopContext | null> {
-    const shop = await stores.shops.get(shopId);
+    const shop = await stores.shops.getWithSecrets(shopId); // the captcha secret, opened
     if (!shop) return null;
     const forms = await all((page) => stores.forms.list(shopId, page));
     const bots = (await all((page) => stores.bots.list(shopId, page))).filter(
@@ -106,22 +101,9 @@ export function createPublicCache({ db, stores, config }: Deps, ttlMs = PUBLIC_C
     key: (raw: string) => cached(keys, raw, () => loadKey(raw)),
     shop: (shopId: number) => cached(shops, shopId, () => loadShop(shopId)),
 
-    /** Whether any publishable key allows `origin`: preflights carry no key to ask. */
-    anyKeyAllows(origin: string): boolean {
-      const now = Date.now();
-      if (!anyOrigin || anyOrigin.expires <= now) {
-        const origins = new Set<string>();
-        for (const row of publishableOrigins.all())
-          for (const o of fromJson<string[]>(row.allowed_origins, [])) origins.add(o);
-        anyOrigin = { origins, expires: now + ttlMs };
-      }
-      return anyOrigin.origins.has(origin);
-    },
-
     clear() {
       keys.clear();
       shops.clear();
-      anyOrigin = null;
     },
   };
   live.add(new WeakRef(cache));

@@ -64,7 +64,7 @@ const thanks = createRoute({
  * action="…/public/v1/forms/pk_…">` works with no JavaScript at all; every answer is a
  * redirect or an HTML page, never JSON, because a person is looking at it.
  */
-export function formPostRoutes({ config }: Deps, guard: PublicGuard, writer: LeadWriter) {
+export function formPostRoutes({ outbound }: Deps, guard: PublicGuard, writer: LeadWriter) {
   const app = new OpenAPIHono<PublicEnv>({
     strict: false,
     defaultHook: (result) => {
@@ -99,8 +99,7 @@ export function formPostRoutes({ config }: Deps, guard: PublicGuard, writer: Lea
       if (prior && prior.request_hash !== idem.hash) throw reused();
       if (!prior) {
         const draft = draftLead(shop, submission, 'form');
-        if (shop.captcha)
-          await verifyCaptcha(shop.captcha, input.captcha, clientIp(c), config.webhookAllowPrivate);
+        if (shop.captcha) await verifyCaptcha(shop.captcha, input.captcha, clientIp(c), outbound);
         if ((await writer.submit({ ...draft, idem })) === MISMATCH) throw reused();
       }
       return c.redirect(redirectTarget(c, input.control._redirect), 303);

@@ -6,10 +6,11 @@ import { ApiError, tooManyRequests } from '../http/errors.js';
 import { createWindowLimiter, type WindowLimiter } from '../http/rate-limit.js';
 import { readJson, requestHeader } from './body.js';
 import type { PublicCache, PublicKey, ShopContext } from './cache.js';
+import type { RefusalLog } from './refusals.js';
 
 /** Hono environment of the public API: set by `authenticate`. */
 export type PublicEnv = {
-  Variables: { publicKey: PublicKey; shop: ShopContext; json: unknown };
+  Variables: { publicKey: PublicKey; shop: ShopContext; json: unknown; presentedKey: string };
 };
 
 /** Public bodies are one lead or one opt-in: 64 KiB is generous, anything larger is abuse. */
@@ -31,12 +32,15 @@ const refuseSecret = () =>
  * publishable key, its allowed origins and the per-key limit on writes.
  *
  * CORS: an actual request's `Origin` must be one of the key's `allowed_origins` (403 and
- * nothing stored otherwise). A preflight carries no body, so no key unless the URL has one:
- * it passes when that key — or, without one, any publishable key — allows the origin. A
- * request without `Origin` (a server, an old browser's form post) is allowed: CORS protects
- * browsers' users, not the API; the limits still apply. https://fetch.spec.whatwg.org/#http-cors-protocol
+ * nothing stored otherwise); only then may the page read a success. A refusal (any 4xx) is
+ * readable by every origin, without credentials: its sentence is not secret, and it is the
+ * only way a widget on a misconfigured site can tell its developer what is wrong. So a
+ * preflight, which carries no key to decide with, passes for any origin: the request it
+ * announces is checked for real. A request without `Origin` (a server, an old browser's
+ * form post) is allowed: CORS protects browsers' users, not the API; the limits still apply.
+ * https://fetch.spec.whatwg.org/#http-cors-protocol
  */
-export function createPublicGuard(cache: PublicCache, config: Config) {
+export function createPublicGuard(cache: PublicCache, config: Config, refused: RefusalLog) {
   const perIp =
     config.publicRateLimit > 0
       ? createWindowLimiter({ limit: config.publicRateLimit, windowMs: 60_000 })
@@ -49,39 +53,55 @@ export function createPublicGuard(cache: PublicCache, config: Config) {
     return l;
   };
 
-  const allowOrigin = (c: Context, origin: string) => {
-    c.header('Access-Control-Allow-Origin', origin);
-    c.header('Access-Control-Expose-Headers', 'Retry-After');
-  };
+  const report = (c: Context<PublicEnv>, status: number, reason: string, origin?: string) =>
+    refused({
+      status,
+      method: c.req.method,
+      path: c.req.path,
+      reason,
+      origin,
+      key: c.get('presentedKey'),
+      ip: clientIp(c),
+    });
 
-  /** CORS and the per-IP limit, for every public path. */
-  const cors = createMiddleware(async function publicCors(c, next) {
+  /** CORS, the per-IP limit and the log of refusals, for every public path. */
+  const cors = createMiddleware<PublicEnv>(async function publicCors(c, next) {
     c.header('Vary', 'Origin');
     const origin = requestHeader(c, 'origin');
-    if (c.req.method === 'OPTIONS') {
-      const raw = c.req.query('key');
-      const allowed =
-        origin !== undefined &&
-        (raw !== undefined
-          ? raw.length <= 200 && (await cache.key(raw))?.origins.has(origin) === true
-          : cache.anyKeyAllows(origin));
-      if (!allowed) throw new ApiError(403, 'This origin may not call the public API.');
+    if (origin !== undefined) {
+      // Set before anything can throw, so that every error answer carries it; taken back
+      // below from a success the key did not allow this origin to read.
+      c.header('Access-Control-Allow-Origin', origin);
+      c.header('Access-Control-Expose-Headers', 'Retry-After');
+    }
+    if (c.req.method === 'OPTIONS')
       return c.body(null, 204, {
-        'Access-Control-Allow-Origin': origin,
         'Access-Control-Allow-Methods': 'GET, POST',
         'Access-Control-Allow-Headers': ALLOW_HEADERS,
         'Access-Control-Max-Age': PREFLIGHT_MAX_AGE,
-        Vary: 'Origin',
       });
+    try {
+      if (perIp) {
+        const hit = perIp.hit(clientIp(c));
+        if (!hit.ok) throw tooManyRequests(hit.retryAfterMs / 1000);
+      }
+      await next();
+    } catch (err) {
+      // Thrown here (not in a route): the app's onError answers after this middleware.
+      if (err instanceof ApiError && err.status < 500) report(c, err.status, err.message, origin);
+      throw err;
     }
-    // Provisional, so that a widget can read early errors (429, 413, 415); `authenticate`
-    // takes it back when the key turns out not to allow this origin.
-    if (origin !== undefined && cache.anyKeyAllows(origin)) allowOrigin(c, origin);
-    if (perIp) {
-      const hit = perIp.hit(clientIp(c));
-      if (!hit.ok) throw tooManyRequests(hit.retryAfterMs / 1000);
-    }
-    await next();
+    const { status } = c.res;
+    // Without an error, the answer is the app's 404 or 405 for a path no route has.
+    if (status >= 400 && status < 500)
+      report(
+        c,
+        status,
+        c.error?.message ?? (status === 405 ? 'Method not allowed.' : 'Not found.'),
+        origin,
+      );
+    else if (status < 400 && origin !== undefined && !c.get('publicKey')?.origins.has(origin))
+      c.header('Access-Control-Allow-Origin', undefined);
   });
 
   /**
@@ -95,21 +115,17 @@ export function createPublicGuard(cache: PublicCache, config: Config) {
     { write, nullOrigin = false }: { write: boolean; nullOrigin?: boolean },
   ): Promise<ShopContext> {
     if (!raw) throw new ApiError(401, 'Send a publishable key (pk_…) as `key`.');
+    c.set('presentedKey', raw);
     if (!raw.startsWith('pk_')) throw refuseSecret();
     const key = raw.length <= 200 ? await cache.key(raw) : null;
     if (!key) throw new ApiError(401, 'This publishable key is not valid or was revoked.');
     const origin = requestHeader(c, 'origin');
     if (origin !== undefined && !(nullOrigin && origin === 'null')) {
-      if (!key.origins.has(origin)) {
-        c.header('Access-Control-Allow-Origin', undefined);
-        c.header('Access-Control-Expose-Headers', undefined);
+      if (!key.origins.has(origin))
         throw new ApiError(
           403,
-          'This website may not use this key: add its origin to the key’s allowed_origins.',
+          `This website (${origin.slice(0, 200)}) may not use this key: add its origin to the key’s allowed_origins.`,
         );
-      }
-      // Already set by `cors` unless the key is newer than the cached set of origins.
-      if (!cache.anyKeyAllows(origin)) allowOrigin(c, origin);
     }
     const shop = await cache.shop(key.shopId);
     if (!shop) throw new ApiError(401, 'This publishable key is not valid or was revoked.');

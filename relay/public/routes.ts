@@ -1,7 +1,7 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { Deps } from '../deps.js';
-import { ok, okJson, ErrorBody } from '../http/api.js';
+import { errorResponse, ok, okJson } from '../http/api.js';
 import { clientIp } from '../http/client-ip.js';
 import { ApiError, badRequest, invalidField, validationError } from '../http/errors.js';
 import { requestHeader } from './body.js';
@@ -14,6 +14,7 @@ import { submissionHash } from './idempotency.js';
 import { draftLead } from './intake.js';
 import { createLeadWriter, MISMATCH, storedAnswer, type LeadAnswer } from './lead-writer.js';
 import { botLink } from './links.js';
+import { createRefusalLog } from './refusals.js';
 import {
   KeyQuery,
   LeadAccepted,
@@ -24,15 +25,19 @@ import {
   SubmissionId,
 } from './schemas.js';
 
-const error = (description: string) => ({
-  content: { 'application/json': { schema: ErrorBody } },
-  description,
-});
 const publicErrors = {
-  400: error('Invalid input; lead fields are keyed `fields.<name>`.'),
-  401: error('Missing, invalid or secret key (use a publishable key).'),
-  403: error('The request’s Origin is not one of the key’s allowed_origins.'),
-  429: error('Rate limit; see Retry-After.'),
+  400: errorResponse(400, 'Invalid input; lead fields are keyed `fields.<name>`.'),
+  401: errorResponse(
+    401,
+    'Missing, invalid or secret key (use a publishable key).',
+    'This publishable key is not valid or was revoked.',
+  ),
+  403: errorResponse(
+    403,
+    'The request’s Origin is not one of the key’s allowed_origins.',
+    'This website may not use this key: add its origin to the key’s allowed_origins.',
+  ),
+  429: errorResponse(429, 'Rate limit; see Retry-After.'),
 } as const;
 const jsonBody = <T extends z.ZodType>(schema: T) => ({
   content: { 'application/json': { schema } },
@@ -60,9 +65,13 @@ const leads = createRoute({
   responses: {
     202: okJson(LeadAccepted, 'Accepted and stored'),
     ...publicErrors,
-    413: error('Body over 64 KiB.'),
-    415: error('Not JSON.'),
-    422: error('The idempotency key was used for another body.'),
+    413: errorResponse(413, 'Body over 64 KiB.', 'Request body is larger than 64 KiB.'),
+    415: errorResponse(415, 'Not JSON.'),
+    422: errorResponse(
+      422,
+      'The idempotency key was used for another body.',
+      'This submission_id was already used for a different submission.',
+    ),
   },
 });
 const optins = createRoute({
@@ -91,7 +100,7 @@ const reused = () =>
 export function publicRoutes(deps: Deps) {
   const { stores, config: relayConfig } = deps;
   const cache = createPublicCache(deps);
-  const guard = createPublicGuard(cache, relayConfig);
+  const guard = createPublicGuard(cache, relayConfig, createRefusalLog({ write: deps.log }));
   const writer = createLeadWriter(deps);
 
   const answer = (c: Context, a: LeadAnswer) => {
@@ -141,12 +150,7 @@ export function publicRoutes(deps: Deps) {
       }
       const draft = draftLead(shop, body, 'widget');
       if (shop.captcha)
-        await verifyCaptcha(
-          shop.captcha,
-          body.captcha_token,
-          clientIp(c),
-          relayConfig.webhookAllowPrivate,
-        );
+        await verifyCaptcha(shop.captcha, body.captcha_token, clientIp(c), deps.outbound);
       const written = await writer.submit({ ...draft, idem });
       if (written === MISMATCH) throw reused();
       return answer(c, written);
@@ -200,5 +204,7 @@ export function publicRoutes(deps: Deps) {
   const root = new OpenAPIHono<PublicEnv>({ strict: false });
   root.route('/', api);
   root.route('/', formPostRoutes(deps, guard, writer));
+  // Any other path (a typo in a hand-written call): a 404 the page can read, and logged.
+  root.use('*', guard.cors);
   return root;
 }

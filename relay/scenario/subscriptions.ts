@@ -1,7 +1,15 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { shopFor, ShopId, ShopQuery } from '../auth/principal.js';
 import type { Deps } from '../deps.js';
-import { createRouter, errorResponses, jsonBody, ok, okJson, security } from '../http/api.js';
+import {
+  createRouter,
+  errorResponse,
+  errorResponses,
+  jsonBody,
+  ok,
+  okJson,
+  security,
+} from '../http/api.js';
 import { conflict, invalidField } from '../http/errors.js';
 
 const common = { tags: ['scenario'], security };
@@ -44,7 +52,11 @@ const subscribe = createRoute({
   responses: {
     200: okJson(FlowRun, 'Started: where the bot user now waits'),
     ...errorResponses,
-    409: { ...errorResponses[400], description: 'The bot user unsubscribed from the bot.' },
+    409: errorResponse(
+      409,
+      'The bot user unsubscribed from the bot.',
+      'The bot user unsubscribed from the bot.',
+    ),
   },
 });
 const unsubscribe = createRoute({

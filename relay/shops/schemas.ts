@@ -4,7 +4,10 @@ export const Shop = z
   .object({
     id: z.number().int(),
     name: z.string(),
-    settings: z.record(z.string(), z.unknown()),
+    settings: z.record(z.string(), z.unknown()).openapi({
+      description:
+        'Free-form settings. `captcha` reads `{provider, verify_url?, has_secret}`: its secret is never returned.',
+    }),
     demo: z.boolean().openapi({
       description:
         'Read-only. True for the demo shop the relay seeds in demo mode: only it may have sandbox bots.',
@@ -19,7 +22,10 @@ export const ShopInput = z
   .object({
     name: z.string().trim().min(1).max(200),
     /** Free-form shop settings (texts, theme, templates); later features document their keys. */
-    settings: z.record(z.string(), z.unknown()).optional(),
+    settings: z.record(z.string(), z.unknown()).optional().openapi({
+      description:
+        'Merged key by key. `captcha`: `{provider: turnstile|hcaptcha, secret, verify_url?}`; the secret is write-only (stored encrypted); a `captcha` without `secret` keeps the stored one, `secret: null` removes it.',
+    }),
   })
   .openapi('ShopInput');
 export type ShopInput = z.infer<typeof ShopInput>;

@@ -1,12 +1,49 @@
 import { fromJson, now, type Db } from '../db/open.js';
+import { invalidField } from '../http/errors.js';
 import type { PageQuery } from '../http/pagination.js';
 import type { Shop, ShopInput, ShopPatch } from './schemas.js';
 
 type Row = Omit<Shop, 'settings' | 'demo'> & { settings: string; demo: number };
-const toShop = (r: Row): Shop => ({ ...r, settings: fromJson(r.settings, {}), demo: r.demo === 1 });
+type Settings = Record<string, unknown>;
 
-/** Shops and who may act on them. */
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Settings as the API shows them: the captcha secret is write-only, `has_secret` says if set. */
+function readable(settings: Settings): Settings {
+  const c = settings.captcha;
+  if (!isObject(c)) return settings;
+  const { secret, has_secret: _, ...rest } = c;
+  return { ...settings, captcha: { ...rest, has_secret: typeof secret === 'string' } };
+}
+
+const toShop = (r: Row): Shop => ({
+  ...r,
+  settings: readable(fromJson(r.settings, {})),
+  demo: r.demo === 1,
+});
+
+/**
+ * Shops and who may act on them. The captcha secret in `settings.captcha.secret` is stored
+ * encrypted with the operator's key (`db.secrets`, relay/secrets), never shown again, and
+ * opened only for the public API (`getWithSecrets`).
+ */
 export function createShopStore(db: Db) {
+  /**
+   * Settings as stored: a captcha secret given is sealed; a captcha without `secret` keeps
+   * the stored one (a client sends back what it read); `secret: null` or `""` removes it.
+   */
+  const storable = (next: Settings, stored: Settings): Settings => {
+    const c = next.captcha;
+    if (!isObject(c)) return next;
+    const { secret, has_secret: _, ...rest } = c;
+    if (secret !== undefined && secret !== null && typeof secret !== 'string')
+      throw invalidField('settings.captcha.secret', 'Enter the secret as text.');
+    const kept = isObject(stored.captcha) ? stored.captcha.secret : undefined;
+    const sealed = secret === undefined ? kept : secret ? db.secrets.seal(secret) : undefined;
+    return { ...next, captcha: sealed === undefined ? rest : { ...rest, secret: sealed } };
+  };
+
   const q = {
     insert: db.prepare<{ name: string; settings: string }, Row>(
       `INSERT INTO shops (name, settings) VALUES (@name, @settings) RETURNING *`,
@@ -33,7 +70,8 @@ export function createShopStore(db: Db) {
   };
 
   const createTx = db.transaction((input: ShopInput, ownerId: number | null) => {
-    const row = q.insert.get({ name: input.name, settings: JSON.stringify(input.settings ?? {}) })!;
+    const settings = storable(input.settings ?? {}, {});
+    const row = q.insert.get({ name: input.name, settings: JSON.stringify(settings) })!;
     if (ownerId !== null) q.addMember.run({ shop_id: row.id, user_id: ownerId, role: 'owner' });
     return toShop(row);
   });
@@ -51,6 +89,20 @@ export function createShopStore(db: Db) {
     async get(id: number): Promise<Shop | undefined> {
       const row = q.get.get(id);
       return row && toShop(row);
+    },
+
+    /**
+     * The shop with its captcha secret opened, for the public API's captcha check only;
+     * never part of a response.
+     */
+    async getWithSecrets(id: number): Promise<Shop | undefined> {
+      const row = q.get.get(id);
+      if (!row) return undefined;
+      const settings = fromJson<Settings>(row.settings, {});
+      const c = settings.captcha;
+      if (isObject(c) && typeof c.secret === 'string')
+        settings.captcha = { ...c, secret: db.secrets.open(c.secret) };
+      return { ...row, settings, demo: row.demo === 1 };
     },
 
     async first(): Promise<Shop | undefined> {
@@ -73,7 +125,8 @@ export function createShopStore(db: Db) {
     async update(id: number, patch: ShopPatch): Promise<Shop | undefined> {
       const current = q.get.get(id);
       if (!current) return undefined;
-      const settings = { ...fromJson(current.settings, {}), ...patch.settings };
+      const stored = fromJson<Settings>(current.settings, {});
+      const settings = { ...stored, ...storable(patch.settings ?? {}, stored) };
       const row = q.update.get({
         id,
         name: patch.name ?? current.name,

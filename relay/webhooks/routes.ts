@@ -10,6 +10,7 @@ import {
   jsonBody,
   ok,
   okJson,
+  ownersOnlyResponses,
   pageJson,
   security,
 } from '../http/api.js';
@@ -21,7 +22,6 @@ import {
   WebhookEndpointPatch,
   WebhookEndpointWithSecret,
 } from './schemas.js';
-import { urlProblem } from './ssrf.js';
 
 const common = { tags: ['webhooks'], security };
 
@@ -39,7 +39,11 @@ const create = createRoute({
   path: '/endpoints',
   summary: 'Create an endpoint; its signing secret (`whsec_…`) is shown only here',
   request: { query: ShopQuery, body: jsonBody(WebhookEndpointInput) },
-  responses: { 201: okJson(WebhookEndpointWithSecret, 'Created'), ...errorResponses },
+  responses: {
+    201: okJson(WebhookEndpointWithSecret, 'Created'),
+    ...errorResponses,
+    ...ownersOnlyResponses,
+  },
 });
 const read = createRoute({
   ...common,
@@ -55,7 +59,7 @@ const update = createRoute({
   path: '/endpoints/{id}',
   summary: 'Update an endpoint; `enabled: true` re-enables a disabled one',
   request: { params: IdParam, query: ShopQuery, body: jsonBody(WebhookEndpointPatch) },
-  responses: { 200: okJson(WebhookEndpoint), ...errorResponses },
+  responses: { 200: okJson(WebhookEndpoint), ...errorResponses, ...ownersOnlyResponses },
 });
 const remove = createRoute({
   ...common,
@@ -63,7 +67,7 @@ const remove = createRoute({
   path: '/endpoints/{id}',
   summary: 'Delete an endpoint; its queued deliveries are not sent',
   request: { params: IdParam, query: ShopQuery },
-  responses: { 200: okJson(Deleted), ...errorResponses },
+  responses: { 200: okJson(Deleted), ...errorResponses, ...ownersOnlyResponses },
 });
 const rotate = createRoute({
   ...common,
@@ -72,12 +76,12 @@ const rotate = createRoute({
   summary:
     'Replace the signing secret; the new one is shown only here, and for 24 hours deliveries carry signatures with both',
   request: { params: IdParam, query: ShopQuery },
-  responses: { 200: okJson(WebhookEndpointWithSecret), ...errorResponses },
+  responses: { 200: okJson(WebhookEndpointWithSecret), ...errorResponses, ...ownersOnlyResponses },
 });
 
-export function webhookRoutes({ stores, config }: Deps) {
+export function webhookRoutes({ stores, outbound }: Deps) {
   const checkUrl = async (url: string) => {
-    const problem = await urlProblem(url, config.webhookAllowPrivate);
+    const problem = await outbound.urlProblem(url);
     if (problem) throw invalidField('url', problem);
   };
 
@@ -90,7 +94,7 @@ export function webhookRoutes({ stores, config }: Deps) {
     })
     .openapi(create, async (c) => {
       const { shop_id, ...input } = c.req.valid('json');
-      const shopId = shopFor(c.var.principal, shop_id ?? c.req.valid('query').shop_id);
+      const shopId = shopFor(c.var.principal, shop_id ?? c.req.valid('query').shop_id, 'webhooks');
       await checkUrl(input.url);
       return c.json(ok(await stores.webhooks.create({ ...input, shop_id: shopId })), 201);
     })
@@ -106,7 +110,7 @@ export function webhookRoutes({ stores, config }: Deps) {
       const { id } = c.req.valid('param');
       const { shop_id, ...patch } = c.req.valid('json');
       const shopId = shop_id ?? c.req.valid('query').shop_id;
-      owned(c.var.principal, await stores.webhooks.get(id), 'Webhook endpoint', shopId);
+      owned(c.var.principal, await stores.webhooks.get(id), 'Webhook endpoint', shopId, 'webhooks');
       if (patch.url !== undefined) await checkUrl(patch.url);
       const endpoint = await stores.webhooks.update(id, patch);
       if (!endpoint) throw notFound('Webhook endpoint');
@@ -119,6 +123,7 @@ export function webhookRoutes({ stores, config }: Deps) {
         await stores.webhooks.get(id),
         'Webhook endpoint',
         c.req.valid('query').shop_id,
+        'webhooks',
       );
       await stores.webhooks.delete(id);
       return c.json(deleted(id), 200);
@@ -130,6 +135,7 @@ export function webhookRoutes({ stores, config }: Deps) {
         await stores.webhooks.get(id),
         'Webhook endpoint',
         c.req.valid('query').shop_id,
+        'webhooks',
       );
       const endpoint = await stores.webhooks.rotateSecret(id);
       if (!endpoint) throw notFound('Webhook endpoint');

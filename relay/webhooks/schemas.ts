@@ -2,7 +2,7 @@ import { z } from '@hono/zod-openapi';
 import { ShopId } from '../auth/principal.js';
 import { EventList } from '../events/types.js';
 
-/** An http(s) URL; whether its host may be reached is checked by the route (relay/webhooks/ssrf.ts). */
+/** An http(s) URL; whether its host may be reached is checked by the route (relay/http/outbound.ts). */
 export const WebhookUrl = z
   .string()
   .trim()

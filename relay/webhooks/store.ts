@@ -53,10 +53,11 @@ export type EndpointForSend = {
 };
 
 /**
- * A shop's outbound webhook endpoints. Signing secrets are stored as they are, unlike API
- * keys and tokens (relay/auth/secrets.ts), because the relay must compute an HMAC with them
- * for every delivery: a hash cannot sign. They are shown once, at creation or rotation, and
- * no API response ever includes them again.
+ * A shop's outbound webhook endpoints. Signing secrets are encrypted with the operator's key
+ * (`db.secrets`, relay/secrets) rather than hashed like API keys and tokens
+ * (relay/auth/secrets.ts), because the relay must compute an HMAC with them for every
+ * delivery: a hash cannot sign. They are shown once, at creation or rotation, and no API
+ * response ever includes them again.
  */
 export function createWebhookStore(db: Db) {
   const q = {
@@ -132,7 +133,7 @@ export function createWebhookStore(db: Db) {
         shop_id: input.shop_id,
         url: input.url,
         events: JSON.stringify(input.events),
-        secret,
+        secret: db.secrets.seal(secret),
       })!;
       return { ...toEndpoint(row), secret };
     },
@@ -169,7 +170,7 @@ export function createWebhookStore(db: Db) {
       const at = Date.now();
       const row = q.rotate.get({
         id,
-        secret,
+        secret: db.secrets.seal(secret),
         until: new Date(at + ROTATION_OVERLAP_MS).toISOString(),
         now: new Date(at).toISOString(),
       });
@@ -184,9 +185,9 @@ export function createWebhookStore(db: Db) {
     async forSend(id: number, at = Date.now()): Promise<EndpointForSend | undefined> {
       const r = q.get.get(id);
       if (!r) return undefined;
-      const secrets = [r.secret];
+      const secrets = [db.secrets.open(r.secret)];
       if (r.previous_secret && r.previous_secret_until && Date.parse(r.previous_secret_until) > at)
-        secrets.push(r.previous_secret);
+        secrets.push(db.secrets.open(r.previous_secret));
       return {
         id: r.id,
         url: r.url,

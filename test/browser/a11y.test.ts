@@ -65,9 +65,10 @@ describeBrowser('accessibility', () => {
           viewport: { width: 1024, height: 768 },
         });
         const page = await context.newPage();
-        // The page's own background follows the scheme too, as a real site's would.
+        // The page follows the scheme too, as a real site's would, and says so in its
+        // color-scheme, which the widget follows.
         const body = `<main><h1>Shop</h1>${markup}</main>`;
-        const head = `<style>body{font-family:sans-serif;background:${scheme === 'dark' ? '#111' : '#fff'};color:${scheme === 'dark' ? '#eee' : '#111'}}</style>`;
+        const head = `<style>:root{color-scheme:light dark}body{font-family:sans-serif;background:${scheme === 'dark' ? '#111' : '#fff'};color:${scheme === 'dark' ? '#eee' : '#111'}}</style>`;
         await page.goto(shop.page({ body, head }));
         await settled(page);
         await page.waitForFunction(() => {

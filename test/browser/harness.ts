@@ -157,16 +157,18 @@ export const doc = ({
   body = '',
   head = '',
   lang = 'en',
+  dir = 'ltr',
   key = 'pk_test',
   script = `<script async src="/widget/touchpoint.js" data-key="${key}"></script>`,
 }: {
   body?: string;
   head?: string;
   lang?: string;
+  dir?: 'ltr' | 'rtl';
   key?: string;
   script?: string;
 }) =>
-  `<!doctype html><html lang="${lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Test page</title>${head}</head><body>${body}${script}</body></html>`;
+  `<!doctype html><html lang="${lang}" dir="${dir}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Test page</title>${head}</head><body>${body}${script}</body></html>`;
 
 /** Console errors and page errors of a page, collected from its start. */
 export function collectErrors(page: Page) {

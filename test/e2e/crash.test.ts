@@ -154,3 +154,140 @@ describe('a relay killed mid-flight', () => {
     expect(new Set(got.map((a) => a.id)).size).toBe(received.size);
   }, 100_000);
 });
+
+/**
+ * A delivery in flight when its relay is killed: taken over at once by a relay that knows the
+ * killer relay is gone — a restarted relay, or another relay on the same database — rather
+ * than after the claim's lease; and never taken over while its relay lives.
+ */
+describe('a delivery in flight when its relay is killed', () => {
+  const LEASE_MS = 60_000; // the worker's default lease (relay/delivery/worker.ts)
+  const dir = mkdtempSync(join(tmpdir(), 'touchpoint-inflight-'));
+  const env = {
+    TOUCHPOINT_WEBHOOK_ALLOW_PRIVATE: '1',
+    TOUCHPOINT_ADMIN_EMAIL: 'inflight@example.test',
+    TOUCHPOINT_ADMIN_PASSWORD: 'in flight password',
+  };
+  const relays: Awaited<ReturnType<typeof spawnRelay>>[] = [];
+  const receivers: Receiver[] = [];
+  let receiver!: Receiver;
+  afterAll(async () => {
+    for (const r of relays) await stop(r.child, 'SIGKILL');
+    for (const r of receivers) await r.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  /** A receiver that holds the first request open (never answers it) and accepts the rest. */
+  const holdingFirst = async () => {
+    receiver = await startReceiver((_req, n) => (n === 1 ? 'hang' : { status: 200 }));
+    receivers.push(receiver);
+  };
+
+  const start = async (dbPath: string) => {
+    const relay = await spawnRelay({ ...env, TOUCHPOINT_DB: dbPath });
+    relays.push(relay);
+    return relay;
+  };
+  const read = <T>(dbPath: string, sql: string, ...params: unknown[]) => {
+    const db = new Database(dbPath, { readonly: true });
+    try {
+      return db.prepare(sql).get(...params) as T;
+    } finally {
+      db.close();
+    }
+  };
+  const claimOf = (dbPath: string) =>
+    read<{ id: number; status: string; claimed_by: string | null; lease_until: string | null }>(
+      dbPath,
+      `SELECT id, status, claimed_by, lease_until FROM deliveries WHERE kind = 'webhook'`,
+    );
+  const instanceOf = (dbPath: string, pid: number) =>
+    read<{ id: string; heartbeat_at: string } | undefined>(
+      dbPath,
+      `SELECT id, heartbeat_at FROM relay_instances WHERE pid = ? AND stopped_at IS NULL`,
+      pid,
+    );
+  const until = async <T>(check: () => T, timeoutMs: number): Promise<NonNullable<T>> => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const value = check();
+      if (value) return value as NonNullable<T>;
+      if (Date.now() > deadline) throw new Error('condition not met in time');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+
+  /** A shop with a webhook alert channel, and a lead whose alert the receiver holds open. */
+  async function leadInFlight(base: string) {
+    const api = client(base);
+    const login = await api.post('/api/auth/login/', {
+      email: env.TOUCHPOINT_ADMIN_EMAIL,
+      password: env.TOUCHPOINT_ADMIN_PASSWORD,
+    });
+    const token = login.body.result.token;
+    const shop = await api.post('/api/shop/shops/', { name: 'In flight' }, { token });
+    const shop_id = shop.body.result.id;
+    const channel = await api.post(
+      '/api/notifications/channels/',
+      { shop_id, type: 'webhook', url: `${receiver.url}/alerts`, events: ['lead.created'] },
+      { token },
+    );
+    expect(channel.status, JSON.stringify(channel.body)).toBe(201);
+    const lead = await api.post(
+      '/api/store/leads/',
+      { shop_id, fields: { name: 'Ann' } },
+      { token },
+    );
+    expect(lead.status).toBe(201);
+    await receiver.waitFor(1, 10_000); // the relay is sending it: the receiver does not answer
+  }
+
+  it('is sent by a restarted relay at once, not after the lease', async () => {
+    await holdingFirst();
+    const dbPath = join(dir, 'restart.db');
+    const first = await start(dbPath);
+    await leadInFlight(first.url);
+    const claim = claimOf(dbPath);
+    expect(claim.status).toBe('sending');
+    expect(claim.claimed_by).toBe(instanceOf(dbPath, first.child.pid!)!.id);
+    expect(Date.parse(claim.lease_until!) - Date.now()).toBeGreaterThan(LEASE_MS / 2);
+
+    await stop(first.child, 'SIGKILL');
+    const killedAt = Date.now();
+    await start(dbPath);
+    const [, again] = await receiver.waitFor(2, LEASE_MS / 2);
+    const took = Date.now() - killedAt;
+    expect(again.headers['webhook-id']).toBe(`msg_${claim.id}`);
+    await until(() => claimOf(dbPath).status === 'sent', 5_000);
+    // Restarting takes a second or two; the redelivery is not waiting for the lease.
+    expect(took, `redelivered ${took} ms after the kill`).toBeLessThan(LEASE_MS / 4);
+  }, 60_000);
+
+  it('is left to its live relay by a second relay on the database, which takes it when that relay is killed', async () => {
+    await holdingFirst();
+    const dbPath = join(dir, 'shared.db');
+    const first = await start(dbPath);
+    await leadInFlight(first.url);
+    const claim = claimOf(dbPath);
+    const owner = instanceOf(dbPath, first.child.pid!)!;
+    expect(claim.claimed_by).toBe(owner.id);
+
+    // A second relay starts on the same database and sweeps (at start and each beat).
+    const second = await start(dbPath);
+    const mine = await until(() => instanceOf(dbPath, second.child.pid!), 10_000);
+    await until(
+      () => instanceOf(dbPath, second.child.pid!)!.heartbeat_at > mine.heartbeat_at,
+      10_000,
+    );
+    expect(receiver.received).toHaveLength(1);
+    expect(claimOf(dbPath)).toMatchObject({ status: 'sending', claimed_by: owner.id });
+
+    await stop(first.child, 'SIGKILL');
+    const killedAt = Date.now();
+    const [, again] = await receiver.waitFor(2, LEASE_MS / 2);
+    const took = Date.now() - killedAt;
+    expect(again.headers['webhook-id']).toBe(`msg_${claim.id}`);
+    await until(() => claimOf(dbPath).status === 'sent', 5_000);
+    expect(took, `redelivered ${took} ms after the kill`).toBeLessThan(LEASE_MS / 4);
+    expect(instanceOf(dbPath, first.child.pid!)).toBeUndefined(); // forgotten
+  }, 60_000);
+});

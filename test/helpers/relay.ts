@@ -53,16 +53,18 @@ export type Client = ReturnType<typeof client>;
 
 /**
  * The relay as it runs for real: a SQLite file in a fresh temporary folder and the HTTP
- * server on a loopback port. `close()` stops it and removes the folder.
+ * server on a loopback port. `close()` stops it and removes the folder. The operator's log
+ * lines (refused public requests) are kept in `logs` rather than printed.
  */
 export async function startRelay(
   overrides: Partial<Config> = {},
-  options: Pick<RelayOptions, 'worker' | 'channels' | 'scheduler'> = {},
+  options: Pick<RelayOptions, 'worker' | 'channels' | 'scheduler' | 'outbound' | 'heartbeat'> = {},
 ) {
   const dir = mkdtempSync(join(tmpdir(), 'touchpoint-test-'));
   const config = testConfig({ dbPath: join(dir, 'touchpoint.db'), ...overrides });
-  const db = openDb(config.dbPath);
-  const relay = createRelay({ db, config, ...options });
+  const db = openDb(config.dbPath, config);
+  const logs: string[] = [];
+  const relay = createRelay({ db, config, ...options, log: (line) => logs.push(line) });
   const { app, worker, stores } = relay;
   // Port 0 (any free one) unless a test needs to know it up front (a public URL).
   const server = await listen(app, { port: overrides.port ?? 0 });
@@ -74,9 +76,11 @@ export async function startRelay(
     stores,
     worker,
     channels: relay.channels,
+    heartbeat: relay.heartbeat,
     metrics: relay.metrics,
     config,
     dir,
+    logs,
     async close() {
       await server.close();
       await relay.stop();

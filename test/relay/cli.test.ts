@@ -66,4 +66,33 @@ describe('touchpoint CLI', () => {
       run(['shop:create', '--name', 'S', '--owner', 'nobody@example.test'], env),
     ).rejects.toThrow(/no user/);
   });
+
+  it('adds members as managers, or as owners with --role owner', async () => {
+    await run(['user:create', '--email', 'boss@example.test', '--password', 'long password'], env);
+    await run(['user:create', '--email', 'help@example.test', '--password', 'long password'], env);
+    const shop = await run(['shop:create', '--name', 'Team', '--owner', 'boss@example.test'], env);
+    const id = String((shop.json as { id: number }).id);
+    expect(
+      (await run(['member:add', '--shop', id, '--email', 'help@example.test'], env)).text,
+    ).toMatch(/is now a manager of shop/);
+    await expect(
+      run(['member:add', '--shop', id, '--email', 'help@example.test'], env),
+    ).rejects.toThrow(/member of shop #\d+ already/);
+    await expect(
+      run(['member:add', '--shop', id, '--email', 'ops@example.test', '--role', 'admin'], env),
+    ).rejects.toThrow(/--role must be owner or manager/);
+    await run(['member:add', '--shop', id, '--email', 'ops@example.test', '--role', 'owner'], env);
+
+    const db = openDb(env.TOUCHPOINT_DB);
+    const stores = createStores(db);
+    const roles = (await stores.members.list(Number(id), { limit: 10, offset: 0 })).rows.map(
+      (m) => [m.email, m.role],
+    );
+    expect(roles).toEqual([
+      ['boss@example.test', 'owner'],
+      ['help@example.test', 'manager'],
+      ['ops@example.test', 'owner'],
+    ]);
+    db.close();
+  });
 });

@@ -15,7 +15,28 @@ describe('configuration', () => {
       publicRateLimit: 60,
       webhookAllowPrivate: false,
       admin: null,
+      secretKeys: null,
     });
+  });
+
+  it('reads TOUCHPOINT_SECRET_KEY as base64 or hex, the current key first, and never prints it', () => {
+    const key = Buffer.alloc(32, 7);
+    const old = Buffer.alloc(32, 9);
+    const list = `${key.toString('base64')},${old.toString('hex')}`;
+    expect(loadConfig({ TOUCHPOINT_SECRET_KEY: list }).secretKeys).toEqual([key, old]);
+    expect(loadConfig({ TOUCHPOINT_SECRET_KEY: key.toString('base64url') }).secretKeys).toEqual([
+      key,
+    ]);
+    for (const bad of [key.subarray(0, 16).toString('base64'), 'not a key', `${list},`]) {
+      expect(() => loadConfig({ TOUCHPOINT_SECRET_KEY: bad })).toThrow(
+        /^Invalid TOUCHPOINT_SECRET_KEY: must be 32 random bytes as base64 or hex/,
+      );
+      try {
+        loadConfig({ TOUCHPOINT_SECRET_KEY: bad });
+      } catch (err) {
+        expect((err as Error).message).not.toContain(bad);
+      }
+    }
   });
 
   it('reads every variable and treats empty values as unset', () => {
@@ -49,5 +70,15 @@ describe('configuration', () => {
       /TOUCHPOINT_ADMIN_PASSWORD/,
     );
     expect(() => loadConfig({ TELEGRAM_API_URL: 'not a url' })).toThrow(/TELEGRAM_API_URL/);
+  });
+
+  it('reads the login token lifetime in whole days (default 30)', () => {
+    const day = 86_400_000;
+    expect(loadConfig({}).tokenTtlMs).toBe(30 * day);
+    expect(loadConfig({ TOUCHPOINT_TOKEN_TTL_DAYS: '7' }).tokenTtlMs).toBe(7 * day);
+    for (const bad of ['0', '-1', '1.5', 'week'])
+      expect(() => loadConfig({ TOUCHPOINT_TOKEN_TTL_DAYS: bad })).toThrow(
+        /^Invalid TOUCHPOINT_TOKEN_TTL_DAYS=.*days/,
+      );
   });
 });

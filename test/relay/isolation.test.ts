@@ -31,6 +31,9 @@ describe('shop isolation on every endpoint', () => {
 
     ofB['/api/shop/shops/{id}/'] = b.shop.id;
     ofB['/api/shop/keys/{id}/'] = (await create('/api/shop/keys/', { kind: 'secret' })).id;
+    ofB['/api/shop/members/{id}/'] = (
+      await create('/api/shop/members/', { email: 'manager@b.example', role: 'manager' })
+    ).id;
     const form = await create('/api/store/forms/', {
       name: 'callback',
       fields: [{ name: 'name', label: { en: 'Name' }, type: 'text', required: true }],

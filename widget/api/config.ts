@@ -21,13 +21,17 @@ const fetchConfig = (url: string) => cache.get(url) ?? remember(url, request(url
 
 /**
  * Adopts the config request the loader started while this chunk was downloading (one
- * round trip saved); if that one failed, the usual request with retries takes over.
+ * round trip saved); if that one failed in a way that may pass (network, 5xx, 429), the
+ * usual request with retries takes over. A refusal stands: asking again would only be
+ * refused (and logged by the relay) twice.
  */
 export function primeConfig(url: string, response: Promise<Response>) {
   if (!cache.has(url))
     remember(
       url,
-      readJson<PublicConfig>(response).catch(() => request(url)),
+      readJson<PublicConfig>(response).catch((e: ApiFailure) =>
+        e.retryable ? request(url) : Promise.reject(e),
+      ),
     );
 }
 
@@ -46,7 +50,7 @@ type Host = ReactiveControllerHost & {
  * changes; a response for a source the host no longer uses is dropped.
  */
 export class ConfigController implements ReactiveController {
-  status: 'idle' | 'loading' | 'ready' | 'error' = 'idle';
+  phase: 'idle' | 'loading' | 'ready' | 'error' = 'idle';
   value?: PublicConfig;
   private url = '';
 
@@ -60,13 +64,13 @@ export class ConfigController implements ReactiveController {
     if (url === this.url) return;
     this.url = url;
     this.value = undefined;
-    this.status = url ? 'loading' : 'idle';
+    this.phase = url ? 'loading' : 'idle';
     if (!url) return;
     fetchConfig(url).then(
-      (value) => this.settle(url, () => ((this.status = 'ready'), (this.value = value))),
+      (value) => this.settle(url, () => ((this.phase = 'ready'), (this.value = value))),
       (err) =>
         this.settle(url, () => {
-          this.status = 'error';
+          this.phase = 'error';
           this.host.configFailed(err instanceof ApiFailure ? err : new ApiFailure(0, String(err)));
         }),
     );

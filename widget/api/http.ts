@@ -88,7 +88,8 @@ export async function withRetry<T>(call: () => Promise<T>, opts: RetryOptions): 
   }
 }
 
-const sleep = (ms: number, signal?: AbortSignal) =>
+/** Resolves after `ms`; rejects with the signal's reason when it is aborted first. */
+export const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve, reject) => {
     const timer = setTimeout(resolve, ms);
     signal?.addEventListener('abort', () => {

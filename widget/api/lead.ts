@@ -1,6 +1,6 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { uuid } from '../core/settings.js';
-import { ApiFailure, postJson, withRetry } from './http.js';
+import { ApiFailure, postJson, sleep, withRetry } from './http.js';
 import type { LeadAccepted, LeadRequest } from './types.js';
 
 export type LeadPhase = 'idle' | 'sending' | 'retrying' | 'success' | 'error';
@@ -42,12 +42,14 @@ export class LeadController implements ReactiveController {
     return this.submissionId;
   }
 
-  async send(url: string, lead: LeadRequest): Promise<LeadAccepted> {
+  /** Sends `lead` after `waitMs` (the rest of the form's min_fill_ms), already 'sending'. */
+  async send(url: string, lead: LeadRequest, waitMs = 0): Promise<LeadAccepted> {
     this.inflight?.abort.abort();
     const abort = new AbortController();
     const current = (this.inflight = { url, body: JSON.stringify(lead), abort });
     this.set('sending');
     try {
+      if (waitMs > 0) await sleep(waitMs, abort.signal);
       const result = await withRetry(
         () => postJson<LeadAccepted>(url, lead, { signal: abort.signal }),
         { attempts: 5, signal: abort.signal, onRetry: () => this.set('retrying') },

@@ -19,7 +19,6 @@ const en = {
   opening: 'Opening {name}…',
   copyHint: 'Or open this link on your phone:',
   optinFailed: 'Could not get the link. Please try again.',
-  noBots: 'No messengers yet.',
   launcher: 'Contact us',
   close: 'Close',
 };
@@ -44,7 +43,6 @@ const ru: Texts = {
   opening: 'Открываем {name}…',
   copyHint: 'Или откройте ссылку на телефоне:',
   optinFailed: 'Не удалось получить ссылку. Попробуйте ещё раз.',
-  noBots: 'Мессенджеров пока нет.',
   launcher: 'Связаться с нами',
   close: 'Закрыть',
 };

@@ -1,20 +1,22 @@
 import { css } from 'lit';
 
 /**
- * Palette of the dark theme, used both for `theme="dark"` and for `prefers-color-scheme:
- * dark` when no theme is forced. Each token can be set by the page (`--tp-bg-dark`).
+ * The dark palette, adopted after `base` by elements whose theme resolves to dark (see
+ * `isDark` in element.ts). Each token can be set by the page (`--tp-bg-dark`).
  */
-const dark = css`
-  --_bg: var(--tp-bg-dark, #1c1c21);
-  --_fg: var(--tp-fg-dark, #ececf1);
-  --_muted: var(--tp-muted-dark, #b9b9c6);
-  --_border: var(--tp-border-dark, #8e8e9c);
-  --_field: var(--tp-field-bg-dark, #26262d);
-  --_accent: var(--tp-accent-dark, #9db9ff);
-  --_accent-fg: var(--tp-accent-fg-dark, #0b1020);
-  --_error: var(--tp-error-dark, #ff9d94);
-  --_success: var(--tp-success-dark, #86dba1);
-  color-scheme: dark;
+const darkSheet = css`
+  :host {
+    --_bg: var(--tp-bg-dark, #1c1c21);
+    --_fg: var(--tp-fg-dark, #ececf1);
+    --_muted: var(--tp-muted-dark, #b9b9c6);
+    --_border: var(--tp-border-dark, #8e8e9c);
+    --_field: var(--tp-field-bg-dark, #26262d);
+    --_accent: var(--tp-accent-dark, #9db9ff);
+    --_accent-fg: var(--tp-accent-fg-dark, #0b1020);
+    --_error: var(--tp-error-dark, #ff9d94);
+    --_success: var(--tp-success-dark, #86dba1);
+    color-scheme: dark;
+  }
 `;
 
 /**
@@ -25,13 +27,13 @@ const dark = css`
  */
 export const base = css`
   :host {
-    --_bg: var(--tp-bg, #ffffff);
+    --_bg: var(--tp-bg, #fff);
     --_fg: var(--tp-fg, #1b1b1f);
     --_muted: var(--tp-muted, #55555f);
     --_border: var(--tp-border, #767682);
-    --_field: var(--tp-field-bg, #ffffff);
+    --_field: var(--tp-field-bg, #fff);
     --_accent: var(--tp-accent, #2750c0);
-    --_accent-fg: var(--tp-accent-fg, #ffffff);
+    --_accent-fg: var(--tp-accent-fg, #fff);
     --_error: var(--tp-error, #b3261e);
     --_success: var(--tp-success, #1b6e3a);
     --_radius: var(--tp-radius, 8px);
@@ -47,14 +49,6 @@ export const base = css`
   }
   :host([hidden]) {
     display: none;
-  }
-  :host([theme='dark']) {
-    ${dark}
-  }
-  @media (prefers-color-scheme: dark) {
-    :host(:not([theme='light'])) {
-      ${dark}
-    }
   }
   *,
   *::before,
@@ -141,16 +135,25 @@ export function themeSheet(theme: Record<string, string> | undefined): CSSStyleS
   return sheet;
 }
 
-const applied = new WeakMap<Element, { theme: string; sheet: CSSStyleSheet | null }>();
+const applied = new WeakMap<Element, { key: string; sheet: CSSStyleSheet | null }>();
 
-/** Adopts the config's theme after the element's own styles; call from `updated()`. */
-export function applyTheme(host: Element, theme?: Record<string, string>) {
+/**
+ * Adopts the dark palette when `dark`, then the config's theme, after the element's own
+ * styles; call from `updated()`. Without constructed stylesheets (browsers before 2023)
+ * the element keeps its light palette and the page's `--tp-*` properties.
+ */
+export function applyTheme(
+  host: Element,
+  theme: Record<string, string> | undefined,
+  dark: boolean,
+) {
   const root = host.shadowRoot;
   const prev = applied.get(host);
-  const key = JSON.stringify(theme ?? {});
-  if (!root || prev?.theme === key || !('adoptedStyleSheets' in root)) return;
+  const key = JSON.stringify(theme ?? {}) + dark;
+  if (!root || prev?.key === key || !('adoptedStyleSheets' in root)) return;
   const sheet = themeSheet(theme);
-  const rest = root.adoptedStyleSheets.filter((s) => s !== prev?.sheet);
-  root.adoptedStyleSheets = sheet ? [...rest, sheet] : rest;
-  applied.set(host, { theme: key, sheet });
+  const palette = darkSheet.styleSheet!;
+  const own = root.adoptedStyleSheets.filter((s) => s !== prev?.sheet && s !== palette);
+  root.adoptedStyleSheets = [...own, ...(dark ? [palette] : []), ...(sheet ? [sheet] : [])];
+  applied.set(host, { key, sheet });
 }

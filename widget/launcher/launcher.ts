@@ -11,7 +11,8 @@ import { TriggerController } from './triggers.js';
  * opt-in buttons for `channels`. The dialog is a native `<dialog>` opened with
  * `showModal()`: the browser traps focus in it, Esc closes it, and focus returns to the
  * button. Triggers (`delay`, `scroll`, `exit-intent`) open it once by themselves; after
- * the visitor closes it, triggers stay off for the rest of the session.
+ * the visitor closes it, triggers stay off for the rest of the session. Without the shop's
+ * config (the console says why) there is no button.
  *
  * @summary A floating button opening a dialog with a lead form and messenger opt-in.
  *
@@ -189,6 +190,9 @@ export class TpLauncher extends TpElement {
   }
 
   override render() {
+    // The shop's config cannot be loaded (the console says why): no button that opens
+    // a dialog with nothing in it.
+    if (this.config.phase === 'error') return nothing;
     const t = this.texts();
     const key = this.key || nothing;
     const relay = this.relay || nothing;

@@ -26,7 +26,10 @@ import { formStyles } from './styles.js';
  * `<form>` placed inside it, which without JavaScript posts to `/public/v1/forms/:key` by
  * itself. Validates as the visitor types (required, email, phone, length), shows errors
  * with `aria-invalid`/`aria-describedby` and announces them in a live region; carries a
- * consent box, a honeypot, the fill time and a `submission_id` kept across retries.
+ * consent box, a honeypot, the fill time and a `submission_id` kept across retries. A
+ * person quicker than the form's `min_fill_ms` sees "Sending…" while the rest of that time
+ * passes, so the relay does not file the lead as spam. When the config or the form is
+ * missing, visitors read "This form is unavailable." and the console says why.
  *
  * @summary A lead form that validates, retries and never sends a lead twice.
  *
@@ -110,13 +113,15 @@ export class TpLeadForm extends TpElement {
     super.updated();
     if (!this.shownAt && this.definition()) this.shownAt = performance.now();
     if (
-      this.config.status === 'ready' &&
+      this.config.phase === 'ready' &&
       !this.plain &&
       !this.definition() &&
       !this.missingReported
     ) {
       this.missingReported = true;
-      this.fail('config', { status: 404, message: `Form "${this.form}" not found.`, fields: {} });
+      const names = this.config.value!.forms.map((f) => f.name).join(', ');
+      const message = `This shop has no form "${this.form}" (its forms: ${names || 'none'}).`;
+      this.fail('config', { status: 404, message, fields: {} });
     }
   }
 
@@ -150,8 +155,8 @@ export class TpLeadForm extends TpElement {
     form?.requestSubmit();
   }
 
-  private definition(): PublicForm | undefined {
-    return this.config.value?.forms.find((f) => f.name === this.form);
+  private definition(name = this.form): PublicForm | undefined {
+    return this.config.value?.forms.find((f) => f.name === name);
   }
 
   /** Checks one control, records its message and reflects it in ARIA. Returns the message. */
@@ -188,6 +193,10 @@ export class TpLeadForm extends TpElement {
     const submission_id = this.lead.idFor([form, fields, consent]);
     if (!emit(this, 'tp-submit', { form, submission_id, fields }, true)) return;
     const hp = formEl.elements.namedItem('hp') as HTMLInputElement | null;
+    // The relay files a lead sent sooner than the form's min_fill_ms as spam: a quick person
+    // waits out the rest behind "Sending…" and the lead leaves once that much time has passed.
+    const elapsed = performance.now() - this.shownAt;
+    const minimum = this.definition(form)?.min_fill_ms ?? 0;
     const lead: LeadRequest = {
       key: this.source().key,
       form,
@@ -196,11 +205,12 @@ export class TpLeadForm extends TpElement {
       ...pageInfo(),
       visitor_id: visitorId(),
       hp: hp?.value ?? '',
-      elapsed_ms: Math.round(performance.now() - this.shownAt),
+      elapsed_ms: Math.round(Math.max(elapsed, minimum)),
       submission_id,
     };
     try {
-      const accepted = await this.lead.send(`${this.source().relay}/public/v1/leads`, lead);
+      const url = `${this.source().relay}/public/v1/leads`;
+      const accepted = await this.lead.send(url, lead, minimum - elapsed);
       if (this.plain) this.plain.hidden = true;
       emit(this, 'tp-success', { form, submission_id, ...accepted });
     } catch {
@@ -224,28 +234,29 @@ export class TpLeadForm extends TpElement {
     if (names.length) this.summary = fill(this.texts().summary, { list: names.join(', ') });
   }
 
-  private statusText(t: Texts): [string, string] {
-    const { phase, failure } = this.lead;
+  private statusLine(t: Texts): [string, string] {
+    const { phase } = this.lead;
     if (this.summary) return [this.summary, 'err'];
     if (phase === 'sending') return [t.sending, ''];
     if (phase === 'retrying') return [t.retrying, ''];
     if (phase === 'success') return [t.success, 'ok'];
-    if (phase === 'error')
-      return [failure && !failure.retryable && failure.message ? failure.message : t.failed, 'err'];
+    // The relay's sentence is for the developer (console, tp-error); a field it refused
+    // already shows in the summary above.
+    if (phase === 'error') return [t.failed, 'err'];
     return ['', ''];
   }
 
   override render() {
     const t = this.texts();
-    const [status, tone] = this.statusText(t);
+    const [status, tone] = this.statusLine(t);
     const def = this.definition();
     let body: TemplateResult | typeof nothing = nothing;
     if (this.plain) body = html`<slot></slot>`;
     else if (this.lead.phase === 'success') body = nothing;
     else if (def) body = this.renderForm(def, t);
-    else if (this.config.status === 'loading' || this.config.status === 'idle')
+    else if (this.config.phase === 'loading' || this.config.phase === 'idle')
       body = html`<p class="note">${t.loading}</p>`;
-    else body = html`<p class="note err">${t.unavailable}</p>`;
+    else body = html`<p class="note">${t.unavailable}</p>`;
     return html`<div class="card" part="base">
       ${body}
       <p part="status" class="status ${tone} ${status ? '' : 'empty'}" role="status">${status}</p>

@@ -64,18 +64,17 @@ export const formStyles = css`
     margin: 0;
     color: var(--_muted);
   }
-  .note.err {
-    color: var(--_error);
-  }
   .btn {
     justify-self: start;
   }
-  /* The honeypot: out of sight and out of the tab order, but still in the form for bots. */
+  /* The honeypot: out of sight (clipped to nothing where it stands: no offset, so no scroll
+     on right-to-left pages), out of the tab order and the accessibility tree (tabindex,
+     aria-hidden), but still a field of the form for bots. */
   .hp {
     position: absolute;
-    left: -10000px;
     width: 1px;
     height: 1px;
     overflow: hidden;
+    clip-path: inset(50%);
   }
 `;

@@ -20,6 +20,8 @@ const MESSENGERS: Record<string, string> = {
  * a click asks the relay for a fresh single-use token and opens the deep link carrying it,
  * so the subscriber is tied to this visitor, lead (`lead-id`) or order (`order-ref`). On a
  * desktop, where the messenger app is often on the phone, the link is also shown to copy.
+ * With no bot to offer (none connected, or the config failed: the console says why) it
+ * renders nothing.
  *
  * @summary Subscribe buttons that open a messenger bot with a fresh opt-in token.
  *
@@ -84,7 +86,7 @@ export class TpSubscribe extends TpElement {
 
   private onClick = async (e: MouseEvent) => {
     const a = e.currentTarget as HTMLAnchorElement;
-    const bot = this.bots().find((b) => String(b.id) === a.dataset.bot);
+    const bot = this.offered().find((b) => String(b.id) === a.dataset.bot);
     if (!bot || e.button !== 0) return;
     e.preventDefault();
     const { relay, key } = this.source();
@@ -106,7 +108,7 @@ export class TpSubscribe extends TpElement {
     }
   };
 
-  private bots(): PublicBot[] {
+  private offered(): PublicBot[] {
     const wanted = this.channels
       .split(',')
       .map((c) => c.trim())
@@ -116,12 +118,10 @@ export class TpSubscribe extends TpElement {
     );
   }
 
-  private status(t: Texts, bots: PublicBot[]): [string, string] {
+  private statusLine(t: Texts, bots: PublicBot[]): [string, string] {
     const pending = bots.find((b) => b.id === this.optin.pending);
     if (pending) return [fill(t.opening, { name: this.nameOf(pending, bots) }), ''];
     if (this.optin.failure) return [t.optinFailed, 'err'];
-    if (this.config.status === 'error' || (this.config.status === 'ready' && !bots.length))
-      return [t.noBots, ''];
     return ['', ''];
   }
 
@@ -133,32 +133,31 @@ export class TpSubscribe extends TpElement {
 
   override render() {
     const t = this.texts();
-    const bots = this.bots();
-    const [status, tone] = this.status(t, bots);
+    const bots = this.offered();
+    // Nothing to offer (no bot connected yet, or the config failed: see the console): a
+    // visitor sees nothing at all, not an empty card or the shop's internal state.
+    if (!bots.length) return nothing;
+    const [status, tone] = this.statusLine(t, bots);
     const last = this.optin.last;
     return html`<div class="card" part="base">
-      ${
-        bots.length
-          ? html`<ul class="list" part="list">
-              ${bots.map(
-                (b) =>
-                  html`<li>
-                    <a
-                      class="btn"
-                      part="link link-${b.bot_type}"
-                      href=${plainLink(b)}
-                      target="_blank"
-                      rel="noopener"
-                      data-bot=${b.id}
-                      aria-busy=${this.optin.pending === b.id ? 'true' : 'false'}
-                      @click=${this.onClick}
-                      >${fill(t.subscribe, { name: this.nameOf(b, bots) })}</a
-                    >
-                  </li>`,
-              )}
-            </ul>`
-          : nothing
-      }
+      <ul class="list" part="list">
+        ${bots.map(
+          (b) =>
+            html`<li>
+              <a
+                class="btn"
+                part="link link-${b.bot_type}"
+                href=${plainLink(b)}
+                target="_blank"
+                rel="noopener"
+                data-bot=${b.id}
+                aria-busy=${this.optin.pending === b.id ? 'true' : 'false'}
+                @click=${this.onClick}
+                >${fill(t.subscribe, { name: this.nameOf(b, bots) })}</a
+              >
+            </li>`,
+        )}
+      </ul>
       ${
         last && desktop()
           ? html`<div class="copy" part="copy">

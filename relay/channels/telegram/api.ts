@@ -1,5 +1,4 @@
-import http from 'node:http';
-import https from 'node:https';
+import type { Outbound } from '../../http/outbound.js';
 
 /**
  * The Bot API answer: `{"ok":true,"result":…}` or `{"ok":false,"error_code":…,"description":…,
@@ -24,50 +23,31 @@ const MAX_ANSWER_BYTES = 8 * 1024 * 1024;
 
 /**
  * A Bot API client for `TELEGRAM_API_URL` (api.telegram.org, a local Bot API server or the
- * test fake). Every method is `POST <api>/bot<token>/<method>` with a JSON body, over a
- * keep-alive connection pool (node:http rather than fetch: less work per request, which keeps
- * paced sends evenly spaced on a busy event loop). Network errors and timeouts throw (the
+ * test fake), over the relay's outbound client (relay/http/outbound.ts: an operator-set
+ * destination, one keep-alive pool; node:http rather than fetch: less work per request,
+ * which keeps paced sends evenly spaced on a busy event loop). Every method is
+ * `POST <api>/bot<token>/<method>` with a JSON body. Network errors and timeouts throw (the
  * caller decides whether to retry); an answer that is not the Bot API's JSON (a proxy's
  * error page) becomes `ok:false` with its HTTP status.
  *
  * The token is a secret: it appears in the request path only, never in an error message.
  */
-export function createTelegramApi(apiUrl: string, { maxSockets = 64 } = {}) {
-  const secure = apiUrl.startsWith('https:');
-  const transport = secure ? https : http;
-  const agent = new transport.Agent({ keepAlive: true, maxSockets, scheduling: 'lifo' });
-
-  const post = (url: string, body: string, signal?: AbortSignal) =>
-    new Promise<{ status: number; text: string }>((resolve, reject) => {
-      const req = transport.request(
-        url,
-        {
-          method: 'POST',
-          agent,
-          signal,
-          headers: {
-            'content-type': 'application/json',
-            'content-length': Buffer.byteLength(body),
-          },
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          let size = 0;
-          res.on('data', (chunk: Buffer) => {
-            size += chunk.length;
-            if (size <= MAX_ANSWER_BYTES) chunks.push(chunk);
-          });
-          res.on('error', reject);
-          res.on('end', () =>
-            resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
-          );
-        },
-      );
-      req.on('error', (err) =>
-        reject(new Error(`${(err as NodeJS.ErrnoException).code ?? err.name}`)),
-      );
-      req.end(body);
-    });
+export function createTelegramApi(apiUrl: string, outbound: Outbound) {
+  const post = async (url: string, body: string, signal?: AbortSignal) => {
+    try {
+      const res = await outbound.toOperator(url, {
+        body,
+        signal,
+        headers: { 'content-type': 'application/json' },
+        maxBytes: MAX_ANSWER_BYTES,
+      });
+      return { status: res.status, text: res.body.toString('utf8') };
+    } catch (err) {
+      // The error's code only: Node's messages may carry the URL, and the URL the token.
+      const e = err as NodeJS.ErrnoException;
+      throw new Error(`${e.code ?? e.name}`);
+    }
+  };
 
   return {
     async call<T = unknown>(
@@ -98,7 +78,5 @@ export function createTelegramApi(apiUrl: string, { maxSockets = 64 } = {}) {
           : {}),
       };
     },
-
-    close: () => agent.destroy(),
   };
 }

@@ -16,7 +16,7 @@ export function createAdapters(
   { sendTimeoutMs }: { sendTimeoutMs?: number } = {},
 ): ChannelAdapter[] {
   const telegram = createTelegramAdapter(deps, {
-    api: createTelegramApi(deps.config.telegramApiUrl),
+    api: createTelegramApi(deps.config.telegramApiUrl, deps.outbound),
     guard: createSendGuard(),
     requestTimeoutMs: sendTimeoutMs,
   });

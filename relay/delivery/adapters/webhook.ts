@@ -1,12 +1,15 @@
 import { Webhook } from 'standardwebhooks';
 import type { Deps } from '../../deps.js';
-import { createWebhookClient, type PostResult } from '../../webhooks/client.js';
-import { BlockedAddressError } from '../../webhooks/ssrf.js';
+import { BlockedAddressError, parseRetryAfter } from '../../http/outbound.js';
 import type { ChannelAdapter, Delivery, SendResult } from '../types.js';
 
 /** A receiver asking for more than a day is asking for something else: retry after a day. */
 const MAX_RETRY_AFTER_MS = 24 * 60 * 60_000;
 const USER_AGENT = 'Touchpoint-Webhooks/1';
+/** A receiver's answer is read this far (keeping the connection for the next delivery). */
+const MAX_ANSWER_BYTES = 64 * 1024;
+/** Enough of an error answer to tell what went wrong. */
+const SNIPPET_CHARS = 300;
 
 /**
  * Sends `webhook` deliveries: to a shop's webhook endpoint (endpoint_id; signed per Standard
@@ -15,8 +18,7 @@ const USER_AGENT = 'Touchpoint-Webhooks/1';
  * have no secret).
  * https://github.com/standard-webhooks/standard-webhooks/blob/main/spec/standard-webhooks.md
  */
-export function createWebhookAdapter({ stores, config }: Pick<Deps, 'stores' | 'config'>) {
-  const client = createWebhookClient({ allowPrivate: config.webhookAllowPrivate });
+export function createWebhookAdapter({ stores, outbound }: Pick<Deps, 'stores' | 'outbound'>) {
   const signers = new Map<string, Webhook>();
   const signer = (secret: string) => {
     let s = signers.get(secret);
@@ -81,7 +83,17 @@ export function createWebhookAdapter({ stores, config }: Pick<Deps, 'stores' | '
   ): Promise<{ ok: boolean; gone?: boolean; send: SendResult }> {
     let res: PostResult;
     try {
-      res = await client.post(new URL(url), body, headers, signal);
+      const answer = await outbound.toShopUrl(url, {
+        body,
+        headers,
+        signal,
+        maxBytes: MAX_ANSWER_BYTES,
+      });
+      res = {
+        status: answer.status,
+        retryAfterMs: parseRetryAfter(header(answer.headers['retry-after'])),
+        snippet: answer.body.toString('utf8', 0, SNIPPET_CHARS).trim(),
+      };
     } catch (err) {
       if (err instanceof BlockedAddressError)
         return { ok: false, send: permanent(`Refused: ${err.message}`) };
@@ -92,7 +104,7 @@ export function createWebhookAdapter({ stores, config }: Pick<Deps, 'stores' | '
     return classify(res);
   }
 
-  const adapter: ChannelAdapter & { close(): void } = {
+  const adapter: ChannelAdapter = {
     kind: 'webhook',
     /**
      * One key per receiver with no spacing: webhooks are not rate limited up front, but a
@@ -111,12 +123,15 @@ export function createWebhookAdapter({ stores, config }: Pick<Deps, 'stores' | '
       if (d.channel_id != null) return toChannel(d, d.channel_id, signal);
       return permanent('Its webhook endpoint or alert channel was deleted.');
     },
-    close: () => client.close(),
   };
   return adapter;
 }
 
 const permanent = (error: string): SendResult => ({ ok: false, retry: false, error });
+
+type PostResult = { status: number; retryAfterMs?: number; snippet: string };
+
+const header = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);
 
 const errorText = (err: unknown) => {
   const e = err as NodeJS.ErrnoException;

@@ -77,8 +77,10 @@ describe('webhook endpoints', () => {
     expect(until - Date.now()).toBeLessThanOrEqual(24 * 3600_000);
     const stored = relay.db
       .prepare('SELECT secret, previous_secret FROM webhook_endpoints WHERE id = ?')
-      .get(ep.id);
-    expect(stored).toEqual({ secret: r.body.result.secret, previous_secret: ep.secret });
+      .get(ep.id) as { secret: string; previous_secret: string };
+    // Stored encrypted (relay/secrets), both the new secret and the one it replaced.
+    expect(relay.db.secrets.open(stored.secret)).toBe(r.body.result.secret);
+    expect(relay.db.secrets.open(stored.previous_secret)).toBe(ep.secret);
     const other = await relay.api.post(`${BASE}${ep.id}/rotate_secret/`, undefined, {
       token: b.token,
     });
