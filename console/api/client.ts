@@ -1,10 +1,11 @@
 import createClient from 'openapi-fetch';
-import type { PendingPaths } from './pending.js';
 import type { components, paths } from './schema.js';
 
-/** The management API as the console calls it: the generated paths, plus pending.ts until they land. */
-export type Paths = paths & Omit<PendingPaths, keyof paths>;
+/** The management API as the console calls it (generated: console/api/generate.ts). */
+export type Paths = paths;
 export type Schemas = components['schemas'];
+/** A member's role in a shop (DESIGN.md "Roles"). */
+export type Role = Schemas['Member']['role'];
 export type Api = ReturnType<typeof createApi>;
 
 /**

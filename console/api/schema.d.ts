@@ -45,6 +45,17 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Check the highlighted fields.",
+             *         "email": [
+             *           "Enter a valid email."
+             *         ]
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -54,6 +65,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Authentication credentials were not provided or are invalid."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -63,15 +82,33 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Object not found."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
-        /** @description Missing or invalid token. */
+        /** @description Too many attempts (per email and address, or per address), or too many password checks at once; see Retry-After. */
         429: {
           headers: {
+            /** @description Seconds to wait before trying again. */
+            'Retry-After'?: number;
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Too many requests. Try again later."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -121,6 +158,17 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Check the highlighted fields.",
+             *         "email": [
+             *           "Enter a valid email."
+             *         ]
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -130,6 +178,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Authentication credentials were not provided or are invalid."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -139,6 +195,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Object not found."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -188,6 +252,17 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Check the highlighted fields.",
+             *         "email": [
+             *           "Enter a valid email."
+             *         ]
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -197,6 +272,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Authentication credentials were not provided or are invalid."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -206,6 +289,131 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Object not found."
+             *       }
+             *     }
+             */
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/auth/set_password/': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Choose a password with the token of a one-time password-set link (given when a member is invited); logs in */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': components['schemas']['SetPasswordInput'];
+        };
+      };
+      responses: {
+        /** @description OK */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              result: components['schemas']['LoginResult'];
+              /** @enum {string} */
+              status: 'ok';
+            };
+          };
+        };
+        /** @description Invalid input or JSON; one key per invalid field. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Check the highlighted fields.",
+             *         "email": [
+             *           "Enter a valid email."
+             *         ]
+             *       }
+             *     }
+             */
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Missing or invalid token. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Authentication credentials were not provided or are invalid."
+             *       }
+             *     }
+             */
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Not found, or another shop’s object. */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Object not found."
+             *       }
+             *     }
+             */
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Too many attempts (per email and address, or per address), or too many password checks at once; see Retry-After. */
+        429: {
+          headers: {
+            /** @description Seconds to wait before trying again. */
+            'Retry-After'?: number;
+            [name: string]: unknown;
+          };
+          content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Too many requests. Try again later."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -264,6 +472,17 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Check the highlighted fields.",
+             *         "email": [
+             *           "Enter a valid email."
+             *         ]
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -273,6 +492,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Authentication credentials were not provided or are invalid."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -282,6 +509,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Object not found."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -291,6 +526,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "The bot user unsubscribed from the bot."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -346,6 +589,17 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Check the highlighted fields.",
+             *         "email": [
+             *           "Enter a valid email."
+             *         ]
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -355,6 +609,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Authentication credentials were not provided or are invalid."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -364,6 +626,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Object not found."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -373,6 +643,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "This bot already has a user with this messenger_user_id."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -428,6 +706,17 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Check the highlighted fields.",
+             *         "email": [
+             *           "Enter a valid email."
+             *         ]
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -437,6 +726,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Authentication credentials were not provided or are invalid."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -446,6 +743,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Object not found."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -507,6 +812,17 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Check the highlighted fields.",
+             *         "email": [
+             *           "Enter a valid email."
+             *         ]
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -516,6 +832,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Authentication credentials were not provided or are invalid."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -525,6 +849,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Object not found."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -578,6 +910,17 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Check the highlighted fields.",
+             *         "email": [
+             *           "Enter a valid email."
+             *         ]
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -587,6 +930,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Authentication credentials were not provided or are invalid."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -596,6 +947,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Object not found."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -640,6 +999,17 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Check the highlighted fields.",
+             *         "email": [
+             *           "Enter a valid email."
+             *         ]
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -649,6 +1019,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Authentication credentials were not provided or are invalid."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -658,6 +1036,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Object not found."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -702,6 +1088,17 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Check the highlighted fields.",
+             *         "email": [
+             *           "Enter a valid email."
+             *         ]
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -711,6 +1108,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Authentication credentials were not provided or are invalid."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -720,6 +1125,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Object not found."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -771,6 +1184,17 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Check the highlighted fields.",
+             *         "email": [
+             *           "Enter a valid email."
+             *         ]
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -780,6 +1204,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Authentication credentials were not provided or are invalid."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -789,6 +1221,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Object not found."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -844,6 +1284,17 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Check the highlighted fields.",
+             *         "email": [
+             *           "Enter a valid email."
+             *         ]
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -853,6 +1304,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Authentication credentials were not provided or are invalid."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -862,6 +1321,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Object not found."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -913,6 +1380,17 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Check the highlighted fields.",
+             *         "email": [
+             *           "Enter a valid email."
+             *         ]
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -922,6 +1400,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Authentication credentials were not provided or are invalid."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -931,6 +1417,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Object not found."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -986,6 +1480,17 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Check the highlighted fields.",
+             *         "email": [
+             *           "Enter a valid email."
+             *         ]
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -995,6 +1500,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Authentication credentials were not provided or are invalid."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -1004,6 +1517,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Object not found."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -1060,6 +1581,17 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Check the highlighted fields.",
+             *         "email": [
+             *           "Enter a valid email."
+             *         ]
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -1069,6 +1601,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Authentication credentials were not provided or are invalid."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -1078,13 +1618,21 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Object not found."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
       };
     };
     put?: never;
-    /** Connect a bot; a Telegram token is checked with getMe first */
+    /** Connect a bot; a Telegram token is checked with getMe first. Owners only */
     post: {
       parameters: {
         query?: {
@@ -1119,6 +1667,17 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Check the highlighted fields.",
+             *         "email": [
+             *           "Enter a valid email."
+             *         ]
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -1128,6 +1687,31 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Authentication credentials were not provided or are invalid."
+             *       }
+             *     }
+             */
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Only the shop’s owners can do this; the caller is a manager or a shop key. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Only the shop's owners can manage keys."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -1137,6 +1721,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Object not found."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -1188,6 +1780,17 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Check the highlighted fields.",
+             *         "email": [
+             *           "Enter a valid email."
+             *         ]
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -1197,6 +1800,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Authentication credentials were not provided or are invalid."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -1206,6 +1817,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Object not found."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -1213,7 +1832,7 @@ export interface paths {
     };
     put?: never;
     post?: never;
-    /** Disconnect and delete a bot, with its bot users and flows */
+    /** Disconnect and delete a bot, with its bot users and flows. Owners only */
     delete: {
       parameters: {
         query?: {
@@ -1250,6 +1869,17 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Check the highlighted fields.",
+             *         "email": [
+             *           "Enter a valid email."
+             *         ]
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -1259,6 +1889,31 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Authentication credentials were not provided or are invalid."
+             *       }
+             *     }
+             */
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Only the shop’s owners can do this; the caller is a manager or a shop key. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Only the shop's owners can manage keys."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -1268,6 +1923,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Object not found."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -1275,7 +1938,7 @@ export interface paths {
     };
     options?: never;
     head?: never;
-    /** Rename a bot, replace its token or set its welcome flow */
+    /** Rename a bot, replace its token or set its welcome flow (managers may rename and set the flow; only owners change credentials) */
     patch: {
       parameters: {
         query?: {
@@ -1312,6 +1975,17 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Check the highlighted fields.",
+             *         "email": [
+             *           "Enter a valid email."
+             *         ]
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -1321,6 +1995,31 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Authentication credentials were not provided or are invalid."
+             *       }
+             *     }
+             */
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Only the shop’s owners can do this; the caller is a manager or a shop key. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Only the shop's owners can manage keys."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -1330,6 +2029,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Object not found."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -1383,6 +2090,17 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Check the highlighted fields.",
+             *         "email": [
+             *           "Enter a valid email."
+             *         ]
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -1392,6 +2110,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Authentication credentials were not provided or are invalid."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -1401,6 +2127,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Object not found."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -1442,6 +2176,17 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Check the highlighted fields.",
+             *         "email": [
+             *           "Enter a valid email."
+             *         ]
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -1451,6 +2196,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Authentication credentials were not provided or are invalid."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -1460,6 +2213,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Object not found."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -1511,6 +2272,17 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Check the highlighted fields.",
+             *         "email": [
+             *           "Enter a valid email."
+             *         ]
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -1520,6 +2292,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Authentication credentials were not provided or are invalid."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -1529,6 +2309,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Object not found."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -1573,6 +2361,17 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Check the highlighted fields.",
+             *         "email": [
+             *           "Enter a valid email."
+             *         ]
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -1582,6 +2381,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Authentication credentials were not provided or are invalid."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -1591,6 +2398,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Object not found."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -1635,6 +2450,17 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Check the highlighted fields.",
+             *         "email": [
+             *           "Enter a valid email."
+             *         ]
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -1644,6 +2470,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Authentication credentials were not provided or are invalid."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -1653,6 +2487,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Object not found."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -1706,6 +2548,17 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Check the highlighted fields.",
+             *         "email": [
+             *           "Enter a valid email."
+             *         ]
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -1715,6 +2568,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Authentication credentials were not provided or are invalid."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -1724,6 +2585,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Object not found."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -1765,6 +2634,17 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Check the highlighted fields.",
+             *         "email": [
+             *           "Enter a valid email."
+             *         ]
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -1774,6 +2654,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Authentication credentials were not provided or are invalid."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -1783,6 +2671,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Object not found."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -1834,6 +2730,17 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Check the highlighted fields.",
+             *         "email": [
+             *           "Enter a valid email."
+             *         ]
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -1843,6 +2750,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Authentication credentials were not provided or are invalid."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -1852,6 +2767,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Object not found."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -1896,6 +2819,17 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Check the highlighted fields.",
+             *         "email": [
+             *           "Enter a valid email."
+             *         ]
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -1905,6 +2839,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Authentication credentials were not provided or are invalid."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -1914,6 +2856,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Object not found."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -1958,6 +2908,17 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Check the highlighted fields.",
+             *         "email": [
+             *           "Enter a valid email."
+             *         ]
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -1967,6 +2928,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Authentication credentials were not provided or are invalid."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -1976,6 +2945,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Object not found."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -2031,6 +3008,17 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Check the highlighted fields.",
+             *         "email": [
+             *           "Enter a valid email."
+             *         ]
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -2040,6 +3028,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Authentication credentials were not provided or are invalid."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -2049,6 +3045,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Object not found."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -2102,6 +3106,17 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Check the highlighted fields.",
+             *         "email": [
+             *           "Enter a valid email."
+             *         ]
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -2111,6 +3126,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Authentication credentials were not provided or are invalid."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -2120,6 +3143,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Object not found."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -2177,6 +3208,17 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Check the highlighted fields.",
+             *         "email": [
+             *           "Enter a valid email."
+             *         ]
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -2186,6 +3228,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Authentication credentials were not provided or are invalid."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -2195,6 +3245,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Object not found."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -2204,6 +3262,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "This bot user has unsubscribed from the bot."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -2261,6 +3327,17 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Check the highlighted fields.",
+             *         "email": [
+             *           "Enter a valid email."
+             *         ]
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -2270,6 +3347,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Authentication credentials were not provided or are invalid."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -2279,6 +3364,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Object not found."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -2320,6 +3413,17 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Check the highlighted fields.",
+             *         "email": [
+             *           "Enter a valid email."
+             *         ]
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -2329,6 +3433,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Authentication credentials were not provided or are invalid."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -2338,6 +3450,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Object not found."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -2389,6 +3509,17 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Check the highlighted fields.",
+             *         "email": [
+             *           "Enter a valid email."
+             *         ]
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -2398,6 +3529,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Authentication credentials were not provided or are invalid."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -2407,6 +3546,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Object not found."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -2451,6 +3598,17 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Check the highlighted fields.",
+             *         "email": [
+             *           "Enter a valid email."
+             *         ]
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -2460,6 +3618,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Authentication credentials were not provided or are invalid."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -2469,6 +3635,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Object not found."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -2513,6 +3687,17 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Check the highlighted fields.",
+             *         "email": [
+             *           "Enter a valid email."
+             *         ]
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -2522,6 +3707,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Authentication credentials were not provided or are invalid."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -2531,6 +3724,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Object not found."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -2583,6 +3784,17 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Check the highlighted fields.",
+             *         "email": [
+             *           "Enter a valid email."
+             *         ]
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -2592,6 +3804,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Authentication credentials were not provided or are invalid."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -2601,6 +3821,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Object not found."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -2642,6 +3870,17 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Check the highlighted fields.",
+             *         "email": [
+             *           "Enter a valid email."
+             *         ]
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -2651,6 +3890,31 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Authentication credentials were not provided or are invalid."
+             *       }
+             *     }
+             */
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Only the shop’s owners can do this; the caller is a manager or a shop key. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Only the shop's owners can manage keys."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -2660,6 +3924,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Object not found."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -2711,6 +3983,17 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Check the highlighted fields.",
+             *         "email": [
+             *           "Enter a valid email."
+             *         ]
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -2720,6 +4003,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Authentication credentials were not provided or are invalid."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -2729,6 +4020,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Object not found."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -2773,6 +4072,17 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Check the highlighted fields.",
+             *         "email": [
+             *           "Enter a valid email."
+             *         ]
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -2782,6 +4092,31 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Authentication credentials were not provided or are invalid."
+             *       }
+             *     }
+             */
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Only the shop’s owners can do this; the caller is a manager or a shop key. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Only the shop's owners can manage keys."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -2791,6 +4126,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Object not found."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -2835,6 +4178,17 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Check the highlighted fields.",
+             *         "email": [
+             *           "Enter a valid email."
+             *         ]
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -2844,6 +4198,31 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Authentication credentials were not provided or are invalid."
+             *       }
+             *     }
+             */
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Only the shop’s owners can do this; the caller is a manager or a shop key. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Only the shop's owners can manage keys."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -2853,6 +4232,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Object not found."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -2908,6 +4295,17 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Check the highlighted fields.",
+             *         "email": [
+             *           "Enter a valid email."
+             *         ]
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -2917,6 +4315,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Authentication credentials were not provided or are invalid."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -2926,6 +4332,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Object not found."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -2979,6 +4393,17 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Check the highlighted fields.",
+             *         "email": [
+             *           "Enter a valid email."
+             *         ]
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -2988,6 +4413,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Authentication credentials were not provided or are invalid."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -2997,6 +4430,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Object not found."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -3052,6 +4493,17 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Check the highlighted fields.",
+             *         "email": [
+             *           "Enter a valid email."
+             *         ]
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -3061,6 +4513,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Authentication credentials were not provided or are invalid."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -3070,6 +4530,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Object not found."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -3079,6 +4547,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Only failed or dead deliveries can be retried; this one is sent."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -3135,6 +4611,17 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Check the highlighted fields.",
+             *         "email": [
+             *           "Enter a valid email."
+             *         ]
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -3144,6 +4631,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Authentication credentials were not provided or are invalid."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -3153,13 +4648,21 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Object not found."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
       };
     };
     put?: never;
-    /** Create a secret (sk_…) or publishable (pk_…) key; the key is shown only here */
+    /** Create a secret (sk_…) or publishable (pk_…) key; the key is shown only here. Owners only (never a shop key) */
     post: {
       parameters: {
         query?: {
@@ -3194,6 +4697,17 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Check the highlighted fields.",
+             *         "email": [
+             *           "Enter a valid email."
+             *         ]
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -3203,6 +4717,31 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Authentication credentials were not provided or are invalid."
+             *       }
+             *     }
+             */
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Only the shop’s owners can do this; the caller is a manager or a shop key. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Only the shop's owners can manage keys."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -3212,6 +4751,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Object not found."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -3233,7 +4780,7 @@ export interface paths {
     get?: never;
     put?: never;
     post?: never;
-    /** Revoke a key */
+    /** Revoke a key; owners only */
     delete: {
       parameters: {
         query?: {
@@ -3270,6 +4817,17 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Check the highlighted fields.",
+             *         "email": [
+             *           "Enter a valid email."
+             *         ]
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -3279,6 +4837,31 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Authentication credentials were not provided or are invalid."
+             *       }
+             *     }
+             */
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Only the shop’s owners can do this; the caller is a manager or a shop key. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Only the shop's owners can manage keys."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -3288,6 +4871,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Object not found."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -3296,6 +4887,483 @@ export interface paths {
     options?: never;
     head?: never;
     patch?: never;
+    trace?: never;
+  };
+  '/api/shop/members/': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** List a shop's members and their roles */
+    get: {
+      parameters: {
+        query?: {
+          limit?: number;
+          offset?: number | null;
+          shop_id?: number;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description A page of results */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              result: {
+                count: number;
+                next: string | null;
+                previous: string | null;
+                results: components['schemas']['Member'][];
+              };
+              /** @enum {string} */
+              status: 'ok';
+            };
+          };
+        };
+        /** @description Invalid input or JSON; one key per invalid field. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Check the highlighted fields.",
+             *         "email": [
+             *           "Enter a valid email."
+             *         ]
+             *       }
+             *     }
+             */
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Missing or invalid token. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Authentication credentials were not provided or are invalid."
+             *       }
+             *     }
+             */
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Not found, or another shop’s object. */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Object not found."
+             *       }
+             *     }
+             */
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    put?: never;
+    /** Add a member by email; an email with no account gets one, and the answer carries a one-time password_set_url. Owners only */
+    post: {
+      parameters: {
+        query?: {
+          shop_id?: number;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': components['schemas']['MemberInput'];
+        };
+      };
+      responses: {
+        /** @description Created */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              result: components['schemas']['CreatedMember'];
+              /** @enum {string} */
+              status: 'ok';
+            };
+          };
+        };
+        /** @description Invalid input or JSON; one key per invalid field. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Check the highlighted fields.",
+             *         "email": [
+             *           "Enter a valid email."
+             *         ]
+             *       }
+             *     }
+             */
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Missing or invalid token. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Authentication credentials were not provided or are invalid."
+             *       }
+             *     }
+             */
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Only the shop’s owners can do this; the caller is a manager or a shop key. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Only the shop's owners can manage keys."
+             *       }
+             *     }
+             */
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Not found, or another shop’s object. */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Object not found."
+             *       }
+             *     }
+             */
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description The person is a member of the shop already. */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "This person is a member of the shop already."
+             *       }
+             *     }
+             */
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/shop/members/{id}/': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /** Remove a member from the shop (not the last owner). Owners only */
+    delete: {
+      parameters: {
+        query?: {
+          shop_id?: number;
+        };
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description OK */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              result: {
+                /** @enum {boolean} */
+                deleted: true;
+                id: number;
+              };
+              /** @enum {string} */
+              status: 'ok';
+            };
+          };
+        };
+        /** @description Invalid input or JSON; one key per invalid field. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Check the highlighted fields.",
+             *         "email": [
+             *           "Enter a valid email."
+             *         ]
+             *       }
+             *     }
+             */
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Missing or invalid token. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Authentication credentials were not provided or are invalid."
+             *       }
+             *     }
+             */
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Only the shop’s owners can do this; the caller is a manager or a shop key. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Only the shop's owners can manage keys."
+             *       }
+             *     }
+             */
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Not found, or another shop’s object. */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Object not found."
+             *       }
+             *     }
+             */
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description The change would leave the shop without an owner. */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "A shop needs at least one owner: make another member an owner first."
+             *       }
+             *     }
+             */
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    /** Change a member's role (the last owner cannot be demoted). Owners only */
+    patch: {
+      parameters: {
+        query?: {
+          shop_id?: number;
+        };
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': components['schemas']['MemberPatch'];
+        };
+      };
+      responses: {
+        /** @description OK */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              result: components['schemas']['Member'];
+              /** @enum {string} */
+              status: 'ok';
+            };
+          };
+        };
+        /** @description Invalid input or JSON; one key per invalid field. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Check the highlighted fields.",
+             *         "email": [
+             *           "Enter a valid email."
+             *         ]
+             *       }
+             *     }
+             */
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Missing or invalid token. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Authentication credentials were not provided or are invalid."
+             *       }
+             *     }
+             */
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Only the shop’s owners can do this; the caller is a manager or a shop key. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Only the shop's owners can manage keys."
+             *       }
+             *     }
+             */
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Not found, or another shop’s object. */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Object not found."
+             *       }
+             *     }
+             */
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description The change would leave the shop without an owner. */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "A shop needs at least one owner: make another member an owner first."
+             *       }
+             *     }
+             */
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
     trace?: never;
   };
   '/api/shop/shops/': {
@@ -3342,6 +5410,17 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Check the highlighted fields.",
+             *         "email": [
+             *           "Enter a valid email."
+             *         ]
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -3351,6 +5430,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Authentication credentials were not provided or are invalid."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -3360,13 +5447,21 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Object not found."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
       };
     };
     put?: never;
-    /** Create a shop; the caller becomes its owner */
+    /** Create a shop; the caller becomes its owner (a shop key cannot: 403) */
     post: {
       parameters: {
         query?: never;
@@ -3399,6 +5494,17 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Check the highlighted fields.",
+             *         "email": [
+             *           "Enter a valid email."
+             *         ]
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -3408,6 +5514,31 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Authentication credentials were not provided or are invalid."
+             *       }
+             *     }
+             */
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description A shop key cannot create shops. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Only the shop's owners can manage keys."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -3417,6 +5548,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Object not found."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -3466,6 +5605,17 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Check the highlighted fields.",
+             *         "email": [
+             *           "Enter a valid email."
+             *         ]
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -3475,6 +5625,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Authentication credentials were not provided or are invalid."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -3484,6 +5642,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Object not found."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -3491,7 +5657,7 @@ export interface paths {
     };
     put?: never;
     post?: never;
-    /** Delete a shop and everything in it */
+    /** Delete a shop and everything in it; owners only */
     delete: {
       parameters: {
         query?: never;
@@ -3526,6 +5692,17 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Check the highlighted fields.",
+             *         "email": [
+             *           "Enter a valid email."
+             *         ]
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -3535,6 +5712,31 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Authentication credentials were not provided or are invalid."
+             *       }
+             *     }
+             */
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Only the shop’s owners can do this; the caller is a manager or a shop key. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Only the shop's owners can manage keys."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -3544,6 +5746,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Object not found."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -3551,7 +5761,7 @@ export interface paths {
     };
     options?: never;
     head?: never;
-    /** Update a shop (settings merge key by key) */
+    /** Update a shop (settings merge key by key); owners only */
     patch: {
       parameters: {
         query?: never;
@@ -3586,6 +5796,17 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Check the highlighted fields.",
+             *         "email": [
+             *           "Enter a valid email."
+             *         ]
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -3595,6 +5816,31 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Authentication credentials were not provided or are invalid."
+             *       }
+             *     }
+             */
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Only the shop’s owners can do this; the caller is a manager or a shop key. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Only the shop's owners can manage keys."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -3604,6 +5850,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Object not found."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -3656,6 +5910,17 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Check the highlighted fields.",
+             *         "email": [
+             *           "Enter a valid email."
+             *         ]
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -3665,6 +5930,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Authentication credentials were not provided or are invalid."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -3674,6 +5947,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Object not found."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -3715,6 +5996,17 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Check the highlighted fields.",
+             *         "email": [
+             *           "Enter a valid email."
+             *         ]
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -3724,6 +6016,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Authentication credentials were not provided or are invalid."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -3733,6 +6033,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Object not found."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -3742,6 +6050,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "An object with these values already exists."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -3793,6 +6109,17 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Check the highlighted fields.",
+             *         "email": [
+             *           "Enter a valid email."
+             *         ]
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -3802,6 +6129,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Authentication credentials were not provided or are invalid."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -3811,6 +6146,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Object not found."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -3855,6 +6198,17 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Check the highlighted fields.",
+             *         "email": [
+             *           "Enter a valid email."
+             *         ]
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -3864,6 +6218,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Authentication credentials were not provided or are invalid."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -3873,6 +6235,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Object not found."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -3917,6 +6287,17 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Check the highlighted fields.",
+             *         "email": [
+             *           "Enter a valid email."
+             *         ]
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -3926,6 +6307,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Authentication credentials were not provided or are invalid."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -3935,6 +6324,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Object not found."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -3944,6 +6341,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "An object with these values already exists."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -3996,6 +6401,17 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Check the highlighted fields.",
+             *         "email": [
+             *           "Enter a valid email."
+             *         ]
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -4005,6 +6421,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Authentication credentials were not provided or are invalid."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -4014,6 +6438,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Object not found."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -4055,6 +6487,17 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Check the highlighted fields.",
+             *         "email": [
+             *           "Enter a valid email."
+             *         ]
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -4064,6 +6507,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Authentication credentials were not provided or are invalid."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -4073,6 +6524,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Object not found."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -4082,6 +6541,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "An object with these values already exists."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -4133,6 +6600,17 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Check the highlighted fields.",
+             *         "email": [
+             *           "Enter a valid email."
+             *         ]
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -4142,6 +6620,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Authentication credentials were not provided or are invalid."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -4151,6 +6637,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Object not found."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -4195,6 +6689,17 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Check the highlighted fields.",
+             *         "email": [
+             *           "Enter a valid email."
+             *         ]
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -4204,6 +6709,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Authentication credentials were not provided or are invalid."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -4213,6 +6726,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Object not found."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -4257,6 +6778,17 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Check the highlighted fields.",
+             *         "email": [
+             *           "Enter a valid email."
+             *         ]
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -4266,6 +6798,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Authentication credentials were not provided or are invalid."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -4275,6 +6815,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Object not found."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -4284,6 +6832,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "An object with these values already exists."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -4341,6 +6897,17 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Check the highlighted fields.",
+             *         "email": [
+             *           "Enter a valid email."
+             *         ]
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -4350,6 +6917,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Authentication credentials were not provided or are invalid."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -4359,6 +6934,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Object not found."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -4400,6 +6983,17 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Check the highlighted fields.",
+             *         "email": [
+             *           "Enter a valid email."
+             *         ]
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -4409,6 +7003,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Authentication credentials were not provided or are invalid."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -4418,6 +7020,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Object not found."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -4469,6 +7079,17 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Check the highlighted fields.",
+             *         "email": [
+             *           "Enter a valid email."
+             *         ]
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -4478,6 +7099,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Authentication credentials were not provided or are invalid."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -4487,6 +7116,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Object not found."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -4531,6 +7168,17 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Check the highlighted fields.",
+             *         "email": [
+             *           "Enter a valid email."
+             *         ]
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -4540,6 +7188,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Authentication credentials were not provided or are invalid."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -4549,6 +7205,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Object not found."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -4593,6 +7257,17 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Check the highlighted fields.",
+             *         "email": [
+             *           "Enter a valid email."
+             *         ]
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -4602,6 +7277,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Authentication credentials were not provided or are invalid."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -4611,6 +7294,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Object not found."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -4666,6 +7357,17 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Check the highlighted fields.",
+             *         "email": [
+             *           "Enter a valid email."
+             *         ]
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -4675,6 +7377,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Authentication credentials were not provided or are invalid."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -4684,6 +7394,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Object not found."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -4738,6 +7456,17 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Check the highlighted fields.",
+             *         "email": [
+             *           "Enter a valid email."
+             *         ]
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -4747,6 +7476,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Authentication credentials were not provided or are invalid."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -4756,6 +7493,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Object not found."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -4807,6 +7552,17 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Check the highlighted fields.",
+             *         "email": [
+             *           "Enter a valid email."
+             *         ]
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -4816,6 +7572,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Authentication credentials were not provided or are invalid."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -4825,6 +7589,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Object not found."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -4869,6 +7641,17 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Check the highlighted fields.",
+             *         "email": [
+             *           "Enter a valid email."
+             *         ]
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -4878,6 +7661,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Authentication credentials were not provided or are invalid."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -4887,6 +7678,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Object not found."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -4931,6 +7730,17 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Check the highlighted fields.",
+             *         "email": [
+             *           "Enter a valid email."
+             *         ]
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -4940,6 +7750,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Authentication credentials were not provided or are invalid."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -4949,6 +7767,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Object not found."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -4958,6 +7784,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Another order has this external_id."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -5010,6 +7844,17 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Check the highlighted fields.",
+             *         "email": [
+             *           "Enter a valid email."
+             *         ]
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -5019,6 +7864,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Authentication credentials were not provided or are invalid."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -5028,6 +7881,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Object not found."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -5069,6 +7930,17 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Check the highlighted fields.",
+             *         "email": [
+             *           "Enter a valid email."
+             *         ]
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -5078,6 +7950,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Authentication credentials were not provided or are invalid."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -5087,6 +7967,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Object not found."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -5096,6 +7984,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "An object with these values already exists."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -5147,6 +8043,17 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Check the highlighted fields.",
+             *         "email": [
+             *           "Enter a valid email."
+             *         ]
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -5156,6 +8063,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Authentication credentials were not provided or are invalid."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -5165,6 +8080,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Object not found."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -5209,6 +8132,17 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Check the highlighted fields.",
+             *         "email": [
+             *           "Enter a valid email."
+             *         ]
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -5218,6 +8152,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Authentication credentials were not provided or are invalid."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -5227,6 +8169,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Object not found."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -5271,6 +8221,17 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Check the highlighted fields.",
+             *         "email": [
+             *           "Enter a valid email."
+             *         ]
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -5280,6 +8241,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Authentication credentials were not provided or are invalid."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -5289,6 +8258,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Object not found."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -5298,6 +8275,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "An object with these values already exists."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -5350,6 +8335,17 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Check the highlighted fields.",
+             *         "email": [
+             *           "Enter a valid email."
+             *         ]
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -5359,6 +8355,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Authentication credentials were not provided or are invalid."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -5368,6 +8372,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Object not found."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -5409,6 +8421,17 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Check the highlighted fields.",
+             *         "email": [
+             *           "Enter a valid email."
+             *         ]
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -5418,6 +8441,31 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Authentication credentials were not provided or are invalid."
+             *       }
+             *     }
+             */
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Only the shop’s owners can do this; the caller is a manager or a shop key. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Only the shop's owners can manage keys."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -5427,6 +8475,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Object not found."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -5478,6 +8534,17 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Check the highlighted fields.",
+             *         "email": [
+             *           "Enter a valid email."
+             *         ]
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -5487,6 +8554,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Authentication credentials were not provided or are invalid."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -5496,6 +8571,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Object not found."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -5540,6 +8623,17 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Check the highlighted fields.",
+             *         "email": [
+             *           "Enter a valid email."
+             *         ]
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -5549,6 +8643,31 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Authentication credentials were not provided or are invalid."
+             *       }
+             *     }
+             */
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Only the shop’s owners can do this; the caller is a manager or a shop key. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Only the shop's owners can manage keys."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -5558,6 +8677,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Object not found."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -5602,6 +8729,17 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Check the highlighted fields.",
+             *         "email": [
+             *           "Enter a valid email."
+             *         ]
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -5611,6 +8749,31 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Authentication credentials were not provided or are invalid."
+             *       }
+             *     }
+             */
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Only the shop’s owners can do this; the caller is a manager or a shop key. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Only the shop's owners can manage keys."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -5620,6 +8783,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Object not found."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -5669,6 +8840,17 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Check the highlighted fields.",
+             *         "email": [
+             *           "Enter a valid email."
+             *         ]
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -5678,6 +8860,31 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Authentication credentials were not provided or are invalid."
+             *       }
+             *     }
+             */
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Only the shop’s owners can do this; the caller is a manager or a shop key. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Only the shop's owners can manage keys."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -5687,6 +8894,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Object not found."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -5743,6 +8958,17 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Check the highlighted fields.",
+             *         "email": [
+             *           "Enter a valid email."
+             *         ]
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -5752,6 +8978,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "This publishable key is not valid or was revoked."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -5761,15 +8995,33 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "This website may not use this key: add its origin to the key’s allowed_origins."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
         /** @description Rate limit; see Retry-After. */
         429: {
           headers: {
+            /** @description Seconds to wait before trying again. */
+            'Retry-After'?: number;
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Too many requests. Try again later."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -5880,6 +9132,17 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Check the highlighted fields.",
+             *         "email": [
+             *           "Enter a valid email."
+             *         ]
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -5889,6 +9152,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "This publishable key is not valid or was revoked."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -5898,6 +9169,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "This website may not use this key: add its origin to the key’s allowed_origins."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -5907,6 +9186,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Request body is larger than 64 KiB."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -5916,6 +9203,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Send the body as JSON with Content-Type: application/json."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -5925,15 +9220,33 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "This submission_id was already used for a different submission."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
         /** @description Rate limit; see Retry-After. */
         429: {
           headers: {
+            /** @description Seconds to wait before trying again. */
+            'Retry-After'?: number;
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Too many requests. Try again later."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -5987,6 +9300,17 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Check the highlighted fields.",
+             *         "email": [
+             *           "Enter a valid email."
+             *         ]
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -5996,6 +9320,14 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "This publishable key is not valid or was revoked."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -6005,15 +9337,33 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "This website may not use this key: add its origin to the key’s allowed_origins."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
         /** @description Rate limit; see Retry-After. */
         429: {
           headers: {
+            /** @description Seconds to wait before trying again. */
+            'Retry-After'?: number;
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "status": "error",
+             *       "errors": {
+             *         "common": "Too many requests. Try again later."
+             *       }
+             *     }
+             */
             'application/json': components['schemas']['Error'];
           };
         };
@@ -6201,6 +9551,13 @@ export interface components {
       text: string;
       version: string;
     } | null;
+    CreatedMember: components['schemas']['Member'] & {
+      /**
+       * @description Only when the email had no account (or one without a password yet): a one-time link where the new member chooses a password. Shown only here; valid for 7 days.
+       * @example https://relay.example/console/#/set-password?token=…
+       */
+      password_set_url?: string;
+    };
     CreatedShopKey: components['schemas']['ShopKey'] & {
       /** @description The key itself. Shown only in this response. */
       key: string;
@@ -6280,17 +9637,6 @@ export interface components {
     DeliveryDetail: components['schemas']['Delivery'] & {
       attempt_log: components['schemas']['DeliveryAttempt'][];
     };
-    /**
-     * @example {
-     *       "status": "error",
-     *       "errors": {
-     *         "common": "Check the highlighted fields.",
-     *         "email": [
-     *           "Enter a valid email."
-     *         ]
-     *       }
-     *     }
-     */
     Error: {
       errors: {
         [key: string]: string | string[];
@@ -6490,13 +9836,37 @@ export interface components {
       password: string;
     };
     LoginResult: {
-      expiry: string | null;
+      /** @description When the token expires (ISO 8601) unless it is used: each use moves it forward (TOUCHPOINT_TOKEN_TTL_DAYS). */
+      expiry: string;
       /** @description 64 hex characters; send as `Authorization: Bearer …` */
       token: string;
       user: {
         email: string;
         id: number;
       };
+    };
+    Member: {
+      created_at: string;
+      email: string;
+      id: number;
+      /** @enum {string} */
+      role: 'owner' | 'manager';
+      shop_id: number;
+      user_id: number;
+    };
+    MemberInput: {
+      /** Format: email */
+      email: string;
+      /** @enum {string} */
+      role: 'owner' | 'manager';
+      /** @example 1 */
+      shop_id?: number;
+    };
+    MemberPatch: {
+      /** @enum {string} */
+      role?: 'owner' | 'manager';
+      /** @example 1 */
+      shop_id?: number;
     };
     MenuItem: {
       created_at: string;
@@ -6793,12 +10163,18 @@ export interface components {
       /** @example 1 */
       shop_id?: number;
     };
+    SetPasswordInput: {
+      password: string;
+      /** @description The token of a password-set link. */
+      token: string;
+    };
     Shop: {
       created_at: string;
       /** @description Read-only. True for the demo shop the relay seeds in demo mode: only it may have sandbox bots. */
       demo: boolean;
       id: number;
       name: string;
+      /** @description Free-form settings. `captcha` reads `{provider, verify_url?, has_secret}`: its secret is never returned. */
       settings: {
         [key: string]: unknown;
       };
@@ -6806,6 +10182,7 @@ export interface components {
     };
     ShopInput: {
       name: string;
+      /** @description Merged key by key. `captcha`: `{provider: turnstile|hcaptcha, secret, verify_url?}`; the secret is write-only (stored encrypted); a `captcha` without `secret` keeps the stored one, `secret: null` removes it. */
       settings?: {
         [key: string]: unknown;
       };
@@ -6832,6 +10209,7 @@ export interface components {
     };
     ShopPatch: {
       name?: string;
+      /** @description Merged key by key. `captcha`: `{provider: turnstile|hcaptcha, secret, verify_url?}`; the secret is write-only (stored encrypted); a `captcha` without `secret` keeps the stored one, `secret: null` removes it. */
       settings?: {
         [key: string]: unknown;
       };

@@ -1,11 +1,11 @@
 import { css, html, nothing } from 'lit';
-import { all, ApiFailure, createApi, done, must } from '../api/client.js';
+import { all, ApiFailure, createApi, done, must, type Role } from '../api/client.js';
 import { currentLocale, LOCALES, setLocale, t, type Locale } from '../i18n/i18n.js';
 import { failureAlert } from '../ui/fields.js';
 import { shared } from '../ui/styles.js';
 import { ConsoleElement } from './element.js';
 import type { PageContext, Section, Shop } from './page.js';
-import { roleIn, type ShopRole } from './roles.js';
+import { roleIn } from './roles.js';
 import { href, navigate, parseRoute } from './router.js';
 import { SECTIONS } from './sections.js';
 import { endSession, session, startSession, type Session } from './session.js';
@@ -182,8 +182,8 @@ export class TpcApp extends ConsoleElement {
   private theme: Theme = savedTheme();
 
   private shops: Shop[] | null = null;
-  private shopRole: ShopRole | null = null;
-  private roles = new Map<number, ShopRole>();
+  private shopRole: Role | null = null;
+  private roles = new Map<number, Role>();
   private signInNotice = '';
   private routeSeq = 0;
   private routed = false;
@@ -307,7 +307,7 @@ export class TpcApp extends ConsoleElement {
     }
     if (!current()) return;
     this.shopRole = role;
-    if (section.ownerOnly && role.role !== 'owner')
+    if (section.ownerOnly && role !== 'owner')
       return this.settle({ kind: 'forbidden', section }, t(section.label), shop);
 
     const el = await this.mount(section.tag, section.load);
@@ -315,8 +315,7 @@ export class TpcApp extends ConsoleElement {
     el.ctx = {
       api: this.api,
       shop,
-      role: role.role,
-      roleKnown: role.known,
+      role,
       user: session()!.user,
       rest,
       query,
@@ -448,7 +447,7 @@ export class TpcApp extends ConsoleElement {
     const shop = view.kind === 'page' ? view.shop : undefined;
     const active =
       view.kind === 'page' ? view.section?.id : view.kind === 'forbidden' ? view.section.id : '';
-    const owner = this.shopRole?.role === 'owner';
+    const owner = this.shopRole === 'owner';
     return html`<nav
       id="panel"
       class="panel ${this.navOpen ? 'open' : ''}"

@@ -1,6 +1,5 @@
 import type { PropertyDeclarations } from 'lit';
-import type { Api, Schemas } from '../api/client.js';
-import type { Role } from '../api/pending.js';
+import type { Api, Role, Schemas } from '../api/client.js';
 import type { TextKey } from '../i18n/i18n.js';
 import { ConsoleElement } from './element.js';
 import type { Query } from './router.js';
@@ -12,8 +11,6 @@ export type PageContext = {
   api: Api;
   shop: Shop;
   role: Role;
-  /** False when the relay has no members API yet: `role` is then assumed (owner), not known. */
-  roleKnown: boolean;
   user: { id: number; email: string };
   /** The route's segments after the section: `#/shops/1/leads/34` → `['34']`. */
   rest: string[];

@@ -1,16 +1,11 @@
-import { all, ApiFailure, must, type Api } from '../api/client.js';
-import type { Role } from '../api/pending.js';
-
-export type ShopRole = { role: Role; known: boolean };
+import { all, ApiFailure, must, type Api, type Role } from '../api/client.js';
 
 /**
- * The signed-in person's role in a shop, from the members API (DESIGN.md "Roles"). A relay
- * without that API (404: roles are not enforced there, every member can do everything)
- * means owner, flagged `known: false` so the Members page can say so. A 403 on the list
- * means the person may not see members: not an owner. Hiding a page is a courtesy; the
- * API is what refuses a manager.
+ * The signed-in person's role in a shop, from the members list (DESIGN.md "Roles"), which
+ * every member may read. A 403 can only mean less than an owner. Hiding a page from a
+ * manager is a courtesy: the API is what refuses them (403 with its sentence).
  */
-export async function roleIn(api: Api, shopId: number, userId: number): Promise<ShopRole> {
+export async function roleIn(api: Api, shopId: number, userId: number): Promise<Role> {
   try {
     const members = await all(
       (offset) =>
@@ -21,11 +16,9 @@ export async function roleIn(api: Api, shopId: number, userId: number): Promise<
         ),
       1000,
     );
-    const me = members.find((m) => m.user_id === userId);
-    return { role: me?.role ?? 'manager', known: true };
+    return members.find((m) => m.user_id === userId)?.role ?? 'manager';
   } catch (err) {
-    if (err instanceof ApiFailure && err.status === 404) return { role: 'owner', known: false };
-    if (err instanceof ApiFailure && err.status === 403) return { role: 'manager', known: true };
+    if (err instanceof ApiFailure && err.status === 403) return 'manager';
     throw err;
   }
 }

@@ -20,7 +20,7 @@ export const en = {
   'shell.missingText':
     'This page does not exist, or the shop is not one of yours. Pick a shop from the menu.',
   'shell.home': 'Go to your shops',
-  'shell.ownersOnly': "Only the shop's owners see and change this.",
+  'shell.ownersOnly': 'Only the shop’s owners see and change this.',
   'shell.failedTitle': 'The console could not load',
   'theme.system': 'As the system',
   'theme.light': 'Light',
@@ -154,8 +154,6 @@ export const en = {
   'members.title': 'Members',
   'members.intro':
     'Owners manage keys, members, bots, alert channels and webhooks; managers handle leads, conversations, orders and forms.',
-  'members.noApi':
-    'This relay does not offer roles yet: everyone who can sign in to this shop acts as its owner.',
   'members.email': 'Email',
   'members.role': 'Role',
   'members.roleOf': 'Role of {email}',

@@ -1,6 +1,5 @@
 import { css, html, nothing } from 'lit';
-import { all, must } from '../api/client.js';
-import type { CreatedMember, Member, Role } from '../api/pending.js';
+import { all, must, type Role, type Schemas } from '../api/client.js';
 import { define } from '../app/element.js';
 import { PageElement } from '../app/page.js';
 import { Action, Resource } from '../app/resource.js';
@@ -16,13 +15,13 @@ import {
 } from '../ui/fields.js';
 import { shared } from '../ui/styles.js';
 
+type Member = Schemas['Member'];
 const ROLES: readonly Role[] = ['owner', 'manager'];
 
 /**
  * Members (owners only): who can sign in to this shop and as what. An invited email with
  * no account gets a one-time link to choose a password, shown once here to pass on. The
  * last owner can be neither removed nor demoted (the API's 409 sentence says so).
- * Built on the members API of DESIGN.md; a relay without it says so (role assumed owner).
  */
 export class TpcMembersPage extends PageElement {
   static override styles = [
@@ -51,7 +50,7 @@ export class TpcMembersPage extends PageElement {
   static override properties = { confirm: { state: true } };
 
   private confirm = 0;
-  private invited?: CreatedMember;
+  private invited?: Schemas['CreatedMember'];
   private readonly members = new Resource(
     this,
     () =>
@@ -118,7 +117,6 @@ export class TpcMembersPage extends PageElement {
     const failure = this.add.failure;
     return html`<h1 tabindex="-1">${t('members.title')}</h1>
       <p>${t('members.intro')}</p>
-      ${this.ctx.roleKnown ? nothing : html`<p class="notice warn">${t('members.noApi')}</p>`}
       ${
         this.invited?.password_set_url
           ? html`<div class="notice ok" role="status">

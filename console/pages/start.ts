@@ -158,7 +158,9 @@ export class TpcStartPage extends PageElement {
     const done = publishable.length > 0;
     const failure = this.keyAction.failure;
     let action: TemplateResult;
-    if (s.keys === null) action = html`<p class="muted">${t('start.keyOwnersOnly')}</p>`;
+    // Keys are the owners' (DESIGN.md "Roles"): a manager is told who makes them.
+    if (s.keys === null || !this.isOwner)
+      action = html`<p class="muted">${t('start.keyOwnersOnly')}</p>`;
     else
       action = html`${
           this.created

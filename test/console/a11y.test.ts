@@ -24,7 +24,7 @@ const views = (s: ConsoleShop): { path: string; h1: string; ready: string; nav?:
   { path: 'channels', h1: 'Channels', ready: 'ul.bots' },
   { path: 'webhooks', h1: 'Webhooks and deliveries', ready: 'table', nav: 'Webhooks' },
   { path: 'keys', h1: 'Keys', ready: 'table' },
-  { path: 'members', h1: 'Members', ready: '.notice' },
+  { path: 'members', h1: 'Members', ready: 'table' },
 ];
 
 /** Waits for a view's data, through the page element's shadow root (and the preview's). */

@@ -88,11 +88,8 @@ export async function axe(page: Page) {
   }));
 }
 
-/**
- * Console errors other than Chromium's note on an HTTP error the test caused on purpose
- * (`statuses`), and the 404 of the members probe while the relay has no members API.
- */
+/** Console errors other than Chromium's note on an HTTP error the test caused on purpose. */
 export function unexpected(errors: string[], statuses: number[] = []) {
-  const expected = new RegExp(`status of (${[404, ...statuses].join('|')}) `);
+  const expected = new RegExp(`status of (${statuses.join('|') || 'none'}) `);
   return errors.filter((e) => !(/Failed to load resource/.test(e) && expected.test(e)));
 }

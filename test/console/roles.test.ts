@@ -1,16 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { openApiDocument } from '../../console/api/generate.js';
 import { describeBrowser, launch, type Browser } from '../browser/harness.js';
 import { startRelay, userWithShop, type Relay } from '../helpers/relay.js';
 import { atPage, openConsole, signIn, unexpected } from './console.js';
-
-/**
- * Whether this relay has the members API (DESIGN.md "members"; issue 10). The console reads
- * roles from it; without it roles are not enforced by the relay either, and the console
- * treats every member as an owner and says so. Each case below runs on the relay it is for.
- */
-const membersApi = '/api/shop/members/' in (await openApiDocument()).paths!;
 
 describeBrowser('console roles', () => {
   let browser: Browser;
@@ -40,69 +32,41 @@ describeBrowser('console roles', () => {
         .allTextContents()
     ).map((s) => s.trim());
 
-  it.runIf(membersApi)(
-    'shows a manager no Keys or Members, and their URLs say owners only',
-    async () => {
-      const { owner, manager } = await shopWithManager();
-      const tab = await openConsole(browser, relay);
-      await tab.goto();
-      await signIn(tab.page, manager.email, manager.password);
-      await atPage(tab.page, 'Getting started');
-      const links = await navLinks(tab.page);
-      expect(links).toContain('Leads');
-      expect(links).toContain('Forms');
-      expect(links).not.toContain('Keys');
-      expect(links).not.toContain('Members');
-      for (const section of ['keys', 'members']) {
-        await tab.goto(`#/shops/${owner.shop.id}/${section}`);
-        await tab.page.getByText('Only the shop’s owners see and change this.').waitFor();
-      }
-      // The checklist says who creates keys rather than offering a form the API refuses.
-      await tab.goto(`#/shops/${owner.shop.id}`);
-      await tab.page.getByText('An owner of the shop creates keys.').waitFor();
-      expect(await tab.violations()).toEqual([]);
-      expect(unexpected(tab.errors, [403])).toEqual([]);
-      await tab.close();
+  it('shows a manager no Keys or Members, and their URLs say owners only', async () => {
+    const { owner, manager } = await shopWithManager();
+    const tab = await openConsole(browser, relay);
+    await tab.goto();
+    await signIn(tab.page, manager.email, manager.password);
+    await atPage(tab.page, 'Getting started');
+    const links = await navLinks(tab.page);
+    expect(links).toContain('Leads');
+    expect(links).toContain('Forms');
+    expect(links).not.toContain('Keys');
+    expect(links).not.toContain('Members');
+    for (const section of ['keys', 'members']) {
+      await tab.goto(`#/shops/${owner.shop.id}/${section}`);
+      await tab.page.getByText('Only the shop’s owners see and change this.').waitFor();
+    }
+    // Bots are operated, not connected, by managers.
+    await tab.goto(`#/shops/${owner.shop.id}/channels`);
+    await tab.page.getByText('An owner of the shop connects bots.').waitFor();
+    expect(await tab.page.getByRole('button', { name: 'Connect' }).count()).toBe(0);
+    // The checklist says who creates keys rather than offering a form the API refuses.
+    await tab.goto(`#/shops/${owner.shop.id}`);
+    await tab.page.getByText('An owner of the shop creates keys.').waitFor();
+    expect(await tab.violations()).toEqual([]);
+    expect(unexpected(tab.errors, [403])).toEqual([]);
+    await tab.close();
 
-      // The owner of the same shop sees both, and the manager among the members.
-      const ownerTab = await openConsole(browser, relay);
-      await ownerTab.goto();
-      await signIn(ownerTab.page, owner.email, owner.password);
-      await atPage(ownerTab.page, 'Getting started');
-      expect(await navLinks(ownerTab.page)).toEqual(expect.arrayContaining(['Keys', 'Members']));
-      await ownerTab.goto(`#/shops/${owner.shop.id}/members`);
-      await ownerTab.page.getByRole('cell', { name: manager.email }).waitFor();
-      expect(await ownerTab.page.getByLabel(`Role of ${manager.email}`).inputValue()).toBe(
-        'manager',
-      );
-      await ownerTab.close();
-    },
-  );
-
-  it.runIf(!membersApi)(
-    'treats every member as an owner while the relay has no members API, and says so',
-    async () => {
-      const { owner, manager } = await shopWithManager();
-      // What the console reads: this relay knows no members API.
-      const token = (await relay.api.post('/api/auth/login/', manager)).body.result.token;
-      expect(
-        (await relay.api.get(`/api/shop/members/?shop_id=${owner.shop.id}`, { token })).status,
-      ).toBe(404);
-
-      const tab = await openConsole(browser, relay);
-      await tab.goto();
-      await signIn(tab.page, manager.email, manager.password);
-      await atPage(tab.page, 'Getting started');
-      expect(await navLinks(tab.page)).toEqual(expect.arrayContaining(['Keys', 'Members']));
-      await tab.goto(`#/shops/${owner.shop.id}/members`);
-      await tab.page
-        .getByText(
-          'This relay does not offer roles yet: everyone who can sign in to this shop acts as its owner.',
-        )
-        .waitFor();
-      expect(await tab.violations()).toEqual([]);
-      expect(unexpected(tab.errors)).toEqual([]);
-      await tab.close();
-    },
-  );
+    // The owner of the same shop sees both, and the manager among the members.
+    const ownerTab = await openConsole(browser, relay);
+    await ownerTab.goto();
+    await signIn(ownerTab.page, owner.email, owner.password);
+    await atPage(ownerTab.page, 'Getting started');
+    expect(await navLinks(ownerTab.page)).toEqual(expect.arrayContaining(['Keys', 'Members']));
+    await ownerTab.goto(`#/shops/${owner.shop.id}/members`);
+    await ownerTab.page.getByRole('cell', { name: manager.email, exact: true }).waitFor();
+    expect(await ownerTab.page.getByLabel(`Role of ${manager.email}`).inputValue()).toBe('manager');
+    await ownerTab.close();
+  });
 });
