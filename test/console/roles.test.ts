@@ -69,4 +69,42 @@ describeBrowser('console roles', () => {
     expect(await ownerTab.page.getByLabel(`Role of ${manager.email}`).inputValue()).toBe('manager');
     await ownerTab.close();
   });
+
+  it('invites a member: the password link is shown once and signs them in as a manager', async () => {
+    const owner = await userWithShop(relay, 'Invites');
+    const tab = await openConsole(browser, relay);
+    await tab.goto();
+    await signIn(tab.page, owner.email, owner.password);
+    await tab.goto(`#/shops/${owner.shop.id}/members`);
+    await atPage(tab.page, 'Members');
+    const email = `invited-${randomUUID().slice(0, 8)}@example.test`;
+    await tab.page.getByLabel('Email').fill(email);
+    await tab.page.getByRole('button', { name: 'Add member' }).click();
+    const link = (await tab.page.locator('tpc-members-page #invite').textContent())!.trim();
+    expect(link).toMatch(/\/console\/#\/set-password\?token=/);
+    await tab.page.getByRole('cell', { name: email, exact: true }).waitFor();
+    await tab.close();
+
+    // The invited person opens the link (on this relay's address) and chooses a password.
+    const invited = await openConsole(browser, relay);
+    await invited.page.goto(`${relay.url}/console/${new URL(link).hash}`);
+    await atPage(invited.page, 'Choose your password');
+    await invited.page.getByLabel('New password').fill('short');
+    await invited.page.getByRole('button', { name: 'Save and sign in' }).click();
+    await expect
+      .poll(() => invited.page.getByLabel('New password').getAttribute('aria-invalid'))
+      .toBe('true');
+    await invited.page.getByLabel('New password').fill('a long enough password');
+    await invited.page.getByRole('button', { name: 'Save and sign in' }).click();
+    await atPage(invited.page, 'Getting started');
+    expect(await navLinks(invited.page)).not.toContain('Keys');
+    // Used once: the same link no longer works.
+    const again = await relay.api.post('/api/auth/set_password/', {
+      token: new URLSearchParams(new URL(link).hash.split('?')[1]).get('token'),
+      password: 'another long password',
+    });
+    expect(again.status).toBe(400);
+    expect(unexpected(invited.errors, [400])).toEqual([]);
+    await invited.close();
+  });
 });
