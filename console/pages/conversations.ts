@@ -242,6 +242,7 @@ export class TpcConversationsPage extends PageElement {
             bot_user_id: this.personId!,
             content_type: 'text',
             payload: { text },
+            // The relay's default; the document marks defaulted request fields required.
             inline_buttons_cols: 1,
           },
         }),
