@@ -24,6 +24,8 @@ export async function openConsole(browser: Browser, relay: Relay, o: ConsoleOpti
     colorScheme: o.colorScheme ?? 'light',
     viewport: o.viewport ?? { width: 1280, height: 900 },
     locale: o.locale ?? 'en-US',
+    permissions: ['clipboard-read', 'clipboard-write'],
+    acceptDownloads: true,
     ...(o.mobile ? { deviceScaleFactor: 2, hasTouch: true, isMobile: true } : {}),
   });
   const page = await context.newPage();
@@ -59,6 +61,19 @@ export async function signIn(page: Page, email: string, password: string) {
 
 /** The page's main heading, once the view has rendered it. */
 export const heading = (page: Page) => page.getByRole('heading', { level: 1 });
+
+/** The page's markup with every open shadow root's inside it, values of inputs included. */
+export const deepHtml = (page: Page) =>
+  page.evaluate(() => {
+    const walk = (root: Document | ShadowRoot): string =>
+      [...root.querySelectorAll('*')]
+        .map((el) => {
+          const value = 'value' in el ? ` value=${String((el as HTMLInputElement).value)}` : '';
+          return value + (el.shadowRoot ? walk(el.shadowRoot) : '');
+        })
+        .join('') + ('innerHTML' in root ? root.innerHTML : root.documentElement.outerHTML);
+    return walk(document);
+  });
 
 /** Waits until the view's main heading says `text`. */
 export async function atPage(page: Page, text: string | RegExp) {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeBrowser, launch, type Browser, type Page } from '../browser/harness.js';
 import { startRelay, type Relay } from '../helpers/relay.js';
-import { atPage, heading, openConsole, signIn, unexpected } from './console.js';
+import { atPage, deepHtml, heading, openConsole, signIn, unexpected } from './console.js';
 
 /** The deepest focused element's tag and text, through shadow roots. */
 const focused = (page: Page) =>
@@ -85,13 +85,21 @@ describeBrowser('console journey', () => {
     );
     expect(snippet).toContain('<tp-lead-form form="callback"></tp-lead-form>');
     await expect.poll(() => progress(page)).toBe('1 of 5 steps done');
+    expect(await deepHtml(page)).toContain(key);
+    await page.getByRole('button', { name: 'Copy the snippet' }).click();
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(snippet);
+    await page
+      .locator('tpc-app')
+      .getByRole('status')
+      .getByText('Copied to the clipboard.')
+      .waitFor();
     // Shown once: after a reload (same tab, same session) the key is nowhere on the page.
     await page.reload();
     await atPage(page, 'Getting started');
     await expect.poll(() => progress(page)).toBe('1 of 5 steps done');
-    expect(await page.locator('tpc-app').evaluate((el) => el.shadowRoot!.innerHTML)).not.toContain(
-      key,
-    );
+    const markup = await deepHtml(page);
+    expect(markup).toContain('Put the widget on your site'); // the walk reaches the page
+    expect(markup).not.toContain(key);
     const keys = await relay.api.get(`/api/shop/keys/?shop_id=${shopId}`, { token });
     expect(keys.body.result.results).toMatchObject([
       { kind: 'publishable', allowed_origins: ['https://coffee.example'] },
@@ -190,6 +198,11 @@ describeBrowser('console journey', () => {
     const user = await newUser();
     const first = await relay.api.post('/api/auth/login/', user);
     await relay.api.post('/api/shop/shops/', { name: 'Tea' }, { token: first.body.result.token });
+    const coffee = await relay.api.post(
+      '/api/shop/shops/',
+      { name: 'Coffee' },
+      { token: first.body.result.token },
+    );
 
     // Two tabs of two browsers: "log out everywhere" in one ends the other.
     const a = await openConsole(browser, relay);
@@ -199,6 +212,15 @@ describeBrowser('console journey', () => {
       await signIn(tab.page, user.email, user.password);
       await atPage(tab.page, 'Getting started');
     }
+    // Two shops: the switcher keeps the section and changes the shop.
+    await b.page.getByRole('link', { name: 'Leads', exact: true }).click();
+    await atPage(b.page, 'Leads');
+    await b.page.getByLabel('Shop', { exact: true }).selectOption({ label: 'Coffee' });
+    await expect
+      .poll(() => b.page.url())
+      .toMatch(new RegExp(`#/shops/${coffee.body.result.id}/leads$`));
+    await atPage(b.page, 'Leads');
+    await expect.poll(() => b.page.title()).toBe('Leads · Coffee · Touchpoint');
     const tokenB = await b.page.evaluate(
       () => JSON.parse(sessionStorage.getItem('tpc.session')!).token,
     );
