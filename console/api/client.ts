@@ -104,6 +104,18 @@ export async function done(call: Promise<{ error?: unknown; response: Response }
   if (!answer.response.ok) throw ApiFailure.from(answer.response.status, answer.error);
 }
 
+type ListQuery = { shop_id: number; limit: number; offset: number };
+
+/**
+ * Every row of one of a shop's lists:
+ * `allOf(shopId, (query) => api.GET('/api/shop/keys/', { params: { query } }))`.
+ */
+export const allOf = <D extends { result: { count: number; results: unknown[] } }>(
+  shopId: number,
+  list: (query: ListQuery) => Promise<Answer<D>>,
+): Promise<D['result']['results']> =>
+  all((offset) => must(list({ shop_id: shopId, limit: 100, offset })));
+
 /** Every page of a list, for exports and pickers (at most `max` rows). */
 export async function all<T>(
   page: (offset: number) => Promise<{ count: number; results: T[] }>,

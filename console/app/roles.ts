@@ -1,4 +1,4 @@
-import { all, ApiFailure, must, type Api, type Role } from '../api/client.js';
+import { allOf, ApiFailure, type Api, type Role } from '../api/client.js';
 
 /**
  * The signed-in person's role in a shop, from the members list (DESIGN.md "Roles"), which
@@ -7,14 +7,8 @@ import { all, ApiFailure, must, type Api, type Role } from '../api/client.js';
  */
 export async function roleIn(api: Api, shopId: number, userId: number): Promise<Role> {
   try {
-    const members = await all(
-      (offset) =>
-        must(
-          api.GET('/api/shop/members/', {
-            params: { query: { shop_id: shopId, limit: 100, offset } },
-          }),
-        ),
-      1000,
+    const members = await allOf(shopId, (query) =>
+      api.GET('/api/shop/members/', { params: { query } }),
     );
     return members.find((m) => m.user_id === userId)?.role ?? 'manager';
   } catch (err) {

@@ -1,5 +1,5 @@
 import { css, html, nothing } from 'lit';
-import { all, must, type Schemas } from '../api/client.js';
+import { allOf, must, type Schemas } from '../api/client.js';
 import { define } from '../app/element.js';
 import { PageElement } from '../app/page.js';
 import { Action, Resource } from '../app/resource.js';
@@ -13,6 +13,7 @@ import {
 } from '../ui/fields.js';
 import { confirmButton } from '../ui/confirm.js';
 import { shared } from '../ui/styles.js';
+import { dataTable } from '../ui/table.js';
 import { EVENTS, eventChecks, eventsOf } from '../ui/events.js';
 
 type Bot = Schemas['Bot'];
@@ -68,11 +69,12 @@ export class TpcChannelsPage extends PageElement {
     this,
     async () => {
       const { api } = this.ctx;
-      const page = (offset: number) => ({ query: { shop_id: this.shopId, limit: 100, offset } });
       const [bots, channels, flows] = await Promise.all([
-        all((o) => must(api.GET('/api/bot/bots/', { params: page(o) }))),
-        all((o) => must(api.GET('/api/notifications/channels/', { params: page(o) }))),
-        all((o) => must(api.GET('/api/bot/flows/', { params: page(o) }))),
+        allOf(this.shopId, (query) => api.GET('/api/bot/bots/', { params: { query } })),
+        allOf(this.shopId, (query) =>
+          api.GET('/api/notifications/channels/', { params: { query } }),
+        ),
+        allOf(this.shopId, (query) => api.GET('/api/bot/flows/', { params: { query } })),
       ]);
       return { bots: bots.filter((b) => b.bot_type !== 'web'), channels, flows };
     },
@@ -461,24 +463,18 @@ export class TpcChannelsPage extends PageElement {
         <p>${t('alerts.intro')}</p>
         ${
           data.channels.length
-            ? html`<div class="table-wrap" role="region" aria-labelledby="alert-h" tabindex="0">
-                <table>
-                  <thead>
-                    <tr>
-                      <th scope="col">${t('alerts.colType')}</th>
-                      <th scope="col">${t('alerts.colTarget')}</th>
-                      <th scope="col">${t('alerts.colEvents')}</th>
-                      <th scope="col">${t('alerts.colState')}</th>
-                      <th scope="col">
-                        <span class="visually-hidden">${t('common.actions')}</span>
-                      </th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    ${data.channels.map((c) => this.renderChannel(c, data.bots))}
-                  </tbody>
-                </table>
-              </div>`
+            ? dataTable({
+                id: 'alert',
+                caption: t('alerts.title'),
+                columns: [
+                  t('alerts.colType'),
+                  t('alerts.colTarget'),
+                  t('alerts.colEvents'),
+                  t('alerts.colState'),
+                  '',
+                ],
+                rows: data.channels.map((c) => this.renderChannel(c, data.bots)),
+              })
             : html`<p class="card">${t('alerts.empty')}</p>`
         }
         ${this.isOwner ? this.renderNewChannel(data.bots) : html`<p class="muted">${t('alerts.ownersOnly')}</p>`}

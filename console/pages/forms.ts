@@ -15,6 +15,7 @@ import {
 } from '../ui/fields.js';
 import { confirmButton } from '../ui/confirm.js';
 import { shared } from '../ui/styles.js';
+import { dataTable } from '../ui/table.js';
 import './form-preview.js';
 import type { PreviewForm } from './form-preview.js';
 
@@ -330,32 +331,25 @@ export class TpcFormsPage extends PageElement {
       ${failureAlert(this.list.failure)}
       ${
         data?.results.length
-          ? html`<div class="table-wrap" role="region" aria-labelledby="forms-caption" tabindex="0">
-              <table>
-                <caption id="forms-caption" class="visually-hidden">
-                  ${t('forms.title')}
-                </caption>
-                <thead>
-                  <tr>
-                    <th scope="col">${t('forms.colName')}</th>
-                    <th scope="col">${t('forms.colFields')}</th>
-                    <th scope="col">${t('forms.colConsent')}</th>
-                    <th scope="col">${t('forms.colUpdated')}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  ${data.results.map(
-                    (f) =>
-                      html`<tr>
-                        <td><a href=${link('forms', [f.id])}>${f.name}</a></td>
-                        <td>${tn('forms.fieldCount', f.fields.length)}</td>
-                        <td>${f.consent ? t('common.yes') : t('common.no')}</td>
-                        <td>${formatDate(f.updated_at, 'short')}</td>
-                      </tr>`,
-                  )}
-                </tbody>
-              </table>
-            </div>`
+          ? dataTable({
+              id: 'forms',
+              caption: t('forms.title'),
+              columns: [
+                t('forms.colName'),
+                t('forms.colFields'),
+                t('forms.colConsent'),
+                t('forms.colUpdated'),
+              ],
+              rows: data.results.map(
+                (f) =>
+                  html`<tr>
+                    <td><a href=${link('forms', [f.id])}>${f.name}</a></td>
+                    <td>${tn('forms.fieldCount', f.fields.length)}</td>
+                    <td>${f.consent ? t('common.yes') : t('common.no')}</td>
+                    <td>${formatDate(f.updated_at, 'short')}</td>
+                  </tr>`,
+              ),
+            })
           : data
             ? html`<p class="card">${t('forms.empty')}</p>`
             : html`<p class="muted">${t('common.loading')}</p>`

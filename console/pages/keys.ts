@@ -1,5 +1,5 @@
 import { css, html, nothing } from 'lit';
-import { all, must, type Schemas } from '../api/client.js';
+import { allOf, must, type Schemas } from '../api/client.js';
 import { define } from '../app/element.js';
 import { PageElement } from '../app/page.js';
 import { Action, Resource } from '../app/resource.js';
@@ -15,6 +15,7 @@ import {
 } from '../ui/fields.js';
 import { originsOf } from '../ui/key-created.js';
 import { shared } from '../ui/styles.js';
+import { dataTable } from '../ui/table.js';
 
 type Key = Schemas['ShopKey'];
 
@@ -39,14 +40,7 @@ export class TpcKeysPage extends PageElement {
   private created?: Schemas['CreatedShopKey'];
   private readonly keys = new Resource(
     this,
-    () =>
-      all((offset) =>
-        must(
-          this.ctx.api.GET('/api/shop/keys/', {
-            params: { query: { shop_id: this.shopId, limit: 100, offset } },
-          }),
-        ),
-      ),
+    () => allOf(this.shopId, (query) => this.ctx.api.GET('/api/shop/keys/', { params: { query } })),
     () => this.shopId,
   );
   private readonly firstForm = new Resource(
@@ -117,44 +111,37 @@ export class TpcKeysPage extends PageElement {
       ${failureAlert(this.keys.failure)} ${failureAlert(this.revoke.failure)}
       ${
         keys?.length
-          ? html`<div class="table-wrap" role="region" aria-labelledby="keys-caption" tabindex="0">
-              <table>
-                <caption id="keys-caption" class="visually-hidden">
-                  ${t('keys.title')}
-                </caption>
-                <thead>
-                  <tr>
-                    <th scope="col">${t('keys.name')}</th>
-                    <th scope="col">${t('keys.kind')}</th>
-                    <th scope="col">${t('keys.hint')}</th>
-                    <th scope="col">${t('keys.origins')}</th>
-                    <th scope="col">${t('keys.created')}</th>
-                    <th scope="col"><span class="visually-hidden">${t('common.actions')}</span></th>
-                  </tr>
-                </thead>
-                <tbody>
-                  ${keys.map(
-                    (k) =>
-                      html`<tr>
-                        <td>${k.name}</td>
-                        <td>${t(`keyKind.${k.kind}`)}</td>
-                        <td class="mono">${k.hint}</td>
-                        <td class="mono">${k.allowed_origins.join(', ') || '—'}</td>
-                        <td>${formatDate(k.created_at, 'short')}</td>
-                        <td>
-                          ${confirmButton({
-                            open: this.confirm === k.id,
-                            label: t('keys.revoke'),
-                            ask: () => (this.confirm = k.id),
-                            yes: () => this.onRevoke(k),
-                            cancel: () => (this.confirm = 0),
-                          })}
-                        </td>
-                      </tr>`,
-                  )}
-                </tbody>
-              </table>
-            </div>`
+          ? dataTable({
+              id: 'keys',
+              caption: t('keys.title'),
+              columns: [
+                t('keys.name'),
+                t('keys.kind'),
+                t('keys.hint'),
+                t('keys.origins'),
+                t('keys.created'),
+                '',
+              ],
+              rows: keys.map(
+                (k) =>
+                  html`<tr>
+                    <td>${k.name}</td>
+                    <td>${t(`keyKind.${k.kind}`)}</td>
+                    <td class="mono">${k.hint}</td>
+                    <td class="mono">${k.allowed_origins.join(', ') || '—'}</td>
+                    <td>${formatDate(k.created_at, 'short')}</td>
+                    <td>
+                      ${confirmButton({
+                        open: this.confirm === k.id,
+                        label: t('keys.revoke'),
+                        ask: () => (this.confirm = k.id),
+                        yes: () => this.onRevoke(k),
+                        cancel: () => (this.confirm = 0),
+                      })}
+                    </td>
+                  </tr>`,
+              ),
+            })
           : keys
             ? html`<p class="card">${t('keys.empty')}</p>`
             : html`<p class="muted">${t('common.loading')}</p>`

@@ -10,6 +10,7 @@ import { toCsv, download } from '../ui/csv.js';
 import { failureAlert, selectField } from '../ui/fields.js';
 import { pager } from '../ui/pager.js';
 import { shared } from '../ui/styles.js';
+import { dataTable } from '../ui/table.js';
 
 type Lead = Schemas['Lead'];
 type LeadStatus = Lead['status'];
@@ -340,36 +341,29 @@ export class TpcLeadsPage extends PageElement {
       }
       ${
         data && data.rows.length
-          ? html`<div class="table-wrap" role="region" aria-labelledby="leads-caption" tabindex="0">
-                <table>
-                  <caption id="leads-caption" class="visually-hidden">
-                    ${t('leads.title')}
-                  </caption>
-                  <thead>
-                    <tr>
-                      <th scope="col">${t('leads.colLead')}</th>
-                      <th scope="col">${t('leads.colForm')}</th>
-                      <th scope="col">${t('leads.colStatus')}</th>
-                      <th scope="col">${t('leads.colDate')}</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    ${data.rows.map(
-                      (l) =>
-                        html`<tr>
-                          <td>
-                            <a href=${link('leads', [l.id])}>${leadTitle(l)}</a>
-                            ${l.spam ? html`<span class="badge bad">${t('leads.spam')}</span>` : nothing}
-                          </td>
-                          <td>${l.form_name ?? t('leads.noForm')}</td>
-                          <td><span class="badge">${statusLabel(l.status)}</span></td>
-                          <td class="when">${formatDate(l.created_at, 'short')}</td>
-                        </tr>`,
-                    )}
-                  </tbody>
-                </table>
-              </div>
-              ${pager(f.page, pages, pageLink)}`
+          ? html`${dataTable({
+              id: 'leads',
+              caption: t('leads.title'),
+              columns: [
+                t('leads.colLead'),
+                t('leads.colForm'),
+                t('leads.colStatus'),
+                t('leads.colDate'),
+              ],
+              rows: data.rows.map(
+                (l) =>
+                  html`<tr>
+                    <td>
+                      <a href=${link('leads', [l.id])}>${leadTitle(l)}</a>
+                      ${l.spam ? html`<span class="badge bad">${t('leads.spam')}</span>` : nothing}
+                    </td>
+                    <td>${l.form_name ?? t('leads.noForm')}</td>
+                    <td><span class="badge">${statusLabel(l.status)}</span></td>
+                    <td class="when">${formatDate(l.created_at, 'short')}</td>
+                  </tr>`,
+              ),
+            })}
+            ${pager(f.page, pages, pageLink)}`
           : data
             ? html`<p class="card">${f.spam ? t('leads.emptySpam') : t('leads.empty')}</p>`
             : nothing

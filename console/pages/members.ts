@@ -1,5 +1,5 @@
 import { css, html, nothing } from 'lit';
-import { all, must, type Role, type Schemas } from '../api/client.js';
+import { allOf, must, type Role, type Schemas } from '../api/client.js';
 import { define } from '../app/element.js';
 import { PageElement } from '../app/page.js';
 import { Action, Resource } from '../app/resource.js';
@@ -14,6 +14,7 @@ import {
   selectField,
 } from '../ui/fields.js';
 import { shared } from '../ui/styles.js';
+import { dataTable } from '../ui/table.js';
 
 type Member = Schemas['Member'];
 const ROLES: readonly Role[] = ['owner', 'manager'];
@@ -54,13 +55,7 @@ export class TpcMembersPage extends PageElement {
   private readonly members = new Resource(
     this,
     () =>
-      all((offset) =>
-        must(
-          this.ctx.api.GET('/api/shop/members/', {
-            params: { query: { shop_id: this.shopId, limit: 100, offset } },
-          }),
-        ),
-      ),
+      allOf(this.shopId, (query) => this.ctx.api.GET('/api/shop/members/', { params: { query } })),
     () => this.shopId,
   );
   private readonly add = new Action(this);
@@ -135,58 +130,41 @@ export class TpcMembersPage extends PageElement {
       ${failureAlert(this.members.failure)} ${failureAlert(this.change.failure)}
       ${
         list?.length
-          ? html`<div
-              class="table-wrap"
-              role="region"
-              aria-labelledby="members-caption"
-              tabindex="0"
-            >
-              <table>
-                <caption id="members-caption" class="visually-hidden">
-                  ${t('members.title')}
-                </caption>
-                <thead>
-                  <tr>
-                    <th scope="col">${t('members.email')}</th>
-                    <th scope="col">${t('members.role')}</th>
-                    <th scope="col">${t('members.since')}</th>
-                    <th scope="col"><span class="visually-hidden">${t('common.actions')}</span></th>
-                  </tr>
-                </thead>
-                <tbody>
-                  ${list.map(
-                    (m) =>
-                      html`<tr>
-                        <td>
-                          ${m.email}${m.user_id === this.ctx.user.id ? html` <span class="badge">${t('members.you')}</span>` : nothing}
-                        </td>
-                        <td>
-                          <form @submit=${(e: SubmitEvent) => this.onRole(m, e)}>
-                            ${selectField({
-                              id: `role-${m.id}`,
-                              name: 'role',
-                              label: t('members.roleOf', { email: m.email }),
-                              value: m.role,
-                              options: ROLES.map((r) => [r, t(`role.${r}`)] as const),
-                            })}
-                            <button type="submit">${t('common.save')}</button>
-                          </form>
-                        </td>
-                        <td>${formatDate(m.created_at, 'short')}</td>
-                        <td>
-                          ${confirmButton({
-                            open: this.confirm === m.id,
-                            label: t('members.remove'),
-                            ask: () => (this.confirm = m.id),
-                            yes: () => this.onRemove(m),
-                            cancel: () => (this.confirm = 0),
-                          })}
-                        </td>
-                      </tr>`,
-                  )}
-                </tbody>
-              </table>
-            </div>`
+          ? dataTable({
+              id: 'members',
+              caption: t('members.title'),
+              columns: [t('members.email'), t('members.role'), t('members.since'), ''],
+              rows: list.map(
+                (m) =>
+                  html`<tr>
+                    <td>
+                      ${m.email}${m.user_id === this.ctx.user.id ? html` <span class="badge">${t('members.you')}</span>` : nothing}
+                    </td>
+                    <td>
+                      <form @submit=${(e: SubmitEvent) => this.onRole(m, e)}>
+                        ${selectField({
+                          id: `role-${m.id}`,
+                          name: 'role',
+                          label: t('members.roleOf', { email: m.email }),
+                          value: m.role,
+                          options: ROLES.map((r) => [r, t(`role.${r}`)] as const),
+                        })}
+                        <button type="submit">${t('common.save')}</button>
+                      </form>
+                    </td>
+                    <td>${formatDate(m.created_at, 'short')}</td>
+                    <td>
+                      ${confirmButton({
+                        open: this.confirm === m.id,
+                        label: t('members.remove'),
+                        ask: () => (this.confirm = m.id),
+                        yes: () => this.onRemove(m),
+                        cancel: () => (this.confirm = 0),
+                      })}
+                    </td>
+                  </tr>`,
+              ),
+            })
           : list
             ? html`<p class="card">${t('members.empty')}</p>`
             : this.members.failure

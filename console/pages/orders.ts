@@ -8,6 +8,7 @@ import { formatDate, formatMoney, t, tn } from '../i18n/i18n.js';
 import { failureAlert, focusFirstInvalid, formValues, inputField } from '../ui/fields.js';
 import { pager } from '../ui/pager.js';
 import { shared } from '../ui/styles.js';
+import { dataTable } from '../ui/table.js';
 
 type Order = Schemas['Order'];
 
@@ -173,41 +174,29 @@ export class TpcOrdersPage extends PageElement {
       </p>
       ${
         data?.results.length
-          ? html`<div
-              class="table-wrap"
-              role="region"
-              aria-labelledby="orders-caption"
-              tabindex="0"
-            >
-              <table>
-                <caption id="orders-caption" class="visually-hidden">
-                  ${t('orders.title')}
-                </caption>
-                <thead>
-                  <tr>
-                    <th scope="col">${t('orders.colNumber')}</th>
-                    <th scope="col">${t('orders.colCustomer')}</th>
-                    <th scope="col">${t('orders.colTotal')}</th>
-                    <th scope="col">${t('orders.colStatus')}</th>
-                    <th scope="col">${t('orders.colFollowers')}</th>
-                    <th scope="col">${t('orders.colDate')}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  ${data.results.map(
-                    (o) =>
-                      html`<tr>
-                        <td><a href=${link('orders', [o.id])}>#${o.number}</a></td>
-                        <td>${o.customer.name || o.customer.email || o.customer.phone || '—'}</td>
-                        <td class="num">${formatMoney(o.total, o.currency)}</td>
-                        <td><span class="badge">${o.status}</span></td>
-                        <td class="num">${o.subscribers_count}</td>
-                        <td>${formatDate(o.created_at, 'short')}</td>
-                      </tr>`,
-                  )}
-                </tbody>
-              </table>
-            </div>`
+          ? dataTable({
+              id: 'orders',
+              caption: t('orders.title'),
+              columns: [
+                t('orders.colNumber'),
+                t('orders.colCustomer'),
+                t('orders.colTotal'),
+                t('orders.colStatus'),
+                t('orders.colFollowers'),
+                t('orders.colDate'),
+              ],
+              rows: data.results.map(
+                (o) =>
+                  html`<tr>
+                    <td><a href=${link('orders', [o.id])}>#${o.number}</a></td>
+                    <td>${o.customer.name || o.customer.email || o.customer.phone || '—'}</td>
+                    <td class="num">${formatMoney(o.total, o.currency)}</td>
+                    <td><span class="badge">${o.status}</span></td>
+                    <td class="num">${o.subscribers_count}</td>
+                    <td>${formatDate(o.created_at, 'short')}</td>
+                  </tr>`,
+              ),
+            })
           : data
             ? html`<p class="card">${t('orders.empty')}</p>`
             : nothing

@@ -1,5 +1,5 @@
 import { css, html, nothing } from 'lit';
-import { all, must, type Schemas } from '../api/client.js';
+import { allOf, must, type Schemas } from '../api/client.js';
 import { define } from '../app/element.js';
 import { PageElement } from '../app/page.js';
 import { Action, Resource } from '../app/resource.js';
@@ -17,6 +17,7 @@ import {
 import { pager } from '../ui/pager.js';
 import { confirmButton } from '../ui/confirm.js';
 import { shared } from '../ui/styles.js';
+import { dataTable } from '../ui/table.js';
 
 type Endpoint = Schemas['WebhookEndpoint'];
 type Delivery = Schemas['Delivery'];
@@ -72,12 +73,8 @@ export class TpcWebhooksPage extends PageElement {
   private readonly endpoints = new Resource(
     this,
     () =>
-      all((offset) =>
-        must(
-          this.ctx.api.GET('/api/webhooks/endpoints/', {
-            params: { query: { shop_id: this.shopId, limit: 100, offset } },
-          }),
-        ),
+      allOf(this.shopId, (query) =>
+        this.ctx.api.GET('/api/webhooks/endpoints/', { params: { query } }),
       ),
     () => this.shopId,
   );
@@ -225,62 +222,53 @@ export class TpcWebhooksPage extends PageElement {
       }
       ${
         list?.length
-          ? html`<div class="table-wrap" role="region" aria-labelledby="endpoints-h" tabindex="0">
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">URL</th>
-                    <th scope="col">${t('alerts.colEvents')}</th>
-                    <th scope="col">${t('alerts.colState')}</th>
-                    <th scope="col"><span class="visually-hidden">${t('common.actions')}</span></th>
-                  </tr>
-                </thead>
-                <tbody>
-                  ${list.map(
-                    (ep) =>
-                      html`<tr>
-                        <td class="mono">${ep.url}</td>
-                        <td>${ep.events.map((e) => html`<span class="badge">${e}</span> `)}</td>
-                        <td>
-                          <span class="badge ${ep.enabled ? 'ok' : 'warn'}"
-                            >${ep.enabled ? t('alerts.on') : t('alerts.off')}</span
-                          >
-                          ${ep.disabled_reason ? html`<span class="small">${ep.disabled_reason}</span>` : nothing}
-                          ${
-                            ep.failing_since
-                              ? html`<span class="small muted"
-                                  >${t('webhooks.failingSince', { at: formatDate(ep.failing_since, 'short') })}</span
-                                >`
-                              : nothing
-                          }
-                        </td>
-                        <td>
-                          ${this.acting === ep.id ? failureAlert(this.endpointAction.failure) : nothing}
-                          ${
-                            owner
-                              ? html`<div class="row">
-                                  <button type="button" @click=${() => this.toggle(ep)}>
-                                    ${ep.enabled ? t('alerts.pause') : t('alerts.resume')}
-                                  </button>
-                                  <button type="button" @click=${() => this.rotate(ep)}>
-                                    ${t('webhooks.rotate')}
-                                  </button>
-                                  ${confirmButton({
-                                    open: this.confirm === `ep-${ep.id}`,
-                                    label: t('common.delete'),
-                                    ask: () => (this.confirm = `ep-${ep.id}`),
-                                    yes: () => this.removeEndpoint(ep),
-                                    cancel: () => (this.confirm = ''),
-                                  })}
-                                </div>`
-                              : nothing
-                          }
-                        </td>
-                      </tr>`,
-                  )}
-                </tbody>
-              </table>
-            </div>`
+          ? dataTable({
+              id: 'endpoints',
+              caption: t('webhooks.endpoints'),
+              columns: ['URL', t('alerts.colEvents'), t('alerts.colState'), ''],
+              rows: list.map(
+                (ep) =>
+                  html`<tr>
+                    <td class="mono">${ep.url}</td>
+                    <td>${ep.events.map((e) => html`<span class="badge">${e}</span> `)}</td>
+                    <td>
+                      <span class="badge ${ep.enabled ? 'ok' : 'warn'}"
+                        >${ep.enabled ? t('alerts.on') : t('alerts.off')}</span
+                      >
+                      ${ep.disabled_reason ? html`<span class="small">${ep.disabled_reason}</span>` : nothing}
+                      ${
+                        ep.failing_since
+                          ? html`<span class="small muted"
+                              >${t('webhooks.failingSince', { at: formatDate(ep.failing_since, 'short') })}</span
+                            >`
+                          : nothing
+                      }
+                    </td>
+                    <td>
+                      ${this.acting === ep.id ? failureAlert(this.endpointAction.failure) : nothing}
+                      ${
+                        owner
+                          ? html`<div class="row">
+                              <button type="button" @click=${() => this.toggle(ep)}>
+                                ${ep.enabled ? t('alerts.pause') : t('alerts.resume')}
+                              </button>
+                              <button type="button" @click=${() => this.rotate(ep)}>
+                                ${t('webhooks.rotate')}
+                              </button>
+                              ${confirmButton({
+                                open: this.confirm === `ep-${ep.id}`,
+                                label: t('common.delete'),
+                                ask: () => (this.confirm = `ep-${ep.id}`),
+                                yes: () => this.removeEndpoint(ep),
+                                cancel: () => (this.confirm = ''),
+                              })}
+                            </div>`
+                          : nothing
+                      }
+                    </td>
+                  </tr>`,
+              ),
+            })
           : list
             ? html`<p class="card">${t('webhooks.empty')}</p>`
             : html`<p class="muted">${t('common.loading')}</p>`
@@ -372,60 +360,56 @@ export class TpcWebhooksPage extends PageElement {
       </p>
       ${
         data?.results.length
-          ? html`<div class="table-wrap" role="region" aria-labelledby="deliveries-h" tabindex="0">
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">#</th>
-                    <th scope="col">${t('deliveries.event')}</th>
-                    <th scope="col">${t('deliveries.status')}</th>
-                    <th scope="col">${t('deliveries.attempts')}</th>
-                    <th scope="col">${t('deliveries.when')}</th>
-                    <th scope="col"><span class="visually-hidden">${t('common.actions')}</span></th>
-                  </tr>
-                </thead>
-                <tbody>
-                  ${data.results.map(
-                    (d) =>
-                      html`<tr>
-                        <td class="num">${d.id}</td>
-                        <td>${d.event} <span class="small muted">${d.kind}</span></td>
-                        <td>
-                          <span
-                            class="badge ${d.status === 'sent' ? 'ok' : d.status === 'dead' || d.status === 'failed' ? 'bad' : ''}"
-                            >${t(`deliveryStatus.${d.status}`)}</span
-                          >
-                          ${d.last_error ? html`<span class="small mono">${d.last_error}</span>` : nothing}
-                        </td>
-                        <td class="num">${d.attempts}/${d.max_attempts}</td>
-                        <td>${formatDate(d.updated_at, 'short')}</td>
-                        <td>
-                          <div class="row">
-                            <button
-                              type="button"
-                              aria-expanded=${this.open.has(d.id) ? 'true' : 'false'}
-                              aria-controls=${`att-${d.id}`}
-                              @click=${() => this.toggleAttempts(d)}
-                            >
-                              ${t('deliveries.showAttempts', { id: d.id })}
-                            </button>
-                            ${
-                              d.status === 'failed' || d.status === 'dead'
-                                ? html`<button type="button" @click=${() => this.retry(d)}>
-                                    ${t('deliveries.retry', { id: d.id })}
-                                  </button>`
-                                : nothing
-                            }
-                          </div>
-                          <div id=${`att-${d.id}`} ?hidden=${!this.open.has(d.id)}>
-                            ${this.open.has(d.id) ? this.renderAttempts(d) : nothing}
-                          </div>
-                        </td>
-                      </tr>`,
-                  )}
-                </tbody>
-              </table>
-            </div>`
+          ? dataTable({
+              id: 'deliveries',
+              caption: t('deliveries.title'),
+              columns: [
+                '#',
+                t('deliveries.event'),
+                t('deliveries.status'),
+                t('deliveries.attempts'),
+                t('deliveries.when'),
+                '',
+              ],
+              rows: data.results.map(
+                (d) =>
+                  html`<tr>
+                    <td class="num">${d.id}</td>
+                    <td>${d.event} <span class="small muted">${d.kind}</span></td>
+                    <td>
+                      <span
+                        class="badge ${d.status === 'sent' ? 'ok' : d.status === 'dead' || d.status === 'failed' ? 'bad' : ''}"
+                        >${t(`deliveryStatus.${d.status}`)}</span
+                      >
+                      ${d.last_error ? html`<span class="small mono">${d.last_error}</span>` : nothing}
+                    </td>
+                    <td class="num">${d.attempts}/${d.max_attempts}</td>
+                    <td>${formatDate(d.updated_at, 'short')}</td>
+                    <td>
+                      <div class="row">
+                        <button
+                          type="button"
+                          aria-expanded=${this.open.has(d.id) ? 'true' : 'false'}
+                          aria-controls=${`att-${d.id}`}
+                          @click=${() => this.toggleAttempts(d)}
+                        >
+                          ${t('deliveries.showAttempts', { id: d.id })}
+                        </button>
+                        ${
+                          d.status === 'failed' || d.status === 'dead'
+                            ? html`<button type="button" @click=${() => this.retry(d)}>
+                                ${t('deliveries.retry', { id: d.id })}
+                              </button>`
+                            : nothing
+                        }
+                      </div>
+                      <div id=${`att-${d.id}`} ?hidden=${!this.open.has(d.id)}>
+                        ${this.open.has(d.id) ? this.renderAttempts(d) : nothing}
+                      </div>
+                    </td>
+                  </tr>`,
+              ),
+            })
           : data
             ? html`<p class="card">${t('deliveries.empty')}</p>`
             : nothing
