@@ -126,7 +126,6 @@ export const en = {
   // Keys
   'key.created': 'Key “{name}” created.',
   'key.onlyOnce': 'Copy it now: it is shown only once.',
-  'key.value': 'Key',
   'key.copyKey': 'Copy the key',
   'key.snippet': 'Embed snippet',
   'key.snippetHint': 'Paste it into your site’s pages where the form should appear.',

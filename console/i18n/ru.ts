@@ -138,7 +138,6 @@ export const ru: Catalogue = {
 
   'key.created': 'Ключ «{name}» создан.',
   'key.onlyOnce': 'Скопируйте сейчас: он показывается только один раз.',
-  'key.value': 'Ключ',
   'key.copyKey': 'Скопировать ключ',
   'key.snippet': 'Фрагмент кода',
   'key.snippetHint': 'Вставьте его в страницы сайта там, где должна быть форма.',

@@ -4,7 +4,6 @@ import { define } from '../app/element.js';
 import { PageElement } from '../app/page.js';
 import { Action, Resource } from '../app/resource.js';
 import { formatDate, t } from '../i18n/i18n.js';
-import '../ui/copy.js';
 import { confirmButton } from '../ui/confirm.js';
 import {
   failureAlert,
@@ -13,6 +12,7 @@ import {
   inputField,
   selectField,
 } from '../ui/fields.js';
+import { shownOnce } from '../ui/once.js';
 import { shared } from '../ui/styles.js';
 import { dataTable } from '../ui/table.js';
 
@@ -30,13 +30,6 @@ export class TpcMembersPage extends PageElement {
     css`
       form {
         max-width: 40rem;
-      }
-      .link {
-        display: block;
-        padding: 0.5rem 0.75rem;
-        background: var(--tpc-surface-2);
-        border-radius: 6px;
-        overflow-wrap: anywhere;
       }
       td form {
         display: flex;
@@ -114,17 +107,12 @@ export class TpcMembersPage extends PageElement {
       <p>${t('members.intro')}</p>
       ${
         this.invited?.password_set_url
-          ? html`<div class="notice ok" role="status">
-              <p>${t('members.inviteLink', { email: this.invited.email })} ${t('key.onlyOnce')}</p>
-              <div class="row">
-                <code class="link" id="invite">${this.invited.password_set_url}</code>
-                <tpc-copy
-                  .text=${this.invited.password_set_url}
-                  for="invite"
-                  label=${t('members.copyLink')}
-                ></tpc-copy>
-              </div>
-            </div>`
+          ? shownOnce({
+              id: 'invite',
+              title: t('members.inviteLink', { email: this.invited.email }),
+              value: this.invited.password_set_url,
+              copyLabel: t('members.copyLink'),
+            })
           : nothing
       }
       ${failureAlert(this.members.failure)} ${failureAlert(this.change.failure)}

@@ -5,7 +5,6 @@ import { PageElement } from '../app/page.js';
 import { Action, Resource } from '../app/resource.js';
 import { navigate } from '../app/router.js';
 import { formatDate, t, tn } from '../i18n/i18n.js';
-import '../ui/copy.js';
 import { EVENTS, eventChecks, eventsOf } from '../ui/events.js';
 import {
   failureAlert,
@@ -16,6 +15,7 @@ import {
 } from '../ui/fields.js';
 import { pager } from '../ui/pager.js';
 import { confirmButton } from '../ui/confirm.js';
+import { shownOnce } from '../ui/once.js';
 import { shared } from '../ui/styles.js';
 import { dataTable } from '../ui/table.js';
 
@@ -37,13 +37,6 @@ export class TpcWebhooksPage extends PageElement {
     css`
       .narrow {
         max-width: 40rem;
-      }
-      .secret {
-        display: block;
-        padding: 0.5rem 0.75rem;
-        background: var(--tpc-surface-2);
-        border-radius: 6px;
-        overflow-wrap: anywhere;
       }
       .filters {
         display: flex;
@@ -204,20 +197,12 @@ export class TpcWebhooksPage extends PageElement {
       ${failureAlert(this.endpoints.failure)}
       ${
         this.secret
-          ? html`<div class="notice ok" role="status">
-              <p>
-                <strong>${t('webhooks.secretFor', { url: this.secret.url })}</strong>
-                ${t('key.onlyOnce')}
-              </p>
-              <div class="row">
-                <code class="secret" id="secret">${this.secret.secret}</code>
-                <tpc-copy
-                  .text=${this.secret.secret}
-                  for="secret"
-                  label=${t('webhooks.copySecret')}
-                ></tpc-copy>
-              </div>
-            </div>`
+          ? shownOnce({
+              id: 'secret',
+              title: html`<strong>${t('webhooks.secretFor', { url: this.secret.url })}</strong>`,
+              value: this.secret.secret,
+              copyLabel: t('webhooks.copySecret'),
+            })
           : nothing
       }
       ${

@@ -3,6 +3,7 @@ import type { Schemas } from '../api/client.js';
 import { ConsoleElement, define } from '../app/element.js';
 import { t } from '../i18n/i18n.js';
 import './copy.js';
+import { shownOnce } from './once.js';
 import { shared } from './styles.js';
 
 /** Origins as typed, one per line or separated by commas or spaces. */
@@ -30,13 +31,6 @@ export class TpcKeyCreated extends ConsoleElement {
       .gap-top {
         margin-top: 0.5rem;
       }
-      .key {
-        display: block;
-        padding: 0.5rem 0.75rem;
-        background: var(--tpc-surface-2);
-        border-radius: 6px;
-        overflow-wrap: anywhere;
-      }
     `,
   ];
   static override properties = { key: { attribute: false }, form: { type: String } };
@@ -49,14 +43,12 @@ export class TpcKeyCreated extends ConsoleElement {
     const key = this.key;
     if (!key) return nothing;
     const snippet = embedSnippet(location.origin, key.key, this.form);
-    return html`<div class="notice ok" role="status">
-      <p><strong>${t('key.created', { name: key.name })}</strong> ${t('key.onlyOnce')}</p>
-      <p class="label">${t('key.value')}</p>
-      <div class="row">
-        <code class="key" id="key-value">${key.key}</code>
-        <tpc-copy .text=${key.key} for="key-value" label=${t('key.copyKey')}></tpc-copy>
-      </div>
-      ${
+    return shownOnce({
+      id: 'key-value',
+      title: html`<strong>${t('key.created', { name: key.name })}</strong>`,
+      value: key.key,
+      copyLabel: t('key.copyKey'),
+      more:
         key.kind === 'publishable'
           ? html`<p class="label">${t('key.snippet')}</p>
               <p class="small">${t('key.snippetHint')}</p>
@@ -64,9 +56,8 @@ export class TpcKeyCreated extends ConsoleElement {
               <div class="row gap-top">
                 <tpc-copy .text=${snippet} for="snippet" label=${t('key.copySnippet')}></tpc-copy>
               </div>`
-          : nothing
-      }
-    </div>`;
+          : undefined,
+    });
   }
 }
 

@@ -293,6 +293,14 @@ export const shared = css`
     margin: 0.25rem 0 0;
     padding-left: 1.25rem;
   }
+  code.once {
+    display: block;
+    flex: 1 1 16rem;
+    padding: 0.5rem 0.75rem;
+    background: var(--tpc-surface-2);
+    border-radius: 6px;
+    overflow-wrap: anywhere;
+  }
   .badge {
     display: inline-block;
     padding: 0.05rem 0.5rem;

@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { expect } from 'vitest';
 import type { Browser, BrowserContext, Page } from '../browser/harness.js';
 import { collectErrors } from '../browser/harness.js';
 import type { Relay } from '../helpers/relay.js';
