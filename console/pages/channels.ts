@@ -44,18 +44,6 @@ export class TpcChannelsPage extends PageElement {
       .bot h3 {
         margin-bottom: 0.25rem;
       }
-      .bot form {
-        display: flex;
-        flex-wrap: wrap;
-        gap: 0 0.5rem;
-        align-items: end;
-      }
-      .bot form .field {
-        flex: 1 1 10rem;
-      }
-      .bot form button {
-        margin-bottom: 1rem;
-      }
       .narrow {
         max-width: 40rem;
       }
@@ -256,7 +244,7 @@ export class TpcChannelsPage extends PageElement {
         ${bot.status_detail ? html`<span class="small muted">${bot.status_detail}</span>` : nothing}
       </p>
       ${failureAlert(failure, ['welcome_flow_id'])}
-      <form @submit=${(e: SubmitEvent) => this.onWelcome(bot, e)}>
+      <form class="inline-form" @submit=${(e: SubmitEvent) => this.onWelcome(bot, e)}>
         ${selectField({
           id: `welcome-${bot.id}`,
           name: 'flow',

@@ -576,7 +576,7 @@ export class TpcFormsPage extends PageElement {
             onInput: (e) => this.edit({ minFillMs: (e.target as HTMLInputElement).value }),
           })}
         </div>
-        <div class="row gap">
+        <div class="row stack-gap">
           <button class="primary" type="submit" aria-disabled=${this.save.busy ? 'true' : 'false'}>
             ${this.save.busy ? t('forms.saving') : t('forms.save')}
           </button>

@@ -60,6 +60,7 @@ export class TpcLeadsPage extends PageElement {
         white-space: nowrap;
       }
       .detail {
+        margin-top: 1rem;
         display: grid;
         gap: 1rem;
         grid-template-columns: repeat(auto-fit, minmax(min(100%, 20rem), 1fr));
@@ -415,7 +416,7 @@ export class TpcLeadsPage extends PageElement {
             </div>`
           : nothing
       }
-      <form class="card row" @submit=${this.onStatus} aria-label=${t('lead.statusForm')}>
+      <form class="card inline-form" @submit=${this.onStatus} aria-label=${t('lead.statusForm')}>
         ${selectField({
           id: 'lead-status',
           name: 'status',

@@ -31,14 +31,6 @@ export class TpcMembersPage extends PageElement {
       form {
         max-width: 40rem;
       }
-      td form {
-        display: flex;
-        gap: 0.5rem;
-        align-items: end;
-      }
-      td form .field {
-        margin: 0;
-      }
     `,
   ];
   static override properties = { confirm: { state: true } };
@@ -129,7 +121,7 @@ export class TpcMembersPage extends PageElement {
                       ${m.email}${m.user_id === this.ctx.user.id ? html` <span class="badge">${t('members.you')}</span>` : nothing}
                     </td>
                     <td>
-                      <form @submit=${(e: SubmitEvent) => this.onRole(m, e)}>
+                      <form class="inline-form" @submit=${(e: SubmitEvent) => this.onRole(m, e)}>
                         ${selectField({
                           id: `role-${m.id}`,
                           name: 'role',

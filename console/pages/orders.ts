@@ -26,30 +26,6 @@ export class TpcOrdersPage extends PageElement {
   static override styles = [
     shared,
     css`
-      .filters {
-        display: flex;
-        flex-wrap: wrap;
-        gap: 0 1rem;
-        align-items: end;
-      }
-      .filters .field {
-        flex: 1 1 12rem;
-      }
-      .filters button {
-        margin-bottom: 1rem;
-      }
-      .status-form {
-        display: flex;
-        flex-wrap: wrap;
-        gap: 0 0.75rem;
-        align-items: end;
-      }
-      .status-form .field {
-        flex: 1 1 12rem;
-      }
-      .status-form button {
-        margin-bottom: 1rem;
-      }
       td.num {
         text-align: right;
         white-space: nowrap;
@@ -151,7 +127,7 @@ export class TpcOrdersPage extends PageElement {
         <h1 tabindex="-1">${t('orders.title')}</h1>
         <button type="button" @click=${() => this.list.reload()}>${t('common.refresh')}</button>
       </div>
-      <form class="filters card" role="search" @submit=${this.onFilter}>
+      <form class="inline-form card" role="search" @submit=${this.onFilter}>
         ${inputField({
           id: 'o-status',
           name: 'status',
@@ -208,7 +184,7 @@ export class TpcOrdersPage extends PageElement {
     const failure = this.change.failure;
     return html`<div class="stack">
       <form
-        class="card status-form"
+        class="card inline-form"
         @submit=${this.onStatus}
         novalidate
         aria-label=${t('order.statusForm')}

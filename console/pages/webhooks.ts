@@ -38,15 +38,6 @@ export class TpcWebhooksPage extends PageElement {
       .narrow {
         max-width: 40rem;
       }
-      .filters {
-        display: flex;
-        flex-wrap: wrap;
-        gap: 0 1rem;
-        align-items: end;
-      }
-      .filters .field {
-        flex: 0 1 14rem;
-      }
       td.num {
         text-align: right;
       }
@@ -319,7 +310,7 @@ export class TpcWebhooksPage extends PageElement {
       </div>
       <p>${t('deliveries.intro')}</p>
       <form
-        class="filters"
+        class="inline-form"
         @submit=${(e: Event) => e.preventDefault()}
         aria-label=${t('deliveries.filter')}
       >

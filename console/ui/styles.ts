@@ -113,6 +113,9 @@ export const shared = css`
   .card + .card {
     margin-top: 1rem;
   }
+  .card > :is(h2, h3):first-child {
+    margin-top: 0;
+  }
   .grid {
     display: grid;
     gap: 0.75rem 1rem;
@@ -189,6 +192,25 @@ export const shared = css`
   legend {
     font-weight: 600;
     padding: 0 0.25rem;
+  }
+  /* A row of controls and their button, bottoms aligned (filters, a status change) */
+  .inline-form {
+    display: flex;
+    flex-wrap: wrap;
+    gap: 0.5rem 0.75rem;
+    align-items: flex-end;
+  }
+  .inline-form .field {
+    flex: 1 1 11rem;
+    margin: 0;
+  }
+  .inline-form .field.inline {
+    flex: 0 1 auto;
+    min-height: 2.5rem;
+  }
+  .inline-form + *,
+  .stack-gap {
+    margin-top: 1rem;
   }
   .checks {
     display: flex;
@@ -343,7 +365,7 @@ export const shared = css`
     border-bottom: 1px solid var(--tpc-line);
     vertical-align: top;
   }
-  tr:last-child td {
+  tr:last-child > * {
     border-bottom: 0;
   }
   th {
