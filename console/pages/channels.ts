@@ -317,6 +317,7 @@ export class TpcChannelsPage extends PageElement {
       }`;
   }
 
+  /** A row of the alert channels. PHASE 2 SEAM: "Send a test alert" (POST …/channels/:id/test/). */
   private renderChannel(c: Channel, bots: Bot[]) {
     const failure = this.acting === `channel-${c.id}` ? this.channelAction.failure : null;
     const bot = bots.find((b) => b.id === c.bot_id);
@@ -359,6 +360,10 @@ export class TpcChannelsPage extends PageElement {
     </tr>`;
   }
 
+  /**
+   * The form for a new alert channel. PHASE 2 SEAM: GET /api/bot/bot/:id/chats/ lists the
+   * groups a bot was added to (my_chat_member); a picker of those replaces typing a chat id.
+   */
   private renderNewChannel(bots: Bot[]) {
     const failure = this.create.failure;
     const senders = bots.filter((b) => ALERT_BOTS.has(b.bot_type));

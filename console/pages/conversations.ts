@@ -332,6 +332,11 @@ export class TpcConversationsPage extends PageElement {
     </li>`;
   }
 
+  /**
+   * One person's chat. PHASE 2 SEAMS: "Take over" / "Hand back" (pause and resume the bot's
+   * scenario for this person) go beside the reply box; `message.received` from app/live.ts
+   * appends their new messages (subscribed in willUpdate, a no-op until then).
+   */
   private renderChat() {
     const person = this.person.value;
     const history = this.history.value;

@@ -201,7 +201,7 @@ export class TpcWebhooksPage extends PageElement {
           ? dataTable({
               id: 'endpoints',
               caption: t('webhooks.endpoints'),
-              columns: ['URL', t('alerts.colEvents'), t('alerts.colState'), ''],
+              columns: [t('alerts.url'), t('alerts.colEvents'), t('alerts.colState'), ''],
               rows: list.map(
                 (ep) =>
                   html`<tr>
@@ -267,7 +267,7 @@ export class TpcWebhooksPage extends PageElement {
         id: 'ep-url',
         name: 'url',
         type: 'url',
-        label: 'URL',
+        label: t('alerts.url'),
         hint: t('webhooks.urlHint'),
         required: true,
         failure,
