@@ -413,6 +413,13 @@ export class TpcApp extends ConsoleElement {
     applyTheme(this.theme, true);
   };
 
+  /** Escape closes the phone-width menu and gives the keyboard back to its button. */
+  private onPanelKey = (e: KeyboardEvent) => {
+    if (e.key !== 'Escape' || !this.navOpen) return;
+    this.navOpen = false;
+    this.renderRoot.querySelector<HTMLElement>('button.menu')?.focus();
+  };
+
   private skip = () => this.renderRoot.querySelector<HTMLElement>('main')?.focus();
 
   private renderPrefs(where: string) {
@@ -452,6 +459,7 @@ export class TpcApp extends ConsoleElement {
       id="panel"
       class="panel ${this.navOpen ? 'open' : ''}"
       aria-label=${t('shell.navigation')}
+      @keydown=${this.onPanelKey}
     >
       ${
         this.shops?.length && shop

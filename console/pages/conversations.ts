@@ -16,6 +16,9 @@ type Message = Schemas['Message'];
 const PEOPLE = 25;
 const HISTORY = 50;
 
+/** A link target only when it is a web address: message payloads come from outside. */
+const webUrl = (url: string | undefined) => (url && /^https?:\/\//i.test(url) ? url : '');
+
 export const personName = (u: BotUser) =>
   u.name || u.store.name || u.messenger_user_id || t('chat.unnamed', { id: u.id });
 
@@ -311,7 +314,7 @@ export class TpcConversationsPage extends PageElement {
       >
       ${m.payload.text ? html`<p class="text">${m.payload.text}</p>` : nothing}
       ${
-        m.payload.image_url
+        webUrl(m.payload.image_url)
           ? html`<p>
               <a href=${m.payload.image_url} rel="noopener noreferrer" target="_blank"
                 >${t('chat.image')}</a

@@ -105,6 +105,14 @@ describeBrowser('console accessibility', () => {
       const nav = page.getByRole('navigation', { name: 'Console' });
       expect(await menu.getAttribute('aria-expanded')).toBe('false');
       expect(await nav.isVisible()).toBe(false);
+      // Escape closes the open menu and hands the keyboard back to its button.
+      await menu.click();
+      await nav.getByRole('link', { name: 'Leads', exact: true }).focus();
+      await page.keyboard.press('Escape');
+      expect(await nav.isVisible()).toBe(false);
+      expect(
+        await menu.evaluate((el) => (el.getRootNode() as ShadowRoot).activeElement === el),
+      ).toBe(true);
       for (const view of views(shop).filter((v) => !v.path.includes('/'))) {
         await menu.click();
         expect(await menu.getAttribute('aria-expanded')).toBe('true');
