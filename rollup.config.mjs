@@ -3,6 +3,10 @@
 //   elements-<hash>.js    the elements, ES module imported by the loader (long cache)
 //   esm/index.js          the elements for bundlers (`import 'touchpoint/widget'`), lit external
 //   custom-elements.json  the Custom Elements Manifest of the elements
+// and the console into dist/console/ (served by the relay under /console/):
+//   index.html            the page (no-cache), naming the files below
+//   console-<hash>.js     the shell (lit included), then one chunk per page, loaded on demand
+//   console-<hash>.css    the document's colours (light and dark) and layout basics
 import { nodeResolve } from '@rollup/plugin-node-resolve';
 import terser from '@rollup/plugin-terser';
 import typescript from '@rollup/plugin-typescript';
@@ -14,12 +18,14 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
 const out = join(root, 'dist/widget');
+const consoleOut = join(root, 'dist/console');
 
-/** Only widget/ is compiled here, with browser settings; `npm run typecheck` checks types. */
-const ts_ = () =>
+/** Only widget/ (or console/) is compiled here, with browser settings; `npm run typecheck` checks types. */
+const ts_ = (include = ['widget/**/*.ts'], exclude = []) =>
   typescript({
     tsconfig: false,
-    include: ['widget/**/*.ts'],
+    include,
+    exclude,
     compilerOptions: {
       target: 'ES2021',
       module: 'ESNext',
@@ -171,7 +177,76 @@ export default [
     plugins: [ts_(), templates(), manifest()],
     output: { dir: join(out, 'esm'), format: 'es', entryFileNames: 'index.js' },
   },
+  {
+    input: { console: 'console/main.ts' },
+    plugins: [
+      {
+        name: 'clean',
+        buildStart: () => rmSync(consoleOut, { recursive: true, force: true }),
+      },
+      nodeResolve({ browser: true, exportConditions: ['production'] }),
+      ts_(['console/**/*.ts'], ['console/api/generate.ts']),
+      widgetChunk(),
+      minify(true),
+      consolePage(),
+    ],
+    output: {
+      dir: consoleOut,
+      format: 'es',
+      entryFileNames: '[name]-[hash].js',
+      chunkFileNames: '[name]-[hash].js',
+      assetFileNames: '[name]-[hash][extname]',
+    },
+  },
 ];
+
+/**
+ * The forms page previews a form with the real <tp-lead-form>, imported from the relay's
+ * /widget/ at run time: it needs the elements chunk's hashed name from the widget's build.
+ */
+function widgetChunk() {
+  return {
+    name: 'widget-chunk',
+    transform(code, id) {
+      if (!code.includes('__WIDGET_ELEMENTS__')) return null;
+      if (!elementsFile) this.error('the widget build must run first');
+      return {
+        code: code.replace(/__WIDGET_ELEMENTS__/g, JSON.stringify(`/widget/${elementsFile}`)),
+        map: null,
+      };
+    },
+  };
+}
+
+/**
+ * The console's page: console/index.html with the hashed names of its entry, the chunks
+ * the entry imports (preloaded, so they download in parallel), its stylesheet and icon.
+ */
+function consolePage() {
+  const dir = join(root, 'console');
+  return {
+    name: 'console-page',
+    generateBundle(_, bundle) {
+      const asset = (name) =>
+        this.getFileName(
+          this.emitFile({ type: 'asset', name, source: readFileSync(join(dir, name)) }),
+        );
+      const css = asset('console.css');
+      const icon = asset('favicon.svg');
+      const entry = Object.values(bundle).find((f) => f.type === 'chunk' && f.isEntry);
+      const preload = entry.imports
+        .map((f) => `<link rel="modulepreload" href="/console/${f}">`)
+        .join('');
+      const page = readFileSync(join(dir, 'index.html'), 'utf8').replace(
+        /\{\{(\w+)\}\}/g,
+        (_, name) =>
+          ({ css, icon, preload, entry: entry.fileName })[name] ??
+          this.error(`console/index.html: no value for {{${name}}}`),
+      );
+      this.emitFile({ type: 'asset', fileName: 'index.html', source: page });
+    },
+  };
+}
 
 /** Writes custom-elements.json from the elements' JSDoc (@summary, @slot, @event, @csspart…). */
 function manifest() {

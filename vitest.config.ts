@@ -1,7 +1,14 @@
 import { configDefaults, defineConfig } from 'vitest/config';
 
-/** The widget's suites need dist/widget/ built; their project's globalSetup builds it when stale. */
-const WIDGET_SUITES = ['test/browser/**/*.test.ts', 'test/widget/**/*.test.ts'];
+/**
+ * The widget's and the console's suites need dist/widget/ and dist/console/ built; their
+ * project's globalSetup builds them (one rollup run) when stale.
+ */
+const WIDGET_SUITES = [
+  'test/browser/**/*.test.ts',
+  'test/widget/**/*.test.ts',
+  'test/console/**/*.test.ts',
+];
 /**
  * Suites that promise a bound in time (the login flood: another login answers within 1 s)
  * run last and alone, so that the other fork's suites are not eating the second core.

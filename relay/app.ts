@@ -10,6 +10,7 @@ import { authRoutes } from './auth/routes.js';
 import { botUserRoutes } from './bot-users/routes.js';
 import { botRoutes } from './bots/routes.js';
 import { createChannels, type Channels } from './channels/index.js';
+import { consoleRoutes } from './console-assets/routes.js';
 import { customFieldRoutes } from './custom-fields/routes.js';
 import { deliveryRoutes } from './delivery/routes.js';
 import { demoRoutes } from './demo/routes.js';
@@ -121,6 +122,7 @@ export function createApp({ db, config, stores, log, ...shared }: AppOptions) {
   // The demo shop website under /demo/ (its inbox, /demo/inbox/, is the sandbox channel's).
   if (config.demo) app.route('/', demoRoutes(deps));
   app.route('/', widgetAssetRoutes());
+  app.route('/', consoleRoutes());
 
   app.notFound((c) => {
     const status = otherMethodAllowed(app, c) ? 405 : 404;

@@ -1,0 +1,484 @@
+import { css, html, nothing } from 'lit';
+import { allOf, must, type Schemas } from '../api/client.js';
+import { define } from '../app/element.js';
+import { PageElement } from '../app/page.js';
+import { Action, Resource } from '../app/resource.js';
+import { formatDate, t } from '../i18n/i18n.js';
+import {
+  failureAlert,
+  focusFirstInvalid,
+  formValues,
+  inputField,
+  selectField,
+} from '../ui/fields.js';
+import { confirmButton } from '../ui/confirm.js';
+import { shared } from '../ui/styles.js';
+import { dataTable } from '../ui/table.js';
+import { EVENTS, eventChecks, eventsOf } from '../ui/events.js';
+
+type Bot = Schemas['Bot'];
+type Channel = Schemas['NotificationChannel'];
+type Flow = Schemas['Flow'];
+
+/** Bots that can post alerts to a chat (DESIGN.md "staff alerts"). */
+const ALERT_BOTS = new Set<Bot['bot_type']>(['telegram', 'sandbox']);
+
+const statusTone = (s: Bot['status']) => (s === 'active' ? 'ok' : s === 'error' ? 'bad' : 'warn');
+
+/**
+ * Channels: the shop's messenger bots (connect Telegram by token, status, restart, stop,
+ * welcome flow) and its alert channels (who hears about new leads and orders). Connecting,
+ * deleting and alert channels are the owners' (DESIGN.md "Roles"); managers see them.
+ * Phase 2: the groups a bot was added to (pick one instead of typing a chat id) and
+ * "Send a test alert".
+ */
+export class TpcChannelsPage extends PageElement {
+  static override styles = [
+    shared,
+    css`
+      .bots {
+        display: grid;
+        gap: 1rem;
+        grid-template-columns: repeat(auto-fill, minmax(min(100%, 22rem), 1fr));
+      }
+      .bot h3 {
+        margin-bottom: 0.25rem;
+      }
+      .narrow {
+        max-width: 40rem;
+      }
+    `,
+  ];
+  static override properties = { confirm: { state: true }, newType: { state: true } };
+
+  private confirm = '';
+  private newType: 'telegram' | 'webhook' = 'telegram';
+  private readonly data = new Resource(
+    this,
+    async () => {
+      const { api } = this.ctx;
+      const [bots, channels, flows] = await Promise.all([
+        allOf(this.shopId, (query) => api.GET('/api/bot/bots/', { params: { query } })),
+        allOf(this.shopId, (query) =>
+          api.GET('/api/notifications/channels/', { params: { query } }),
+        ),
+        allOf(this.shopId, (query) => api.GET('/api/bot/flows/', { params: { query } })),
+      ]);
+      return { bots: bots.filter((b) => b.bot_type !== 'web'), channels, flows };
+    },
+    () => this.shopId,
+  );
+  private readonly connect = new Action(this);
+  private readonly botAction = new Action(this);
+  private readonly channelAction = new Action(this);
+  private readonly create = new Action(this);
+  /** The bot (or channel) an action's failure belongs to, so it shows on its card. */
+  private acting = '';
+  private connected = '';
+  private scrolled = false;
+
+  override updated() {
+    // From the getting-started checklist (`?add=alert`): straight to the alert channels.
+    if (this.scrolled || this.ctx.query.get('add') !== 'alert' || !this.data.value) return;
+    this.scrolled = true;
+    this.renderRoot.querySelector<HTMLElement>('#alert-h')?.scrollIntoView();
+  }
+
+  private async botCall(bot: Bot, what: 'status' | 'restart' | 'stop') {
+    this.acting = `bot-${bot.id}`;
+    const { api } = this.ctx;
+    const params = { params: { path: { id: bot.id }, query: { shop_id: this.shopId } } };
+    const result = await this.botAction.run(() =>
+      what === 'status'
+        ? must(api.GET('/api/bot/bot/{id}/status/', params))
+        : what === 'restart'
+          ? must(api.POST('/api/bot/bot/{id}/restart/', params))
+          : must(api.POST('/api/bot/bot/{id}/stop/', params)),
+    );
+    if (!result) return;
+    await this.data.reload();
+    const now = this.data.value?.bots.find((b) => b.id === bot.id);
+    this.announce(
+      t('bots.statusIs', { name: bot.name, status: t(`botStatus.${now?.status ?? bot.status}`) }),
+    );
+  }
+
+  private async deleteBot(bot: Bot) {
+    this.acting = `bot-${bot.id}`;
+    const done = await this.botAction.run(() =>
+      must(
+        this.ctx.api.DELETE('/api/bot/bots/{id}/', {
+          params: { path: { id: bot.id }, query: { shop_id: this.shopId } },
+        }),
+      ),
+    );
+    this.confirm = '';
+    if (!done) return;
+    this.announce(t('bots.deleted', { name: bot.name }));
+    await this.data.reload();
+  }
+
+  private onWelcome = async (bot: Bot, e: SubmitEvent) => {
+    const { flow } = formValues(e);
+    this.acting = `bot-${bot.id}`;
+    const saved = await this.botAction.run(() =>
+      must(
+        this.ctx.api.PATCH('/api/bot/bots/{id}/', {
+          params: { path: { id: bot.id }, query: { shop_id: this.shopId } },
+          body: { welcome_flow_id: flow ? Number(flow) : null },
+        }),
+      ),
+    );
+    if (!saved) return;
+    this.announce(t('bots.welcomeSaved', { name: bot.name }));
+    await this.data.reload();
+  };
+
+  private onConnect = async (e: SubmitEvent) => {
+    const { name, token, kind } = formValues(e);
+    const form = e.target as HTMLFormElement;
+    const bot = await this.connect.run(() =>
+      must(
+        this.ctx.api.POST('/api/bot/bots/', {
+          body:
+            kind === 'sandbox'
+              ? { shop_id: this.shopId, bot_type: 'sandbox', name: name || t('bots.sandboxName') }
+              : { shop_id: this.shopId, bot_type: 'telegram', name, token },
+        }),
+      ),
+    );
+    if (!bot) return void focusFirstInvalid(this);
+    form.reset();
+    this.connected = bot.tg_bot_nickname
+      ? t('bots.connectedAs', { name: bot.name, nickname: bot.tg_bot_nickname })
+      : t('bots.connected', { name: bot.name });
+    this.announce(this.connected);
+    await this.data.reload();
+  };
+
+  private onCreateChannel = async (e: SubmitEvent) => {
+    const values = formValues(e);
+    const form = e.target as HTMLFormElement;
+    const events = eventsOf(form);
+    const body: Schemas['NotificationChannelInput'] =
+      this.newType === 'telegram'
+        ? {
+            shop_id: this.shopId,
+            type: 'telegram',
+            bot_id: values.bot_id ? Number(values.bot_id) : null,
+            chat_id: values.chat_id,
+            events,
+            enabled: true,
+          }
+        : { shop_id: this.shopId, type: 'webhook', url: values.url, events, enabled: true };
+    const channel = await this.create.run(() =>
+      must(this.ctx.api.POST('/api/notifications/channels/', { body })),
+    );
+    if (!channel) return void focusFirstInvalid(this);
+    form.reset();
+    this.announce(t('alerts.created'));
+    await this.data.reload();
+  };
+
+  private async patchChannel(c: Channel, body: Schemas['NotificationChannelPatch'], said: string) {
+    this.acting = `channel-${c.id}`;
+    const done = await this.channelAction.run(() =>
+      must(
+        this.ctx.api.PATCH('/api/notifications/channels/{id}/', {
+          params: { path: { id: c.id }, query: { shop_id: this.shopId } },
+          body,
+        }),
+      ),
+    );
+    if (!done) return;
+    this.announce(said);
+    await this.data.reload();
+  }
+
+  private async deleteChannel(c: Channel) {
+    this.acting = `channel-${c.id}`;
+    const done = await this.channelAction.run(() =>
+      must(
+        this.ctx.api.DELETE('/api/notifications/channels/{id}/', {
+          params: { path: { id: c.id }, query: { shop_id: this.shopId } },
+        }),
+      ),
+    );
+    this.confirm = '';
+    if (!done) return;
+    this.announce(t('alerts.deleted'));
+    await this.data.reload();
+  }
+
+  private confirmButtons(id: string, label: string, yes: () => void) {
+    return confirmButton({
+      open: this.confirm === id,
+      label,
+      ask: () => (this.confirm = id),
+      yes,
+      cancel: () => (this.confirm = ''),
+    });
+  }
+
+  private renderBot(bot: Bot, flows: Flow[]) {
+    const own = flows.filter((f) => f.bot_id === bot.id);
+    const failure = this.acting === `bot-${bot.id}` ? this.botAction.failure : null;
+    return html`<li class="card bot">
+      <h3>${bot.name}</h3>
+      <p class="small">
+        ${t(`botType.${bot.bot_type}`)}
+        ${
+          bot.tg_bot_nickname
+            ? html` ·
+                <a
+                  href=${`https://t.me/${bot.tg_bot_nickname}`}
+                  rel="noopener noreferrer"
+                  target="_blank"
+                  >@${bot.tg_bot_nickname}</a
+                >`
+            : nothing
+        }
+      </p>
+      <p>
+        <span class="badge ${statusTone(bot.status)}">${t(`botStatus.${bot.status}`)}</span>
+        ${bot.status_detail ? html`<span class="small muted">${bot.status_detail}</span>` : nothing}
+      </p>
+      ${failureAlert(failure, ['welcome_flow_id'])}
+      <form class="inline-form" @submit=${(e: SubmitEvent) => this.onWelcome(bot, e)}>
+        ${selectField({
+          id: `welcome-${bot.id}`,
+          name: 'flow',
+          errorKey: 'welcome_flow_id',
+          label: t('bots.welcome'),
+          value: bot.welcome_flow_id ? String(bot.welcome_flow_id) : '',
+          options: [['', t('bots.noWelcome')], ...own.map((f) => [String(f.id), f.name] as const)],
+          failure,
+        })}
+        <button type="submit">${t('common.save')}</button>
+      </form>
+      <div class="row">
+        <button type="button" @click=${() => this.botCall(bot, 'status')}>
+          ${t('bots.check')}
+        </button>
+        <button type="button" @click=${() => this.botCall(bot, 'restart')}>
+          ${t('bots.restart')}
+        </button>
+        <button type="button" @click=${() => this.botCall(bot, 'stop')}>${t('bots.stop')}</button>
+        ${
+          this.isOwner
+            ? this.confirmButtons(`bot-${bot.id}`, t('bots.delete'), () => this.deleteBot(bot))
+            : nothing
+        }
+      </div>
+      <p class="small muted">${t('common.updated', { at: formatDate(bot.updated_at, 'short') })}</p>
+    </li>`;
+  }
+
+  private renderConnect() {
+    const failure = this.connect.failure;
+    return html`<form
+        class="card narrow"
+        @submit=${this.onConnect}
+        novalidate
+        aria-labelledby="connect-h"
+      >
+        <h3 id="connect-h">${t('bots.connectTitle')}</h3>
+        <p class="small">${t('bots.connectHelp')}</p>
+        ${this.connected ? html`<p class="notice ok">${this.connected}</p>` : nothing}
+        ${failureAlert(failure, ['name', 'token'])}
+        <input type="hidden" name="kind" value="telegram" />
+        ${inputField({ id: 'bot-name', name: 'name', label: t('bots.name'), required: true, failure })}
+        ${inputField({
+          id: 'bot-token',
+          name: 'token',
+          type: 'password',
+          autocomplete: 'off',
+          label: t('bots.token'),
+          hint: t('bots.tokenHint'),
+          required: true,
+          failure,
+        })}
+        <div class="row">
+          <button class="primary" type="submit">
+            ${this.connect.busy ? t('bots.connecting') : t('bots.connect')}
+          </button>
+        </div>
+      </form>
+      ${
+        this.ctx.shop.demo
+          ? html`<form class="card narrow" @submit=${this.onConnect} aria-labelledby="sandbox-h">
+              <h3 id="sandbox-h">${t('bots.sandboxTitle')}</h3>
+              <p class="small">${t('bots.sandboxHelp')}</p>
+              <input type="hidden" name="kind" value="sandbox" />
+              <input type="hidden" name="name" value="" />
+              <button type="submit">${t('bots.addSandbox')}</button>
+            </form>`
+          : nothing
+      }`;
+  }
+
+  /** A row of the alert channels. PHASE 2 SEAM: "Send a test alert" (POST …/channels/:id/test/). */
+  private renderChannel(c: Channel, bots: Bot[]) {
+    const failure = this.acting === `channel-${c.id}` ? this.channelAction.failure : null;
+    const bot = bots.find((b) => b.id === c.bot_id);
+    const target =
+      c.type === 'telegram'
+        ? t('alerts.toChat', { bot: bot?.name ?? `#${c.bot_id}`, chat: c.chat_id ?? '' })
+        : c.type === 'webhook'
+          ? c.url
+          : t('alerts.email');
+    return html`<tr>
+      <td>${t(`channelType.${c.type}`)}</td>
+      <td class="mono">${target}</td>
+      <td>${c.events.map((e) => html`<span class="badge">${e}</span> `)}</td>
+      <td>
+        <span class="badge ${c.enabled ? 'ok' : 'warn'}"
+          >${c.enabled ? t('alerts.on') : t('alerts.off')}</span
+        >
+      </td>
+      <td>
+        ${failureAlert(failure)}
+        ${
+          this.isOwner
+            ? html`<div class="row">
+                <button
+                  type="button"
+                  @click=${() =>
+                    this.patchChannel(
+                      c,
+                      { enabled: !c.enabled },
+                      c.enabled ? t('alerts.paused') : t('alerts.resumed'),
+                    )}
+                >
+                  ${c.enabled ? t('alerts.pause') : t('alerts.resume')}
+                </button>
+                ${this.confirmButtons(`channel-${c.id}`, t('common.delete'), () => this.deleteChannel(c))}
+              </div>`
+            : nothing
+        }
+      </td>
+    </tr>`;
+  }
+
+  /**
+   * The form for a new alert channel. PHASE 2 SEAM: GET /api/bot/bot/:id/chats/ lists the
+   * groups a bot was added to (my_chat_member); a picker of those replaces typing a chat id.
+   */
+  private renderNewChannel(bots: Bot[]) {
+    const failure = this.create.failure;
+    const senders = bots.filter((b) => ALERT_BOTS.has(b.bot_type));
+    return html`<form
+      class="card narrow"
+      @submit=${this.onCreateChannel}
+      novalidate
+      aria-labelledby="new-alert-h"
+    >
+      <h3 id="new-alert-h">${t('alerts.newTitle')}</h3>
+      ${failureAlert(failure, ['type', 'bot_id', 'chat_id', 'url', 'events'])}
+      ${selectField({
+        id: 'alert-type',
+        name: 'type',
+        label: t('alerts.type'),
+        value: this.newType,
+        options: [
+          ['telegram', t('channelType.telegram')],
+          ['webhook', t('channelType.webhook')],
+        ],
+        failure,
+        onChange: (e) =>
+          (this.newType = (e.target as HTMLSelectElement).value as 'telegram' | 'webhook'),
+      })}
+      ${
+        this.newType === 'telegram'
+          ? html`${selectField({
+              id: 'alert-bot',
+              name: 'bot_id',
+              label: t('alerts.bot'),
+              options: [
+                ['', t('alerts.pickBot')],
+                ...senders.map((b) => [String(b.id), b.name] as const),
+              ],
+              required: true,
+              failure,
+            })}
+            ${inputField({
+              id: 'alert-chat',
+              name: 'chat_id',
+              label: t('alerts.chatId'),
+              hint: t('alerts.chatIdHint'),
+              required: true,
+              failure,
+            })}`
+          : inputField({
+              id: 'alert-url',
+              name: 'url',
+              type: 'url',
+              label: t('alerts.url'),
+              hint: t('alerts.urlHint'),
+              required: true,
+              failure,
+            })
+      }
+      ${eventChecks('alert-ev', EVENTS, ['lead.created'], failure)}
+      <button class="primary" type="submit">${t('alerts.create')}</button>
+    </form>`;
+  }
+
+  override render() {
+    // One outer template whatever the state, so the focused heading is never replaced.
+    return html`<div class="spread">
+        <h1 tabindex="-1">${t('channels.title')}</h1>
+        <button type="button" @click=${() => this.data.reload()}>${t('common.refresh')}</button>
+      </div>
+      ${this.renderBody()}`;
+  }
+
+  private renderBody() {
+    const data = this.data.value;
+    if (!data)
+      return this.data.failure
+        ? failureAlert(this.data.failure)
+        : html`<p class="muted">${t('common.loading')}</p>`;
+    return html`${failureAlert(this.data.failure)}
+      <section aria-labelledby="bots-h">
+        <h2 id="bots-h">${t('bots.title')}</h2>
+        ${
+          data.bots.length
+            ? html`<ul class="bots" role="list">
+                ${data.bots.map((b) => this.renderBot(b, data.flows))}
+              </ul>`
+            : html`<p class="card">${t('bots.empty')}</p>`
+        }
+        ${this.isOwner ? this.renderConnect() : html`<p class="muted">${t('bots.ownersConnect')}</p>`}
+      </section>
+      <section>
+        <h2 id="alert-h">${t('alerts.title')}</h2>
+        <p>${t('alerts.intro')}</p>
+        ${
+          data.channels.length
+            ? dataTable({
+                id: 'alert',
+                caption: t('alerts.title'),
+                columns: [
+                  t('alerts.colType'),
+                  t('alerts.colTarget'),
+                  t('alerts.colEvents'),
+                  t('alerts.colState'),
+                  '',
+                ],
+                rows: data.channels.map((c) => this.renderChannel(c, data.bots)),
+              })
+            : html`<p class="card">${t('alerts.empty')}</p>`
+        }
+        ${this.isOwner ? this.renderNewChannel(data.bots) : html`<p class="muted">${t('alerts.ownersOnly')}</p>`}
+      </section>`;
+  }
+}
+
+define('tpc-channels-page', TpcChannelsPage);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'tpc-channels-page': TpcChannelsPage;
+  }
+}
