@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { describe, inject } from 'vitest';
+import { databaseLocation, type Config } from '../../relay/config.js';
+import { openDb } from '../../relay/db/open.js';
 import { openPostgres } from '../../relay/db/postgres.js';
 import { sql, type Engine } from '../../relay/db/sql.js';
 import { createDatabase } from './postgres-server.js';
@@ -44,35 +46,45 @@ export async function postgresDatabase({ prefix = 'relay', empty = false } = {})
 }
 
 /**
- * A fresh database on the suite's engine, for a relay run as its own process
- * (test/helpers/process.ts): its environment variables, and `query` to read it directly
- * with SQL valid on both engines (`?` placeholders), while the relay runs or after it died.
+ * The environment variables that point a relay process or the CLI at a database: the SQLite
+ * file (its key file beside it), or the PostgreSQL URL with the operator key it needs.
  */
-export async function processDatabase() {
-  if (onPostgres) {
-    const db = await postgresDatabase();
-    // Through the relay's own layer: rows read back as on SQLite (numbers, ISO times).
-    const client = openPostgres(db.url, { max: 1 });
-    return {
-      env: {
-        TOUCHPOINT_DATABASE_URL: db.url,
-        TOUCHPOINT_SECRET_KEY: TEST_SECRET_KEY.toString('base64'),
-      },
-      async query<T>(text: string, ...params: unknown[]): Promise<T[]> {
-        return client.all(sql<unknown[], T>(text), params);
-      },
-      async drop() {
-        await client.close();
-        await db.drop();
-      },
-    };
-  }
-  const dir = mkdtempSync(join(tmpdir(), 'touchpoint-process-'));
-  const path = join(dir, 'touchpoint.db');
+export function databaseEnv(config: Pick<Config, 'dbPath' | 'databaseUrl' | 'secretKeys'>) {
+  const env: Record<string, string> = config.databaseUrl
+    ? { TOUCHPOINT_DATABASE_URL: config.databaseUrl }
+    : { TOUCHPOINT_DB: config.dbPath };
+  if (config.secretKeys)
+    env.TOUCHPOINT_SECRET_KEY = config.secretKeys.map((k) => k.toString('base64')).join(',');
+  return env;
+}
+
+/**
+ * A fresh database on the suite's engine, for a relay run as its own process
+ * (test/helpers/process.ts) or the CLI: `env` points them at it; `open()` opens it in this
+ * process through the relay's layer; `query` reads it with SQL valid on both engines (`?`
+ * placeholders), also while a relay process runs on it or after one was killed. `empty`: a
+ * PostgreSQL database without the schema (a SQLite file never exists before the relay starts).
+ */
+export async function testDatabase({ prefix = 'process', empty = false } = {}) {
+  const dir = mkdtempSync(join(tmpdir(), `touchpoint-${prefix}-`));
+  const created = onPostgres ? await postgresDatabase({ prefix, empty }) : null;
+  const config = {
+    dbPath: join(dir, 'touchpoint.db'),
+    databaseUrl: created?.url ?? null,
+    secretKeys: created ? [TEST_SECRET_KEY] : null,
+  };
+  const location = databaseLocation(config);
+  // Through the relay's own layer: rows read back alike on both engines (numbers, ISO times).
+  const reader = created ? openPostgres(created.url, { max: 1 }) : null;
   return {
-    env: { TOUCHPOINT_DB: path },
+    location,
+    /** Overrides for `startRelay`: relays started with them share this database. */
+    config,
+    env: databaseEnv(config),
+    open: () => openDb(location, { secretKeys: config.secretKeys, postgres: { max: 4 } }),
     async query<T>(text: string, ...params: unknown[]): Promise<T[]> {
-      const db = new BetterSqlite3(path, { readonly: true });
+      if (reader) return reader.all(sql<unknown[], T>(text), params);
+      const db = new BetterSqlite3(config.dbPath, { readonly: true });
       try {
         return db.prepare(text).all(...params) as T[];
       } finally {
@@ -80,8 +92,10 @@ export async function processDatabase() {
       }
     },
     async drop() {
+      await reader?.close();
+      await created?.drop();
       rmSync(dir, { recursive: true, force: true });
     },
   };
 }
-export type ProcessDatabase = Awaited<ReturnType<typeof processDatabase>>;
+export type TestDatabase = Awaited<ReturnType<typeof testDatabase>>;

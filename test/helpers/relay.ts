@@ -5,7 +5,7 @@ import { databaseLocation, testConfig, type Config } from '../../relay/config.js
 import { openDb } from '../../relay/db/open.js';
 import { listen } from '../../relay/listen.js';
 import { createRelay, type RelayOptions } from '../../relay/relay.js';
-import { onPostgres, postgresDatabase, TEST_SECRET_KEY } from './engine.js';
+import { databaseEnv, onPostgres, postgresDatabase, TEST_SECRET_KEY } from './engine.js';
 
 export type Reply<T = any> = { status: number; body: T; headers: Headers; text: string };
 
@@ -64,7 +64,9 @@ export async function startRelay(
   options: Pick<RelayOptions, 'worker' | 'channels' | 'scheduler' | 'outbound' | 'heartbeat'> = {},
 ) {
   const dir = mkdtempSync(join(tmpdir(), 'touchpoint-test-'));
-  const pg = onPostgres && !overrides.databaseUrl ? await postgresDatabase() : null;
+  // A database of its own, unless the test passes one to share (test/helpers/engine.ts
+  // `testDatabase().config`), e.g. to restart a relay on it.
+  const pg = onPostgres && overrides.databaseUrl === undefined ? await postgresDatabase() : null;
   const config = testConfig({
     dbPath: join(dir, 'touchpoint.db'),
     ...(pg && { databaseUrl: pg.url, secretKeys: [TEST_SECRET_KEY] }),
@@ -88,6 +90,8 @@ export async function startRelay(
     heartbeat: relay.heartbeat,
     metrics: relay.metrics,
     config,
+    /** Environment variables that point the CLI or a relay process at this relay's database. */
+    databaseEnv: databaseEnv(config),
     dir,
     logs,
     async close() {
