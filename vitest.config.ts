@@ -54,6 +54,18 @@ export default defineConfig({
           sequence: { groupOrder: 1 },
         },
       },
+      {
+        extends: true,
+        test: {
+          name: 'quiet-pg',
+          include: QUIET_SUITES,
+          env: { TOUCHPOINT_TEST_ENGINE: 'postgres' },
+          globalSetup: ['test/helpers/postgres-global-setup.ts'],
+          runner: 'test/helpers/postgres-runner.ts',
+          fileParallelism: false,
+          sequence: { groupOrder: 2 },
+        },
+      },
     ],
     // Suites start real servers and SQLite files; two forks even on two cores (the default is
     // one less than the cores): a suite mostly waits on its relay, Chromium or the network.

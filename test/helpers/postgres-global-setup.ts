@@ -15,23 +15,41 @@ declare module 'vitest' {
 }
 
 /**
- * Vitest globalSetup of the `relay-pg` project: ONE embedded PostgreSQL for the whole run,
- * with a database migrated once to serve as the template that each relay under test copies
- * (`CREATE DATABASE … TEMPLATE`: milliseconds, where migrating takes a second). When the
- * server cannot start, the suites learn why and report themselves skipped (or fail, with
- * REQUIRE_POSTGRES=1: test/helpers/postgres-runner.ts).
+ * Vitest globalSetup of the PostgreSQL projects (`relay-pg`, `quiet-pg`): ONE embedded
+ * PostgreSQL for the whole run, with a database migrated once to serve as the template that
+ * each relay under test copies (`CREATE DATABASE … TEMPLATE`: milliseconds, where migrating
+ * takes a second). Each project that lists this file gets the same server; the last one to
+ * finish stops it. When the server cannot start, the suites learn why and report themselves
+ * skipped (or fail, with REQUIRE_POSTGRES=1: test/helpers/postgres-runner.ts).
  */
 export default async function setup(project: TestProject) {
+  // Vitest loads this module once per project: the server is kept on the process instead.
+  const state = ((globalThis as { [SHARED]?: Shared })[SHARED] ??= { users: 0 });
+  state.started ??= start();
+  state.users += 1;
+  project.provide('postgres', (await state.started).provided);
+  return async () => {
+    if (--state.users > 0) return;
+    const { server } = await state.started!;
+    state.started = undefined;
+    await server?.stop();
+  };
+}
+
+const SHARED = Symbol.for('touchpoint.test.postgres');
+type Started = { provided: ProvidedPostgres; server?: PostgresServer };
+type Shared = { started?: Promise<Started>; users: number };
+
+async function start(): Promise<Started> {
   let server: PostgresServer;
   try {
     server = await startPostgres();
   } catch (err) {
     const reason = (err as Error).message.split('\n')[0];
     console.warn(
-      `relay-pg: PostgreSQL is not available (${reason}): its suites report themselves skipped, or fail with REQUIRE_POSTGRES=1.`,
+      `PostgreSQL is not available (${reason}): the relay-pg suites report themselves skipped, or fail with REQUIRE_POSTGRES=1.`,
     );
-    project.provide('postgres', { unavailable: reason });
-    return;
+    return { provided: { unavailable: reason } };
   }
   const template = await createDatabase(server.url, { prefix: 'touchpoint_template' });
   const db = openPostgres(template.url, { max: 1 });
@@ -40,6 +58,5 @@ export default async function setup(project: TestProject) {
   } finally {
     await db.close();
   }
-  project.provide('postgres', { url: server.url, template: template.name });
-  return () => server.stop();
+  return { provided: { url: server.url, template: template.name }, server };
 }
