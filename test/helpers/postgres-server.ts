@@ -94,9 +94,7 @@ export async function createDatabase(
 ) {
   const name = `${prefix}_${process.pid}_${++counter}_${Math.floor(Math.random() * 1e6)}`;
   const pool = adminPool(serverUrl);
-  await pool.query(
-    `CREATE DATABASE ${name}${template ? ` TEMPLATE ${template} STRATEGY FILE_COPY` : ''}`,
-  );
+  await pool.query(`CREATE DATABASE ${name}${template ? ` TEMPLATE ${template}` : ''}`);
   return {
     name,
     url: databaseUrl(serverUrl, name),
