@@ -1,20 +1,20 @@
 import { updateTask } from '@vitest/runner';
-import { processError } from '@vitest/utils/error';
 import { inject, TestRunner, type RunnerTask, type RunnerTestSuite } from 'vitest';
 
 /**
- * The test runner of the `relay-pg` project: vitest's own, which first checks that the
- * run's PostgreSQL server is there (test/helpers/postgres-global-setup.ts). Without it, every
- * test of a file reports itself skipped with the reason and none of its hooks run (they would
- * fail on the missing server); with REQUIRE_POSTGRES=1 (CI) every file fails instead.
+ * The test runner of the PostgreSQL projects (`relay-pg`, `quiet-pg`): vitest's own, which
+ * first checks that the run's PostgreSQL server is there (test/helpers/postgres-global-setup.ts).
+ * Without it, every test of a file reports itself skipped with the reason and none of its
+ * hooks run (they would fail on the missing server); with REQUIRE_POSTGRES=1 (CI) every file
+ * fails instead.
  */
 export default class PostgresRunner extends TestRunner {
   override async onBeforeRunSuite(suite: RunnerTestSuite) {
     const { unavailable } = inject('postgres');
     if (unavailable && suite.file === suite) {
       if (process.env.REQUIRE_POSTGRES === '1') {
-        const err = new Error(`REQUIRE_POSTGRES=1 but PostgreSQL is not available: ${unavailable}`);
-        suite.result = { state: 'fail', errors: [processError(err)] };
+        const message = `REQUIRE_POSTGRES=1 but PostgreSQL is not available: ${unavailable}`;
+        suite.result = { state: 'fail', errors: [{ name: 'Error', message }] };
       } else {
         skip(suite.tasks, `no PostgreSQL: ${unavailable}`, this);
         suite.mode = 'skip';
