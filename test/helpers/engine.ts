@@ -10,8 +10,9 @@ import { sql, type Engine } from '../../relay/db/sql.js';
 import { createDatabase } from './postgres-server.js';
 
 /**
- * The engine the suites run on: SQLite in the `relay` project, PostgreSQL in `relay-pg`
- * (vitest.config.ts sets TOUCHPOINT_TEST_ENGINE there), the same suites on each.
+ * The engine the suites run on: SQLite in the `relay` and `quiet` projects, PostgreSQL in
+ * `relay-pg` and `quiet-pg` (vitest.config.ts sets TOUCHPOINT_TEST_ENGINE there): the same
+ * suites on each.
  */
 export const testEngine: Engine =
   process.env.TOUCHPOINT_TEST_ENGINE === 'postgres' ? 'postgres' : 'sqlite';
