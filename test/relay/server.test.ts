@@ -1,12 +1,15 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { onPostgres, testDatabase } from '../helpers/engine.js';
 import { runRelayExpectingExit, spawnRelay } from '../helpers/process.js';
 
 describe('relay start-up', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'touchpoint-start-'));
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'touchpoint-start-'));
+  });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('migrates a new database, seeds the demo shop and creates the admin user', async () => {

@@ -15,11 +15,14 @@ type Open = () => Promise<Db>;
  * migrated PostgreSQL template. `stop()` removes them.
  */
 export function eachEngine(prefix: string) {
-  const dir = mkdtempSync(join(tmpdir(), `touchpoint-${prefix}-`));
+  let dir: string | undefined;
   const drops: (() => Promise<void>)[] = [];
   const secretKeys = [Buffer.alloc(32, 5)];
   const open: Record<Engine, Open> = {
-    sqlite: () => openDb(join(dir, `${Math.random()}.db`), { secretKeys }),
+    sqlite: () => {
+      dir ??= mkdtempSync(join(tmpdir(), `touchpoint-${prefix}-`));
+      return openDb(join(dir, `${Math.random()}.db`), { secretKeys });
+    },
     postgres: async () => {
       const created = await postgresDatabase({ prefix });
       drops.push(created.drop);
@@ -36,7 +39,7 @@ export function eachEngine(prefix: string) {
     both,
     async stop() {
       for (const drop of drops) await drop();
-      rmSync(dir, { recursive: true, force: true });
+      if (dir) rmSync(dir, { recursive: true, force: true });
     },
   };
 }

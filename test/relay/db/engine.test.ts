@@ -35,11 +35,14 @@ describe('placeholders for PostgreSQL', () => {
   });
 });
 
-const dir = mkdtempSync(join(tmpdir(), 'touchpoint-engine-'));
+let dir: string | undefined;
 let dropPostgres: (() => Promise<void>) | undefined;
 /** The suite's engine (SQLite in the `relay` project, PostgreSQL in `relay-pg`), bare: no schema. */
 const open: Record<string, () => Promise<Database>> = {
-  sqlite: async () => openSqlite(join(dir, `e${Math.random()}.db`)),
+  sqlite: async () => {
+    dir ??= mkdtempSync(join(tmpdir(), 'touchpoint-engine-'));
+    return openSqlite(join(dir, `e${Math.random()}.db`));
+  },
   postgres: async () => {
     const created = await postgresDatabase({ prefix: 'engine', empty: true });
     dropPostgres = created.drop;
@@ -49,7 +52,7 @@ const open: Record<string, () => Promise<Database>> = {
 const engines: [string, () => Promise<Database>][] = [[testEngine, open[testEngine]]];
 afterAll(async () => {
   await dropPostgres?.();
-  rmSync(dir, { recursive: true, force: true });
+  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 describe.each(engines)('the %s engine', (engine, open) => {

@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrations } from '../../../relay/db/migrations.js';
 import { openDb, type Db } from '../../../relay/db/open.js';
 import type { SqliteDatabase } from '../../../relay/db/sqlite.js';
@@ -18,7 +18,10 @@ describeSqlite(
   'migration: opt-in references, demo shops, announced leads',
   'the SQLite migration history',
   () => {
-    const dir = mkdtempSync(join(tmpdir(), 'touchpoint-migrate-'));
+    let dir: string;
+    beforeAll(() => {
+      dir = mkdtempSync(join(tmpdir(), 'touchpoint-migrate-'));
+    });
     afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
     it('fills what existing rows need and nothing more', async () => {
