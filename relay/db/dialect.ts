@@ -11,6 +11,11 @@ import type { Engine } from './sql.js';
  */
 export function dialect(engine: Engine) {
   const pg = engine === 'postgres';
+  /**
+   * A JSON text column read as `jsonb`, which refuses the `\u0000` escape (a NUL, which
+   * PostgreSQL's text cannot hold) that JSON.stringify writes for one: read as U+FFFD.
+   */
+  const jsonb = (column: string) => `replace(${column}, '\\u0000', '\\ufffd')::jsonb`;
   return {
     /**
      * The ids of a JSON array parameter (`JSON.stringify([1, 2])`) as a subquery:
@@ -29,7 +34,7 @@ export function dialect(engine: Engine) {
 
     /** A top-level string member of the JSON object in `column`: `d.jsonText('customer', 'name')`. */
     jsonText: (column: string, key: string) =>
-      pg ? `(${column}::jsonb ->> '${key}')` : `json_extract(${column}, '$.${key}')`,
+      pg ? `(${jsonb(column)} ->> '${key}')` : `json_extract(${column}, '$.${key}')`,
 
     /**
      * `LIKE` that ignores case (SQLite's LIKE folds ASCII, PostgreSQL's folds nothing;
@@ -45,6 +50,9 @@ export function dialect(engine: Engine) {
      * on PostgreSQL (other writers wait), nothing on SQLite (its one writer holds the lock).
      */
     forUpdate: pg ? ' FOR UPDATE' : '',
+
+    /** PostgreSQL: a JSON text column as `jsonb` (with any NUL read as U+FFFD). */
+    jsonb,
 
     /** U+001F, a separator no name or phone contains: keeps a search from matching across fields. */
     unitSeparator: pg ? 'chr(31)' : 'char(31)',

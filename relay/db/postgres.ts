@@ -89,16 +89,24 @@ export function compile(text: string, id: number): Compiled {
   return { text: out, names: names.length ? names : null, name: `tp_${id}` };
 }
 
+/**
+ * PostgreSQL's text cannot hold U+0000 (SQLite's can): a NUL from a messenger, a form or a
+ * query string would fail the whole statement. It is stored as U+FFFD, the replacement
+ * character, instead. (JSON documents keep theirs as the `\u0000` escape.)
+ */
+const bindable = (v: unknown) =>
+  v == null ? null : typeof v === 'string' && v.includes('\0') ? v.replaceAll('\0', '\uFFFD') : v;
+
 function values(c: Compiled, params: unknown): unknown[] {
   if (params === undefined) return [];
   if (c.names) {
     const p = params as Record<string, unknown>;
     return c.names.map((n) => {
       if (!(n in p)) throw new RangeError(`Missing named parameter "${n}"`);
-      return p[n] ?? null;
+      return bindable(p[n]);
     });
   }
-  return (Array.isArray(params) ? params : [params]).map((v) => v ?? null);
+  return (Array.isArray(params) ? params : [params]).map(bindable);
 }
 
 type Client = pg.Pool | pg.PoolClient;

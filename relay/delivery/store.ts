@@ -79,10 +79,15 @@ const q = {
   ),
   // PostgreSQL, several relays: each takes due rows no other relay is taking at this moment
   // (SKIP LOCKED), in one statement; `was` lets a row it cannot send yet go back as it was.
-  claimDue: sql<{ now: string; limit: number; lease_until: string; by: string }, Claimed>(
+  // Only rows of the kinds it has an adapter for: another kind is no business of its own, and
+  // a claimed row reads as `sending` in the API until given back.
+  claimDue: sql<
+    { now: string; limit: number; lease_until: string; by: string; kinds: string[] },
+    Claimed
+  >(
     `WITH due AS (
        SELECT id, status AS was FROM deliveries
-       WHERE status IN ('queued', 'failed') AND next_attempt_at <= @now
+       WHERE status IN ('queued', 'failed') AND next_attempt_at <= @now AND kind = ANY (@kinds)
        ORDER BY next_attempt_at, id LIMIT @limit
        FOR UPDATE SKIP LOCKED)
      UPDATE deliveries d SET status = 'sending', attempts = d.attempts + 1,
@@ -261,7 +266,7 @@ export function createDeliveryStore(db: Db) {
     },
 
     /**
-     * PostgreSQL: claims up to `limit` due rows, oldest first, for relay `by` until
+     * PostgreSQL: claims up to `limit` due rows of `kinds`, oldest first, for relay `by` until
      * `leaseUntil`, skipping rows other relays are claiming meanwhile.
      */
     async claimDue(
@@ -269,8 +274,15 @@ export function createDeliveryStore(db: Db) {
       limit: number,
       leaseUntil: string,
       by: string,
+      kinds: string[],
     ): Promise<ClaimedDelivery[]> {
-      const rows = await db.all(q.claimDue, { now: at, limit, lease_until: leaseUntil, by });
+      const rows = await db.all(q.claimDue, {
+        now: at,
+        limit,
+        lease_until: leaseUntil,
+        by,
+        kinds,
+      });
       // RETURNING keeps no order.
       rows.sort((a, b) =>
         a.next_attempt_at === b.next_attempt_at

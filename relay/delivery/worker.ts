@@ -59,6 +59,7 @@ export function createWorker(opts: WorkerOptions) {
     now = Date.now,
   } = opts;
   const adapters = new Map(opts.adapters.map((a) => [a.kind, a]));
+  const kinds = [...adapters.keys()];
   const pacer = createPacer();
   let running = false;
   let timer: NodeJS.Timeout | undefined;
@@ -100,7 +101,7 @@ export function createWorker(opts: WorkerOptions) {
       // give back what cannot go yet — no more than there are free slots.
       const claimsFirst = store.engine === 'postgres';
       const rows = claimsFirst
-        ? await store.claimDue(iso(t), room, iso(t + horizonMs + leaseMs), instanceId)
+        ? await store.claimDue(iso(t), room, iso(t + horizonMs + leaseMs), instanceId, kinds)
         : await store.due(iso(t), limit);
       const chosen: { d: Delivery; at: number; adapter: ChannelAdapter }[] = [];
       const deferred: [Delivery, string][] = [];

@@ -44,11 +44,18 @@ export async function queueMessageInTx(
   return { message_id, delivery_id };
 }
 
-/** `queueMessageInTx` in a transaction of its own, for the send_message API. */
+/**
+ * `queueMessageInTx` in a transaction of its own, for the send_message API: the message as
+ * queued, read in that transaction (read after the commit, a relay's worker may already be
+ * sending it).
+ */
 export function createMessageSender(db: Db, stores: MessageOutboxStores) {
   return {
     async send(to: Recipient & { chat_id: string }, event: string, payload: OutgoingPayload) {
-      return db.tx((tx) => queueMessageInTx(tx, stores, to, event, payload));
+      return db.tx(async (tx) => {
+        const { message_id } = await queueMessageInTx(tx, stores, to, event, payload);
+        return (await stores.messages.get(message_id, tx))!;
+      });
     },
   };
 }

@@ -104,12 +104,12 @@ export function messageRoutes({ db, stores }: Deps) {
       if (image_url) payload.image_url = image_url;
       if (file_url) payload.file_url = file_url;
       if (buttons.length) payload.buttons = rows(buttons, input.inline_buttons_cols);
-      const { message_id } = await sender.send(
+      const message = await sender.send(
         { ...to, chat_id: to.chat_id },
         'bot_user.message',
         payload,
       );
-      return c.json(ok((await stores.messages.get(message_id))!), 201);
+      return c.json(ok(message), 201);
     })
     .openapi(list, async (c) => {
       const { shop_id, limit, offset, ...filter } = c.req.valid('query');

@@ -1,5 +1,5 @@
 import { fromJson, now, type Db } from '../db/open.js';
-import { sql, type Tx } from '../db/sql.js';
+import { sql, type Conn, type Tx } from '../db/sql.js';
 import type { Delivery } from '../delivery/types.js';
 import type { PageQuery } from '../http/pagination.js';
 import {
@@ -177,8 +177,9 @@ export function createMessageStore(db: Db) {
       return (await tx.get(q.seen, { bot_id: botId, remote_id: remoteId })) !== undefined;
     },
 
-    async get(id: number): Promise<Message | undefined> {
-      const row = await db.get(q.get, [id]);
+    /** A message; `c`: read it inside a transaction (as that transaction sees it). */
+    async get(id: number, c: Conn = db): Promise<Message | undefined> {
+      const row = await c.get(q.get, [id]);
       return row && toMessage(row);
     },
 

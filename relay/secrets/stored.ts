@@ -1,3 +1,4 @@
+import { dialect } from '../db/dialect.js';
 import { sql, type Database, type Queryable, type Sql } from '../db/sql.js';
 import type { SqliteDatabase } from '../db/sqlite.js';
 import { SecretKeyError, type SecretBox } from './box.js';
@@ -14,6 +15,9 @@ type Place = { what: string; read: Sql<undefined, Stored>; write: Sql<Stored, ne
  * Passwords, login tokens, API keys and opt-in tokens are hashed instead (relay/auth/secrets.ts):
  * the relay only ever compares them.
  */
+/** Shop settings as `jsonb` on PostgreSQL (relay/db/dialect.ts: a NUL in them is no error). */
+const settings = dialect('postgres').jsonb('settings');
+
 const q = {
   bots: sql<undefined, Stored>(
     `SELECT id, credential AS value FROM bots WHERE credential IS NOT NULL AND credential <> ''`,
@@ -30,12 +34,12 @@ const q = {
   captchas: sql<undefined, Stored>({
     sqlite: `SELECT id, json_extract(settings, '$.captcha.secret') AS value FROM shops
              WHERE json_type(settings, '$.captcha.secret') = 'text'`,
-    postgres: `SELECT id, settings::jsonb #>> '{captcha,secret}' AS value FROM shops
-               WHERE jsonb_typeof(settings::jsonb #> '{captcha,secret}') = 'string'`,
+    postgres: `SELECT id, ${settings} #>> '{captcha,secret}' AS value FROM shops
+               WHERE jsonb_typeof(${settings} #> '{captcha,secret}') = 'string'`,
   }),
   setCaptcha: sql<Stored, never>({
     sqlite: `UPDATE shops SET settings = json_set(settings, '$.captcha.secret', @value) WHERE id = @id`,
-    postgres: `UPDATE shops SET settings = jsonb_set(settings::jsonb, '{captcha,secret}', to_jsonb(@value::text))::text
+    postgres: `UPDATE shops SET settings = jsonb_set(${settings}, '{captcha,secret}', to_jsonb(@value::text))::text
                WHERE id = @id`,
   }),
 };

@@ -1,8 +1,6 @@
-import Database from 'better-sqlite3';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { dialect } from '../../relay/db/dialect.js';
+import { testDatabase, testEngine, type TestDatabase } from '../helpers/engine.js';
 import { spawnRelay, stop } from '../helpers/process.js';
 import { client } from '../helpers/relay.js';
 import { CALLBACK_FORM, leadBody, ORIGIN } from '../relay/public/fixtures.js';
@@ -20,10 +18,8 @@ const CONCURRENCY = 16;
  * deliveries that were in flight (`sending`) when the process died.
  */
 describe('a relay killed mid-flight', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'touchpoint-crash-'));
-  const dbPath = join(dir, 'touchpoint.db');
+  let database: TestDatabase;
   const env = {
-    TOUCHPOINT_DB: dbPath,
     TOUCHPOINT_WEBHOOK_ALLOW_PRIVATE: '1',
     TOUCHPOINT_PUBLIC_RATE_LIMIT: '0',
     TOUCHPOINT_ADMIN_EMAIL: 'crash@example.test',
@@ -34,7 +30,7 @@ describe('a relay killed mid-flight', () => {
   afterAll(async () => {
     if (relay) await stop(relay.child, 'SIGKILL');
     await receiver?.close();
-    rmSync(dir, { recursive: true, force: true });
+    await database?.drop();
   });
 
   /** A shop with a publishable key, the callback form and a webhook alert channel, over HTTP. */
@@ -70,6 +66,8 @@ describe('a relay killed mid-flight', () => {
 
   it('keeps every acknowledged lead and delivers every one of their alerts', async () => {
     receiver = await startReceiver();
+    database = await testDatabase({ prefix: 'crash' });
+    Object.assign(env, database.env);
     relay = await spawnRelay(env);
     const pk = await setUp(relay.url);
     const bodies = Array.from({ length: TOTAL }, (_, i) =>
@@ -86,13 +84,10 @@ describe('a relay killed mid-flight', () => {
     /** SIGKILL once, count what the dead process left `sending`, start a new one. */
     const crash = async () => {
       await stop(relay!.child, 'SIGKILL');
-      const db = new Database(dbPath, { readonly: true });
-      inFlight = (
-        db.prepare(`SELECT count(*) AS n FROM deliveries WHERE status = 'sending'`).get() as {
-          n: number;
-        }
-      ).n;
-      db.close();
+      const [{ n }] = await database.query<{ n: number }>(
+        `SELECT count(*) AS n FROM deliveries WHERE status = 'sending'`,
+      );
+      inFlight = n;
       relay = await spawnRelay(env);
       base = relay.url;
     };
@@ -132,11 +127,9 @@ describe('a relay killed mid-flight', () => {
     while (new Set(alerts().map((a) => a.name)).size < TOTAL && Date.now() < deadline)
       await new Promise((r) => setTimeout(r, 100));
 
-    const db = new Database(dbPath, { readonly: true });
-    const names = db.prepare(`SELECT json_extract(fields, '$.name') AS name FROM leads`).all() as {
-      name: string;
-    }[];
-    db.close();
+    const names = await database.query<{ name: string }>(
+      `SELECT ${dialect(testEngine).jsonText('fields', 'name')} AS name FROM leads`,
+    );
     const stored = new Map<string, number>();
     for (const { name } of names) stored.set(name, (stored.get(name) ?? 0) + 1);
     for (const i of acked) expect(stored.get(`lead-${i}`), `lead-${i} stored once`).toBe(1);
@@ -162,7 +155,7 @@ describe('a relay killed mid-flight', () => {
  */
 describe('a delivery in flight when its relay is killed', () => {
   const LEASE_MS = 60_000; // the worker's default lease (relay/delivery/worker.ts)
-  const dir = mkdtempSync(join(tmpdir(), 'touchpoint-inflight-'));
+  const databases: TestDatabase[] = [];
   const env = {
     TOUCHPOINT_WEBHOOK_ALLOW_PRIVATE: '1',
     TOUCHPOINT_ADMIN_EMAIL: 'inflight@example.test',
@@ -174,7 +167,7 @@ describe('a delivery in flight when its relay is killed', () => {
   afterAll(async () => {
     for (const r of relays) await stop(r.child, 'SIGKILL');
     for (const r of receivers) await r.close();
-    rmSync(dir, { recursive: true, force: true });
+    for (const d of databases) await d.drop();
   });
   /** A receiver that holds the first request open (never answers it) and accepts the rest. */
   const holdingFirst = async () => {
@@ -182,34 +175,36 @@ describe('a delivery in flight when its relay is killed', () => {
     receivers.push(receiver);
   };
 
-  const start = async (dbPath: string) => {
-    const relay = await spawnRelay({ ...env, TOUCHPOINT_DB: dbPath });
+  const newDatabase = async () => {
+    const database = await testDatabase({ prefix: 'inflight' });
+    databases.push(database);
+    return database;
+  };
+  const start = async (database: TestDatabase) => {
+    const relay = await spawnRelay({ ...env, ...database.env });
     relays.push(relay);
     return relay;
   };
-  const read = <T>(dbPath: string, sql: string, ...params: unknown[]) => {
-    const db = new Database(dbPath, { readonly: true });
-    try {
-      return db.prepare(sql).get(...params) as T;
-    } finally {
-      db.close();
-    }
-  };
-  const claimOf = (dbPath: string) =>
-    read<{ id: number; status: string; claimed_by: string | null; lease_until: string | null }>(
-      dbPath,
-      `SELECT id, status, claimed_by, lease_until FROM deliveries WHERE kind = 'webhook'`,
-    );
-  const instanceOf = (dbPath: string, pid: number) =>
-    read<{ id: string; heartbeat_at: string } | undefined>(
-      dbPath,
-      `SELECT id, heartbeat_at FROM relay_instances WHERE pid = ? AND stopped_at IS NULL`,
-      pid,
-    );
-  const until = async <T>(check: () => T, timeoutMs: number): Promise<NonNullable<T>> => {
+  const claimOf = async (database: TestDatabase) =>
+    (
+      await database.query<{
+        id: number;
+        status: string;
+        claimed_by: string | null;
+        lease_until: string | null;
+      }>(`SELECT id, status, claimed_by, lease_until FROM deliveries WHERE kind = 'webhook'`)
+    )[0];
+  const instanceOf = async (database: TestDatabase, pid: number) =>
+    (
+      await database.query<{ id: string; heartbeat_at: string }>(
+        `SELECT id, heartbeat_at FROM relay_instances WHERE pid = ? AND stopped_at IS NULL`,
+        pid,
+      )
+    )[0] as { id: string; heartbeat_at: string } | undefined;
+  const until = async <T>(check: () => Promise<T>, timeoutMs: number): Promise<NonNullable<T>> => {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const value = check();
+      const value = await check();
       if (value) return value as NonNullable<T>;
       if (Date.now() > deadline) throw new Error('condition not met in time');
       await new Promise((r) => setTimeout(r, 50));
@@ -243,51 +238,51 @@ describe('a delivery in flight when its relay is killed', () => {
 
   it('is sent by a restarted relay at once, not after the lease', async () => {
     await holdingFirst();
-    const dbPath = join(dir, 'restart.db');
-    const first = await start(dbPath);
+    const db = await newDatabase();
+    const first = await start(db);
     await leadInFlight(first.url);
-    const claim = claimOf(dbPath);
+    const claim = (await claimOf(db))!;
     expect(claim.status).toBe('sending');
-    expect(claim.claimed_by).toBe(instanceOf(dbPath, first.child.pid!)!.id);
+    expect(claim.claimed_by).toBe((await instanceOf(db, first.child.pid!))!.id);
     expect(Date.parse(claim.lease_until!) - Date.now()).toBeGreaterThan(LEASE_MS / 2);
 
     await stop(first.child, 'SIGKILL');
     const killedAt = Date.now();
-    await start(dbPath);
+    await start(db);
     const [, again] = await receiver.waitFor(2, LEASE_MS / 2);
     const took = Date.now() - killedAt;
     expect(again.headers['webhook-id']).toBe(`msg_${claim.id}`);
-    await until(() => claimOf(dbPath).status === 'sent', 5_000);
+    await until(async () => (await claimOf(db))!.status === 'sent', 5_000);
     // Restarting takes a second or two; the redelivery is not waiting for the lease.
     expect(took, `redelivered ${took} ms after the kill`).toBeLessThan(LEASE_MS / 4);
   }, 60_000);
 
   it('is left to its live relay by a second relay on the database, which takes it when that relay is killed', async () => {
     await holdingFirst();
-    const dbPath = join(dir, 'shared.db');
-    const first = await start(dbPath);
+    const db = await newDatabase();
+    const first = await start(db);
     await leadInFlight(first.url);
-    const claim = claimOf(dbPath);
-    const owner = instanceOf(dbPath, first.child.pid!)!;
+    const claim = (await claimOf(db))!;
+    const owner = (await instanceOf(db, first.child.pid!))!;
     expect(claim.claimed_by).toBe(owner.id);
 
     // A second relay starts on the same database and sweeps (at start and each beat).
-    const second = await start(dbPath);
-    const mine = await until(() => instanceOf(dbPath, second.child.pid!), 10_000);
+    const second = await start(db);
+    const mine = await until(() => instanceOf(db, second.child.pid!), 10_000);
     await until(
-      () => instanceOf(dbPath, second.child.pid!)!.heartbeat_at > mine.heartbeat_at,
+      async () => (await instanceOf(db, second.child.pid!))!.heartbeat_at > mine.heartbeat_at,
       10_000,
     );
     expect(receiver.received).toHaveLength(1);
-    expect(claimOf(dbPath)).toMatchObject({ status: 'sending', claimed_by: owner.id });
+    expect(await claimOf(db)).toMatchObject({ status: 'sending', claimed_by: owner.id });
 
     await stop(first.child, 'SIGKILL');
     const killedAt = Date.now();
     const [, again] = await receiver.waitFor(2, LEASE_MS / 2);
     const took = Date.now() - killedAt;
     expect(again.headers['webhook-id']).toBe(`msg_${claim.id}`);
-    await until(() => claimOf(dbPath).status === 'sent', 5_000);
+    await until(async () => (await claimOf(db))!.status === 'sent', 5_000);
     expect(took, `redelivered ${took} ms after the kill`).toBeLessThan(LEASE_MS / 4);
-    expect(instanceOf(dbPath, first.child.pid!)).toBeUndefined(); // forgotten
+    expect(await instanceOf(db, first.child.pid!)).toBeUndefined(); // forgotten
   }, 60_000);
 });

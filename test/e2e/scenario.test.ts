@@ -1,10 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from '../../relay/db/sql.js';
 import { startTelegramFake, type FakeMessage, type TelegramFake } from '../fakes/telegram.js';
 import { updates } from '../fakes/telegram-updates.js';
+import { testDatabase, type TestDatabase } from '../helpers/engine.js';
 import { buildFlow, type BuiltFlow } from '../helpers/flows.js';
 import { freePort } from '../helpers/process.js';
 import { startRelay, type Relay } from '../helpers/relay.js';
@@ -20,8 +18,7 @@ import { widgetShop, type WidgetShop } from '../relay/public/fixtures.js';
 describe('bot scenario through Telegram', () => {
   const MANAGERS = -1009876543;
   const DELAY_S = 3;
-  const dir = mkdtempSync(join(tmpdir(), 'touchpoint-scenario-'));
-  const dbPath = join(dir, 'touchpoint.db');
+  let database: TestDatabase;
   let fake: TelegramFake;
   let relay: Relay;
   let shop: WidgetShop;
@@ -34,7 +31,7 @@ describe('bot scenario through Telegram', () => {
     const port = await freePort();
     return startRelay(
       {
-        dbPath,
+        ...database.config,
         port,
         publicUrl: `http://127.0.0.1:${port}`,
         publicUrlExplicit: true,
@@ -56,6 +53,7 @@ describe('bot scenario through Telegram', () => {
 
   beforeAll(async () => {
     fake = await startTelegramFake();
+    database = await testDatabase({ prefix: 'scenario' });
     relay = await start();
     shop = await widgetShop(relay);
     ({
@@ -112,7 +110,7 @@ describe('bot scenario through Telegram', () => {
   afterAll(async () => {
     await relay.close();
     await fake.close();
-    rmSync(dir, { recursive: true, force: true });
+    await database?.drop();
   });
 
   it('greets on /start with inline buttons whose callback data is a short id', async () => {

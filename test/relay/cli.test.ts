@@ -1,19 +1,21 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../relay/commands.js';
 import { createStores } from '../../relay/deps.js';
-import { openDb } from '../../relay/db/open.js';
+import { testDatabase, type TestDatabase } from '../helpers/engine.js';
 
 const exec = promisify(execFile);
 
 describe('touchpoint CLI', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'touchpoint-cli-'));
-  const env = { TOUCHPOINT_DB: join(dir, 'cli.db') };
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  let database: TestDatabase;
+  let env: Record<string, string>;
+  beforeAll(async () => {
+    database = await testDatabase({ prefix: 'cli' });
+    env = database.env;
+  });
+  afterAll(() => database?.drop());
 
   it('creates a user, a shop and keys that the relay then accepts', async () => {
     expect(
@@ -36,7 +38,7 @@ describe('touchpoint CLI', () => {
     expect(pk.text).toMatch(/^pk_/);
     const sk = await run(['key:create', '--shop', '1', '--kind', 'secret'], env);
 
-    const db = await openDb(env.TOUCHPOINT_DB);
+    const db = await database.open();
     const stores = createStores(db);
     expect(await stores.keys.find(sk.text, 'secret')).toMatchObject({ shop_id: 1 });
     expect(await stores.keys.find(pk.text, 'publishable')).toMatchObject({
@@ -83,7 +85,7 @@ describe('touchpoint CLI', () => {
     ).rejects.toThrow(/--role must be owner or manager/);
     await run(['member:add', '--shop', id, '--email', 'ops@example.test', '--role', 'owner'], env);
 
-    const db = await openDb(env.TOUCHPOINT_DB);
+    const db = await database.open();
     const stores = createStores(db);
     const roles = (await stores.members.list(Number(id), { limit: 10, offset: 0 })).rows.map(
       (m) => [m.email, m.role],

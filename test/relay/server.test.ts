@@ -1,16 +1,24 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { onPostgres, testDatabase } from '../helpers/engine.js';
 import { runRelayExpectingExit, spawnRelay } from '../helpers/process.js';
 
 describe('relay start-up', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'touchpoint-start-'));
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'touchpoint-start-'));
+  });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('migrates a new database file, seeds the demo shop and creates the admin user', async () => {
+  it('migrates a new database, seeds the demo shop and creates the admin user', async () => {
+    // On SQLite a file in a folder that does not exist yet; on PostgreSQL an empty database.
+    const database = onPostgres
+      ? await testDatabase({ prefix: 'start', empty: true })
+      : { env: { TOUCHPOINT_DB: join(dir, 'sub', 'demo.db') }, drop: async () => {} };
     const relay = await spawnRelay({
-      TOUCHPOINT_DB: join(dir, 'sub', 'demo.db'),
+      ...database.env,
       TOUCHPOINT_DEMO: '1',
       TOUCHPOINT_ADMIN_EMAIL: 'admin@example.test',
       TOUCHPOINT_ADMIN_PASSWORD: 'admin password',
@@ -39,6 +47,7 @@ describe('relay start-up', () => {
       expect(admin.status).toBe(200);
     } finally {
       await relay.stop();
+      await database.drop();
     }
   });
 

@@ -21,8 +21,10 @@ export type Run = {
 const q = {
   get: sql<[number], Run>(`SELECT * FROM scenario_runs WHERE bot_user_id = ?`),
   save: sql<Omit<Run, 'updated_at'> & { now: string }, never>(
-    `INSERT INTO scenario_runs (bot_user_id, shop_id, flow_id, step_id, waiting, seq, resume_at)
-     VALUES (@bot_user_id, @shop_id, @flow_id, @step_id, @waiting, @seq, @resume_at)
+    // updated_at given on insert too: PostgreSQL's default (now()) is the transaction's start,
+    // earlier than the `resume_at` the move computed from the same clock as @now.
+    `INSERT INTO scenario_runs (bot_user_id, shop_id, flow_id, step_id, waiting, seq, resume_at, updated_at)
+     VALUES (@bot_user_id, @shop_id, @flow_id, @step_id, @waiting, @seq, @resume_at, @now)
      ON CONFLICT (bot_user_id) DO UPDATE SET shop_id = excluded.shop_id,
        flow_id = excluded.flow_id, step_id = excluded.step_id, waiting = excluded.waiting,
        seq = excluded.seq, resume_at = excluded.resume_at, updated_at = @now`,

@@ -1,39 +1,45 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { openDb, type Db } from '../../../relay/db/open.js';
-import { startPostgres, type PostgresServer } from '../../helpers/postgres-server.js';
+import type { Engine } from '../../../relay/db/sql.js';
+import { postgresDatabase, testEngine } from '../../helpers/engine.js';
+
+type Open = () => Promise<Db>;
 
 /**
- * Both engines for suites that compare them or write at once as several relays would: a
- * fresh SQLite file, and a fresh database on one real PostgreSQL server started for the
- * suite. `stop()` ends the server and removes the files.
+ * Store-level databases for suites that write at once as several relays would, or compare
+ * the engines: `engines` holds the suite's engine (SQLite in the `relay` project, PostgreSQL
+ * in `relay-pg`); `both` holds both, for comparisons (on PostgreSQL runs only, where both
+ * are there). Each `open()` gives a fresh database: a SQLite file, or a copy of the run's
+ * migrated PostgreSQL template. `stop()` removes them.
  */
 export function eachEngine(prefix: string) {
-  let server: PostgresServer | undefined;
-  const dir = mkdtempSync(join(tmpdir(), `touchpoint-${prefix}-`));
+  let dir: string | undefined;
+  const drops: (() => Promise<void>)[] = [];
   const secretKeys = [Buffer.alloc(32, 5)];
-  const engines: [engine: 'sqlite' | 'postgres', open: () => Promise<Db>][] = [
-    ['sqlite', () => openDb(join(dir, `${Math.random()}.db`), { secretKeys })],
-    [
-      'postgres',
-      async () => {
-        server ??= await startPostgres();
-        const admin = new pg.Client(server.url);
-        await admin.connect();
-        const name = `${prefix}_${Math.floor(Math.random() * 1e9)}`;
-        await admin.query(`CREATE DATABASE ${name}`);
-        await admin.end();
-        return openDb(server.url.replace(/\/postgres$/, `/${name}`), { secretKeys });
-      },
-    ],
+  const open: Record<Engine, Open> = {
+    sqlite: () => {
+      dir ??= mkdtempSync(join(tmpdir(), `touchpoint-${prefix}-`));
+      return openDb(join(dir, `${Math.random()}.db`), { secretKeys });
+    },
+    postgres: async () => {
+      const created = await postgresDatabase({ prefix });
+      drops.push(created.drop);
+      return openDb(created.url, { secretKeys, postgres: { max: 8 } });
+    },
+  };
+  const engines: [engine: Engine, open: Open][] = [[testEngine, open[testEngine]]];
+  const both: [engine: Engine, open: Open][] = [
+    ['sqlite', open.sqlite],
+    ['postgres', open.postgres],
   ];
   return {
     engines,
+    both,
     async stop() {
-      await server?.stop();
-      rmSync(dir, { recursive: true, force: true });
+      for (const drop of drops) await drop();
+      if (dir) rmSync(dir, { recursive: true, force: true });
     },
   };
 }

@@ -161,8 +161,10 @@ describe('sandbox scope', () => {
       { token: login.body.result.token },
     );
     expect(demoBot.status).toBe(201);
-    const env = { TOUCHPOINT_DB: relay.config.dbPath };
-    const cli = await run(['shop:create', '--name', 'Play', '--owner', other.email, '--demo'], env);
+    const cli = await run(
+      ['shop:create', '--name', 'Play', '--owner', other.email, '--demo'],
+      relay.databaseEnv,
+    );
     expect(cli.json).toMatchObject({ name: 'Play', demo: true });
     const played = await relay.api.post(
       '/api/bot/bots/',

@@ -1,12 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compile, openPostgres } from '../../../relay/db/postgres.js';
 import { constraintKind, inTx, sql, type Database } from '../../../relay/db/sql.js';
 import { openSqlite } from '../../../relay/db/sqlite.js';
-import { startPostgres, type PostgresServer } from '../../helpers/postgres-server.js';
+import { postgresDatabase, testEngine } from '../../helpers/engine.js';
 
 const SCHEMA = {
   sqlite: `CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, at TEXT, n REAL) STRICT;
@@ -36,26 +35,24 @@ describe('placeholders for PostgreSQL', () => {
   });
 });
 
-let server: PostgresServer | undefined;
-const dir = mkdtempSync(join(tmpdir(), 'touchpoint-engine-'));
-const engines: [string, () => Promise<Database>][] = [
-  ['sqlite', async () => openSqlite(join(dir, `e${Math.random()}.db`))],
-  [
-    'postgres',
-    async () => {
-      server ??= await startPostgres();
-      const admin = new pg.Client(server.url);
-      await admin.connect();
-      const name = `engine_${Math.floor(Math.random() * 1e9)}`;
-      await admin.query(`CREATE DATABASE ${name}`);
-      await admin.end();
-      return openPostgres(server.url.replace(/\/postgres$/, `/${name}`));
-    },
-  ],
-];
+let dir: string | undefined;
+let dropPostgres: (() => Promise<void>) | undefined;
+/** The suite's engine (SQLite in the `relay` project, PostgreSQL in `relay-pg`), bare: no schema. */
+const open: Record<string, () => Promise<Database>> = {
+  sqlite: async () => {
+    dir ??= mkdtempSync(join(tmpdir(), 'touchpoint-engine-'));
+    return openSqlite(join(dir, `e${Math.random()}.db`));
+  },
+  postgres: async () => {
+    const created = await postgresDatabase({ prefix: 'engine', empty: true });
+    dropPostgres = created.drop;
+    return openPostgres(created.url);
+  },
+};
+const engines: [string, () => Promise<Database>][] = [[testEngine, open[testEngine]]];
 afterAll(async () => {
-  await server?.stop();
-  rmSync(dir, { recursive: true, force: true });
+  await dropPostgres?.();
+  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 describe.each(engines)('the %s engine', (engine, open) => {

@@ -5,10 +5,13 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { migrations } from '../../../relay/db/migrations.js';
 import { openDb, type Db } from '../../../relay/db/open.js';
+import { pgMigrations } from '../../../relay/db/migrations-pg.js';
+import { sql } from '../../../relay/db/sql.js';
 import type { SqliteDatabase } from '../../../relay/db/sqlite.js';
+import { describeSqlite, onPostgres, testDatabase } from '../../helpers/engine.js';
 
-/** The SQLite file's own set-up (PRAGMAs, STRICT tables, user_version): SQLite only. */
-describe('database', () => {
+/** The SQLite file's own set-up (PRAGMAs, STRICT tables, user_version). */
+describeSqlite('database', 'PRAGMAs, STRICT tables, user_version of the file', () => {
   const dirs: string[] = [];
   const file = () => {
     const dir = mkdtempSync(join(tmpdir(), 'touchpoint-db-'));
@@ -43,3 +46,24 @@ describe('database', () => {
     await expect(openDb(path)).rejects.toThrow(/schema version/);
   });
 });
+
+describe.skipIf(!onPostgres)(
+  `PostgreSQL database${onPostgres ? '' : ' (PostgreSQL’s own migrations: run in relay-pg)'}`,
+  () => {
+    it('is idempotent on reopen and refuses a database newer than the code', async () => {
+      const database = await testDatabase({ prefix: 'migrate', empty: true });
+      try {
+        await (await database.open()).close();
+        const db = await database.open();
+        expect(await db.value(sql(`SELECT version FROM touchpoint_schema`))).toBe(
+          pgMigrations.length,
+        );
+        await db.run(sql(`UPDATE touchpoint_schema SET version = ?`), [pgMigrations.length + 1]);
+        await db.close();
+        await expect(database.open()).rejects.toThrow(/schema version/);
+      } finally {
+        await database.drop();
+      }
+    });
+  },
+);

@@ -44,6 +44,22 @@ describe('messages API', () => {
   });
   afterAll(() => relay.close());
 
+  it('answers each message as this request queued it, however soon a worker sends it', async () => {
+    // The worker wakes as the message commits: on PostgreSQL it claims the row on another
+    // connection at once, and a read after the commit could find it `sending` or `sent`.
+    const statuses: string[] = [];
+    for (let i = 0; i < 25; i++) {
+      const r = await send(a, {
+        shop_id: a.shop.id,
+        bot_user_id: userA,
+        payload: { text: `#${i}` },
+      });
+      expect(r.status, JSON.stringify(r.body)).toBe(201);
+      statuses.push(r.body.result.status);
+    }
+    expect(statuses).toEqual(Array(25).fill('queued'));
+  });
+
   it('queues a message and answers with it, queued, with its delivery; it is then sent', async () => {
     const r = await send(a, {
       shop_id: a.shop.id,

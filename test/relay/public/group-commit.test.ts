@@ -6,11 +6,12 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sql } from '../../../relay/db/sql.js';
 import { openSqlite, type SqliteDatabase } from '../../../relay/db/sqlite.js';
 import { createGroupCommit } from '../../../relay/public/group-commit.js';
+import { describeSqlite } from '../../helpers/engine.js';
 
 const insert = sql<number, never>('INSERT INTO t (n) VALUES (?)');
 
 /** SQLite only: on PostgreSQL each lead has its own transaction (relay/public/lead-writer.ts). */
-describe('group commit', () => {
+describeSqlite('group commit', 'one transaction per lead on PostgreSQL', () => {
   let dir: string;
   let db: SqliteDatabase;
   let reader: Database.Database;

@@ -1,42 +1,18 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDb, type Db } from '../../../relay/db/open.js';
+import type { Db } from '../../../relay/db/open.js';
 import { sql } from '../../../relay/db/sql.js';
 import { createStores, type Stores } from '../../../relay/deps.js';
 import { itemCallback } from '../../../relay/messages/schemas.js';
 import { NOTICES } from '../../../relay/scenario/runtime/engine.js';
-import { startPostgres, type PostgresServer } from '../../helpers/postgres-server.js';
+import { eachEngine } from '../bot-users/engines.js';
 
 /**
  * What must hold when several relays move the same scenario at once (on PostgreSQL; SQLite
  * has one writer, and the same checks pass there): two saves never close a loop together,
  * two presses of one button move the run once, and a due delay resumes once.
  */
-let server: PostgresServer | undefined;
-const dir = mkdtempSync(join(tmpdir(), 'touchpoint-scenario-concurrency-'));
-const secretKeys = [Buffer.alloc(32, 7)];
-const engines: [string, () => Promise<Db>][] = [
-  ['sqlite', () => openDb(join(dir, `s${Math.random()}.db`), { secretKeys })],
-  [
-    'postgres',
-    async () => {
-      server ??= await startPostgres();
-      const admin = new pg.Client(server.url);
-      await admin.connect();
-      const name = `scenario_${Math.floor(Math.random() * 1e9)}`;
-      await admin.query(`CREATE DATABASE ${name}`);
-      await admin.end();
-      return openDb(server.url.replace(/\/postgres$/, `/${name}`), { secretKeys });
-    },
-  ],
-];
-afterAll(async () => {
-  await server?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+const { engines, stop } = eachEngine('scenario');
+afterAll(stop);
 
 const insertShop = sql<undefined, { id: number }>(
   `INSERT INTO shops (name) VALUES ('Shop') RETURNING id`,

@@ -10,6 +10,7 @@ import { keyFilePath } from '../../../relay/secrets/keys.js';
 import { startTelegramFake, type TelegramFake } from '../../fakes/telegram.js';
 import { startRelay, userWithShop, type Owner, type Relay } from '../../helpers/relay.js';
 import { telegramBot } from '../channels/fixtures.js';
+import { describeSqlite, onPostgres, testDatabase } from '../../helpers/engine.js';
 
 const CAPTCHA_SECRET = '0x4AAAAAAAcaptcha-secret-at-rest';
 const mode = (path: string) => statSync(path).mode & 0o777;
@@ -119,14 +120,17 @@ describe('secrets at rest', () => {
     });
   });
 
-  it('keeps the database, its -wal and -shm, and the key file readable by the relay’s user only', () => {
-    if (relay.db.engine !== 'sqlite') return; // files of SQLite only
-    const db = relay.config.dbPath;
-    for (const f of [db, `${db}-wal`, `${db}-shm`, keyFilePath(db)]) expect(mode(f), f).toBe(0o600);
-  });
+  it.skipIf(onPostgres)(
+    'keeps the database, its -wal and -shm, and the key file readable by the relay’s user only (SQLite’s files)',
+    () => {
+      const db = relay.config.dbPath;
+      for (const f of [db, `${db}-wal`, `${db}-shm`, keyFilePath(db)])
+        expect(mode(f), f).toBe(0o600);
+    },
+  );
 });
 
-describe('the database files', () => {
+describeSqlite('the database files', 'file modes of the SQLite file, its WAL and key file', () => {
   it('are created 0700 (folder) and 0600, and made 0600 again when found looser', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'touchpoint-modes-'));
     const path = join(dir, 'data', 'touchpoint.db');
@@ -150,10 +154,9 @@ describe('the database files', () => {
 
 describe('a database from before secrets were encrypted', () => {
   it('has its secrets encrypted at start, and the relay uses them as before', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'touchpoint-upgrade-'));
-    const path = join(dir, 'touchpoint.db');
+    const database = await testDatabase({ prefix: 'upgrade' });
     try {
-      let db = await openDb(path);
+      let db = await database.open();
       const shop = (await db.get(sql(`INSERT INTO shops (name) VALUES ('Old') RETURNING id`))) as {
         id: number;
       };
@@ -177,11 +180,23 @@ describe('a database from before secrets were encrypted', () => {
       )) as { id: number };
       await db.close();
 
-      db = await openDb(path);
+      db = await database.open();
       const stores = createStores(db);
-      const raw = rawFiles(path).toString('latin1');
-      for (const secret of ['old-captcha', '123:old-token', 'whsec_old'])
+      // What is stored: the file's bytes on SQLite (WAL included), the columns on both.
+      const raw = onPostgres ? '' : rawFiles(database.location).toString('latin1');
+      const columns = await db.all(
+        sql<[number, number, number], { v: string }>(
+          `SELECT settings AS v FROM shops WHERE id = ?
+           UNION ALL SELECT credential FROM bots WHERE id = ?
+           UNION ALL SELECT secret || ' ' || previous_secret FROM webhook_endpoints WHERE id = ?`,
+        ),
+        [shop.id, bot.id, ep.id],
+      );
+      expect(columns).toHaveLength(3);
+      for (const secret of ['old-captcha', '123:old-token', 'whsec_old']) {
         expect(raw).not.toContain(secret);
+        for (const { v } of columns) expect(v).not.toContain(secret);
+      }
       expect(await stores.bots.credential(bot.id)).toBe('123:old-token');
       expect((await stores.webhooks.forSend(ep.id))!.secrets).toEqual(['whsec_old', 'whsec_older']);
       expect((await stores.shops.getWithSecrets(shop.id))!.settings.captcha).toMatchObject({
@@ -193,7 +208,7 @@ describe('a database from before secrets were encrypted', () => {
       });
       await db.close();
     } finally {
-      rmSync(dir, { recursive: true, force: true });
+      await database.drop();
     }
   });
 });

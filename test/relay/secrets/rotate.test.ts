@@ -1,6 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../../relay/commands.js';
 import { openDb } from '../../../relay/db/open.js';
@@ -9,6 +7,12 @@ import { createStores } from '../../../relay/deps.js';
 import { createSecretBox, keyId, newKey, SecretKeyError } from '../../../relay/secrets/box.js';
 import { envKeySource, keyFilePath, parseKey } from '../../../relay/secrets/keys.js';
 import { startTelegramFake, type TelegramFake } from '../../fakes/telegram.js';
+import {
+  describeSqlite,
+  onPostgres,
+  testDatabase,
+  type TestDatabase,
+} from '../../helpers/engine.js';
 import { runRelayExpectingExit, spawnRelay, stop } from '../../helpers/process.js';
 import { startRelay, userWithShop, type Owner, type Relay } from '../../helpers/relay.js';
 import { eventually, subscribe, telegramBot, tgUser } from '../channels/fixtures.js';
@@ -31,87 +35,100 @@ const keysIn = (file: string) =>
     .filter((l) => l && !l.startsWith('#'))
     .map(parseKey);
 
-describe('rotating the operator key (key file)', () => {
-  let fake: TelegramFake;
-  let receiver: Receiver;
-  let relay: Relay;
-  let owner: Owner;
-  beforeAll(async () => {
-    [fake, receiver] = await Promise.all([startTelegramFake(), startReceiver()]);
-    relay = await startRelay(
-      { telegramApiUrl: fake.url, webhookAllowPrivate: true },
-      { channels: { pollTimeoutS: 1 } },
-    );
-    owner = await userWithShop(relay);
-  });
-  afterAll(async () => {
-    await relay.close();
-    await Promise.all([fake.close(), receiver.close()]);
-  });
+describeSqlite(
+  'rotating the operator key (key file)',
+  'the key file beside the SQLite file',
+  () => {
+    let fake: TelegramFake;
+    let receiver: Receiver;
+    let relay: Relay;
+    let owner: Owner;
+    beforeAll(async () => {
+      [fake, receiver] = await Promise.all([startTelegramFake(), startReceiver()]);
+      relay = await startRelay(
+        { telegramApiUrl: fake.url, webhookAllowPrivate: true },
+        { channels: { pollTimeoutS: 1 } },
+      );
+      owner = await userWithShop(relay);
+    });
+    afterAll(async () => {
+      await relay.close();
+      await Promise.all([fake.close(), receiver.close()]);
+    });
 
-  it('re-encrypts every secret while the relay runs: webhooks still verify, the bot still sends', async () => {
-    const { bot, token } = await telegramBot(relay, fake, owner);
-    const endpoint = await relay.api.post(
-      '/api/webhooks/endpoints/',
-      { shop_id: owner.shop.id, url: `${receiver.url}/hook`, events: ['lead.created'] },
-      { token: owner.token },
-    );
-    const secret = endpoint.body.result.secret as string;
-    const file = keyFilePath(relay.config.dbPath);
-    const [oldKey] = keysIn(file);
-    expect(new Set((await storedSecrets(relay)).map((v) => v.split(':')[2]))).toEqual(
-      new Set([keyId(oldKey)]),
-    );
+    it('re-encrypts every secret while the relay runs: webhooks still verify, the bot still sends', async () => {
+      const { bot, token } = await telegramBot(relay, fake, owner);
+      const endpoint = await relay.api.post(
+        '/api/webhooks/endpoints/',
+        { shop_id: owner.shop.id, url: `${receiver.url}/hook`, events: ['lead.created'] },
+        { token: owner.token },
+      );
+      const secret = endpoint.body.result.secret as string;
+      const file = keyFilePath(relay.config.dbPath);
+      const [oldKey] = keysIn(file);
+      expect(new Set((await storedSecrets(relay)).map((v) => v.split(':')[2]))).toEqual(
+        new Set([keyId(oldKey)]),
+      );
 
-    const rotated = await run(['secrets:rotate-key'], { TOUCHPOINT_DB: relay.config.dbPath });
-    const json = rotated.json as { key_id: string; secrets: number; key_file: string };
-    expect(json).toMatchObject({ key_file: file, secrets: 2 });
-    expect(rotated.text).toContain(`under key ${json.key_id}`);
-    const keys = keysIn(file);
-    expect(keys.map(keyId)).toEqual([json.key_id]); // the old key is gone from the file
-    expect(json.key_id).not.toBe(keyId(oldKey));
-    const stored = await storedSecrets(relay);
-    for (const v of stored) expect(v.split(':')[2]).toBe(json.key_id);
-    const old = createSecretBox(envKeySource([oldKey]));
-    for (const v of stored) expect(() => old.open(v)).toThrow(SecretKeyError);
+      const rotated = await run(['secrets:rotate-key'], { TOUCHPOINT_DB: relay.config.dbPath });
+      const json = rotated.json as { key_id: string; secrets: number; key_file: string };
+      expect(json).toMatchObject({ key_file: file, secrets: 2 });
+      expect(rotated.text).toContain(`under key ${json.key_id}`);
+      const keys = keysIn(file);
+      expect(keys.map(keyId)).toEqual([json.key_id]); // the old key is gone from the file
+      expect(json.key_id).not.toBe(keyId(oldKey));
+      const stored = await storedSecrets(relay);
+      for (const v of stored) expect(v.split(':')[2]).toBe(json.key_id);
+      const old = createSecretBox(envKeySource([oldKey]));
+      for (const v of stored) expect(() => old.open(v)).toThrow(SecretKeyError);
 
-    // The running relay follows the key file: it signs with the same webhook secret…
-    await relay.api.post(
-      '/api/store/leads/',
-      { shop_id: owner.shop.id, fields: { name: 'After rotation' } },
-      { token: owner.token },
-    );
-    const [req] = await receiver.waitFor(1);
-    expect(verify(secret, req).data.fields).toEqual({ name: 'After rotation' });
-    // …and sends through the Telegram bot with the same token.
-    const user = tgUser();
-    const botUser = await subscribe(relay, bot, user);
-    const sent = await relay.api.post(
-      '/api/bot/messages/send_message/',
-      { shop_id: owner.shop.id, bot_user_id: botUser.id, payload: { text: 'Still here' } },
-      { token: owner.token },
-    );
-    expect(sent.status).toBe(201);
-    await eventually(() => fake.messagesTo(user.id).length === 1, 8_000);
-    // A relay started afterwards reads them with the new key file.
-    const again = await openDb(relay.config.dbPath);
-    const stores = createStores(again);
-    expect(await stores.bots.credential(bot.id)).toBe(token);
-    expect((await stores.webhooks.forSend(endpoint.body.result.id))!.secrets).toEqual([secret]);
-    await again.close();
-  });
-});
+      // The running relay follows the key file: it signs with the same webhook secret…
+      await relay.api.post(
+        '/api/store/leads/',
+        { shop_id: owner.shop.id, fields: { name: 'After rotation' } },
+        { token: owner.token },
+      );
+      const [req] = await receiver.waitFor(1);
+      expect(verify(secret, req).data.fields).toEqual({ name: 'After rotation' });
+      // …and sends through the Telegram bot with the same token.
+      const user = tgUser();
+      const botUser = await subscribe(relay, bot, user);
+      const sent = await relay.api.post(
+        '/api/bot/messages/send_message/',
+        { shop_id: owner.shop.id, bot_user_id: botUser.id, payload: { text: 'Still here' } },
+        { token: owner.token },
+      );
+      expect(sent.status).toBe(201);
+      await eventually(() => fake.messagesTo(user.id).length === 1, 8_000);
+      // A relay started afterwards reads them with the new key file.
+      const again = await openDb(relay.config.dbPath);
+      const stores = createStores(again);
+      expect(await stores.bots.credential(bot.id)).toBe(token);
+      expect((await stores.webhooks.forSend(endpoint.body.result.id))!.secrets).toEqual([secret]);
+      await again.close();
+    });
+  },
+);
 
 describe('the operator key from TOUCHPOINT_SECRET_KEY', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'touchpoint-envkey-'));
-  const dbPath = join(dir, 'touchpoint.db');
   const first = newKey().toString('base64');
   let current: string; // the key after rotation
   let secret: string;
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  let database: TestDatabase;
+  /** Where the database is, without a key: each step says which key it uses. */
+  let where: Record<string, string>;
+  /** No key file beside the database (SQLite; PostgreSQL never has one). */
+  const noKeyFile = () => onPostgres || !existsSync(keyFilePath(database.location));
+  beforeAll(async () => {
+    database = await testDatabase({ prefix: 'envkey' });
+    where = Object.fromEntries(
+      Object.entries(database.env).filter(([name]) => name !== 'TOUCHPOINT_SECRET_KEY'),
+    );
+  });
+  afterAll(() => database?.drop());
 
   it('encrypts with it (no key file), and rotating prints the new key to set', async () => {
-    const db = await openDb(dbPath, { secretKeys: [parseKey(first)] });
+    const db = await openDb(database.location, { secretKeys: [parseKey(first)] });
     const stores = createStores(db);
     const shop = await stores.shops.create({ name: 'Env key' }, null);
     ({ secret } = await stores.webhooks.create({
@@ -120,19 +137,18 @@ describe('the operator key from TOUCHPOINT_SECRET_KEY', () => {
       events: ['lead.created'],
     }));
     await db.close();
-    expect(existsSync(keyFilePath(dbPath))).toBe(false);
+    expect(noKeyFile()).toBe(true);
 
-    const rotated = await run(['secrets:rotate-key'], {
-      TOUCHPOINT_DB: dbPath,
-      TOUCHPOINT_SECRET_KEY: first,
-    });
+    const rotated = await run(['secrets:rotate-key'], { ...where, TOUCHPOINT_SECRET_KEY: first });
     const json = rotated.json as { secret_key: string; key_id: string; new_key: boolean };
     expect(json.new_key).toBe(true);
     expect(json.secret_key).not.toBe(first);
     expect(rotated.text).toContain(`TOUCHPOINT_SECRET_KEY=${json.secret_key}`);
     current = json.secret_key;
-    expect(existsSync(keyFilePath(dbPath))).toBe(false);
-    const reopened = await openDb(dbPath, { secretKeys: [parseKey(json.secret_key)] });
+    expect(noKeyFile()).toBe(true);
+    const reopened = await openDb(database.location, {
+      secretKeys: [parseKey(json.secret_key)],
+    });
     expect((await createStores(reopened).webhooks.forSend(1))!.secrets).toEqual([secret]);
     await reopened.close();
   });
@@ -141,7 +157,7 @@ describe('the operator key from TOUCHPOINT_SECRET_KEY', () => {
     const wrong = newKey().toString('base64');
     for (const key of [wrong, first]) {
       const { code, output } = await runRelayExpectingExit({
-        TOUCHPOINT_DB: dbPath,
+        ...where,
         TOUCHPOINT_SECRET_KEY: key,
       });
       expect(code).toBe(1);
@@ -151,21 +167,26 @@ describe('the operator key from TOUCHPOINT_SECRET_KEY', () => {
       expect(output).not.toContain(key);
     }
     const malformed = await runRelayExpectingExit({
-      TOUCHPOINT_DB: dbPath,
+      ...where,
       TOUCHPOINT_SECRET_KEY: 'c2hvcnQ=',
     });
     expect(malformed.code).toBe(1);
     expect(malformed.output.trim()).toBe(
       'touchpoint: Invalid TOUCHPOINT_SECRET_KEY: must be 32 random bytes as base64 or hex (openssl rand -base64 32); several keys are separated by commas, the current one first',
     );
-    // Without the variable, a fresh key file would open nothing: it is not made.
-    const noKey = await runRelayExpectingExit({ TOUCHPOINT_DB: dbPath });
+    // Without the variable, a fresh key file would open nothing: it is not made. PostgreSQL
+    // has no key file at all: the variable is required.
+    const noKey = await runRelayExpectingExit(where);
     expect(noKey.code).toBe(1);
-    expect(noKey.output).toContain(`key file ${keyFilePath(dbPath)} is missing`);
-    expect(existsSync(keyFilePath(dbPath))).toBe(false);
+    expect(noKey.output).toContain(
+      onPostgres
+        ? 'TOUCHPOINT_SECRET_KEY must be set with PostgreSQL'
+        : `key file ${keyFilePath(database.location)} is missing`,
+    );
+    expect(noKeyFile()).toBe(true);
 
     for (const key of [current, `${current},${first}`]) {
-      const relay = await spawnRelay({ TOUCHPOINT_DB: dbPath, TOUCHPOINT_SECRET_KEY: key });
+      const relay = await spawnRelay({ ...where, TOUCHPOINT_SECRET_KEY: key });
       expect((await fetch(`${relay.url}/healthz`)).status).toBe(200);
       await stop(relay.child);
     }
