@@ -10,6 +10,10 @@ import { createHeartbeat, type HeartbeatOptions } from './instances/heartbeat.js
 import { createScenarioScheduler, type SchedulerOptions } from './scenario/runtime/scheduler.js';
 import { createMetrics } from './service/metrics.js';
 import { createOutbound, type OutboundOptions } from './http/outbound.js';
+import { createEventHub, type HubOptions } from './events/hub.js';
+
+/** How long the shop event log keeps events: a stream may resume from them. */
+export const EVENT_RETENTION_MS = 7 * 24 * 3600_000;
 
 export type RelayOptions = {
   db: Db;
@@ -26,6 +30,8 @@ export type RelayOptions = {
   log?: Deps['log'];
   /** Outbound HTTP tuning: tests pass a resolver that answers as they need. */
   outbound?: OutboundOptions;
+  /** Event streams: how often the log is polled, how often idle streams beat. */
+  events?: HubOptions & { heartbeatMs?: number };
 };
 
 /** Every hook of each set, in order (the relay's own and a caller's). */
@@ -55,13 +61,30 @@ export function createRelay({
   log,
   outbound: outboundOptions,
   heartbeat: heartbeatOptions,
+  events: { heartbeatMs: streamHeartbeatMs, ...hubOptions } = {},
 }: RelayOptions) {
   const stores = createStores(db);
   const outbound = createOutbound(config, outboundOptions);
   const deps: Deps = { db, config, stores, outbound, log };
   const metrics = createMetrics(stores);
   const channels = createChannels(deps, channelOptions);
-  const app = createApp({ db, config, stores, metrics, channels, outbound, log });
+  const events = createEventHub(stores.eventLog, hubOptions);
+  const app = createApp({
+    db,
+    config,
+    stores,
+    metrics,
+    channels,
+    outbound,
+    log,
+    events,
+    streamHeartbeatMs,
+  });
+  let pruning: NodeJS.Timeout | undefined;
+  const prune = () =>
+    stores.eventLog
+      .prune(new Date(Date.now() - EVENT_RETENTION_MS).toISOString())
+      .catch((err) => console.error('event log:', err));
   const { hooks, ...tuning } = workerOptions;
   // This process in `relay_instances`: its claims are signed with its id.
   const heartbeat = createHeartbeat(stores, heartbeatOptions);
@@ -85,6 +108,7 @@ export function createRelay({
     channels,
     scheduler,
     heartbeat,
+    events,
     /**
      * Starts the heartbeat (which requeues at once what dead relays left `sending`), then
      * delivering, ends due delay steps and connects the bots.
@@ -94,9 +118,14 @@ export function createRelay({
       worker.start();
       scheduler.start();
       await channels.startAll();
+      void prune();
+      pruning = setInterval(prune, 3600_000);
+      pruning.unref();
     },
     /** Disconnects polling bots and lets sends in flight finish and be recorded. */
     async stop() {
+      clearInterval(pruning);
+      await events.close();
       await channels.stopAll();
       await scheduler.stop();
       await worker.stop();

@@ -35,6 +35,10 @@ export function createEventTargetStore(db: Db) {
        WHERE shop_id = @shop_id AND enabled = 1 AND ${subscribed(d)} ORDER BY id`,
     ),
     formFields: sql<number, { fields: string }>(`SELECT fields FROM forms WHERE id = ?`),
+    channel: sql<[number], ChannelTarget>(
+      `SELECT c.id, c.type, c.bot_id, b.bot_type, c.chat_id, c.url
+       FROM notification_channels c LEFT JOIN bots b ON b.id = c.bot_id WHERE c.id = ?`,
+    ),
   };
 
   return {
@@ -44,6 +48,11 @@ export function createEventTargetStore(db: Db) {
         channels: await tx.all(q.channels, params),
         endpoints: await tx.all(q.endpoints, params),
       };
+    },
+
+    /** One alert channel as a target, enabled or not, whatever its events (a test alert). */
+    async channelInTx(tx: Tx, id: number): Promise<ChannelTarget | undefined> {
+      return tx.get(q.channel, [id]);
     },
 
     /** Field name → English label of a lead form (alerts show labels, not field names). */

@@ -19,6 +19,8 @@ export function createAdapters(
     api: createTelegramApi(deps.config.telegramApiUrl, deps.outbound),
     guard: createSendGuard(),
     requestTimeoutMs: sendTimeoutMs,
+    // Alert buttons link to the console by a relative path, made absolute when sent.
+    publicUrl: deps.config.publicUrl,
   });
   return [
     createWebhookAdapter(deps),
