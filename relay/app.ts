@@ -31,6 +31,7 @@ import { leadRoutes } from './leads/routes.js';
 import { memberRoutes } from './members/routes.js';
 import { messageRoutes } from './messages/routes.js';
 import { orderRoutes } from './orders/routes.js';
+import { orderTemplateRoutes } from './orders/templates.js';
 import { benchEchoEnabled, benchEchoRoutes } from './public/bench-echo.js';
 import { publicRoutes } from './public/routes.js';
 import { flowRoutes, menuItemRoutes, stepRoutes } from './scenario/routes.js';
@@ -111,6 +112,7 @@ export function createApp({ db, config, stores, log, streamHeartbeatMs, ...share
   api.route('/store', formRoutes(deps));
   api.route('/store', leadRoutes(deps));
   api.route('/store', orderRoutes(deps));
+  api.route('/store', orderTemplateRoutes(deps));
   api.route('/bot', flowRoutes(deps));
   api.route('/bot', stepRoutes(deps));
   api.route('/bot', menuItemRoutes(deps));

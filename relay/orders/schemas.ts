@@ -123,3 +123,21 @@ export const OrderFilter = z.object({
   search: z.string().trim().max(200).optional(),
 });
 export type OrderFilter = z.infer<typeof OrderFilter>;
+
+/** A status (`shipped`) or `*`, the text for every status without its own. */
+const TemplateKey = z
+  .string()
+  .regex(/^(\*|[a-z][a-z0-9_]{0,31})$/, 'Use an order status (lowercase) or "*".');
+export const TemplateText = z.string().trim().min(1).max(2000);
+
+/**
+ * What a buyer hears per order status, as the shop writes it: `settings.order_templates`
+ * (relay/orders/notify.ts reads it there). Checked wherever it is written — here and in the
+ * shop's own PATCH.
+ */
+export const OrderTemplates = z
+  .record(TemplateKey, TemplateText)
+  .refine((t) => Object.keys(t).length <= 50, 'Write at most 50 templates.')
+  .openapi('OrderTemplateTexts', {
+    example: { shipped: 'Your order {order.number} is on its way!' },
+  });

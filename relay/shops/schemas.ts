@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { OrderTemplates } from '../orders/schemas.js';
 
 export const Shop = z
   .object({
@@ -22,10 +23,25 @@ export const ShopInput = z
   .object({
     name: z.string().trim().min(1).max(200),
     /** Free-form shop settings (texts, theme, templates); later features document their keys. */
-    settings: z.record(z.string(), z.unknown()).optional().openapi({
-      description:
-        'Merged key by key. `captcha`: `{provider: turnstile|hcaptcha, secret, verify_url?}`; the secret is write-only (stored encrypted); a `captcha` without `secret` keeps the stored one, `secret: null` removes it.',
-    }),
+    settings: z
+      .record(z.string(), z.unknown())
+      .superRefine((settings, ctx) => {
+        // Texts buyers receive: checked like PUT /api/store/order_templates/ checks them.
+        if (settings.order_templates === undefined || settings.order_templates === null) return;
+        const parsed = OrderTemplates.safeParse(settings.order_templates);
+        if (!parsed.success)
+          for (const issue of parsed.error.issues)
+            ctx.addIssue({
+              code: 'custom',
+              path: ['order_templates', ...issue.path.map(String)],
+              message: issue.message,
+            });
+      })
+      .optional()
+      .openapi({
+        description:
+          'Merged key by key. `captcha`: `{provider: turnstile|hcaptcha, secret, verify_url?}`; the secret is write-only (stored encrypted); a `captcha` without `secret` keeps the stored one, `secret: null` removes it. `order_templates`: `{<status>|"*": text}`, what buyers subscribed to an order hear (see /api/store/order_templates/).',
+      }),
   })
   .openapi('ShopInput');
 export type ShopInput = z.infer<typeof ShopInput>;

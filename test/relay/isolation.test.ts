@@ -157,7 +157,8 @@ describe('shop isolation on every endpoint', () => {
           const own = await relay.api.get(`${path}?shop_id=${a.shop.id}&limit=100`, { token });
           expect(own.status, `GET ${path}?shop_id=A`).toBe(200);
           type Row = { id: number; shop_id?: number; bot_user?: { shop_id: number } };
-          for (const row of own.body.result.results as Row[]) {
+          // Not a list: one object of the shop (its order templates).
+          for (const row of (own.body.result.results ?? []) as Row[]) {
             const shopId = row.shop_id ?? row.bot_user?.shop_id ?? a.shop.id;
             expect(shopId, `${path} row ${row.id}`).toBe(a.shop.id);
           }

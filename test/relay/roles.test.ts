@@ -114,6 +114,9 @@ const MATRIX: Record<string, Row> = {
   'POST /api/bot/bot_user/take_over/': MEMBERS,
   'POST /api/bot/bot_user/hand_back/': MEMBERS,
   'GET /api/events/stream/': MEMBERS,
+  'GET /api/store/order_templates/': MEMBERS,
+  'PUT /api/store/order_templates/': OWNERS,
+  'POST /api/store/order_templates/preview/': MEMBERS,
 };
 
 /** Allowed to every member, but 403 for some bodies (tested on their own below). */
@@ -406,6 +409,17 @@ describe('role matrix on every endpoint', () => {
       path: '/api/bot/bot_user/hand_back/',
       body: { shop_id: shop.id, bot_user_id: base.botUser },
     }),
+    'GET /api/store/order_templates/': list('/api/store/order_templates/'),
+    'PUT /api/store/order_templates/': async () => ({
+      path: '/api/store/order_templates/',
+      body: { shop_id: shop.id, templates: { shipped: 'On its way' } },
+    }),
+    'POST /api/store/order_templates/preview/': create(
+      '/api/store/order_templates/preview/',
+      () => ({
+        status: 'shipped',
+      }),
+    ),
     'GET /api/events/stream/': async () => ({
       path: `/api/events/stream/?shop_id=${shop.id}`,
       stream: true,
