@@ -37,6 +37,7 @@ import { publicRoutes } from './public/routes.js';
 import { flowRoutes, menuItemRoutes, stepRoutes } from './scenario/routes.js';
 import { flowSubscriptionRoutes } from './scenario/subscriptions.js';
 import { docsRoutes } from './service/docs.js';
+import { completeDocument } from './service/openapi.js';
 import { createMetrics, type Metrics } from './service/metrics.js';
 import { shopRoutes } from './shops/routes.js';
 import { tagRoutes } from './tags/routes.js';
@@ -228,6 +229,7 @@ function openApiDocument(app: OpenAPIHono<AppEnv>) {
     info: {
       title: 'Touchpoint API',
       version: '1',
+      license: { name: 'MIT', url: 'https://opensource.org/license/mit' },
       description:
         'Management API in the conventions of the HighTouch / Chat API bot constructor: JSON envelope, limit/offset pages, bearer tokens, shop scoping. Every path also answers without its trailing slash.',
     },
@@ -241,5 +243,6 @@ function openApiDocument(app: OpenAPIHono<AppEnv>) {
       v,
     ]),
   );
-  return doc;
+  // What middleware decides for many routes at once (relay/service/openapi.ts).
+  return completeDocument(doc);
 }

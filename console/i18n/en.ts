@@ -432,6 +432,7 @@ export const en = {
   'event.order.created': 'New order',
   'event.order.status_changed': 'Order status changed',
   'event.bot_user.subscribed': 'Someone subscribed',
+  'event.message.received': 'A message no scenario answered',
 
   // Webhooks
   'webhooks.title': 'Webhooks and deliveries',

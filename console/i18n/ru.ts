@@ -469,6 +469,7 @@ export const ru: Catalogue = {
   'event.order.created': 'Новый заказ',
   'event.order.status_changed': 'Смена статуса заказа',
   'event.bot_user.subscribed': 'Новая подписка',
+  'event.message.received': 'Сообщение, на которое не ответил сценарий',
 
   'webhooks.title': 'Вебхуки и доставки',
   'webhooks.endpoints': 'Адреса вебхуков',

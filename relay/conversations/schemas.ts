@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { orNull } from '../http/api.js';
 import { ShopId } from '../auth/principal.js';
 import { BotUser, BotUserFilter } from '../bot-users/schemas.js';
 import { Message } from '../messages/schemas.js';
@@ -7,7 +8,7 @@ export const Conversation = z
   .object({
     bot_user: BotUser,
     /** The newest message of the chat, either direction. */
-    last_message: Message.nullable(),
+    last_message: orNull(Message),
     /** The person's messages (texts and what the relay cannot read) after the read marker. */
     unread: z.number().int(),
   })
