@@ -29,6 +29,7 @@ import { channelRoutes } from './notifications/routes.js';
 import { testAlertRoutes } from './notifications/test-alert.js';
 import { leadRoutes } from './leads/routes.js';
 import { memberRoutes } from './members/routes.js';
+import { messageImageRoutes } from './messages/image.js';
 import { messageRoutes } from './messages/routes.js';
 import { orderRoutes } from './orders/routes.js';
 import { orderTemplateRoutes } from './orders/templates.js';
@@ -121,6 +122,7 @@ export function createApp({ db, config, stores, log, streamHeartbeatMs, ...share
   api.route('/bot', botChatRoutes(deps));
   api.route('/bot', conversationRoutes(deps));
   api.route('/bot', messageRoutes(deps));
+  api.route('/bot', messageImageRoutes(deps));
   api.route('/bot', botUserRoutes(deps));
   api.route('/bot', flowSubscriptionRoutes(deps));
   api.route('/store', tagRoutes(deps));

@@ -462,6 +462,23 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/bot/messages/{id}/image/': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The picture of a message (its image_url), fetched by the relay: a console under a strict CSP shows it without loading other sites */
+    get: operations['getMessageImage'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/bot/messages/send_message/': {
     parameters: {
       query?: never;
@@ -6841,6 +6858,127 @@ export interface operations {
            *       "status": "error",
            *       "errors": {
            *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  getMessageImage: {
+    parameters: {
+      query?: {
+        shop_id?: number;
+      };
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The image (PNG, JPEG, GIF or WebP, at most 5 MiB) */
+      200: {
+        headers: {
+          /** @description `private, max-age=3600` */
+          'Cache-Control'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'image/gif': string;
+          'image/jpeg': string;
+          'image/png': string;
+          'image/webp': string;
+        };
+      };
+      /** @description Invalid input or JSON; one key per invalid field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Check the highlighted fields.",
+           *         "email": [
+           *           "Enter a valid email."
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or invalid token. */
+      401: {
+        headers: {
+          /** @description `Bearer`: send `Authorization: Bearer <token or sk_ key>`. */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Authentication credentials were not provided or are invalid."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or another shop’s object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Object not found."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another method than this path answers; `Allow` lists the ones it does. */
+      405: {
+        headers: {
+          /** @description The methods this path answers, e.g. `GET, HEAD, POST`. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The image’s site did not answer with an image. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "The image could not be loaded from where the message points."
            *       }
            *     }
            */

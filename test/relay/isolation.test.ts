@@ -95,6 +95,7 @@ describe('shop isolation on every endpoint', () => {
       payload: { text: 'Hello B' },
     });
     ofB['/api/bot/messages/{id}/'] = message.id;
+    ofB['/api/bot/messages/{id}/image/'] = message.id;
     // A lead of B raised an alert: B's delivery.
     const deliveries = await relay.api.get(
       `/api/notifications/deliveries/?shop_id=${b.shop.id}`,

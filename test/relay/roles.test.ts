@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from '../../relay/db/sql.js';
 import { startRelay, userWithShop, type Owner, type Relay } from '../helpers/relay.js';
 import { openStream } from '../helpers/sse.js';
+import { startReceiver } from './webhooks/receiver.js';
 
 /**
  * The role matrix, on every endpoint of the management API found in the OpenAPI document
@@ -114,6 +115,7 @@ const MATRIX: Record<string, Row> = {
   'POST /api/bot/bot_user/take_over/': MEMBERS,
   'POST /api/bot/bot_user/hand_back/': MEMBERS,
   'GET /api/events/stream/': MEMBERS,
+  'GET /api/bot/messages/{id}/image/': MEMBERS,
   'GET /api/store/order_templates/': MEMBERS,
   'PUT /api/store/order_templates/': OWNERS,
   'POST /api/store/order_templates/preview/': MEMBERS,
@@ -129,6 +131,7 @@ type Call = { path: string; body?: unknown; stream?: boolean };
 
 describe('role matrix on every endpoint', () => {
   let relay: Relay;
+  let images: Awaited<ReturnType<typeof startReceiver>>;
   let owner: Owner;
   let manager: Owner;
   let stranger: Owner;
@@ -204,6 +207,13 @@ describe('role matrix on every endpoint', () => {
         bot_user_id: base.botUser,
         content_type: 'text',
         payload: { text: 'Hello' },
+      }),
+    /** A message with a picture the relay can fetch (from `images`, on loopback). */
+    imageMessage: () =>
+      make('/api/bot/messages/send_message/', {
+        bot_user_id: base.botUser,
+        content_type: 'text',
+        payload: { text: 'A picture', image_url: `${images.url}/mug.png` },
       }),
     /** A delivery that failed for good (a sent message's), so that retry applies. */
     deadDelivery: async () => {
@@ -409,6 +419,7 @@ describe('role matrix on every endpoint', () => {
       path: '/api/bot/bot_user/hand_back/',
       body: { shop_id: shop.id, bot_user_id: base.botUser },
     }),
+    'GET /api/bot/messages/{id}/image/': at('/api/bot/messages/{id}/image/', fresh.imageMessage),
     'GET /api/store/order_templates/': list('/api/store/order_templates/'),
     'PUT /api/store/order_templates/': async () => ({
       path: '/api/store/order_templates/',
@@ -431,6 +442,11 @@ describe('role matrix on every endpoint', () => {
     // deliveries stay as the fixtures leave them.
     relay = await startRelay({ demo: true, webhookAllowPrivate: true });
     await relay.worker.stop();
+    images = await startReceiver(() => ({
+      status: 200,
+      headers: { 'content-type': 'image/png' },
+      body: 'not really a png, but typed as one',
+    }));
     owner = await userWithShop(relay, 'Owner');
     manager = await userWithShop(relay, 'Manager');
     stranger = await userWithShop(relay, 'Stranger');
@@ -446,7 +462,10 @@ describe('role matrix on every endpoint', () => {
       { token: owner.token },
     );
   });
-  afterAll(() => relay.close());
+  afterAll(async () => {
+    await relay.close();
+    await images.close();
+  });
 
   /** An event stream's status (and its error body), without reading the endless stream. */
   const streamStatus = async (path: string, token: string) => {

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConformance, lintDocument } from '../../helpers/openapi.js';
 import { startRelay, userWithShop, type Owner, type Relay } from '../../helpers/relay.js';
 import { openStream } from '../../helpers/sse.js';
+import { startReceiver } from '../webhooks/receiver.js';
 
 const ORIGIN = 'https://shop.example';
 
@@ -17,6 +18,7 @@ const ORIGIN = 'https://shop.example';
 describe('the OpenAPI document against real answers', () => {
   let relay: Relay;
   let limited: Relay;
+  let images: Awaited<ReturnType<typeof startReceiver>>;
   let owner: Owner;
   let doc: any;
   let conformance: ReturnType<typeof createConformance>;
@@ -33,12 +35,18 @@ describe('the OpenAPI document against real answers', () => {
     // A second relay whose public API allows two requests a minute per address: its 429s.
     limited = await startRelay({ publicRateLimit: 2 });
     owner = await userWithShop(relay, 'Tour', { demo: true });
+    images = await startReceiver(() => ({
+      status: 200,
+      headers: { 'content-type': 'image/png' },
+      body: 'png bytes',
+    }));
     doc = (await relay.api.get('/api/openapi.json')).body;
     conformance = createConformance(doc);
   });
   afterAll(async () => {
     await relay?.close();
     await limited?.close();
+    await images?.close();
   });
 
   /** A request through the relay's HTTP server, its answer checked against the document. */
@@ -328,6 +336,17 @@ describe('the OpenAPI document against real answers', () => {
     });
     await ok('GET', `/api/bot/messages/${q()}&bot_user_id=${botUserId}`);
     await ok('GET', `/api/bot/messages/${sent.id}/${q()}`);
+    await call('GET', `/api/bot/messages/${sent.id}/image/${q()}`);
+    const pictured = await ok('POST', `/api/bot/messages/send_message/${q()}`, {
+      bot_user_id: botUserId,
+      payload: { text: 'A mug', image_url: `${images.url}/mug.png` },
+    });
+    await ok('GET', `/api/bot/messages/${pictured.id}/image/${q()}`);
+    const unreachable = await ok('POST', `/api/bot/messages/send_message/${q()}`, {
+      bot_user_id: botUserId,
+      payload: { text: 'Gone', image_url: 'http://127.0.0.1:9/gone.png' },
+    });
+    await call('GET', `/api/bot/messages/${unreachable.id}/image/${q()}`);
     await ok('DELETE', `/api/bot/flows/${flow.id}/${q()}`);
     for (const [path, body, patch] of [
       ['/api/store/tags/', { name: 'vip' }, { name: 'VIP' }],
