@@ -15,22 +15,21 @@ import { confirmButton } from '../ui/confirm.js';
 import { shared } from '../ui/styles.js';
 import { dataTable } from '../ui/table.js';
 import { EVENTS, eventChecks, eventsOf } from '../ui/events.js';
+import '../ui/alert-groups.js';
+import { ALERT_BOTS, sendTestAlert } from '../ui/alert-groups.js';
 
 type Bot = Schemas['Bot'];
 type Channel = Schemas['NotificationChannel'];
 type Flow = Schemas['Flow'];
 
-/** Bots that can post alerts to a chat (DESIGN.md "staff alerts"). */
-const ALERT_BOTS = new Set<Bot['bot_type']>(['telegram', 'sandbox']);
-
 const statusTone = (s: Bot['status']) => (s === 'active' ? 'ok' : s === 'error' ? 'bad' : 'warn');
 
 /**
  * Channels: the shop's messenger bots (connect Telegram by token, status, restart, stop,
- * welcome flow) and its alert channels (who hears about new leads and orders). Connecting,
- * deleting and alert channels are the owners' (DESIGN.md "Roles"); managers see them.
- * Phase 2: the groups a bot was added to (pick one instead of typing a chat id) and
- * "Send a test alert".
+ * welcome flow) and its alert channels (who hears about new leads and orders): the groups
+ * the bots were added to, picked by title (tpc-alert-groups), a chat id or a webhook typed
+ * in, and a test alert for each. Connecting, deleting and alert channels are the owners'
+ * (DESIGN.md "Roles"); managers see them and may send test alerts.
  */
 export class TpcChannelsPage extends PageElement {
   static override styles = [
@@ -64,7 +63,14 @@ export class TpcChannelsPage extends PageElement {
         ),
         allOf(this.shopId, (query) => api.GET('/api/bot/flows/', { params: { query } })),
       ]);
-      return { bots: bots.filter((b) => b.bot_type !== 'web'), channels, flows };
+      // Group titles, so a channel reads "Shop bot → Managers", not a chat id.
+      const titles = new Map<string, string>();
+      for (const bot of bots.filter((b) => ALERT_BOTS.has(b.bot_type)))
+        for (const chat of await allOf(this.shopId, (query) =>
+          api.GET('/api/bot/bot/{id}/chats/', { params: { path: { id: bot.id }, query } }),
+        ))
+          titles.set(`${bot.id}:${chat.chat_id}`, chat.title);
+      return { bots: bots.filter((b) => b.bot_type !== 'web'), channels, flows, titles };
     },
     () => this.shopId,
   );
@@ -75,6 +81,8 @@ export class TpcChannelsPage extends PageElement {
   /** The bot (or channel) an action's failure belongs to, so it shows on its card. */
   private acting = '';
   private connected = '';
+  /** What the last test alert of a channel said, by channel id. */
+  private tested = new Map<number, { ok: boolean; text: string }>();
   private scrolled = false;
 
   override updated() {
@@ -210,6 +218,21 @@ export class TpcChannelsPage extends PageElement {
     await this.data.reload();
   }
 
+  private async testChannel(c: Channel, target: string) {
+    this.acting = `channel-${c.id}`;
+    this.tested.delete(c.id);
+    const result = await this.channelAction.run(() =>
+      sendTestAlert(this.ctx.api, this.shopId, c.id),
+    );
+    if (!result) return;
+    const text = result.ok
+      ? t('alerts.testSent', { title: target })
+      : t('alerts.testFailed', { title: target, error: result.error });
+    this.tested.set(c.id, { ok: result.ok, text });
+    this.announce(text);
+    this.requestUpdate();
+  }
+
   private confirmButtons(id: string, label: string, yes: () => void) {
     return confirmButton({
       open: this.confirm === id,
@@ -317,16 +340,18 @@ export class TpcChannelsPage extends PageElement {
       }`;
   }
 
-  /** A row of the alert channels. PHASE 2 SEAM: "Send a test alert" (POST …/channels/:id/test/). */
-  private renderChannel(c: Channel, bots: Bot[]) {
+  /** A row of the alert channels, with its test alert and what that said. */
+  private renderChannel(c: Channel, bots: Bot[], titles: Map<string, string>) {
     const failure = this.acting === `channel-${c.id}` ? this.channelAction.failure : null;
     const bot = bots.find((b) => b.id === c.bot_id);
+    const chat = titles.get(`${c.bot_id}:${c.chat_id}`) ?? c.chat_id ?? '';
     const target =
       c.type === 'telegram'
-        ? t('alerts.toChat', { bot: bot?.name ?? `#${c.bot_id}`, chat: c.chat_id ?? '' })
+        ? t('alerts.toChat', { bot: bot?.name ?? `#${c.bot_id}`, chat })
         : c.type === 'webhook'
-          ? c.url
+          ? (c.url ?? '')
           : t('alerts.email');
+    const tested = this.tested.get(c.id);
     return html`<tr>
       <td>${t(`channelType.${c.type}`)}</td>
       <td class="mono">${target}</td>
@@ -338,6 +363,12 @@ export class TpcChannelsPage extends PageElement {
       </td>
       <td>
         ${failureAlert(failure)}
+        ${tested ? html`<p class="notice ${tested.ok ? 'ok' : 'error'}">${tested.text}</p>` : nothing}
+        <div class="row">
+          <button type="button" @click=${() => this.testChannel(c, chat || target)}>
+            ${t('alerts.test')}
+          </button>
+        </div>
         ${
           this.isOwner
             ? html`<div class="row">
@@ -466,10 +497,21 @@ export class TpcChannelsPage extends PageElement {
                   t('alerts.colState'),
                   '',
                 ],
-                rows: data.channels.map((c) => this.renderChannel(c, data.bots)),
+                rows: data.channels.map((c) => this.renderChannel(c, data.bots, data.titles)),
               })
             : html`<p class="card">${t('alerts.empty')}</p>`
         }
+        <section class="card" aria-labelledby="groups-h">
+          <h3 id="groups-h">${t('alerts.groupsTitle')}</h3>
+          <tpc-alert-groups
+            .api=${this.ctx.api}
+            .shopId=${this.shopId}
+            .bots=${data.bots}
+            .channels=${data.channels}
+            ?canManage=${this.isOwner}
+            @tpc-channels-changed=${() => this.data.reload()}
+          ></tpc-alert-groups>
+        </section>
         ${this.isOwner ? this.renderNewChannel(data.bots) : html`<p class="muted">${t('alerts.ownersOnly')}</p>`}
       </section>`;
   }
