@@ -14,7 +14,7 @@ export const DEMO_LOGIN = { email: 'demo@touchpoint.local', password: 'touchpoin
  */
 export const DEMO_MANAGERS_CHAT = '-1001';
 /** What the managers' group is called, as a messenger would list it. */
-export const DEMO_MANAGERS_TITLE = 'Demo Shop managers';
+export const DEMO_MANAGERS_TITLE = 'Demo Shop Managers';
 
 const ALERT_EVENTS: EventType[] = [
   'lead.created',

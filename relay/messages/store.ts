@@ -120,7 +120,13 @@ export type Chat = {
   name: string | null;
   /** Groups and channels have negative ids (Telegram's convention, kept by the sandbox). */
   kind: 'private' | 'group';
-  last: { direction: 'in' | 'out'; content_type: string; text: string; created_at: string } | null;
+  last: {
+    direction: 'in' | 'out';
+    content_type: string;
+    text: string;
+    parse_mode?: 'HTML';
+    created_at: string;
+  } | null;
 };
 type ChatRow = {
   chat_id: string;
@@ -288,6 +294,7 @@ export function createMessageStore(db: Db) {
             direction: r.last_direction,
             content_type: r.last_content_type,
             text: p.text ?? '',
+            ...(p.parse_mode ? { parse_mode: p.parse_mode } : {}),
             created_at: r.last_at,
           },
         };
