@@ -1,5 +1,7 @@
 import { fromJson, now, type Db } from '../db/open.js';
+import { pgAfterMs } from '../db/dialect.js';
 import { sql, type Tx } from '../db/sql.js';
+import type { Staleness } from '../instances/store.js';
 import type { PageQuery } from '../http/pagination.js';
 import type { Delivery, DeliveryInput, DeliveryStatus } from './types.js';
 
@@ -40,6 +42,8 @@ export type Attempt = {
 /** The end of one attempt, as the worker records it. */
 export type Finish = {
   id: number;
+  /** The row's bot, for the worker's count of sends in flight per bot. */
+  botId: number | null;
   status: DeliveryStatus;
   startedAt: string;
   durationMs: number;
@@ -47,12 +51,31 @@ export type Finish = {
   error: string | null;
   remoteId: string | null;
   nextAttemptAt: string | null;
+  /** The same retry as a delay: PostgreSQL adds it to the database's clock. */
+  retryInMs: number | null;
   chatId?: string;
 };
+
+/**
+ * Which rows a relay may claim on PostgreSQL: rows of the messenger `kinds` only when their
+ * bot is one of `bots` (the bots this relay owns, relay/cluster/ownership.ts), so that one
+ * relay alone paces each bot; rows of other kinds (webhooks, the sandbox) and rows whose bot
+ * is gone, whoever claims first.
+ */
+export type ClaimScope = { kinds: readonly string[]; bots: readonly number[] };
 
 export type DeliveryFilter = { status?: DeliveryStatus; bot_user_id?: number; event?: string };
 
 type Claimed = Row & { was: 'queued' | 'failed' };
+
+/** A row of a messenger kind is in scope when its bot is listed (or gone). PostgreSQL only. */
+const inScope = `kind NOT IN (SELECT value FROM jsonb_array_elements_text(@kinds::jsonb) AS k(value))
+  OR bot_id IS NULL
+  OR bot_id IN (SELECT value::bigint FROM jsonb_array_elements_text(@bots::jsonb) AS b(value))`;
+const scopeParams = (scope: ClaimScope | null) => ({
+  kinds: JSON.stringify(scope?.kinds ?? []),
+  bots: JSON.stringify(scope?.bots ?? []),
+});
 
 const q = {
   insert: sql<Record<string, unknown>, { id: number }>(
@@ -78,35 +101,48 @@ const q = {
      WHERE id = @id AND status IN ('queued', 'failed')`,
   ),
   // PostgreSQL, several relays: each takes due rows no other relay is taking at this moment
-  // (SKIP LOCKED), in one statement; `was` lets a row it cannot send yet go back as it was.
-  claimDue: sql<{ now: string; limit: number; lease_until: string; by: string }, Claimed>(
+  // (SKIP LOCKED), in its scope, in one statement; `was` lets a row it cannot send yet go
+  // back as it was. Due and leased by the database's clock.
+  claimDue: sql<
+    { limit: number; lease_ms: number; by: string; kinds: string; bots: string },
+    Claimed
+  >(
     `WITH due AS (
        SELECT id, status AS was FROM deliveries
-       WHERE status IN ('queued', 'failed') AND next_attempt_at <= @now
+       WHERE status IN ('queued', 'failed') AND next_attempt_at <= now() AND (${inScope})
        ORDER BY next_attempt_at, id LIMIT @limit
        FOR UPDATE SKIP LOCKED)
      UPDATE deliveries d SET status = 'sending', attempts = d.attempts + 1,
-       lease_until = @lease_until, claimed_by = @by, updated_at = @now
+       lease_until = ${pgAfterMs('@lease_ms')}, claimed_by = @by, updated_at = now()
      FROM due WHERE d.id = due.id
      RETURNING d.*, due.was`,
   ),
-  release: sql<{ id: number; was: string; at: string; by: string }, never>(
+  nextDueInScope: sql<{ kinds: string; bots: string }, { ms: number | null }>(
+    `SELECT extract(epoch FROM min(next_attempt_at) - now()) * 1000 AS ms FROM deliveries
+     WHERE status IN ('queued', 'failed') AND (${inScope})`,
+  ),
+  release: sql<{ id: number; was: string; in_ms: number; by: string }, never>(
     `UPDATE deliveries SET status = @was, attempts = attempts - 1, lease_until = NULL,
-       claimed_by = NULL, next_attempt_at = @at
+       claimed_by = NULL, next_attempt_at = ${pgAfterMs('@in_ms')}
      WHERE id = @id AND status = 'sending' AND claimed_by = @by`,
   ),
   defer: sql<{ id: number; at: string }, never>(
     `UPDATE deliveries SET next_attempt_at = @at WHERE id = @id AND status IN ('queued', 'failed')`,
   ),
   // A claim from before claims were signed (claimed_by NULL) counts as this process's.
-  reclaim: sql<{ now: string; by: string }, never>(
-    `UPDATE deliveries SET status = 'queued', lease_until = NULL, claimed_by = NULL,
-       next_attempt_at = @now, updated_at = @now
-     WHERE status = 'sending' AND lease_until <= @now AND (claimed_by = @by OR claimed_by IS NULL)`,
-  ),
+  reclaim: sql<{ now: string; by: string }, never>({
+    sqlite: `UPDATE deliveries SET status = 'queued', lease_until = NULL, claimed_by = NULL,
+               next_attempt_at = @now, updated_at = @now
+             WHERE status = 'sending' AND lease_until <= @now
+               AND (claimed_by = @by OR claimed_by IS NULL)`,
+    postgres: `UPDATE deliveries SET status = 'queued', lease_until = NULL, claimed_by = NULL,
+                 next_attempt_at = now(), updated_at = now()
+               WHERE status = 'sending' AND lease_until <= now()
+                 AND (claimed_by = @by OR claimed_by IS NULL)`,
+  }),
   // Claimed by a relay that is not alive: known dead, or with no fresh heartbeat row.
   // Instance ids are text: `dead` is a JSON array of strings.
-  requeueOrphans: sql<{ now: string; stale: string; dead: string }, never>({
+  requeueOrphans: sql<{ now: string; stale: string; stale_ms: number; dead: string }, never>({
     sqlite: `UPDATE deliveries SET status = 'queued', lease_until = NULL, claimed_by = NULL,
                next_attempt_at = @now, updated_at = @now
              WHERE status = 'sending' AND claimed_by IS NOT NULL AND (
@@ -114,18 +150,24 @@ const q = {
                OR NOT EXISTS (SELECT 1 FROM relay_instances i WHERE i.id = deliveries.claimed_by
                                 AND i.stopped_at IS NULL AND i.heartbeat_at >= @stale))`,
     postgres: `UPDATE deliveries SET status = 'queued', lease_until = NULL, claimed_by = NULL,
-                 next_attempt_at = @now, updated_at = @now
+                 next_attempt_at = now(), updated_at = now()
                WHERE status = 'sending' AND claimed_by IS NOT NULL AND (
                  claimed_by IN (SELECT value FROM jsonb_array_elements_text(@dead::jsonb) AS j(value))
                  OR NOT EXISTS (SELECT 1 FROM relay_instances i WHERE i.id = deliveries.claimed_by
-                                  AND i.stopped_at IS NULL AND i.heartbeat_at >= @stale))`,
+                                  AND i.stopped_at IS NULL
+                                  AND i.heartbeat_at >= ${pgAfterMs('-@stale_ms')}))`,
   }),
-  finish: sql<Record<string, unknown>, never>(
-    `UPDATE deliveries SET status = @status, lease_until = NULL, claimed_by = NULL, last_error = @error,
-       remote_id = coalesce(@remote_id, remote_id), chat_id = coalesce(@chat_id, chat_id),
-       next_attempt_at = coalesce(@next_attempt_at, next_attempt_at), updated_at = @now
-     WHERE id = @id AND status = 'sending' AND claimed_by IS NOT DISTINCT FROM @by`,
-  ),
+  finish: sql<Record<string, unknown>, never>({
+    sqlite: `UPDATE deliveries SET status = @status, lease_until = NULL, claimed_by = NULL, last_error = @error,
+               remote_id = coalesce(@remote_id, remote_id), chat_id = coalesce(@chat_id, chat_id),
+               next_attempt_at = coalesce(@next_attempt_at, next_attempt_at), updated_at = @now
+             WHERE id = @id AND status = 'sending' AND claimed_by IS NOT DISTINCT FROM @by`,
+    postgres: `UPDATE deliveries SET status = @status, lease_until = NULL, claimed_by = NULL, last_error = @error,
+                 remote_id = coalesce(@remote_id, remote_id), chat_id = coalesce(@chat_id, chat_id),
+                 next_attempt_at = coalesce(${pgAfterMs('@retry_ms')}, next_attempt_at),
+                 updated_at = now()
+               WHERE id = @id AND status = 'sending' AND claimed_by IS NOT DISTINCT FROM @by`,
+  }),
   attempt: sql<Record<string, unknown>, never>(
     `INSERT INTO delivery_attempts (delivery_id, started_at, duration_ms, outcome, error, remote_id)
      VALUES (@delivery_id, @started_at, @duration_ms, @outcome, @error, @remote_id)`,
@@ -261,16 +303,21 @@ export function createDeliveryStore(db: Db) {
     },
 
     /**
-     * PostgreSQL: claims up to `limit` due rows, oldest first, for relay `by` until
-     * `leaseUntil`, skipping rows other relays are claiming meanwhile.
+     * PostgreSQL: claims up to `limit` due rows in `scope` (null: every row), oldest first, for
+     * relay `by` for `leaseMs`, skipping rows other relays are claiming meanwhile.
      */
     async claimDue(
-      at: string,
       limit: number,
-      leaseUntil: string,
+      leaseMs: number,
       by: string,
+      scope: ClaimScope | null,
     ): Promise<ClaimedDelivery[]> {
-      const rows = await db.all(q.claimDue, { now: at, limit, lease_until: leaseUntil, by });
+      const rows = await db.all(q.claimDue, {
+        limit,
+        lease_ms: leaseMs,
+        by,
+        ...scopeParams(scope),
+      });
       // RETURNING keeps no order.
       rows.sort((a, b) =>
         a.next_attempt_at === b.next_attempt_at
@@ -282,11 +329,20 @@ export function createDeliveryStore(db: Db) {
       return rows.map((r) => ({ ...toDelivery(r), was: r.was }));
     },
 
-    /** Gives back claimed rows unsent, due again at the time given (their pacing slot). */
-    async release(rows: [row: ClaimedDelivery, at: string][], by: string): Promise<void> {
+    /**
+     * PostgreSQL: milliseconds until the next row in `scope` is due (≤ 0: one is due now), or
+     * null when none waits; by the database's clock.
+     */
+    async nextDueIn(scope: ClaimScope | null): Promise<number | null> {
+      return (await db.get(q.nextDueInScope, scopeParams(scope)))?.ms ?? null;
+    },
+
+    /** Gives back claimed rows unsent, due again in the time given (their pacing slot). */
+    async release(rows: [row: ClaimedDelivery, inMs: number][], by: string): Promise<void> {
       if (!rows.length) return;
       await db.tx(async (tx) => {
-        for (const [row, at] of rows) await tx.run(q.release, { id: row.id, was: row.was, at, by });
+        for (const [row, inMs] of rows)
+          await tx.run(q.release, { id: row.id, was: row.was, in_ms: inMs, by });
       });
     },
 
@@ -307,12 +363,13 @@ export function createDeliveryStore(db: Db) {
 
     /**
      * Rows claimed by relays that are not alive — `dead` ones, stopped ones, and those whose
-     * heartbeat is older than `staleBefore` or gone — go back to the queue at once.
+     * heartbeat is `stale` or gone — go back to the queue at once.
      */
-    async requeueOrphans(staleBefore: string, dead: string[] = []): Promise<number> {
+    async requeueOrphans(stale: Staleness, dead: string[] = []): Promise<number> {
       const { changes } = await db.run(q.requeueOrphans, {
         now: now(),
-        stale: staleBefore,
+        stale: stale.before,
+        stale_ms: stale.ms,
         dead: JSON.stringify(dead),
       });
       if (changes) notify();
@@ -336,6 +393,7 @@ export function createDeliveryStore(db: Db) {
             remote_id: f.remoteId,
             chat_id: f.chatId ?? null,
             next_attempt_at: f.nextAttemptAt,
+            retry_ms: f.retryInMs,
             now: at,
           });
           await tx.run(q.attempt, {

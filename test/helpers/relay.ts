@@ -58,7 +58,7 @@ export type Client = ReturnType<typeof client>;
  */
 export async function startRelay(
   overrides: Partial<Config> = {},
-  options: Pick<RelayOptions, 'worker' | 'channels' | 'scheduler' | 'outbound' | 'heartbeat'> = {},
+  options: Omit<RelayOptions, 'db' | 'config' | 'log'> = {},
 ) {
   const dir = mkdtempSync(join(tmpdir(), 'touchpoint-test-'));
   const config = testConfig({ dbPath: join(dir, 'touchpoint.db'), ...overrides });
