@@ -77,6 +77,7 @@ export async function startRelay(
     worker,
     channels: relay.channels,
     heartbeat: relay.heartbeat,
+    cluster: relay.cluster,
     metrics: relay.metrics,
     config,
     dir,
