@@ -121,9 +121,9 @@ const q = {
     `SELECT extract(epoch FROM min(next_attempt_at) - now()) * 1000 AS ms FROM deliveries
      WHERE status IN ('queued', 'failed') AND (${inScope})`,
   ),
-  release: sql<{ id: number; was: string; in_ms: number; by: string }, never>(
+  release: sql<{ id: number; was: string; at: string; by: string }, never>(
     `UPDATE deliveries SET status = @was, attempts = attempts - 1, lease_until = NULL,
-       claimed_by = NULL, next_attempt_at = ${pgAfterMs('@in_ms')}
+       claimed_by = NULL, next_attempt_at = @at
      WHERE id = @id AND status = 'sending' AND claimed_by = @by`,
   ),
   defer: sql<{ id: number; at: string }, never>(
@@ -173,6 +173,9 @@ const q = {
      VALUES (@delivery_id, @started_at, @duration_ms, @outcome, @error, @remote_id)`,
   ),
   get: sql<number, Row>(`SELECT * FROM deliveries WHERE id = ?`),
+  clock: sql<undefined, { ms: number }>(
+    `SELECT extract(epoch FROM clock_timestamp()) * 1000 AS ms`,
+  ),
   // `@p IS NULL` after the comparison that types `@p` (PostgreSQL cannot type it from IS NULL).
   list: sql<Record<string, unknown>, Row>(
     `SELECT * FROM deliveries WHERE shop_id = @shop_id
@@ -225,6 +228,22 @@ export function createDeliveryStore(db: Db) {
       for (const l of listeners) l();
     });
   };
+  /**
+   * PostgreSQL: the database's clock minus this process's, measured now and then. Rows given
+   * back for one pacing slot must be due at one instant, whichever tick gave them back, so
+   * that a chat's messages keep their order (ties go by id): the offset changes only when the
+   * clocks drift apart, not with each measurement's jitter.
+   */
+  let offset = { ms: 0, at: -Infinity };
+  const clockOffset = async () => {
+    const t = Date.now();
+    if (t - offset.at < 60_000) return offset.ms;
+    const dbMs = (await db.get(q.clock))!.ms;
+    const measured = Math.round(dbMs - (t + Date.now()) / 2);
+    offset = { ms: Math.abs(measured - offset.ms) > 25 ? measured : offset.ms, at: t };
+    return offset.ms;
+  };
+
   /** Transactions that will wake the worker when they commit: one wake-up each. */
   const waking = new WeakSet<Tx>();
 
@@ -337,12 +356,21 @@ export function createDeliveryStore(db: Db) {
       return (await db.get(q.nextDueInScope, scopeParams(scope)))?.ms ?? null;
     },
 
-    /** Gives back claimed rows unsent, due again in the time given (their pacing slot). */
-    async release(rows: [row: ClaimedDelivery, inMs: number][], by: string): Promise<void> {
+    /**
+     * Gives back claimed rows unsent, due again at the time given (their pacing slot, by this
+     * process's clock: it becomes the same instant by the database's, which claims go by).
+     */
+    async release(rows: [row: ClaimedDelivery, at: number][], by: string): Promise<void> {
       if (!rows.length) return;
+      const offset = await clockOffset();
       await db.tx(async (tx) => {
-        for (const [row, inMs] of rows)
-          await tx.run(q.release, { id: row.id, was: row.was, in_ms: inMs, by });
+        for (const [row, at] of rows)
+          await tx.run(q.release, {
+            id: row.id,
+            was: row.was,
+            at: new Date(at + offset).toISOString(),
+            by,
+          });
       });
     },
 

@@ -125,21 +125,22 @@ export function createWorker(opts: WorkerOptions) {
           continue;
         }
         const paces = adapter.pace(d);
-        const at = pacer.readyAt(paces, t);
+        const at = pacer.readyAt(paces, t, d.id);
         if (at - t > horizonMs) {
-          // This chat or bot is saturated: step the row out of the due window so others go first.
+          // This chat or bot is saturated: step the row out of the due window so others go
+          // first (but no later row of its chat).
           deferred.push([d, at]);
+          pacer.wait(paces, at, d.id, t);
           continue;
         }
         if (chosen.length >= room) break;
-        pacer.take(paces, at);
+        pacer.take(paces, at, d.id);
         chosen.push({ d, at, adapter });
       }
       let won: Set<number>;
       if (claimsFirst) {
-        // Due again after the same wait by the database's clock, which the claims go by.
         await store.release(
-          deferred.map(([d, at]) => [d as ClaimedDelivery, at - t]),
+          deferred.map(([d, at]) => [d as ClaimedDelivery, at]),
           instanceId,
         );
         won = new Set(chosen.map((c) => c.d.id));
