@@ -106,10 +106,21 @@ export function createOwnership(
   let live: string[] = [instanceId];
   let stopped = true;
   let timer: NodeJS.Timeout | undefined;
+  /** Counts lost sessions: locks taken on a session that broke meanwhile are not held. */
+  let lostSessions = 0;
 
   const prefix = sessionName('');
   const log = (what: string, err: unknown) =>
     console.error(`relay ${instanceId}: ${what}: ${(err as Error)?.message ?? err}`);
+
+  // Whatever connects, disconnects, takes or gives up bots runs one at a time, so that a bot
+  // is never being connected here while it is being given up.
+  let queue: Promise<unknown> = Promise.resolve();
+  const serial = <T>(fn: () => Promise<T>): Promise<T> => {
+    const run = queue.then(fn, fn);
+    queue = run.catch(() => {});
+    return run;
+  };
 
   async function connect(h: Held) {
     try {
@@ -118,17 +129,22 @@ export function createOwnership(
     } catch (err) {
       log(`connecting bot ${h.bot.id}`, err);
     }
+    // The session broke while it connected: the bot is no longer this relay's.
+    if (held.get(h.bot.id) !== h && h.connected) {
+      h.connected = false;
+      await connector.release(h.bot).catch((err) => log(`releasing bot ${h.bot.id}`, err));
+    }
   }
 
   /**
-   * Gives a bot up: out of the claim scope at once, its connection stopped (`disconnect`: for
-   * good), its sends in flight finished, then the lock freed and the others told.
+   * Gives a bot up: out of the claim scope at once, polling stopped, sends in flight
+   * finished, then the lock freed and the others told.
    */
-  async function release(id: number, how: 'release' | 'disconnect') {
+  async function release(id: number) {
     const h = held.get(id);
     if (!h) return;
     held.delete(id);
-    if (h.connected) await connector[how](h.bot).catch((err) => log(`releasing bot ${id}`, err));
+    if (h.connected) await connector.release(h.bot).catch((err) => log(`releasing bot ${id}`, err));
     await idle(id);
     await session.query(`SELECT pg_advisory_unlock($1, $2)`, [OWNER_LOCKS, id]).catch(() => {});
     say({ released: [id] });
@@ -150,13 +166,13 @@ export function createOwnership(
 
   async function reconcileOnce() {
     if (stopped || !session.connected) return;
+    const lost = lostSessions;
     if (Date.now() - loadedAt > refreshMs) await loadBots();
     live = (await db.all(q.live, { stale_ms: staleMs, prefix })).map((r) => r.id);
     if (!live.includes(instanceId)) live.push(instanceId);
     for (const [id, h] of held) {
       const bot = bots.get(id);
-      if (!bot) await release(id, 'release');
-      else if (ownerOf(live, id) !== instanceId) await release(id, 'release');
+      if (!bot || ownerOf(live, id) !== instanceId) await release(id);
       else if (bot.status !== 'active' && h.connected) {
         h.connected = false;
         await connector.disconnect(bot).catch((err) => log(`disconnecting bot ${id}`, err));
@@ -173,6 +189,7 @@ export function createOwnership(
       `SELECT id FROM unnest($2::int[]) AS t(id) WHERE pg_try_advisory_lock($1, id)`,
       [OWNER_LOCKS, wanted],
     );
+    if (lost !== lostSessions) return; // taken on the session that broke: not held
     const sendableAt = Date.now() + (live.length > 1 ? pauseMs : 0);
     const taken: Held[] = [];
     for (const { id } of got) {
@@ -182,46 +199,50 @@ export function createOwnership(
       held.set(id, h);
       taken.push(h);
     }
-    for (const h of taken) if (h.bot.status === 'active') await connect(h);
+    for (const h of taken)
+      if (h.bot.status === 'active' && held.get(h.bot.id) === h) await connect(h);
   }
 
-  // One look at a time; a change told meanwhile makes one more look after it.
-  let running: Promise<void> | null = null;
-  let again = false;
+  /** A look, queued; every change told before it starts is covered by the same look. */
+  let queued: Promise<void> | null = null;
   function reconcile(): Promise<void> {
-    if (running) {
-      again = true;
-      return running;
-    }
-    running = (async () => {
-      do {
-        again = false;
-        try {
-          await reconcileOnce();
-        } catch (err) {
-          log('bot ownership', err);
-        }
-      } while (again && !stopped);
-    })().finally(() => (running = null));
-    return running;
+    queued ??= serial(async () => {
+      queued = null;
+      try {
+        await reconcileOnce();
+      } catch (err) {
+        log('bot ownership', err);
+      }
+    });
+    return queued;
   }
 
   /**
-   * Connects a bot again (created, new token, restarted) when this relay owns it or should;
-   * `tell`: also asks its owner elsewhere to.
+   * Connects a bot again (created, new token, restarted) when this relay owns it, or takes it
+   * when it should; `tell`: also asks its owner elsewhere to.
    */
   async function restart(id: number, tell = true) {
     if (tell) say({ restart: [id] });
-    const bot = await loadBot(id).catch(() => undefined);
-    const h = held.get(id);
-    if (!h) return reconcile();
-    if (bot?.status === 'active') await connect(h);
+    const mine = await serial(async () => {
+      const bot = await loadBot(id).catch(() => undefined);
+      const h = held.get(id);
+      if (h && bot?.status === 'active') await connect(h);
+      return h !== undefined;
+    });
+    if (!mine) await reconcile();
   }
 
   const tick = () => {
     if (stopped) return;
     timer = setTimeout(() => void reconcile().finally(tick), tickMs);
     timer.unref();
+  };
+
+  /** Stops looking; what is queued runs first. */
+  const halt = async () => {
+    stopped = true;
+    clearTimeout(timer);
+    await serial(async () => {});
   };
 
   return {
@@ -239,12 +260,19 @@ export function createOwnership(
       void reconcile();
     },
 
-    /** The session broke: PostgreSQL freed every lock, so this relay owns nothing now. */
+    /**
+     * The session broke: PostgreSQL freed every lock, so this relay owns nothing now; it
+     * stops polling at once (not after what is queued).
+     */
     lost() {
+      lostSessions += 1;
       const was = [...held.values()];
       held.clear();
       for (const h of was)
-        if (h.connected) void connector.release(h.bot).catch((err) => log('releasing', err));
+        if (h.connected) {
+          h.connected = false;
+          void connector.release(h.bot).catch((err) => log('releasing', err));
+        }
     },
 
     /** A bot's row changed (null: some bots were deleted with their shop). */
@@ -256,13 +284,15 @@ export function createOwnership(
 
     /** What another relay said (relay/cluster/broadcast.ts). */
     async heard(m: Message) {
-      for (const id of m.stop ?? []) {
-        const h = held.get(id);
-        if (h?.connected) {
-          h.connected = false;
-          await connector.release(h.bot).catch((err) => log(`stopping bot ${id}`, err));
-        }
-      }
+      if (m.stop?.length)
+        await serial(async () => {
+          for (const id of m.stop ?? []) {
+            const h = held.get(id);
+            if (!h?.connected) continue;
+            h.connected = false;
+            await connector.release(h.bot).catch((err) => log(`stopping bot ${id}`, err));
+          }
+        });
       for (const id of m.restart ?? []) await restart(id, false);
       if (m.released?.length || m.joined || m.left || m.stop?.length) await reconcile();
     },
@@ -275,29 +305,31 @@ export function createOwnership(
      */
     async stop(bot: BotRef) {
       say({ stop: [bot.id] });
-      const h = held.get(bot.id);
-      if (h) h.connected = false;
-      await connector.disconnect(bot);
+      await serial(async () => {
+        const h = held.get(bot.id);
+        if (h) h.connected = false;
+        await connector.disconnect(bot);
+      });
     },
 
-    /** Stops polling the bots it owns (relay stop); they stay owned until `stop`. */
+    /** Stops polling the bots it owns (relay stop); they stay owned until `releaseAll`. */
     async disconnectAll() {
-      stopped = true;
-      clearTimeout(timer);
-      await running;
-      for (const h of held.values())
-        if (h.connected) {
-          h.connected = false;
-          await connector.release(h.bot).catch((err) => log('releasing', err));
-        }
+      await halt();
+      await serial(async () => {
+        for (const h of held.values())
+          if (h.connected) {
+            h.connected = false;
+            await connector.release(h.bot).catch((err) => log('releasing', err));
+          }
+      });
     },
 
     /** Gives every bot up (after the worker stopped: nothing is in flight). */
     async releaseAll() {
-      stopped = true;
-      clearTimeout(timer);
-      await running;
-      for (const id of [...held.keys()]) await release(id, 'release');
+      await halt();
+      await serial(async () => {
+        for (const id of [...held.keys()]) await release(id);
+      });
     },
 
     /** The deliveries this relay may claim: those of bots it owns, after the handoff pause. */
