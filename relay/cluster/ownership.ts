@@ -277,6 +277,7 @@ export function createOwnership(
 
     /** A bot's row changed (null: some bots were deleted with their shop). */
     async botChanged(id: number | null) {
+      if (stopped) return;
       if (id === null) loadedAt = 0;
       else await loadBot(id).catch((err) => log(`reading bot ${id}`, err));
       await reconcile();

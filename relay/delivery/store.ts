@@ -68,13 +68,14 @@ export type DeliveryFilter = { status?: DeliveryStatus; bot_user_id?: number; ev
 
 type Claimed = Row & { was: 'queued' | 'failed' };
 
-/** A row of a messenger kind is in scope when its bot is listed (or gone). PostgreSQL only. */
-const inScope = `kind NOT IN (SELECT value FROM jsonb_array_elements_text(@kinds::jsonb) AS k(value))
-  OR bot_id IS NULL
-  OR bot_id IN (SELECT value::bigint FROM jsonb_array_elements_text(@bots::jsonb) AS b(value))`;
+/**
+ * A row of a messenger kind is in scope when its bot is listed (or gone). PostgreSQL only:
+ * the lists are arrays (`pg` sends a JS array as one).
+ */
+const inScope = `kind <> ALL (@kinds::text[]) OR bot_id IS NULL OR bot_id = ANY (@bots::bigint[])`;
 const scopeParams = (scope: ClaimScope | null) => ({
-  kinds: JSON.stringify(scope?.kinds ?? []),
-  bots: JSON.stringify(scope?.bots ?? []),
+  kinds: [...(scope?.kinds ?? [])],
+  bots: [...(scope?.bots ?? [])],
 });
 
 const q = {
@@ -104,7 +105,7 @@ const q = {
   // (SKIP LOCKED), in its scope, in one statement; `was` lets a row it cannot send yet go
   // back as it was. Due and leased by the database's clock.
   claimDue: sql<
-    { limit: number; lease_ms: number; by: string; kinds: string; bots: string },
+    { limit: number; lease_ms: number; by: string; kinds: string[]; bots: number[] },
     Claimed
   >(
     `WITH due AS (
@@ -117,7 +118,7 @@ const q = {
      FROM due WHERE d.id = due.id
      RETURNING d.*, due.was`,
   ),
-  nextDueInScope: sql<{ kinds: string; bots: string }, { ms: number | null }>(
+  nextDueInScope: sql<{ kinds: string[]; bots: number[] }, { ms: number | null }>(
     `SELECT extract(epoch FROM min(next_attempt_at) - now()) * 1000 AS ms FROM deliveries
      WHERE status IN ('queued', 'failed') AND (${inScope})`,
   ),
