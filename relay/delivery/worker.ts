@@ -125,8 +125,10 @@ export function createWorker(opts: WorkerOptions) {
           continue;
         }
         const paces = adapter.pace(d);
-        const at = pacer.readyAt(paces, t, d.id);
-        if (at - t > horizonMs) {
+        // An earlier row of this chat waits for a slot: this one goes after it, never before.
+        const after = pacer.behind(paces, d.id, t);
+        const at = after ?? pacer.readyAt(paces, t);
+        if (after !== null || at - t > horizonMs) {
           // This chat or bot is saturated: step the row out of the due window so others go
           // first (but no later row of its chat).
           deferred.push([d, at]);
