@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { PUBLIC_CACHE_TTL_MS } from '../../../relay/public/cache.js';
 import { createDatabase, postgresForSuite, query, startPgRelay } from '../../helpers/cluster.js';
 import { startRelay, type Relay } from '../../helpers/relay.js';
@@ -109,14 +109,23 @@ describe.skipIf(!pgs.server)('public caches across relays on PostgreSQL', () => 
     await query(url, `DELETE FROM shop_keys WHERE id = $1`, [shop.keyId]);
     expect((await postLead(relays[2], leadBody(shop.pk))).status).toBe(202);
     // …while the relay's session was away.
+    // The relay says so in its log (asserted, not printed).
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
     await query(
       url,
       `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1`,
       [`touchpoint/${relays[2].heartbeat.id}`],
     );
-    const took = await within(
-      async () => (await postLead(relays[2], leadBody(shop.pk))).status === 401,
-    );
-    expect(took).toBeLessThan(SOON_MS);
+    try {
+      const took = await within(
+        async () => (await postLead(relays[2], leadBody(shop.pk))).status === 401,
+      );
+      expect(took).toBeLessThan(SOON_MS);
+      expect(logged.mock.calls.map(([line]) => String(line))).toContainEqual(
+        expect.stringContaining('database session lost'),
+      );
+    } finally {
+      logged.mockRestore();
+    }
   });
 });
