@@ -1,5 +1,6 @@
 import { createApp } from './app.js';
 import { createChannels, type ChannelOptions } from './channels/index.js';
+import { createCluster, type ClusterOptions } from './cluster/index.js';
 import { deliveryHooks } from './channels/delivery-hooks.js';
 import type { Config } from './config.js';
 import type { Db } from './db/open.js';
@@ -26,6 +27,8 @@ export type RelayOptions = {
   log?: Deps['log'];
   /** Outbound HTTP tuning: tests pass a resolver that answers as they need. */
   outbound?: OutboundOptions;
+  /** PostgreSQL: bot ownership and notification tuning (relay/cluster). */
+  cluster?: ClusterOptions;
 };
 
 /** Every hook of each set, in order (the relay's own and a caller's). */
@@ -55,21 +58,42 @@ export function createRelay({
   log,
   outbound: outboundOptions,
   heartbeat: heartbeatOptions,
+  cluster: clusterOptions,
 }: RelayOptions) {
   const stores = createStores(db);
   const outbound = createOutbound(config, outboundOptions);
   const deps: Deps = { db, config, stores, outbound, log };
   const metrics = createMetrics(stores);
-  const channels = createChannels(deps, channelOptions);
-  const app = createApp({ db, config, stores, metrics, channels, outbound, log });
-  const { hooks, ...tuning } = workerOptions;
   // This process in `relay_instances`: its claims are signed with its id.
   const heartbeat = createHeartbeat(stores, heartbeatOptions);
+  // PostgreSQL: relays share the bots and tell each other their changes. It connects bots
+  // through the channels and waits for the worker's sends, both made below and used only once
+  // the relay runs. Null on SQLite.
+  const cluster = createCluster(
+    {
+      db,
+      stores,
+      instanceId: heartbeat.id,
+      connector: {
+        connect: (bot) => channels.telegram.start(bot),
+        release: (bot) => channels.telegram.release(bot),
+        disconnect: (bot) => channels.telegram.stop(bot),
+      },
+      idle: (botId) => worker.botIdle(botId),
+    },
+    // A relay is alive to the bots' owners as long as to the deliveries' (the same heartbeat).
+    { staleMs: heartbeatOptions?.staleMs, ...clusterOptions },
+  );
+  const channels = createChannels(deps, { ...channelOptions, ownership: cluster?.ownership });
+  const app = createApp({ db, config, stores, metrics, channels, outbound, log });
+  const { hooks, ...tuning } = workerOptions;
   const worker = createWorker({
     store: stores.deliveries,
     instanceId: heartbeat.id,
     adapters: createAdapters(deps, { sendTimeoutMs: tuning.sendTimeoutMs }),
     hooks: chain(deliveryHooks(deps), { onAttempt: metrics.onAttempt }, hooks ?? {}),
+    // Several relays: only the bots this one owns, so that one relay paces each bot.
+    scope: cluster ? () => cluster.ownership.scope() : undefined,
     ...tuning,
   });
   const scheduler = createScenarioScheduler(db, stores.scenarioRuntime, schedulerOptions);
@@ -85,22 +109,29 @@ export function createRelay({
     channels,
     scheduler,
     heartbeat,
+    cluster,
     /**
      * Starts the heartbeat (which requeues at once what dead relays left `sending`), then
-     * delivering, ends due delay steps and connects the bots.
+     * delivering, ends due delay steps and connects the bots (with several relays: takes this
+     * relay's share of them).
      */
     async start() {
       await heartbeat.start();
       worker.start();
       scheduler.start();
+      await cluster?.start();
       await channels.startAll();
     },
-    /** Disconnects polling bots and lets sends in flight finish and be recorded. */
+    /**
+     * Disconnects polling bots and lets sends in flight finish and be recorded; then (several
+     * relays) marks this relay stopped and gives its bots up, for the others to take at once.
+     */
     async stop() {
       await channels.stopAll();
       await scheduler.stop();
       await worker.stop();
       await heartbeat.stop();
+      await cluster?.stop();
       outbound.close();
     },
   };

@@ -1,5 +1,6 @@
+import { createChangeFeed, type ChangeFeed } from '../cluster/changes.js';
 import { now, type Db } from '../db/open.js';
-import { dialect } from '../db/dialect.js';
+import { dialect, pgAfterMs } from '../db/dialect.js';
 import { sql } from '../db/sql.js';
 import type { PageQuery } from '../http/pagination.js';
 import type { Bot, BotStatusValue, BotType } from './schemas.js';
@@ -7,7 +8,17 @@ import type { Bot, BotStatusValue, BotType } from './schemas.js';
 type Row = Omit<Bot, 'has_token'> & {
   credential: string | null;
   webhook_secret_hash: string | null;
+  webhook_secret_prev_hash: string | null;
+  webhook_secret_prev_until: string | null;
 };
+
+/**
+ * How long a Telegram webhook's previous secret stays valid after a new one was stored:
+ * updates Telegram sent with it before it took the new one (a relay restarting the bot, or
+ * the bot's new owner registering it while the old owner's registration was still on its
+ * way) are not refused. Telegram retries a refused update, but not forever.
+ */
+export const WEBHOOK_SECRET_GRACE_MS = 2 * 60_000;
 
 /** Field by field: `credential` and `webhook_secret_hash` never leave the store this way. */
 const toBot = (r: Row): Bot => ({
@@ -45,7 +56,15 @@ export type BotChanges = Partial<{
  * A shop's bots (messenger channels) and their credentials, stored encrypted with the
  * operator's key (`db.secrets`, relay/secrets) and opened only for the channel adapters.
  */
-export function createBotStore(db: Db) {
+/**
+ * `feed` hears of every bot created, edited or deleted: the public API caches a shop's
+ * bots, and the relay that owns a bot's connection reacts (relay/cluster/ownership.ts).
+ */
+export function createBotStore(db: Db, feed: ChangeFeed = createChangeFeed()) {
+  const changed = (bot: { id: number; shop_id: number }) => {
+    feed.shop(bot.shop_id);
+    feed.bot(bot.id);
+  };
   const seal = (credential: string | null) =>
     credential ? db.secrets.seal(credential) : credential;
   const d = dialect(db.engine);
@@ -69,9 +88,24 @@ export function createBotStore(db: Db) {
     flowOf: sql<{ flow_id: number; shop_id: number; bot_id: number }, { id: number }>(
       `SELECT id FROM flows WHERE id = @flow_id AND shop_id = @shop_id AND bot_id = @bot_id`,
     ),
-    delete: sql<[number], never>(`DELETE FROM bots WHERE id = ?`),
-    setSecretHash: sql<{ id: number; hash: string | null }, never>(
-      `UPDATE bots SET webhook_secret_hash = @hash WHERE id = @id`,
+    delete: sql<[number], { shop_id: number }>(`DELETE FROM bots WHERE id = ? RETURNING shop_id`),
+    // The secret in use becomes the previous one, valid for the grace period (PostgreSQL: by
+    // its clock, which the relay checking an update shares).
+    setSecretHash: sql<{ id: number; hash: string; until: string; grace_ms: number }, never>({
+      sqlite: `UPDATE bots SET webhook_secret_prev_hash = webhook_secret_hash,
+                 webhook_secret_prev_until = @until, webhook_secret_hash = @hash WHERE id = @id`,
+      postgres: `UPDATE bots SET webhook_secret_prev_hash = webhook_secret_hash,
+                   webhook_secret_prev_until = ${pgAfterMs('@grace_ms')}, webhook_secret_hash = @hash
+                 WHERE id = @id`,
+    }),
+    clearSecretHash: sql<[number], never>(
+      `UPDATE bots SET webhook_secret_hash = NULL, webhook_secret_prev_hash = NULL,
+         webhook_secret_prev_until = NULL WHERE id = ?`,
+    ),
+    secretHashes: sql<[number], { current: string | null; previous: string | null }>(
+      `SELECT webhook_secret_hash AS current,
+         CASE WHEN webhook_secret_prev_until > ${d.now} THEN webhook_secret_prev_hash END AS previous
+       FROM bots WHERE id = ?`,
     ),
     offset: sql<[number], { tg_update_offset: number }>(
       `SELECT tg_update_offset FROM bots WHERE id = ?`,
@@ -86,7 +120,11 @@ export function createBotStore(db: Db) {
 
   return {
     async create(input: NewBot): Promise<Bot> {
-      return toBot((await db.get(q.insert, { ...input, credential: seal(input.credential) }))!);
+      const bot = toBot(
+        (await db.get(q.insert, { ...input, credential: seal(input.credential) }))!,
+      );
+      changed(bot);
+      return bot;
     },
 
     async get(id: number): Promise<Bot | undefined> {
@@ -117,7 +155,7 @@ export function createBotStore(db: Db) {
     async update(id: number, changes: BotChanges): Promise<Bot | undefined> {
       // Read-modify-write (a status transition, a new token): the row stays locked until the
       // write, so a change made meanwhile by another relay is not written back over.
-      return db.tx(async (tx) => {
+      const bot = await db.tx(async (tx) => {
         const current = await tx.get(q.lockedGet, [id]);
         if (!current) return undefined;
         const pick = <K extends keyof BotChanges>(k: K) =>
@@ -135,6 +173,8 @@ export function createBotStore(db: Db) {
         });
         return row && toBot(row);
       });
+      if (bot) changed(bot);
+      return bot;
     },
 
     /** Active bots of one messenger, to connect at relay start. */
@@ -143,15 +183,28 @@ export function createBotStore(db: Db) {
     },
 
     /**
-     * The hash of the bot's Telegram webhook `secret_token` (never the token itself), to
-     * check `X-Telegram-Bot-Api-Secret-Token` against; null when no webhook is registered.
+     * The hashes of the bot's Telegram webhook `secret_token`s (never the tokens) that
+     * `X-Telegram-Bot-Api-Secret-Token` may carry: the current one, and the previous one
+     * during its grace period. None when no webhook is registered.
      */
-    async webhookSecretHash(id: number): Promise<string | null> {
-      return (await db.get(q.get, [id]))?.webhook_secret_hash ?? null;
+    async webhookSecretHashes(id: number): Promise<string[]> {
+      const row = await db.get(q.secretHashes, [id]);
+      return [row?.current, row?.previous].filter((h): h is string => !!h);
     },
 
+    /**
+     * A new secret (its hash); the one it replaces stays valid for WEBHOOK_SECRET_GRACE_MS.
+     * Null: no webhook, no secret at all.
+     */
     async setWebhookSecretHash(id: number, hash: string | null): Promise<void> {
-      await db.run(q.setSecretHash, { id, hash });
+      if (hash === null) await db.run(q.clearSecretHash, [id]);
+      else
+        await db.run(q.setSecretHash, {
+          id,
+          hash,
+          until: new Date(Date.now() + WEBHOOK_SECRET_GRACE_MS).toISOString(),
+          grace_ms: WEBHOOK_SECRET_GRACE_MS,
+        });
     },
 
     /** Telegram long polling: the next `getUpdates` offset (0 before the first update). */
@@ -166,7 +219,9 @@ export function createBotStore(db: Db) {
 
     /** Deletes the bot with its bot users, flows and alert channels (all cascade). */
     async delete(id: number): Promise<boolean> {
-      return (await db.run(q.delete, [id])).changes > 0;
+      const gone = await db.get(q.delete, [id]);
+      if (gone) changed({ id, shop_id: gone.shop_id });
+      return gone !== undefined;
     },
   };
 }

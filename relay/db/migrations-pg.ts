@@ -412,4 +412,20 @@ CREATE TABLE relay_instances (
 );
 `;
 
-export const pgMigrations: readonly string[] = [v1];
+/**
+ * v2 (twin of SQLite's v6Cluster): the previous Telegram webhook secret and its grace
+ * period; the limits counted across relays. UNLOGGED: counters need no crash safety (a
+ * restart of PostgreSQL empties them, which only restarts the windows) and skip the WAL on
+ * every counted request.
+ */
+const v2Cluster = `
+ALTER TABLE bots ADD COLUMN webhook_secret_prev_hash text;
+ALTER TABLE bots ADD COLUMN webhook_secret_prev_until timestamptz(3);
+CREATE UNLOGGED TABLE rate_counters (
+  key      text PRIMARY KEY,
+  count    integer NOT NULL,
+  reset_at timestamptz(3) NOT NULL
+);
+`;
+
+export const pgMigrations: readonly string[] = [v1, v2Cluster];

@@ -485,4 +485,29 @@ CREATE TABLE relay_instances (
 ALTER TABLE deliveries ADD COLUMN claimed_by TEXT;
 `;
 
-export const migrations: readonly string[] = [v1, v2, v3OptinRefsDemoShops, v4Roles, v5Instances];
+/**
+ * v6 (several relays on PostgreSQL; twin of PostgreSQL's v2Cluster): a Telegram webhook's
+ * previous secret stays valid until `webhook_secret_prev_until`, so updates Telegram sent
+ * with it while a relay registered a new one are not refused; `rate_counters` holds the
+ * public and login limits that relays sharing a PostgreSQL database count together. SQLite's
+ * one process counts in memory and leaves the table empty: it exists so that both engines
+ * have the same tables (`touchpoint db:copy`).
+ */
+const v6Cluster = `
+ALTER TABLE bots ADD COLUMN webhook_secret_prev_hash TEXT;
+ALTER TABLE bots ADD COLUMN webhook_secret_prev_until TEXT;
+CREATE TABLE rate_counters (
+  key      TEXT PRIMARY KEY,
+  count    INTEGER NOT NULL,
+  reset_at TEXT NOT NULL
+) STRICT, WITHOUT ROWID;
+`;
+
+export const migrations: readonly string[] = [
+  v1,
+  v2,
+  v3OptinRefsDemoShops,
+  v4Roles,
+  v5Instances,
+  v6Cluster,
+];

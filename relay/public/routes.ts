@@ -100,7 +100,12 @@ const reused = () =>
 export function publicRoutes(deps: Deps) {
   const { stores, config: relayConfig } = deps;
   const cache = createPublicCache(deps);
-  const guard = createPublicGuard(cache, relayConfig, createRefusalLog({ write: deps.log }));
+  const guard = createPublicGuard(
+    deps.db,
+    cache,
+    relayConfig,
+    createRefusalLog({ write: deps.log }),
+  );
   const writer = createLeadWriter(deps);
 
   const answer = (c: Context, a: LeadAnswer) => {

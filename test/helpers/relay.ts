@@ -61,7 +61,7 @@ export type Client = ReturnType<typeof client>;
  */
 export async function startRelay(
   overrides: Partial<Config> = {},
-  options: Pick<RelayOptions, 'worker' | 'channels' | 'scheduler' | 'outbound' | 'heartbeat'> = {},
+  options: Omit<RelayOptions, 'db' | 'config' | 'log'> = {},
 ) {
   const dir = mkdtempSync(join(tmpdir(), 'touchpoint-test-'));
   // A database of its own, unless the test passes one to share (test/helpers/engine.ts
@@ -88,6 +88,7 @@ export async function startRelay(
     worker,
     channels: relay.channels,
     heartbeat: relay.heartbeat,
+    cluster: relay.cluster,
     metrics: relay.metrics,
     config,
     /** Environment variables that point the CLI or a relay process at this relay's database. */

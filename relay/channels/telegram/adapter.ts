@@ -93,11 +93,12 @@ export function createTelegramAdapter(
       for (let k = from; k < list.length; k++) {
         let reply: TelegramReply<{ message_id?: number }>;
         let requestSignal: AbortSignal | undefined;
+        let ended: (() => void) | undefined;
         try {
           // Waiting for a slot may end with the worker's timeout: nothing was sent yet. The
           // request gets its own full timeout, so that a wait never shortens it: a request
           // aborted after Telegram took it would be sent again (a duplicate).
-          await guard.take(rules(d), k === from ? signal : undefined);
+          ended = await guard.take(rules(d), k === from ? signal : undefined);
           requestSignal = AbortSignal.timeout(requestTimeoutMs);
           reply = await api.call(token, list[k].method, list[k].params, requestSignal);
         } catch (err) {
@@ -109,6 +110,8 @@ export function createTelegramAdapter(
                 ? `Network error: ${errorText(err)}`
                 : 'No send slot within the time allowed.',
           );
+        } finally {
+          ended?.(); // the guard counts this send from now on (its answer's time)
         }
         if (!reply.ok) {
           remember(d.id, p);

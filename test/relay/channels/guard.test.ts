@@ -25,4 +25,17 @@ describe('send guard', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(245);
     await expect(guard.take(chat, AbortSignal.timeout(20))).rejects.toThrow();
   });
+
+  it('counts a send until its answer came back, and from then on', async () => {
+    const guard = createSendGuard({ marginMs: 10 });
+    const rules = [{ key: 'chat', max: 1, windowMs: 200 }];
+    const first = await guard.take(rules);
+    // The request takes 150 ms: it may have reached the messenger just before its answer,
+    // so the window runs from then, not from when it left.
+    await new Promise((r) => setTimeout(r, 150));
+    first();
+    const answered = Date.now();
+    await guard.take(rules);
+    expect(Date.now() - answered).toBeGreaterThanOrEqual(200);
+  });
 });
