@@ -412,4 +412,25 @@ CREATE TABLE relay_instances (
 );
 `;
 
-export const pgMigrations: readonly string[] = [v1];
+/**
+ * v2 (twin of SQLite's v6WhatsApp): bot settings and sealed credentials, the person's last
+ * inbound message (WhatsApp's 24-hour window), WhatsApp alert channels with their settings,
+ * and deliveries that move on to `delivered` and `read`, found by the messenger's message id.
+ */
+const v2WhatsApp = `
+ALTER TABLE bots ADD COLUMN settings text NOT NULL DEFAULT '{}';
+ALTER TABLE bots ADD COLUMN credentials text;
+ALTER TABLE bot_users ADD COLUMN last_inbound_at timestamptz(3);
+ALTER TABLE notification_channels
+  DROP CONSTRAINT notification_channels_type_check,
+  ADD CONSTRAINT notification_channels_type_check
+    CHECK (type IN ('telegram', 'whatsapp', 'webhook', 'email')),
+  ADD COLUMN settings text NOT NULL DEFAULT '{}';
+ALTER TABLE deliveries
+  DROP CONSTRAINT deliveries_status_check,
+  ADD CONSTRAINT deliveries_status_check
+    CHECK (status IN ('queued', 'sending', 'sent', 'delivered', 'read', 'failed', 'dead'));
+CREATE INDEX deliveries_remote ON deliveries (bot_id, remote_id) WHERE remote_id IS NOT NULL;
+`;
+
+export const pgMigrations: readonly string[] = [v1, v2WhatsApp];
