@@ -60,15 +60,18 @@ export function createRelay({
   const outbound = createOutbound(config, outboundOptions);
   const deps: Deps = { db, config, stores, outbound, log };
   const metrics = createMetrics(stores);
-  const channels = createChannels(deps, channelOptions);
-  const app = createApp({ db, config, stores, metrics, channels, outbound, log });
   const { hooks, ...tuning } = workerOptions;
+  const channels = createChannels(deps, {
+    ...channelOptions,
+    sendTimeoutMs: tuning.sendTimeoutMs,
+  });
+  const app = createApp({ db, config, stores, metrics, channels, outbound, log });
   // This process in `relay_instances`: its claims are signed with its id.
   const heartbeat = createHeartbeat(stores, heartbeatOptions);
   const worker = createWorker({
     store: stores.deliveries,
     instanceId: heartbeat.id,
-    adapters: createAdapters(deps, { sendTimeoutMs: tuning.sendTimeoutMs }),
+    adapters: [...createAdapters(deps), ...channels.adapters],
     hooks: chain(deliveryHooks(deps), { onAttempt: metrics.onAttempt }, hooks ?? {}),
     ...tuning,
   });

@@ -33,7 +33,8 @@ type Meta = StartMeta & { text: string };
  * long polling) and the sandbox inbox both end here. Every handler is one write transaction.
  */
 export function createInbound({ db, stores }: Pick<Deps, 'db' | 'stores'>) {
-  const { subscribers, messages, optins, botUsers, events, scenarioRuntime: scenario } = stores;
+  const { subscribers, messages, optins, botUsers, events, deliveries } = stores;
+  const scenario = stores.scenarioRuntime;
 
   /** Redeems an opt-in token and links what it names; null for a payload that is no token. */
   const redeem = async (tx: Tx, token: string, botUserId: number): Promise<OptinOutcome | null> => {
@@ -202,9 +203,47 @@ export function createInbound({ db, stores }: Pick<Deps, 'db' | 'stores'>) {
       );
     },
 
+    /**
+     * A message that may carry an opt-in token inside the person's words (WhatsApp's prefilled
+     * `wa.me` text): when `token` is one this bot may redeem, it is a start with that token —
+     * linked, answered and welcomed exactly like `/start <token>`; otherwise a message.
+     */
+    async startWithToken(
+      bot: BotRef,
+      person: MessengerPerson,
+      meta: Meta & { token: string | null },
+    ): Promise<StartResult | MessageResult> {
+      if (meta.token && (await optins.known(meta.token, bot)))
+        return startTx(bot, person, meta.token, meta);
+      return messageTx(bot, person, 'text', { text: meta.text }, meta.remoteId);
+    },
+
     /** The person blocked (false) or unblocked (true) the bot; unknown people are ignored. */
     async membership(bot: BotRef, person: MessengerPerson, member: boolean) {
       return membershipTx(bot, person, member);
+    },
+
+    /**
+     * The messenger's receipt for a message the bot sent (`remoteId`: its id): `delivered`
+     * and `read` move the delivery on; `failed` ends it `dead` with the messenger's reason,
+     * and a person the messenger says is gone is unsubscribed. Repeated receipts change
+     * nothing. `unknown`: no sent message has this id (yet).
+     */
+    async receipt(
+      bot: BotRef,
+      remoteId: string,
+      status: 'delivered' | 'read' | 'failed',
+      failure?: { error: string; recipientGone: boolean },
+    ) {
+      const r = await deliveries.receipt(
+        bot.id,
+        remoteId,
+        status === 'failed' ? 'dead' : status,
+        failure?.error ?? null,
+      );
+      if (r.outcome === 'moved' && failure?.recipientGone && r.bot_user_id != null)
+        await subscribers.unsubscribe(r.bot_user_id);
+      return r.outcome;
     },
   };
 }

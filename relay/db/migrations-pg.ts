@@ -420,6 +420,8 @@ CREATE TABLE relay_instances (
 const v2WhatsApp = `
 ALTER TABLE bots ADD COLUMN settings text NOT NULL DEFAULT '{}';
 ALTER TABLE bots ADD COLUMN credentials text;
+UPDATE bots SET settings = json_build_object('phone_number', '+' || regexp_replace(name, '[ ()+.-]', '', 'g'))::text
+WHERE bot_type = 'whatsapp' AND regexp_replace(name, '[ ()+.-]', '', 'g') ~ '^[1-9][0-9]{6,14}$';
 ALTER TABLE bot_users ADD COLUMN last_inbound_at timestamptz(3);
 ALTER TABLE notification_channels
   DROP CONSTRAINT notification_channels_type_check,

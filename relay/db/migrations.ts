@@ -488,7 +488,8 @@ ALTER TABLE deliveries ADD COLUMN claimed_by TEXT;
 /**
  * v6 (WhatsApp and email; twin of PostgreSQL's v2WhatsApp):
  * - `bots.settings`: what a messenger needs besides the token and members may read (WhatsApp:
- *   the phone number and its id); `bots.credentials`: write-only secrets besides the token
+ *   the phone number and its id; an old WhatsApp bot's number moves there from its name);
+ *   `bots.credentials`: write-only secrets besides the token
  *   (the app secret that signs WhatsApp's webhooks, the verify token), a JSON document sealed
  *   with the operator key like the token.
  * - `bot_users.last_inbound_at`: when the person last wrote; WhatsApp takes free-form messages
@@ -498,9 +499,18 @@ ALTER TABLE deliveries ADD COLUMN claimed_by TEXT;
  *   found by the messenger's message id. Both CHECKs change, so both tables are rebuilt
  *   (relay/db/migrate.ts runs migrations with foreign keys off, as a rebuild requires).
  */
+const digitsOfName = ['(', ')', '+', '.', '-'].reduce(
+  (expr, c) => `replace(${expr}, '${c}', '')`,
+  `replace(name, ' ', '')`,
+);
 const v6WhatsApp = `
 ALTER TABLE bots ADD COLUMN settings TEXT NOT NULL DEFAULT '{}';
 ALTER TABLE bots ADD COLUMN credentials TEXT;
+-- WhatsApp bots made before settings held their number in their name: it moves to settings,
+-- so that the widget keeps their link (they need a phone number id and credentials to work).
+UPDATE bots SET settings = json_object('phone_number', '+' || ${digitsOfName})
+WHERE bot_type = 'whatsapp' AND ${digitsOfName} GLOB '[1-9]*'
+  AND ${digitsOfName} NOT GLOB '*[^0-9]*' AND length(${digitsOfName}) BETWEEN 7 AND 15;
 ALTER TABLE bot_users ADD COLUMN last_inbound_at TEXT;
 
 CREATE TABLE notification_channels_v6 (

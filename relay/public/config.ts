@@ -3,7 +3,7 @@ import type { Bot } from '../bots/schemas.js';
 import type { Form } from '../forms/schemas.js';
 import { ok } from '../http/api.js';
 import type { Shop } from '../shops/schemas.js';
-import { botLink, botNickname } from './links.js';
+import { botHandle, botLink } from '../channels/links.js';
 import type { PublicConfig } from './schemas.js';
 
 const LOCALES = ['en', 'ru'] as const;
@@ -28,11 +28,12 @@ export function buildConfig(
       consent: f.consent,
       min_fill_ms: f.min_fill_ms,
     })),
-    bots: bots.map((b) => ({
+    // Only bots a visitor can open (a WhatsApp bot needs its number, a Telegram bot its username).
+    bots: linkable(bots, publicUrl).map((b) => ({
       id: b.id,
       bot_type: b.bot_type,
       name: b.name,
-      nickname: botNickname(b),
+      nickname: botHandle(b),
       url: botLink(b, publicUrl),
     })),
     texts: texts(shop.settings.widget_texts),
@@ -42,6 +43,9 @@ export function buildConfig(
   const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
   return { body, etag };
 }
+
+const linkable = (bots: readonly Bot[], publicUrl: string) =>
+  bots.filter((b) => botLink(b, publicUrl) !== null);
 
 /** `settings.widget_texts`: `{en: {submit: "…"}, ru: {…}}`, strings only. */
 function texts(value: unknown): PublicConfig['texts'] {

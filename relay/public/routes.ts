@@ -13,7 +13,7 @@ import { createPublicGuard, type PublicEnv } from './guard.js';
 import { submissionHash } from './idempotency.js';
 import { draftLead } from './intake.js';
 import { createLeadWriter, MISMATCH, storedAnswer, type LeadAnswer } from './lead-writer.js';
-import { botLink } from './links.js';
+import { botLink } from '../channels/links.js';
 import { createRefusalLog } from './refusals.js';
 import {
   KeyQuery,

@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { WhatsAppTemplate } from '../channels/whatsapp/settings.js';
 
 export const Shop = z
   .object({
@@ -18,17 +19,49 @@ export const Shop = z
   .openapi('Shop');
 export type Shop = z.infer<typeof Shop>;
 
-export const ShopInput = z
-  .object({
-    name: z.string().trim().min(1).max(200),
-    /** Free-form shop settings (texts, theme, templates); later features document their keys. */
-    settings: z.record(z.string(), z.unknown()).optional().openapi({
-      description:
-        'Merged key by key. `captcha`: `{provider: turnstile|hcaptcha, secret, verify_url?}`; the secret is write-only (stored encrypted); a `captcha` without `secret` keeps the stored one, `secret: null` removes it.',
-    }),
-  })
-  .openapi('ShopInput');
+/**
+ * `settings.order_templates`: per order status (or `*`), the buyer's message as text, or
+ * `{text?, whatsapp_template?}` with the approved template WhatsApp needs outside its 24-hour
+ * window. Checked when saved, so that a wrong template is a 400 now rather than a dead
+ * delivery later.
+ */
+const OrderTemplates = z.record(
+  z.string().max(100),
+  z.union([
+    z.string().max(4000),
+    z
+      .object({
+        text: z.string().max(4000).optional(),
+        whatsapp_template: WhatsAppTemplate.optional(),
+      })
+      .strict(),
+  ]),
+);
+
+const ShopFields = z.object({
+  name: z.string().trim().min(1).max(200),
+  /** Free-form shop settings (texts, theme, templates); later features document their keys. */
+  settings: z.record(z.string(), z.unknown()).optional().openapi({
+    description:
+      'Merged key by key. `captcha`: `{provider: turnstile|hcaptcha, secret, verify_url?}`; the secret is write-only (stored encrypted); a `captcha` without `secret` keeps the stored one, `secret: null` removes it. `order_templates`: per order status (or `*`), the buyer’s message text with {order.number}, {order.status}, {order.total}, {order.currency}, or `{text?, whatsapp_template?: WhatsAppTemplate}` for WhatsApp buyers outside the 24-hour window.',
+  }),
+});
+
+const checkTemplates = (shop: { settings?: Record<string, unknown> }, ctx: z.RefinementCtx) => {
+  const templates = shop.settings?.order_templates;
+  if (templates === undefined || templates === null) return;
+  const parsed = OrderTemplates.safeParse(templates);
+  if (!parsed.success)
+    for (const issue of parsed.error.issues)
+      ctx.addIssue({
+        code: 'custom',
+        message: issue.message,
+        path: ['settings', 'order_templates', ...issue.path],
+      });
+};
+
+export const ShopInput = ShopFields.superRefine(checkTemplates).openapi('ShopInput');
 export type ShopInput = z.infer<typeof ShopInput>;
 
-export const ShopPatch = ShopInput.partial().openapi('ShopPatch');
+export const ShopPatch = ShopFields.partial().superRefine(checkTemplates).openapi('ShopPatch');
 export type ShopPatch = z.infer<typeof ShopPatch>;

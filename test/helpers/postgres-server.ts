@@ -45,7 +45,9 @@ export async function startPostgres(): Promise<PostgresServer> {
     await server.start();
   } catch (err) {
     rmSync(dir, { recursive: true, force: true });
-    throw new Error(`PostgreSQL did not start: ${(err as Error).message}\n${logs.slice(-20).join('\n')}`);
+    throw new Error(
+      `PostgreSQL did not start: ${(err as Error).message}\n${logs.slice(-20).join('\n')}`,
+    );
   }
   return {
     url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`,

@@ -27,7 +27,9 @@ describe('migration: WhatsApp bots, email and WhatsApp alerts, delivery receipts
     old.pragma(`user_version = ${before}`);
     old.exec(`
       INSERT INTO shops (id, name) VALUES (1, 'Shop');
-      INSERT INTO bots (id, shop_id, bot_type, name, credential) VALUES (1, 1, 'telegram', 'Bot', 'x');
+      INSERT INTO bots (id, shop_id, bot_type, name, credential) VALUES (1, 1, 'telegram', 'Bot', 'x'),
+        (2, 1, 'whatsapp', '+7 (912) 345-67-89', NULL), (3, 1, 'whatsapp', 'Support', NULL),
+        (4, 1, 'whatsapp', '+1 555 0100 12345 678', NULL);
       INSERT INTO bot_users (id, shop_id, bot_id, messenger_user_id, chat_id) VALUES (1, 1, 1, '42', '42');
       INSERT INTO notification_channels (id, shop_id, type, bot_id, chat_id, events)
         VALUES (7, 1, 'telegram', 1, '-100', '["lead.created"]');
@@ -57,10 +59,13 @@ describe('migration: WhatsApp bots, email and WhatsApp alerts, delivery receipts
         type: 'telegram',
         settings: '{}',
       });
-      expect(db.prepare(`SELECT settings, credentials FROM bots`).get()).toEqual({
-        settings: '{}',
-        credentials: null,
-      });
+      expect(db.prepare(`SELECT id, settings, credentials FROM bots ORDER BY id`).all()).toEqual([
+        { id: 1, settings: '{}', credentials: null },
+        // An old WhatsApp bot's number moves from its name to its settings; no other name does.
+        { id: 2, settings: '{"phone_number":"+79123456789"}', credentials: null },
+        { id: 3, settings: '{}', credentials: null },
+        { id: 4, settings: '{}', credentials: null },
+      ]);
       // The new values pass the new CHECKs; unknown ones still do not.
       db.prepare(`UPDATE deliveries SET status = 'read' WHERE id = 3`).run();
       db.prepare(`UPDATE notification_channels SET type = 'whatsapp' WHERE id = 7`).run();

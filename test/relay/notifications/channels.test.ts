@@ -74,10 +74,19 @@ describe('staff alert channels', () => {
     expect(read.body.result).toEqual(wh.body.result);
   });
 
-  it('refuses email channels for now, with a clear message', async () => {
-    const r = await create(a, { type: 'email', events: ['lead.created'] });
+  it('refuses email channels while the relay has no SMTP server, saying what to set', async () => {
+    const r = await create(a, {
+      type: 'email',
+      to: ['sales@shop.example'],
+      events: ['lead.created'],
+    });
     expect(r.status).toBe(400);
-    expect(r.body.errors.type).toEqual(['Email alerts are not available yet.']);
+    expect(r.body.errors.type).toEqual([
+      expect.stringMatching(/TOUCHPOINT_SMTP_URL .*and TOUCHPOINT_MAIL_FROM/),
+    ]);
+    const missing = await create(a, { type: 'email', events: ['lead.created'] });
+    expect(missing.status).toBe(400);
+    expect(missing.body.errors.to).toEqual(['This field is required for this channel type.']);
   });
 
   it('requires a Telegram bot of the same shop, and the fields of the chosen type', async () => {

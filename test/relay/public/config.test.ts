@@ -6,13 +6,19 @@ import { CALLBACK_FORM, widgetShop, type WidgetShop } from './fixtures.js';
 describe('public widget config', () => {
   let relay: Relay;
   let shop: WidgetShop;
-  const bot = (bot_type: string, name: string, tg_bot_nickname: string | null = null) =>
+  const bot = (
+    bot_type: string,
+    name: string,
+    tg_bot_nickname: string | null = null,
+    settings: Record<string, unknown> = {},
+  ) =>
     relay.stores.bots.create({
       shop_id: shop.shopId,
       bot_type: bot_type as 'telegram',
       name,
       credential: null,
       tg_bot_nickname,
+      settings,
     });
 
   beforeAll(async () => {
@@ -34,7 +40,12 @@ describe('public widget config', () => {
 
   it("serves the shop's forms, opt-in bots, texts and theme in the widget's shape", async () => {
     const tg = await bot('telegram', 'Shop bot', 'shop_bot');
-    const wa = await bot('whatsapp', '+7 (912) 345-67-89');
+    const wa = await bot('whatsapp', 'Shop WhatsApp', null, {
+      phone_number: '+79123456789',
+      phone_number_id: '106540352242922',
+    });
+    // The number is the bot's settings', never read out of its name any more.
+    await bot('whatsapp', '+7 (912) 345-67-80');
     const vk = await bot('vk', 'shopclub');
     const viber = await bot('viber', 'shopviber');
     const sandbox = await bot('sandbox', 'Demo');
@@ -109,8 +120,8 @@ describe('public widget config', () => {
           {
             id: wa.id,
             bot_type: 'whatsapp',
-            name: '+7 (912) 345-67-89',
-            nickname: '79123456789',
+            name: 'Shop WhatsApp',
+            nickname: '+7 912 345 67 89',
             url: 'https://wa.me/79123456789',
           },
           {

@@ -9,11 +9,12 @@ const EXTRA_DECAY_MS = 0.5;
 export type WindowRule = { key: string; max: number; windowMs: number; marginMs?: number };
 
 /**
- * The last line of Telegram's flood limits, at the moment a request leaves. The worker's
- * pacer schedules sends evenly, but a timer that fires late (a busy event loop) followed by
- * one that fires on time can put 31 sends into one second; this guard counts the real send
- * times in sliding windows (plus `marginMs` for the network's jitter) and holds a send back
- * until it fits. It also spaces the parts of a long message, which go out in one delivery.
+ * The last line of a messenger's rate limits (Telegram's flood limits, WhatsApp's throughput
+ * per number), at the moment a request leaves. The worker's pacer schedules sends evenly,
+ * but a timer that fires late (a busy event loop) followed by one that fires on time can put
+ * 31 sends into Telegram's second; this guard counts the real send times in sliding windows
+ * (plus `marginMs` for the network's jitter) and holds a send back until it fits. It also
+ * spaces the parts of a long message, which go out in one delivery.
  * https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this
  */
 export function createSendGuard({ marginMs = 25, now = Date.now } = {}) {
