@@ -9967,7 +9967,7 @@ export interface components {
       type: 'telegram' | 'whatsapp' | 'webhook' | 'email';
       updated_at: string;
       url: string | null;
-      whatsapp_template: components['schemas']['WhatsAppTemplate'] & (Record<string, never> | null);
+      whatsapp_template: components['schemas']['WhatsAppTemplate'] | null;
     };
     NotificationChannelInput: {
       bot_id?: number | null;
@@ -9996,8 +9996,7 @@ export interface components {
       type: 'telegram' | 'whatsapp' | 'webhook' | 'email';
       /** @example https://shop.example/hooks/touchpoint */
       url?: string | null;
-      whatsapp_template?: components['schemas']['WhatsAppTemplate'] &
-        (Record<string, never> | null);
+      whatsapp_template?: components['schemas']['WhatsAppTemplate'] | null;
     };
     NotificationChannelPatch: {
       bot_id?: number | null;
@@ -10027,8 +10026,7 @@ export interface components {
       type?: 'telegram' | 'whatsapp' | 'webhook' | 'email';
       /** @example https://shop.example/hooks/touchpoint */
       url?: string | null;
-      whatsapp_template?: components['schemas']['WhatsAppTemplate'] &
-        (Record<string, never> | null);
+      whatsapp_template?: components['schemas']['WhatsAppTemplate'] | null;
     };
     Optin: {
       expires_at: string;

@@ -61,7 +61,7 @@ export const NotificationChannel = z
     /** whatsapp: the manager's number (E.164). */
     phone: z.string().nullable(),
     /** whatsapp: the template for alerts outside the 24-hour window. */
-    whatsapp_template: WhatsAppTemplate.nullable(),
+    whatsapp_template: z.union([WhatsAppTemplate, z.null()]),
     /** email: the recipients. */
     to: z.array(z.string()).nullable(),
     url: z.string().nullable(),
@@ -86,7 +86,7 @@ const fields = {
    * whatsapp: the approved template that carries an alert when the manager has not written to
    * the bot in 24 hours; parameters may use `{alert.title}` and `{alert.text}`.
    */
-  whatsapp_template: WhatsAppTemplate.nullable().optional(),
+  whatsapp_template: z.union([WhatsAppTemplate, z.null()]).optional(),
   /** email: where the alert goes (TOUCHPOINT_SMTP_URL and TOUCHPOINT_MAIL_FROM must be set). */
   to: EmailList.nullable().optional(),
   /** webhook: where the alert is POSTed as `{event, text, data}`. */
