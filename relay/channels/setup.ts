@@ -1,22 +1,27 @@
 import type { z } from '@hono/zod-openapi';
 import type { BotType } from '../bots/schemas.js';
-import { ApiError, fieldErrorsFromZod } from '../http/errors.js';
+import { ApiError, fieldErrorsFromZod, type FieldErrors } from '../http/errors.js';
 import type { BotSetup, BotSetupInput, Messenger } from './types.js';
 
 /**
- * `value` read with a messenger's schema for one field of the bot (`settings`,
- * `credentials`); an error names the inner field (`settings.phone_number_id`).
+ * The bot's `settings` and `credentials` read with a messenger's schemas; the errors of both
+ * in one 400, each naming its inner field (`settings.phone_number_id`).
  */
-export function parseField<T extends z.ZodType>(
-  field: string,
-  schema: T,
-  value: unknown,
-): z.infer<T> {
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  const { common, ...inner } = fieldErrorsFromZod(result.error);
-  const fields = Object.fromEntries(Object.entries(inner).map(([k, v]) => [`${field}.${k}`, v]));
-  if (common) fields[field] = common;
+export function parseSetup<S extends z.ZodType, C extends z.ZodType>(
+  schemas: { settings: S; credentials: C },
+  input: { settings: unknown; credentials: unknown },
+): { settings: z.infer<S>; credentials: z.infer<C> } {
+  const settings = schemas.settings.safeParse(input.settings);
+  const credentials = schemas.credentials.safeParse(input.credentials);
+  if (settings.success && credentials.success)
+    return { settings: settings.data, credentials: credentials.data };
+  const fields: FieldErrors = {};
+  for (const [field, result] of Object.entries({ settings, credentials })) {
+    if (result.success) continue;
+    const { common, ...inner } = fieldErrorsFromZod(result.error);
+    for (const [k, v] of Object.entries(inner)) fields[`${field}.${k}`] = v;
+    if (common) fields[field] = common;
+  }
   throw new ApiError(400, 'Check the highlighted fields.', fields);
 }
 

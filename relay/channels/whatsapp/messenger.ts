@@ -4,7 +4,7 @@ import { toE164 } from '../../forms/phone.js';
 import { invalidField } from '../../http/errors.js';
 import type { Inbound } from '../inbound.js';
 import { createSendGuard } from '../send-guard.js';
-import { parseField } from '../setup.js';
+import { parseSetup } from '../setup.js';
 import type { Messenger } from '../types.js';
 import { createWhatsAppAdapter } from './adapter.js';
 import { createGraphApi, type GraphApi } from './api.js';
@@ -80,8 +80,10 @@ export function createWhatsAppMessenger(
         given.phone_number === before.phone_number
       )
         delete given.phone_number;
-      const s = parseField('settings', WhatsAppSettings, given);
-      const c = parseField('credentials', WhatsAppCredentials, credentials);
+      const { settings: s, credentials: c } = parseSetup(
+        { settings: WhatsAppSettings, credentials: WhatsAppCredentials },
+        { settings: given, credentials },
+      );
       const check = await checkNumber(api, s.phone_number_id, token);
       if (!check.ok) throw invalidField(check.field, check.detail);
       const typed = s.phone_number ? toE164(s.phone_number) : null;
