@@ -147,6 +147,9 @@ export function createSubscriberStore(db: Db) {
          AND b.status = 'active' AND b.bot_type IN (${[...SENDABLE_BOTS].map((t) => `'${t}'`).join(', ')})
        ORDER BY u.id`,
     ),
+    exists: sql<{ bot_id: number; messenger_user_id: string }, { one: number }>(
+      `SELECT 1 AS one FROM bot_users WHERE bot_id = @bot_id AND messenger_user_id = @messenger_user_id`,
+    ),
     lastInbound: sql<{ bot_id: number; messenger_user_id: string }, { at: string | null }>(
       `SELECT last_inbound_at AS at FROM bot_users
        WHERE bot_id = @bot_id AND messenger_user_id = @messenger_user_id`,
@@ -260,6 +263,14 @@ export function createSubscriberStore(db: Db) {
     async recipientInTx(tx: Tx, id: number): Promise<Recipient | undefined> {
       const r = await tx.get(q.recipient, [id]);
       return r && toRecipient(r);
+    },
+
+    /** Whether the person is a bot user of the bot already (a messenger's first contact). */
+    async exists(botId: number, messengerUserId: string): Promise<boolean> {
+      return (
+        (await db.get(q.exists, { bot_id: botId, messenger_user_id: messengerUserId })) !==
+        undefined
+      );
     },
 
     /**

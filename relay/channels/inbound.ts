@@ -25,7 +25,14 @@ export type MessageResult = {
 } | null;
 
 /** The messenger's id for an inbound message, unique per bot (dedupes repeated updates). */
-type StartMeta = { remoteId: string | null };
+type StartMeta = {
+  remoteId: string | null;
+  /**
+   * What the person wrote, kept in the history instead of `/start`: a first message that was
+   * not a command (WhatsApp has none) but starts the person's subscription all the same.
+   */
+  said?: string;
+};
 type Meta = StartMeta & { text: string };
 
 /**
@@ -117,15 +124,10 @@ export function createInbound({ db, stores }: Pick<Deps, 'db' | 'stores'>) {
       // What the person was before decides "subscribed": read locked, so two /starts at once
       // (two relays) do not both count as the first.
       const { id, before } = await subscribers.subscribeInTx(tx, bot, person, token ?? '');
-      const messageId = await record(
-        tx,
-        bot,
-        id,
-        person,
-        'command',
-        { text: '/start' },
-        meta.remoteId,
-      );
+      const messageId =
+        meta.said === undefined
+          ? await record(tx, bot, id, person, 'command', { text: '/start' }, meta.remoteId)
+          : await record(tx, bot, id, person, 'text', { text: meta.said }, meta.remoteId);
       if (messageId === null) throw duplicate;
       const outcome = token ? await redeem(tx, token, id) : null;
       const botUser = (await botUsers.getInTx(tx, id))!;
@@ -204,18 +206,24 @@ export function createInbound({ db, stores }: Pick<Deps, 'db' | 'stores'>) {
     },
 
     /**
-     * A message that may carry an opt-in token inside the person's words (WhatsApp's prefilled
-     * `wa.me` text): when `token` is one this bot may redeem, it is a start with that token —
-     * linked, answered and welcomed exactly like `/start <token>`; otherwise a message.
+     * A message from a messenger without a start command (WhatsApp), which may carry an
+     * opt-in token inside the person's words (the prefilled `wa.me` text): when `token` is one
+     * this bot may redeem, it is a start with that token — linked, answered and welcomed
+     * exactly like `/start <token>` (the history keeps `/start`, never the token). A first
+     * message from someone new starts them too (subscribed, welcomed; the history keeps what
+     * they wrote). Anything else is a message.
      */
     async startWithToken(
       bot: BotRef,
       person: MessengerPerson,
       meta: Meta & { token: string | null },
     ): Promise<StartResult | MessageResult> {
-      if (meta.token && (await optins.known(meta.token, bot)))
-        return startTx(bot, person, meta.token, meta);
-      return messageTx(bot, person, 'text', { text: meta.text }, meta.remoteId);
+      const { remoteId, text, token } = meta;
+      if (token && (await optins.known(token, bot)))
+        return startTx(bot, person, token, { remoteId });
+      if (!(await subscribers.exists(bot.id, person.messenger_user_id)))
+        return startTx(bot, person, null, { remoteId, said: text });
+      return messageTx(bot, person, 'text', { text }, remoteId);
     },
 
     /** The person blocked (false) or unblocked (true) the bot; unknown people are ignored. */

@@ -57,7 +57,7 @@ export async function emitInTx(tx: Tx, stores: EmitStores, e: AppEvent): Promise
           ch.settings,
           {},
         ).whatsapp_template;
-        const values = { 'alert.title': alert.title, 'alert.text': alert.text };
+        const values = { 'alert.title': alert.title, 'alert.text': alert.details };
         ids.push(
           await deliveries.enqueueInTx(tx, {
             ...base,

@@ -11,14 +11,21 @@ const MAX_VALUE = 1000;
  * A manager alert for an event, as Telegram HTML (`parse_mode: 'HTML'`), as plain text
  * (webhook alert channels, e.g. a Slack or Mattermost incoming webhook, which reads `text`;
  * an email's text part) and as an email's HTML part; `title` is its one line ("New lead #12:
- * callback"), an email's subject. `labels` maps a lead form's field names to their labels.
+ * callback"), an email's subject, and `details` the text's other lines. `labels` maps a lead form's field names to their labels.
  */
 export function renderAlert(
   e: Pick<AppEvent, 'event' | 'data'>,
   labels: Record<string, string> = {},
-): { title: string; html: string; text: string; email: string } {
+): { title: string; details: string; html: string; text: string; email: string } {
   const alert = describe(e, labels);
-  return { title: alert.title, html: toHtml(alert), text: toText(alert), email: toEmail(alert) };
+  const text = toText(alert);
+  return {
+    title: alert.title,
+    details: text.slice(alert.title.length + 1),
+    html: toHtml(alert),
+    text,
+    email: toEmail(alert),
+  };
 }
 
 function describe(

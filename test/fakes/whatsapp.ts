@@ -139,7 +139,7 @@ export async function startWhatsAppFake(
     autoStatuses?: ('sent' | 'delivered' | 'read')[];
   } = {},
 ) {
-  const windowErrors = options.windowErrors ?? 'async';
+  let windowErrors = options.windowErrors ?? 'async';
   const pairBurst = options.pairBurst ?? 45;
   const PAIR_MS = 6_000;
   const WINDOW_MS = 24 * 60 * 60_000;
@@ -472,6 +472,10 @@ export async function startWhatsAppFake(
     },
     setFaults(f: WaFaults) {
       faults = f;
+    },
+    /** How a free-form message outside the window fails: at once (sync) or by a status (async). */
+    setWindowErrors(mode: 'async' | 'sync') {
+      windowErrors = mode;
     },
     /** Forgets a person's last message: the window to them is closed. */
     closeWindow(n: FakeNumber, waId: string) {
