@@ -60,6 +60,24 @@ export function createWhatsAppAdapter(
   }: { api: GraphApi; guard: SendGuard; requestTimeoutMs?: number; now?: () => number },
 ): ChannelAdapter {
   const progress = createProgress();
+  /**
+   * One send at a time per person, in the order the worker hands them over: the pair rate
+   * lets several messages to one person go at once, and WhatsApp keeps no order between
+   * requests in flight together (a scenario's text and its buttons would cross).
+   */
+  const queues = new Map<string, Promise<unknown>>();
+  const inTurn = <T>(key: string, fn: () => Promise<T>): Promise<T> => {
+    const run = (queues.get(key) ?? Promise.resolve()).then(fn);
+    const tail = run.then(
+      () => {},
+      () => {},
+    );
+    queues.set(key, tail);
+    void tail.then(() => {
+      if (queues.get(key) === tail) queues.delete(key);
+    });
+    return run;
+  };
   /** Each bot's throughput as its settings said at its last send (pace() cannot read them). */
   const rates = new Map<number, number>();
   const numberKey = (d: Delivery) => `whatsapp:number:${d.bot_id}`;
@@ -100,70 +118,84 @@ export function createWhatsAppAdapter(
       ];
     },
 
-    async send(d, signal) {
-      if (d.bot_id == null || !d.chat_id) return permanent('No bot or number to send to.');
-      const bot = await stores.bots.withSecrets(d.bot_id);
-      if (!bot?.token) return permanent('The bot was deleted or has no access token.');
-      const settings = storedSettings(bot.bot.settings);
-      if (!settings.phone_number_id) return permanent('The bot has no phone_number_id.');
-      rates.set(d.bot_id, settings.messages_per_second ?? DEFAULT_MESSAGES_PER_SECOND);
-      const last = await lastInbound(d);
-      if (last === 'unsubscribed') return permanent('The bot user unsubscribed from the bot.');
-      const payload = d.payload as OutgoingPayload;
-      const open = last !== null && now() - Date.parse(last) < WINDOW_MS - WINDOW_MARGIN_MS;
-      const template = payload.whatsapp_template;
-      let list: WhatsAppMessage[];
-      if (open) list = toWhatsAppMessages(payload, d.chat_id);
-      else if (template) list = [templateMessage(d.chat_id, template)];
-      else return permanent(outsideWindow(last));
-      if (!list.length) return permanent('Nothing to send: the message is empty.');
-
-      const p = progress.take(d.id);
-      const from = p.done;
-      for (let k = from; k < list.length; k++) {
-        let reply;
-        let requestSignal: AbortSignal | undefined;
-        try {
-          // As for Telegram: a wait for a slot may end with the worker's timeout (nothing was
-          // sent); the request itself gets its own full timeout.
-          await guard.take(rules(d), k === from ? signal : undefined);
-          requestSignal = AbortSignal.timeout(requestTimeoutMs);
-          reply = await api.send(settings.phone_number_id, bot.token, list[k], requestSignal);
-        } catch (err) {
-          progress.keep(d.id, p);
-          return transient(
-            requestSignal?.aborted
-              ? 'WhatsApp did not answer in time.'
-              : requestSignal
-                ? `Network error: ${(err as Error).message}`
-                : 'No send slot within the time allowed.',
-          );
-        }
-        if (!reply.ok) {
-          const { code } = reply.error;
-          // The relay's record said the window was open, WhatsApp says it is not (the person's
-          // last message never reached the relay): the template goes instead, nothing was sent.
-          if (code === 131047 && template && k === 0 && list[0].type !== 'template') {
-            list = [templateMessage(d.chat_id, template)];
-            k = -1;
-            continue;
-          }
-          progress.keep(d.id, p);
-          if (code === 130429) guard.slowDown(numberKey(d));
-          if (code === 190 || reply.status === 401)
-            await stores.bots.update(d.bot_id, {
-              status: 'error',
-              status_detail: `WhatsApp rejected the access token: ${reply.error.message}`,
-            });
-          return classify(reply.status, reply.error, d.attempts);
-        }
-        p.ids.push(reply.result.messages?.[0]?.id ?? '');
-        p.done = k + 1;
-      }
-      // The last message's receipts stand for the delivery (WhatsApp delivers in order).
-      return { ok: true, remoteId: p.ids.at(-1) };
+    send(d, signal) {
+      if (d.bot_id == null || !d.chat_id)
+        return Promise.resolve(permanent('No bot or number to send to.'));
+      const to = { ...d, bot_id: d.bot_id, chat_id: d.chat_id };
+      return inTurn(`${d.bot_id}:${d.chat_id}`, () => sendNow(to, signal));
     },
   };
+
+  async function sendNow(
+    d: Delivery & { bot_id: number; chat_id: string },
+    signal: AbortSignal,
+  ): Promise<SendResult> {
+    const bot = await stores.bots.withSecrets(d.bot_id);
+    if (!bot?.token) return permanent('The bot was deleted or has no access token.');
+    const settings = storedSettings(bot.bot.settings);
+    if (!settings.phone_number_id) return permanent('The bot has no phone_number_id.');
+    rates.set(d.bot_id, settings.messages_per_second ?? DEFAULT_MESSAGES_PER_SECOND);
+    const last = await lastInbound(d);
+    if (last === 'unsubscribed') return permanent('The bot user unsubscribed from the bot.');
+    const payload = d.payload as OutgoingPayload;
+    const open = last !== null && now() - Date.parse(last) < WINDOW_MS - WINDOW_MARGIN_MS;
+    const template = payload.whatsapp_template;
+    let list: WhatsAppMessage[];
+    if (open) list = toWhatsAppMessages(payload, d.chat_id);
+    else if (template) list = [templateMessage(d.chat_id, template)];
+    else return permanent(outsideWindow(last));
+    if (!list.length) return permanent('Nothing to send: the message is empty.');
+
+    const p = progress.take(d.id);
+    const from = p.done;
+    for (let k = from; k < list.length; k++) {
+      let reply;
+      let requestSignal: AbortSignal | undefined;
+      try {
+        // As for Telegram: a wait for a slot may end with the worker's timeout (nothing was
+        // sent); the request itself gets its own full timeout.
+        await guard.take(rules(d), k === from ? signal : undefined);
+        requestSignal = AbortSignal.timeout(requestTimeoutMs);
+        reply = await api.send(settings.phone_number_id, bot.token, list[k], requestSignal);
+      } catch (err) {
+        progress.keep(d.id, p);
+        return transient(
+          requestSignal?.aborted
+            ? 'WhatsApp did not answer in time.'
+            : requestSignal
+              ? `Network error: ${(err as Error).message}`
+              : 'No send slot within the time allowed.',
+        );
+      }
+      if (!reply.ok) {
+        const { code } = reply.error;
+        // The relay's record said the window was open, WhatsApp says it is not (the person's
+        // last message never reached the relay): the template goes instead, nothing was sent.
+        if (code === 131047 && template && k === 0 && list[0].type !== 'template') {
+          list = [templateMessage(d.chat_id, template)];
+          k = -1;
+          continue;
+        }
+        progress.keep(d.id, p);
+        if (code === 130429) guard.slowDown(numberKey(d));
+        if (code === 190 || reply.status === 401)
+          await stores.bots.update(d.bot_id, {
+            status: 'error',
+            status_detail: `WhatsApp rejected the access token: ${reply.error.message}`,
+          });
+        const result = classify(reply.status, reply.error, d.attempts);
+        // Unsubscribed before the person's next message takes its turn (the worker's hook
+        // does it too, but only after this send has let the next one go).
+        if (!result.ok && result.recipientGone && d.bot_user_id != null)
+          await stores.subscribers.unsubscribe(d.bot_user_id);
+        return result;
+      }
+      p.ids.push(reply.result.messages?.[0]?.id ?? '');
+      p.done = k + 1;
+    }
+    // The last message's receipts stand for the delivery (WhatsApp delivers in order).
+    return { ok: true, remoteId: p.ids.at(-1) };
+  }
 }
 
 /** Why a free-form message did not go, for the delivery's last_error. */

@@ -76,7 +76,12 @@ export function htmlToWhatsApp(html: string): string {
 /** At most `n` characters (code points), with an ellipsis when cut. */
 export const clip = (s: string, n: number) => {
   const chars = [...s.trim()];
-  return chars.length <= n ? chars.join('') : `${chars.slice(0, n - 1).join('')}…`;
+  return chars.length <= n
+    ? chars.join('')
+    : `${chars
+        .slice(0, n - 1)
+        .join('')
+        .trimEnd()}…`;
 };
 
 /** Splits text into parts of at most `limit`, at a line break or a space where one is near. */

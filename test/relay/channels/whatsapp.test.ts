@@ -1,7 +1,7 @@
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from '../../../relay/db/sql.js';
-import { startWhatsAppFake, type WhatsAppFake } from '../../fakes/whatsapp.js';
+import { ERRORS, startWhatsAppFake, type WhatsAppFake } from '../../fakes/whatsapp.js';
 import { startRelay, userWithShop, type Owner, type Relay } from '../../helpers/relay.js';
 import { deliveryOf, eventually } from './fixtures.js';
 import { waUser, whatsappBot, type WhatsAppBot } from './whatsapp-fixtures.js';
@@ -303,5 +303,87 @@ describe('WhatsApp (Cloud API) channel', () => {
       });
       expect(d.remote_id).toBe(got[k].wamid);
     }
+  });
+
+  /** A person who wrote to `bot` (window open), and a sender of messages to them. */
+  const person = async (bot: WhatsAppBot, name: string) => {
+    const p = waUser(name);
+    await fake.text(bot.number, p, 'hi');
+    const found = await relay.api.get(
+      `/api/bot/bot_users/?shop_id=${owner.shop.id}&search=${p.waId}`,
+      { token: owner.token },
+    );
+    const id = found.body.result.results[0].id as number;
+    const send = async (text: string) =>
+      (
+        await relay.api.post(
+          '/api/bot/messages/send_message/',
+          { shop_id: owner.shop.id, bot_user_id: id, payload: { text } },
+          { token: owner.token },
+        )
+      ).body.result.delivery_id as number;
+    return { ...p, id, send };
+  };
+  const settled = (id: number, status: string) =>
+    eventually(async () => {
+      const d = await deliveryOf(relay, id);
+      return d.status === status && d;
+    });
+
+  it('unsubscribes a person WhatsApp cannot deliver to (131026), at once or by status, and sends them nothing more', async () => {
+    const p = await person(wa, 'Dee');
+    // Both queued before the first attempt: the second is in the outbox when the first fails.
+    await relay.worker.stop();
+    const ids = [await p.send('one'), await p.send('two')];
+    fake.failNext(ERRORS.undeliverable);
+    relay.worker.start();
+    const first = await settled(ids[0], 'dead');
+    expect(first.last_error).toMatch(/^WhatsApp 131026: .*Message Undeliverable/);
+    const second = await settled(ids[1], 'dead');
+    expect(second.last_error).toBe('The bot user unsubscribed from the bot.');
+    expect(fake.attempts.filter((a) => a.to === p.waId)).toHaveLength(1);
+    const read = await relay.api.get(`/api/bot/bot_users/${p.id}/`, { token: owner.token });
+    expect(read.body.result.store.subscribed_to_bot).toBe(false);
+
+    // Meta may take a message and report it undeliverable later.
+    const q = await person(wa, 'Eli');
+    const id = await q.send('three');
+    const sent = await settled(id, 'sent');
+    const msg = fake.messages.find((m) => m.wamid === sent.remote_id)!;
+    await fake.postStatus(msg, 'failed', ERRORS.undeliverable);
+    const dead = await settled(id, 'dead');
+    expect(dead.last_error).toMatch(/^WhatsApp 131026: Message Undeliverable/);
+    const gone = await relay.api.get(`/api/bot/bot_users/${q.id}/`, { token: owner.token });
+    expect(gone.body.result.store.subscribed_to_bot).toBe(false);
+  });
+
+  it('ends sends on a revoked access token (190) and shows the bot in error until the token is replaced', async () => {
+    const mine = await whatsappBot(relay, fake, owner);
+    const p = await person(mine, 'Flo');
+    const goodToken = mine.number.token;
+    mine.number.token = 'EAAGrevoked';
+    const dead = await settled(await p.send('hello?'), 'dead');
+    expect(dead.attempts).toBe(1);
+    expect(dead.last_error).toMatch(/^WhatsApp 190: Invalid OAuth access token/);
+    const status = await relay.api.get(`/api/bot/bot/${mine.bot.id}/status/`, {
+      token: owner.token,
+    });
+    expect(status.body.result).toMatchObject({
+      status: 'error',
+      status_detail: expect.stringMatching(/^WhatsApp rejected the access token/),
+    });
+    mine.number.token = goodToken;
+    const fixed = await relay.api.patch(
+      `/api/bot/bots/${mine.bot.id}/`,
+      { token: goodToken },
+      { token: owner.token },
+    );
+    // Unchanged token: the restart re-checks it and clears the error.
+    expect(fixed.status).toBe(200);
+    const restarted = await relay.api.post(`/api/bot/bot/${mine.bot.id}/restart/`, undefined, {
+      token: owner.token,
+    });
+    expect(restarted.body.result.status).toBe('active');
+    await settled(await p.send('back'), 'sent');
   });
 });
