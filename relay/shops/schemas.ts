@@ -25,18 +25,12 @@ export type Shop = z.infer<typeof Shop>;
  * window. Checked when saved, so that a wrong template is a 400 now rather than a dead
  * delivery later.
  */
-const OrderTemplates = z.record(
-  z.string().max(100),
-  z.union([
-    z.string().max(4000),
-    z
-      .object({
-        text: z.string().max(4000).optional(),
-        whatsapp_template: WhatsAppTemplate.optional(),
-      })
-      .strict(),
-  ]),
-);
+const OrderTemplate = z
+  .object({
+    text: z.string().max(4000).optional(),
+    whatsapp_template: WhatsAppTemplate.optional(),
+  })
+  .strict();
 
 const ShopFields = z.object({
   name: z.string().trim().min(1).max(200),
@@ -50,14 +44,28 @@ const ShopFields = z.object({
 const checkTemplates = (shop: { settings?: Record<string, unknown> }, ctx: z.RefinementCtx) => {
   const templates = shop.settings?.order_templates;
   if (templates === undefined || templates === null) return;
-  const parsed = OrderTemplates.safeParse(templates);
-  if (!parsed.success)
-    for (const issue of parsed.error.issues)
-      ctx.addIssue({
-        code: 'custom',
-        message: issue.message,
-        path: ['settings', 'order_templates', ...issue.path],
-      });
+  const at = ['settings', 'order_templates'];
+  if (typeof templates !== 'object' || Array.isArray(templates))
+    return ctx.addIssue({ code: 'custom', path: at, message: 'Use an object keyed by status.' });
+  for (const [status, value] of Object.entries(templates)) {
+    if (typeof value === 'string') {
+      if (value.length > 4000)
+        ctx.addIssue({
+          code: 'custom',
+          path: [...at, status],
+          message: 'At most 4000 characters.',
+        });
+      continue;
+    }
+    const parsed = OrderTemplate.safeParse(value);
+    if (!parsed.success)
+      for (const issue of parsed.error.issues)
+        ctx.addIssue({
+          code: 'custom',
+          message: issue.message,
+          path: [...at, status, ...issue.path],
+        });
+  }
 };
 
 export const ShopInput = ShopFields.superRefine(checkTemplates).openapi('ShopInput');
