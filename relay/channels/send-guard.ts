@@ -17,7 +17,16 @@ export type WindowRule = { key: string; max: number; windowMs: number; marginMs?
  * spaces the parts of a long message, which go out in one delivery.
  * https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this
  */
-export function createSendGuard({ marginMs = 25, now = Date.now } = {}) {
+export function createSendGuard({
+  marginMs = 25,
+  decayMs = EXTRA_DECAY_MS,
+  now = Date.now,
+}: {
+  marginMs?: number;
+  /** Widening worn off per send: a faster sender (WhatsApp's 80/s) wears it off more slowly. */
+  decayMs?: number;
+  now?: () => number;
+} = {}) {
   const sent = new Map<string, number[]>();
   /** Extra margin per key after 429s (see `slowDown`), worn off by each send. */
   const extra = new Map<string, number>();
@@ -53,7 +62,7 @@ export function createSendGuard({ marginMs = 25, now = Date.now } = {}) {
           for (const r of rules) {
             const more = extra.get(r.key);
             if (more !== undefined) {
-              if (more > EXTRA_DECAY_MS) extra.set(r.key, more - EXTRA_DECAY_MS);
+              if (more > decayMs) extra.set(r.key, more - decayMs);
               else extra.delete(r.key);
             }
             const times = sent.get(r.key) ?? [];

@@ -477,6 +477,10 @@ export async function startWhatsAppFake(
     setWindowErrors(mode: 'async' | 'sync') {
       windowErrors = mode;
     },
+    /** Notes that a person wrote to the number now (their window opens), without a webhook. */
+    userWrote(n: FakeNumber, waId: string) {
+      lastInbound.set(`${n.phoneNumberId}|${waId}`, Date.now());
+    },
     /** Forgets a person's last message: the window to them is closed. */
     closeWindow(n: FakeNumber, waId: string) {
       lastInbound.delete(`${n.phoneNumberId}|${waId}`);
