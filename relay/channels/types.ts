@@ -29,8 +29,21 @@ export type BotSetup = {
   shownOnce?: Record<string, string>;
 };
 
-/** Deep links that open a bot in its messenger, with an opt-in token (no I/O). */
+/**
+ * How the widget shows a messenger and opens its bots (no I/O): its name and mark on the
+ * subscribe button, deep links with an opt-in token. The widget knows no messenger itself:
+ * a new one needs no widget release.
+ */
 export type DeepLinks = {
+  /** The messenger's name on the button ("Subscribe in WhatsApp"); the bot's name when absent. */
+  label?: string;
+  /**
+   * The messenger's mark: one SVG path on a 24-unit grid, filled with the button's text colour
+   * (holes by the even-odd rule).
+   */
+  mark?: string;
+  /** The button also shows the handle (WhatsApp: the number a person will be writing to). */
+  showHandle?: boolean;
   /**
    * The link carrying `token` (or the bot's plain address without one); null when the bot
    * cannot have a link (a Telegram bot whose username is unknown).
@@ -38,6 +51,8 @@ export type DeepLinks = {
   link(bot: Bot, publicUrl: string, token?: string): string | null;
   /** The handle a visitor recognises (a username, a phone number), for the widget. */
   handle(bot: Bot): string | null;
+  /** The link carrying `token` for a desktop browser, when the messenger has a web app. */
+  webLink?(bot: Bot, token: string): string | null;
 };
 
 /**

@@ -21,10 +21,23 @@ const digits = (phone: unknown) => {
  * WhatsApp Web or the desktop app. https://faq.whatsapp.com/5913398998672934
  */
 export const whatsappLinks: DeepLinks = {
+  label: 'WhatsApp',
+  /** A round speech bubble with a handset. */
+  mark: 'M3 21l1.3-4.6A9 9 0 1 1 7.6 19.8zm5-14c0 5 4 9 9 9v-3l-3-1-1 1-3-3 1-1-1-3z',
+  showHandle: true,
   link(bot, _url, token) {
     const phone = digits(storedSettings(bot.settings).phone_number);
     if (!phone) return null;
     return `https://wa.me/${phone}${token ? `?text=${encodeURIComponent(optinText(token))}` : ''}`;
+  },
+  /**
+   * WhatsApp Web with the same chat and sentence, for a desktop browser (wa.me's page there
+   * asks whether to open the app first). https://faq.whatsapp.com/1011651859416004
+   */
+  webLink(bot, token) {
+    const phone = digits(storedSettings(bot.settings).phone_number);
+    if (!phone) return null;
+    return `https://web.whatsapp.com/send?phone=${phone}&text=${encodeURIComponent(optinText(token))}`;
   },
   /** The number as people write it: `+1 555 010 1234`. */
   handle(bot) {
