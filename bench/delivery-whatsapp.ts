@@ -16,6 +16,7 @@ import { sql } from '../relay/db/sql.js';
 import { createStores } from '../relay/deps.js';
 import { startWhatsAppFake } from '../test/fakes/whatsapp.js';
 import { spawnRelay, stop } from '../test/helpers/process.js';
+import { paceOf } from './pace.js';
 
 const PEOPLE = sql<{ shop_id: number; bot_id: number; wa_id: string; now: string }, never>(
   `INSERT INTO bot_users (shop_id, bot_id, messenger_user_id, chat_id, last_inbound_at)
@@ -77,21 +78,13 @@ export async function whatsapp(total = 1_600, mps = 80): Promise<Record<string, 
     while (fake.messages.length < total && Date.now() < deadline)
       await new Promise((r) => setTimeout(r, 100));
     const accepted = fake.messages;
-    const first = accepted[0].at;
-    const last = accepted[accepted.length - 1].at;
-    // The steady rate: n − 1 intervals between the first and the last message WhatsApp took.
-    const rate = (accepted.length - 1) / ((last - first) / 1000);
-    let worst = 0;
-    for (let i = 0, j = 0; j < accepted.length; j++) {
-      while (accepted[j].at - accepted[i].at >= 1000) i++;
-      worst = Math.max(worst, j - i + 1);
-    }
+    const { seconds, rate, worst } = paceOf(accepted.map((m) => m.at));
     const refused = (code: string) => fake.attempts.filter((a) => a.outcome === code).length;
     return {
       messages: total,
       'accepted by WhatsApp': accepted.length,
       'distinct people': new Set(accepted.map((m) => m.to)).size,
-      'first to last (s)': Number(((last - first) / 1000).toFixed(2)),
+      'first to last (s)': seconds,
       'configured rate (msg/s)': mps,
       'messages/s': Number(rate.toFixed(2)),
       'rate ÷ configured': Number((rate / mps).toFixed(3)),

@@ -1,3 +1,5 @@
+import type { SendResult } from '../delivery/types.js';
+
 /** Parts sent so far of a message whose later part failed; a retry continues from there. */
 export type Progress = { done: number; ids: string[] };
 
@@ -24,4 +26,23 @@ export function createProgress() {
       progress.set(id, p);
     },
   };
+}
+
+/**
+ * A request that got no answer, to try again: the messenger did not answer within the
+ * request's own timeout, the network failed (its error code only: a message may carry a URL,
+ * and a URL a token), or no send slot came before the worker's deadline (nothing was sent).
+ */
+export function noAnswer(
+  messenger: string,
+  requestSignal: AbortSignal | undefined,
+  err: unknown,
+): SendResult {
+  const e = err as Error & { cause?: { code?: string } };
+  const error = requestSignal?.aborted
+    ? `${messenger} did not answer in time.`
+    : requestSignal
+      ? `Network error: ${e?.cause?.code ?? String(e?.message ?? err)}`
+      : 'No send slot within the time allowed.';
+  return { ok: false, retry: true, error };
 }

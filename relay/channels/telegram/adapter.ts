@@ -1,7 +1,7 @@
 import type { Deps } from '../../deps.js';
 import type { ChannelAdapter, Delivery, Pace, SendResult } from '../../delivery/types.js';
 import type { OutgoingPayload } from '../../messages/schemas.js';
-import { createProgress } from '../progress.js';
+import { createProgress, noAnswer } from '../progress.js';
 import type { TelegramApi, TelegramReply } from './api.js';
 import { toTelegramCalls } from './format.js';
 import type { SendGuard, WindowRule } from '../send-guard.js';
@@ -92,13 +92,7 @@ export function createTelegramAdapter(
           reply = await api.call(token, list[k].method, list[k].params, requestSignal);
         } catch (err) {
           progress.keep(d.id, p);
-          return transient(
-            requestSignal?.aborted
-              ? 'Telegram did not answer in time.'
-              : requestSignal
-                ? `Network error: ${errorText(err)}`
-                : 'No send slot within the time allowed.',
-          );
+          return noAnswer('Telegram', requestSignal, err);
         }
         if (!reply.ok) {
           progress.keep(d.id, p);
@@ -138,8 +132,3 @@ export function classify(reply: Extract<TelegramReply, { ok: false }>): SendResu
   if (code >= 400 && code < 500) return permanent(error);
   return transient(error);
 }
-
-const errorText = (err: unknown) => {
-  const e = err as Error & { cause?: { code?: string; message?: string } };
-  return e?.cause?.code ? `${e.cause.code}` : String(e?.message ?? err);
-};

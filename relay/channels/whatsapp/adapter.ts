@@ -1,7 +1,7 @@
 import type { Deps } from '../../deps.js';
 import type { ChannelAdapter, Delivery, Pace, SendResult } from '../../delivery/types.js';
 import type { OutgoingPayload } from '../../messages/schemas.js';
-import { createProgress } from '../progress.js';
+import { createProgress, noAnswer } from '../progress.js';
 import type { SendGuard, WindowRule } from '../send-guard.js';
 import type { GraphApi, GraphError } from './api.js';
 import {
@@ -159,13 +159,7 @@ export function createWhatsAppAdapter(
         reply = await api.send(settings.phone_number_id, bot.token, list[k], requestSignal);
       } catch (err) {
         progress.keep(d.id, p);
-        return transient(
-          requestSignal?.aborted
-            ? 'WhatsApp did not answer in time.'
-            : requestSignal
-              ? `Network error: ${(err as Error).message}`
-              : 'No send slot within the time allowed.',
-        );
+        return noAnswer('WhatsApp', requestSignal, err);
       }
       if (!reply.ok) {
         const { code } = reply.error;

@@ -1,19 +1,10 @@
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from '../../../relay/db/sql.js';
 import { ERRORS, startWhatsAppFake, type WhatsAppFake } from '../../fakes/whatsapp.js';
+import { freePort } from '../../helpers/process.js';
 import { startRelay, userWithShop, type Owner, type Relay } from '../../helpers/relay.js';
 import { deliveryOf, eventually } from './fixtures.js';
 import { waUser, whatsappBot, type WhatsAppBot } from './whatsapp-fixtures.js';
-
-/** A loopback port with nothing listening: connections are refused at once. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe('WhatsApp (Cloud API) channel', () => {
   let fake: WhatsAppFake;
@@ -120,7 +111,8 @@ describe('WhatsApp (Cloud API) channel', () => {
     );
     expect(telegramish.body.errors.settings).toEqual(['web bots take no settings.']);
 
-    const offline = await startRelay({ whatsappApiUrl: `http://127.0.0.1:${await closedPort()}` });
+    // A free port: nothing listens there, connections are refused at once.
+    const offline = await startRelay({ whatsappApiUrl: `http://127.0.0.1:${await freePort()}` });
     try {
       const o = await userWithShop(offline);
       const r = await offline.api.post(
