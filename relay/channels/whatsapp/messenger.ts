@@ -71,6 +71,9 @@ export function createWhatsAppMessenger(
           'token',
           'WhatsApp bots need an access token (a system user token with whatsapp_business_messaging).',
         );
+      // It travels in the Authorization header: printable characters only.
+      if (!/^[\x21-\x7e]+$/.test(token))
+        throw invalidField('token', 'Paste the access token as Meta shows it, without spaces.');
       const { verified_name: _derived, ...given } = settings;
       const before = current && storedSettings(current.settings);
       // A new number id with the old number: the number is the new id's, read from Meta.

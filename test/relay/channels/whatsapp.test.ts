@@ -84,6 +84,10 @@ describe('WhatsApp (Cloud API) channel', () => {
     expect(bad.body.errors.token).toEqual([
       'WhatsApp rejected this access token: Invalid OAuth access token - Cannot parse access token',
     ]);
+    const spaced = await create({ ...base, token: 'EAAG token\r\nX-Evil: 1' });
+    expect(spaced.body.errors.token).toEqual([
+      'Paste the access token as Meta shows it, without spaces.',
+    ]);
     const unknown = await create({ ...base, settings: { phone_number_id: '123' } });
     expect(unknown.status).toBe(400);
     expect(unknown.body.errors['settings.phone_number_id']).toEqual([
