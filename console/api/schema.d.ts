@@ -10052,6 +10052,7 @@ export interface components {
       bot_type: 'telegram' | 'whatsapp' | 'viber' | 'vk' | 'web' | 'sandbox';
       name: string;
       url: string;
+      web_url?: string;
     };
     Order: {
       created_at: string;
@@ -10118,10 +10119,13 @@ export interface components {
     PublicBot: {
       /** @enum {string} */
       bot_type: 'telegram' | 'whatsapp' | 'viber' | 'vk' | 'web' | 'sandbox';
+      handle: string | null;
       id: number;
+      label: string;
+      mark: string | null;
       name: string;
       nickname: string | null;
-      url: string | null;
+      url: string;
     };
     PublicConfig: {
       bots: components['schemas']['PublicBot'][];
