@@ -89,7 +89,7 @@ export function createApp({ db, config, stores, log, ...shared }: AppOptions) {
   api.route('/bot', flowRoutes(deps));
   api.route('/bot', stepRoutes(deps));
   api.route('/bot', menuItemRoutes(deps));
-  api.route('/bot', botRoutes(deps, channels.lifecycle));
+  api.route('/bot', botRoutes(deps, channels.lifecycle, channels.messenger));
   api.route('/bot', messageRoutes(deps));
   api.route('/bot', botUserRoutes(deps));
   api.route('/bot', flowSubscriptionRoutes(deps));
@@ -117,7 +117,7 @@ export function createApp({ db, config, stores, log, ...shared }: AppOptions) {
   app.get('/api/openapi.json', (c) => c.json(openApiDocument(app)));
   app.route('/', docsRoutes());
   app.route('/', metrics.routes());
-  // Telegram's webhook endpoint; in demo mode the sandbox messenger's inbox.
+  // The messengers' webhook endpoints; in demo mode the sandbox messenger's inbox.
   channels.mount(app);
   // The demo shop website under /demo/ (its inbox, /demo/inbox/, is the sandbox channel's).
   if (config.demo) app.route('/', demoRoutes(deps));

@@ -64,6 +64,7 @@ export function createRelay({
   const outbound = createOutbound(config, outboundOptions);
   const deps: Deps = { db, config, stores, outbound, log };
   const metrics = createMetrics(stores);
+  const { hooks, ...tuning } = workerOptions;
   // This process in `relay_instances`: its claims are signed with its id.
   const heartbeat = createHeartbeat(stores, heartbeatOptions);
   // PostgreSQL: relays share the bots and tell each other their changes. It connects bots
@@ -75,22 +76,25 @@ export function createRelay({
       stores,
       instanceId: heartbeat.id,
       connector: {
-        connect: (bot) => channels.telegram.start(bot),
-        release: (bot) => channels.telegram.release(bot),
-        disconnect: (bot) => channels.telegram.stop(bot),
+        connect: (bot) => channels.connector.connect(bot),
+        release: (bot) => channels.connector.release(bot),
+        disconnect: (bot) => channels.connector.disconnect(bot),
       },
       idle: (botId) => worker.botIdle(botId),
     },
     // A relay is alive to the bots' owners as long as to the deliveries' (the same heartbeat).
     { staleMs: heartbeatOptions?.staleMs, ...clusterOptions },
   );
-  const channels = createChannels(deps, { ...channelOptions, ownership: cluster?.ownership });
+  const channels = createChannels(deps, {
+    ...channelOptions,
+    ownership: cluster?.ownership,
+    sendTimeoutMs: tuning.sendTimeoutMs,
+  });
   const app = createApp({ db, config, stores, metrics, channels, outbound, log });
-  const { hooks, ...tuning } = workerOptions;
   const worker = createWorker({
     store: stores.deliveries,
     instanceId: heartbeat.id,
-    adapters: createAdapters(deps, { sendTimeoutMs: tuning.sendTimeoutMs }),
+    adapters: [...createAdapters(deps), ...channels.adapters],
     hooks: chain(deliveryHooks(deps), { onAttempt: metrics.onAttempt }, hooks ?? {}),
     // Several relays: only the bots this one owns, so that one relay paces each bot.
     scope: cluster ? () => cluster.ownership.scope() : undefined,

@@ -1251,7 +1251,7 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Reconnect a bot (re-checks a Telegram token); a failure shows as status "error" */
+    /** Reconnect a bot (re-checks its token with the messenger); a failure shows as status "error" */
     post: {
       parameters: {
         query?: {
@@ -1632,7 +1632,7 @@ export interface paths {
       };
     };
     put?: never;
-    /** Connect a bot; a Telegram token is checked with getMe first. Owners only */
+    /** Connect a bot; its token is checked with the messenger first (Telegram getMe, WhatsApp: the phone number id with the access token). Owners only */
     post: {
       parameters: {
         query?: {
@@ -1655,7 +1655,7 @@ export interface paths {
           };
           content: {
             'application/json': {
-              result: components['schemas']['Bot'];
+              result: components['schemas']['BotConnected'];
               /** @enum {string} */
               status: 'ok';
             };
@@ -1938,7 +1938,7 @@ export interface paths {
     };
     options?: never;
     head?: never;
-    /** Rename a bot, replace its token or set its welcome flow (managers may rename and set the flow; only owners change credentials) */
+    /** Rename a bot, replace its token, settings or credentials (checked again), or set its welcome flow (managers may rename and set the flow; only owners change the rest) */
     patch: {
       parameters: {
         query?: {
@@ -1963,7 +1963,7 @@ export interface paths {
           };
           content: {
             'application/json': {
-              result: components['schemas']['Bot'];
+              result: components['schemas']['BotConnected'];
               /** @enum {string} */
               status: 'ok';
             };
@@ -3835,7 +3835,7 @@ export interface paths {
       };
     };
     put?: never;
-    /** Create an alert channel: a Telegram chat (through one of the shop’s bots) or a webhook */
+    /** Create an alert channel: a Telegram chat or a WhatsApp number (through one of the shop’s bots), email addresses, or a webhook. Owners only */
     post: {
       parameters: {
         query?: {
@@ -4263,7 +4263,7 @@ export interface paths {
           limit?: number;
           offset?: number | null;
           shop_id?: number;
-          status?: 'queued' | 'sending' | 'sent' | 'failed' | 'dead';
+          status?: 'queued' | 'sending' | 'sent' | 'delivered' | 'read' | 'failed' | 'dead';
         };
         header?: never;
         path?: never;
@@ -9422,6 +9422,9 @@ export interface components {
       has_token: boolean;
       id: number;
       name: string;
+      settings: {
+        [key: string]: unknown;
+      };
       shop_id: number;
       /** @enum {string} */
       status: 'active' | 'stopped' | 'error';
@@ -9430,10 +9433,24 @@ export interface components {
       updated_at: string;
       welcome_flow_id: number | null;
     };
+    BotConnected: components['schemas']['Bot'] & {
+      /** @description WhatsApp: the verify token the relay generated (none was given), shown once; paste it next to the callback URL. */
+      verify_token?: string;
+      /** @description WhatsApp: the callback URL to paste into the Meta app dashboard (Webhooks). null for messengers the relay connects itself. */
+      webhook_url: string | null;
+    };
     BotInput: {
       /** @enum {string} */
       bot_type: 'telegram' | 'whatsapp' | 'viber' | 'vk' | 'web' | 'sandbox';
+      /** @description Per messenger, write-only (never returned; stored encrypted like the token): WhatsApp `WhatsAppCredentials`. */
+      credentials?: {
+        [key: string]: unknown;
+      };
       name: string;
+      /** @description Per messenger, readable later: WhatsApp `WhatsAppSettings`. Other messengers take none. */
+      settings?: {
+        [key: string]: unknown;
+      };
       /** @example 1 */
       shop_id?: number;
       /**
@@ -9448,7 +9465,15 @@ export interface components {
        * @enum {string}
        */
       bot_type?: 'telegram' | 'whatsapp' | 'viber' | 'vk' | 'web' | 'sandbox';
+      /** @description Per messenger, write-only (never returned; stored encrypted like the token): WhatsApp `WhatsAppCredentials`. */
+      credentials?: {
+        [key: string]: unknown;
+      };
       name?: string;
+      /** @description Per messenger, readable later: WhatsApp `WhatsAppSettings`. Other messengers take none. */
+      settings?: {
+        [key: string]: unknown;
+      };
       /** @example 1 */
       shop_id?: number;
       /**
@@ -9468,6 +9493,7 @@ export interface components {
       status_detail: string;
       tg_bot_nickname: string | null;
       updated_at: string;
+      webhook_url: string | null;
     };
     BotUser: {
       avatar_url: string;
@@ -9624,7 +9650,7 @@ export interface components {
       remote_id: string | null;
       shop_id: number;
       /** @enum {string} */
-      status: 'queued' | 'sending' | 'sent' | 'failed' | 'dead';
+      status: 'queued' | 'sending' | 'sent' | 'delivered' | 'read' | 'failed' | 'dead';
       updated_at: string;
     };
     DeliveryAttempt: {
@@ -9919,7 +9945,7 @@ export interface components {
       remote_id: string | null;
       shop_id: number;
       /** @enum {string} */
-      status: 'received' | 'queued' | 'sending' | 'sent' | 'failed' | 'dead';
+      status: 'received' | 'queued' | 'sending' | 'sent' | 'delivered' | 'read' | 'failed' | 'dead';
     };
     MessageButton: {
       menu_item_id?: number;
@@ -9934,11 +9960,14 @@ export interface components {
       enabled: boolean;
       events: string[];
       id: number;
+      phone: string | null;
       shop_id: number;
+      to: string[] | null;
       /** @enum {string} */
-      type: 'telegram' | 'webhook' | 'email';
+      type: 'telegram' | 'whatsapp' | 'webhook' | 'email';
       updated_at: string;
       url: string | null;
+      whatsapp_template: components['schemas']['WhatsAppTemplate'] | null;
     };
     NotificationChannelInput: {
       bot_id?: number | null;
@@ -9953,12 +9982,21 @@ export interface components {
        *     ]
        */
       events: ('lead.created' | 'order.created' | 'order.status_changed' | 'bot_user.subscribed')[];
+      /** @example +15550101234 */
+      phone?: string;
       /** @example 1 */
       shop_id?: number;
+      /**
+       * @example [
+       *       "sales@shop.example"
+       *     ]
+       */
+      to?: string[] | null;
       /** @enum {string} */
-      type: 'telegram' | 'webhook' | 'email';
+      type: 'telegram' | 'whatsapp' | 'webhook' | 'email';
       /** @example https://shop.example/hooks/touchpoint */
       url?: string | null;
+      whatsapp_template?: components['schemas']['WhatsAppTemplate'] | null;
     };
     NotificationChannelPatch: {
       bot_id?: number | null;
@@ -9974,12 +10012,21 @@ export interface components {
       events?: (
         'lead.created' | 'order.created' | 'order.status_changed' | 'bot_user.subscribed'
       )[];
+      /** @example +15550101234 */
+      phone?: string;
       /** @example 1 */
       shop_id?: number;
+      /**
+       * @example [
+       *       "sales@shop.example"
+       *     ]
+       */
+      to?: string[] | null;
       /** @enum {string} */
-      type?: 'telegram' | 'webhook' | 'email';
+      type?: 'telegram' | 'whatsapp' | 'webhook' | 'email';
       /** @example https://shop.example/hooks/touchpoint */
       url?: string | null;
+      whatsapp_template?: components['schemas']['WhatsAppTemplate'] | null;
     };
     Optin: {
       expires_at: string;
@@ -10005,6 +10052,7 @@ export interface components {
       bot_type: 'telegram' | 'whatsapp' | 'viber' | 'vk' | 'web' | 'sandbox';
       name: string;
       url: string;
+      web_url?: string;
     };
     Order: {
       created_at: string;
@@ -10071,10 +10119,13 @@ export interface components {
     PublicBot: {
       /** @enum {string} */
       bot_type: 'telegram' | 'whatsapp' | 'viber' | 'vk' | 'web' | 'sandbox';
+      handle: string | null;
       id: number;
+      label: string;
+      mark: string | null;
       name: string;
       nickname: string | null;
-      url: string | null;
+      url: string;
     };
     PublicConfig: {
       bots: components['schemas']['PublicBot'][];
@@ -10182,7 +10233,7 @@ export interface components {
     };
     ShopInput: {
       name: string;
-      /** @description Merged key by key. `captcha`: `{provider: turnstile|hcaptcha, secret, verify_url?}`; the secret is write-only (stored encrypted); a `captcha` without `secret` keeps the stored one, `secret: null` removes it. */
+      /** @description Merged key by key. `captcha`: `{provider: turnstile|hcaptcha, secret, verify_url?}`; the secret is write-only (stored encrypted); a `captcha` without `secret` keeps the stored one, `secret: null` removes it. `order_templates`: per order status (or `*`), the buyer’s message text with {order.number}, {order.status}, {order.total}, {order.currency}, or `{text?, whatsapp_template?: WhatsAppTemplate}` for WhatsApp buyers outside the 24-hour window. */
       settings?: {
         [key: string]: unknown;
       };
@@ -10209,7 +10260,7 @@ export interface components {
     };
     ShopPatch: {
       name?: string;
-      /** @description Merged key by key. `captcha`: `{provider: turnstile|hcaptcha, secret, verify_url?}`; the secret is write-only (stored encrypted); a `captcha` without `secret` keeps the stored one, `secret: null` removes it. */
+      /** @description Merged key by key. `captcha`: `{provider: turnstile|hcaptcha, secret, verify_url?}`; the secret is write-only (stored encrypted); a `captcha` without `secret` keeps the stored one, `secret: null` removes it. `order_templates`: per order status (or `*`), the buyer’s message text with {order.number}, {order.status}, {order.total}, {order.currency}, or `{text?, whatsapp_template?: WhatsAppTemplate}` for WhatsApp buyers outside the 24-hour window. */
       settings?: {
         [key: string]: unknown;
       };
@@ -10399,6 +10450,30 @@ export interface components {
        * @example whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
        */
       secret: string;
+    };
+    WhatsAppCredentials: {
+      /** @description App settings → Basic → App secret. */
+      app_secret: string;
+      /** @description Any string of your choice for Meta's webhook check; generated when absent. */
+      verify_token?: string;
+    };
+    WhatsAppSettings: {
+      /** @description Messages a second this number may send (Meta's throughput; 80 when absent). */
+      messages_per_second?: number;
+      /**
+       * @description The business number in international format; checked against the number id (filled in from it when absent).
+       * @example +1 555 010 1234
+       */
+      phone_number?: string;
+      /** @example 106540352242922 */
+      phone_number_id: string;
+      waba_id?: string;
+    };
+    WhatsAppTemplate: {
+      language: string;
+      name: string;
+      /** @default [] */
+      parameters: string[];
     };
   };
   responses: never;

@@ -257,6 +257,8 @@ export const en = {
   'messageStatus.sent': 'sent',
   'messageStatus.failed': 'failed, retrying',
   'messageStatus.dead': 'not delivered',
+  'messageStatus.delivered': 'delivered',
+  'messageStatus.read': 'read',
   'botType.telegram': 'Telegram',
   'botType.whatsapp': 'WhatsApp',
   'botType.viber': 'Viber',
@@ -427,6 +429,7 @@ export const en = {
   'channelType.telegram': 'Messenger chat',
   'channelType.webhook': 'Webhook',
   'channelType.email': 'Email',
+  'channelType.whatsapp': 'WhatsApp number',
   'events.legend': 'Events',
   'event.lead.created': 'New lead',
   'event.order.created': 'New order',
@@ -471,4 +474,6 @@ export const en = {
   'deliveryStatus.sent': 'Sent',
   'deliveryStatus.failed': 'Failed (will retry)',
   'deliveryStatus.dead': 'Given up',
+  'deliveryStatus.delivered': 'Delivered',
+  'deliveryStatus.read': 'Read',
 } as const;

@@ -288,6 +288,8 @@ export const ru: Catalogue = {
   'messageStatus.sent': 'отправлено',
   'messageStatus.failed': 'ошибка, повторим',
   'messageStatus.dead': 'не доставлено',
+  'messageStatus.delivered': 'доставлено',
+  'messageStatus.read': 'прочитано',
   'botType.telegram': 'Telegram',
   'botType.whatsapp': 'WhatsApp',
   'botType.viber': 'Viber',
@@ -464,6 +466,7 @@ export const ru: Catalogue = {
   'channelType.telegram': 'Чат мессенджера',
   'channelType.webhook': 'Вебхук',
   'channelType.email': 'Эл. почта',
+  'channelType.whatsapp': 'Номер WhatsApp',
   'events.legend': 'События',
   'event.lead.created': 'Новая заявка',
   'event.order.created': 'Новый заказ',
@@ -513,4 +516,6 @@ export const ru: Catalogue = {
   'deliveryStatus.sent': 'Отправлено',
   'deliveryStatus.failed': 'Ошибка (повторим)',
   'deliveryStatus.dead': 'Не доставлено',
+  'deliveryStatus.delivered': 'Доставлено',
+  'deliveryStatus.read': 'Прочитано',
 };

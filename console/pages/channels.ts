@@ -88,7 +88,7 @@ export class TpcChannelsPage extends PageElement {
     this.acting = `bot-${bot.id}`;
     const { api } = this.ctx;
     const params = { params: { path: { id: bot.id }, query: { shop_id: this.shopId } } };
-    const result = await this.botAction.run(() =>
+    const result = await this.botAction.run<unknown>(() =>
       what === 'status'
         ? must(api.GET('/api/bot/bot/{id}/status/', params))
         : what === 'restart'
@@ -324,9 +324,11 @@ export class TpcChannelsPage extends PageElement {
     const target =
       c.type === 'telegram'
         ? t('alerts.toChat', { bot: bot?.name ?? `#${c.bot_id}`, chat: c.chat_id ?? '' })
-        : c.type === 'webhook'
-          ? c.url
-          : t('alerts.email');
+        : c.type === 'whatsapp'
+          ? t('alerts.toChat', { bot: bot?.name ?? `#${c.bot_id}`, chat: c.phone ?? '' })
+          : c.type === 'webhook'
+            ? c.url
+            : (c.to ?? []).join(', ') || t('alerts.email');
     return html`<tr>
       <td>${t(`channelType.${c.type}`)}</td>
       <td class="mono">${target}</td>

@@ -1,12 +1,14 @@
 import { createChangeFeed, type ChangeFeed } from '../cluster/changes.js';
-import { now, type Db } from '../db/open.js';
+import { fromJson, now, type Db } from '../db/open.js';
 import { dialect, pgAfterMs } from '../db/dialect.js';
 import { sql } from '../db/sql.js';
 import type { PageQuery } from '../http/pagination.js';
 import type { Bot, BotStatusValue, BotType } from './schemas.js';
 
-type Row = Omit<Bot, 'has_token'> & {
+type Row = Omit<Bot, 'has_token' | 'settings'> & {
+  settings: string;
   credential: string | null;
+  credentials: string | null;
   webhook_secret_hash: string | null;
   webhook_secret_prev_hash: string | null;
   webhook_secret_prev_until: string | null;
@@ -20,7 +22,13 @@ type Row = Omit<Bot, 'has_token'> & {
  */
 export const WEBHOOK_SECRET_GRACE_MS = 2 * 60_000;
 
-/** Field by field: `credential` and `webhook_secret_hash` never leave the store this way. */
+/** A bot's write-only secrets besides the token (WhatsApp: app secret, verify token). */
+export type BotCredentials = Record<string, string>;
+
+/**
+ * Field by field: `credential`, `credentials` and `webhook_secret_hash` never leave the store
+ * this way.
+ */
 const toBot = (r: Row): Bot => ({
   id: r.id,
   shop_id: r.shop_id,
@@ -30,6 +38,7 @@ const toBot = (r: Row): Bot => ({
   status: r.status,
   status_detail: r.status_detail,
   tg_bot_nickname: r.tg_bot_nickname,
+  settings: fromJson(r.settings, {}),
   welcome_flow_id: r.welcome_flow_id,
   created_at: r.created_at,
   updated_at: r.updated_at,
@@ -41,11 +50,15 @@ export type NewBot = {
   name: string;
   credential: string | null;
   tg_bot_nickname: string | null;
+  settings?: Record<string, unknown>;
+  credentials?: BotCredentials | null;
 };
 
 export type BotChanges = Partial<{
   name: string;
   credential: string | null;
+  settings: Record<string, unknown>;
+  credentials: BotCredentials | null;
   tg_bot_nickname: string | null;
   welcome_flow_id: number | null;
   status: BotStatusValue;
@@ -67,11 +80,19 @@ export function createBotStore(db: Db, feed: ChangeFeed = createChangeFeed()) {
   };
   const seal = (credential: string | null) =>
     credential ? db.secrets.seal(credential) : credential;
+  // The credentials document is sealed whole: one secret at rest, like the token.
+  const sealAll = (credentials: BotCredentials | null | undefined) =>
+    credentials && Object.keys(credentials).length
+      ? db.secrets.seal(JSON.stringify(credentials))
+      : null;
+  const openAll = (stored: string | null): BotCredentials | null =>
+    stored ? (JSON.parse(db.secrets.open(stored)) as BotCredentials) : null;
   const d = dialect(db.engine);
   const q = {
-    insert: sql<NewBot, Row>(
-      `INSERT INTO bots (shop_id, bot_type, name, credential, tg_bot_nickname)
-       VALUES (@shop_id, @bot_type, @name, @credential, @tg_bot_nickname) RETURNING *`,
+    insert: sql<Record<string, unknown>, Row>(
+      `INSERT INTO bots (shop_id, bot_type, name, credential, tg_bot_nickname, settings, credentials)
+       VALUES (@shop_id, @bot_type, @name, @credential, @tg_bot_nickname, @settings, @credentials)
+       RETURNING *`,
     ),
     get: sql<[number], Row>(`SELECT * FROM bots WHERE id = ?`),
     lockedGet: sql<[number], Row>(`SELECT * FROM bots WHERE id = ?${d.forUpdate}`),
@@ -79,8 +100,9 @@ export function createBotStore(db: Db, feed: ChangeFeed = createChangeFeed()) {
       `SELECT * FROM bots WHERE shop_id = @shop_id ORDER BY id LIMIT @limit OFFSET @offset`,
     ),
     count: sql<[number], { n: number }>(`SELECT count(*) AS n FROM bots WHERE shop_id = ?`),
-    update: sql<Required<BotChanges> & { id: number; updated_at: string }, Row>(
+    update: sql<Record<string, unknown>, Row>(
       `UPDATE bots SET name = @name, credential = @credential, tg_bot_nickname = @tg_bot_nickname,
+         settings = @settings, credentials = @credentials,
          welcome_flow_id = @welcome_flow_id, status = @status, status_detail = @status_detail,
          updated_at = @updated_at
        WHERE id = @id RETURNING *`,
@@ -120,9 +142,16 @@ export function createBotStore(db: Db, feed: ChangeFeed = createChangeFeed()) {
 
   return {
     async create(input: NewBot): Promise<Bot> {
-      const bot = toBot(
-        (await db.get(q.insert, { ...input, credential: seal(input.credential) }))!,
-      );
+      const row = await db.get(q.insert, {
+        shop_id: input.shop_id,
+        bot_type: input.bot_type,
+        name: input.name,
+        tg_bot_nickname: input.tg_bot_nickname,
+        credential: seal(input.credential),
+        settings: JSON.stringify(input.settings ?? {}),
+        credentials: sealAll(input.credentials),
+      });
+      const bot = toBot(row!);
       changed(bot);
       return bot;
     },
@@ -136,6 +165,22 @@ export function createBotStore(db: Db, feed: ChangeFeed = createChangeFeed()) {
     async credential(id: number): Promise<string | null> {
       const stored = (await db.get(q.get, [id]))?.credential;
       return stored ? db.secrets.open(stored) : null;
+    },
+
+    /**
+     * The bot with its token and credentials opened, for the messengers alone (a send, an
+     * inbound signature check); undefined for a deleted bot.
+     */
+    async withSecrets(
+      id: number,
+    ): Promise<{ bot: Bot; token: string | null; credentials: BotCredentials } | undefined> {
+      const row = await db.get(q.get, [id]);
+      if (!row) return undefined;
+      return {
+        bot: toBot(row),
+        token: row.credential ? db.secrets.open(row.credential) : null,
+        credentials: openAll(row.credentials) ?? {},
+      };
     },
 
     async list(shopId: number, page: PageQuery): Promise<{ count: number; rows: Bot[] }> {
@@ -158,7 +203,7 @@ export function createBotStore(db: Db, feed: ChangeFeed = createChangeFeed()) {
       const bot = await db.tx(async (tx) => {
         const current = await tx.get(q.lockedGet, [id]);
         if (!current) return undefined;
-        const pick = <K extends keyof BotChanges>(k: K) =>
+        const pick = <K extends keyof BotChanges & keyof Row>(k: K) =>
           (changes[k] !== undefined ? changes[k] : current[k]) as Required<BotChanges>[K];
         const row = await tx.get(q.update, {
           id,
@@ -166,6 +211,10 @@ export function createBotStore(db: Db, feed: ChangeFeed = createChangeFeed()) {
           credential:
             changes.credential !== undefined ? seal(changes.credential) : current.credential,
           tg_bot_nickname: pick('tg_bot_nickname'),
+          settings:
+            changes.settings !== undefined ? JSON.stringify(changes.settings) : current.settings,
+          credentials:
+            changes.credentials !== undefined ? sealAll(changes.credentials) : current.credentials,
           welcome_flow_id: pick('welcome_flow_id'),
           status: pick('status'),
           status_detail: pick('status_detail'),

@@ -10,9 +10,10 @@ import { sessionName, type Session } from './session.js';
 /**
  * Messenger bot types whose bots are owned: one relay at a time connects each (Telegram
  * webhook or long polling) and sends its messages, so the messenger's limits per bot hold
- * over the whole cluster. WhatsApp, Viber and VK join this list when they get adapters.
+ * over the whole cluster (WhatsApp: its per-number and per-person pacing). Viber and VK join
+ * this list when they get adapters.
  */
-export const OWNED_TYPES = ['telegram'] as const satisfies readonly BotType[];
+export const OWNED_TYPES = ['telegram', 'whatsapp'] as const satisfies readonly BotType[];
 
 /** The advisory lock namespace (first key) of bot ownership; the second key is the bot's id. */
 export const OWNER_LOCKS = 7406;

@@ -428,4 +428,27 @@ CREATE UNLOGGED TABLE rate_counters (
 );
 `;
 
-export const pgMigrations: readonly string[] = [v1, v2Cluster];
+/**
+ * v3 (twin of SQLite's v7WhatsApp): bot settings and sealed credentials, the person's last
+ * inbound message (WhatsApp's 24-hour window), WhatsApp alert channels with their settings,
+ * and deliveries that move on to `delivered` and `read`, found by the messenger's message id.
+ */
+const v3WhatsApp = `
+ALTER TABLE bots ADD COLUMN settings text NOT NULL DEFAULT '{}';
+ALTER TABLE bots ADD COLUMN credentials text;
+UPDATE bots SET settings = json_build_object('phone_number', '+' || regexp_replace(name, '[ ()+.-]', '', 'g'))::text
+WHERE bot_type = 'whatsapp' AND regexp_replace(name, '[ ()+.-]', '', 'g') ~ '^[1-9][0-9]{6,14}$';
+ALTER TABLE bot_users ADD COLUMN last_inbound_at timestamptz(3);
+ALTER TABLE notification_channels
+  DROP CONSTRAINT notification_channels_type_check,
+  ADD CONSTRAINT notification_channels_type_check
+    CHECK (type IN ('telegram', 'whatsapp', 'webhook', 'email')),
+  ADD COLUMN settings text NOT NULL DEFAULT '{}';
+ALTER TABLE deliveries
+  DROP CONSTRAINT deliveries_status_check,
+  ADD CONSTRAINT deliveries_status_check
+    CHECK (status IN ('queued', 'sending', 'sent', 'delivered', 'read', 'failed', 'dead'));
+CREATE INDEX deliveries_remote ON deliveries (bot_id, remote_id) WHERE remote_id IS NOT NULL;
+`;
+
+export const pgMigrations: readonly string[] = [v1, v2Cluster, v3WhatsApp];

@@ -1,6 +1,13 @@
 import type { Pace } from './types.js';
 
 /**
+ * How long a row given back holds its chat for the rows queued after it. It comes back when
+ * due (later on a busy machine); one that never does (deleted with its bot) stops holding
+ * them after this.
+ */
+const WAIT_HOLDS_MS = 30_000;
+
+/**
  * Spaces sends evenly: each key allows one send per `intervalMs`. Even spacing (rather than
  * a bucket that allows bursts) keeps every sliding one-second window under the messenger's
  * limit, which is what Telegram's flood control measures.
@@ -11,14 +18,13 @@ import type { Pace } from './types.js';
  * again while later rows of the bot fill its slots, or come back late on a busy machine; a
  * later row of the same chat (the narrowest key) must not go before it, so it is given back
  * too, behind it, until that row has gone (`behind`).
+ *
+ * A rule with a `burst` lets that many sends go at once and then holds the average pace, as
+ * WhatsApp's pair rate does (one message every 6 s to a person, bursts borrowing from the
+ * time after): the generic cell rate algorithm, where `nextFree` is the theoretical arrival
+ * time and a send is allowed up to (burst − 1) intervals before it.
+ * https://developers.facebook.com/docs/whatsapp/cloud-api/overview#pair-rate-limits
  */
-/**
- * How long a row given back holds its chat for the rows queued after it. It comes back when
- * due (later on a busy machine); one that never does (deleted with its bot) stops holding
- * them after this.
- */
-const WAIT_HOLDS_MS = 30_000;
-
 export function createPacer() {
   const nextFree = new Map<string, number>();
   /** Per narrowest key, the earliest row given back and when it is due again. */
@@ -29,7 +35,8 @@ export function createPacer() {
     /** The earliest time at which every key allows a send. */
     readyAt(paces: Pace[], now: number): number {
       let at = now;
-      for (const p of paces) at = Math.max(at, nextFree.get(p.key) ?? 0);
+      for (const p of paces)
+        at = Math.max(at, (nextFree.get(p.key) ?? 0) - ((p.burst ?? 1) - 1) * p.intervalMs);
       return at;
     },
     /**
@@ -57,9 +64,10 @@ export function createPacer() {
       if (!ahead || id <= ahead.id || now - ahead.at >= WAIT_HOLDS_MS)
         waiting.set(last.key, { id, at, intervalMs: last.intervalMs });
     },
-    /** Nothing may be sent under `key` before `until` (a messenger asked us to wait). */
-    block(key: string, until: number): void {
-      nextFree.set(key, Math.max(until, nextFree.get(key) ?? 0));
+    /** Nothing may be sent under `p` before `until` (a messenger asked us to wait). */
+    block(p: Pace, until: number): void {
+      const tat = until + ((p.burst ?? 1) - 1) * p.intervalMs;
+      nextFree.set(p.key, Math.max(tat, nextFree.get(p.key) ?? 0));
     },
     /** Forgets keys whose slots are long past, so the maps do not grow without bound. */
     sweep(now: number): void {

@@ -3,7 +3,12 @@ import { pgAfterMs } from '../db/dialect.js';
 import { sql, type Tx } from '../db/sql.js';
 import type { Staleness } from '../instances/store.js';
 import type { PageQuery } from '../http/pagination.js';
-import type { Delivery, DeliveryInput, DeliveryStatus } from './types.js';
+import {
+  DELIVERY_STATUSES,
+  type Delivery,
+  type DeliveryInput,
+  type DeliveryStatus,
+} from './types.js';
 
 export const DEFAULT_MAX_ATTEMPTS = 8;
 
@@ -208,6 +213,21 @@ const q = {
     `UPDATE deliveries SET status = 'queued', next_attempt_at = @now, last_error = NULL,
        max_attempts = attempts + @max_attempts, updated_at = @now
      WHERE id = @id AND status IN ('failed', 'dead') RETURNING *`,
+  ),
+  // Receipts only move a sent message on (sent → delivered → read, or → dead when it failed
+  // after all), never back: a late or repeated one changes nothing.
+  receipt: sql<
+    { bot_id: number; remote_id: string; status: string; error: string | null; now: string },
+    { id: number; bot_user_id: number | null }
+  >(
+    `UPDATE deliveries SET status = @status, updated_at = @now,
+       last_error = CASE WHEN @status = 'dead' THEN @error ELSE last_error END
+     WHERE bot_id = @bot_id AND remote_id = @remote_id
+       AND (status = 'sent' OR (status = 'delivered' AND @status <> 'delivered'))
+     RETURNING id, bot_user_id`,
+  ),
+  byRemote: sql<{ bot_id: number; remote_id: string }, { id: number }>(
+    `SELECT id FROM deliveries WHERE bot_id = @bot_id AND remote_id = @remote_id`,
   ),
   byStatus: sql<undefined, { status: DeliveryStatus; n: number }>(
     `SELECT status, count(*) AS n FROM deliveries GROUP BY status`,
@@ -473,6 +493,26 @@ export function createDeliveryStore(db: Db) {
       return { count: count ?? 0, rows: rows.map(toDelivery) };
     },
 
+    /**
+     * A messenger's receipt for a message it took (`remoteId`: its id): the delivery moves on
+     * to `delivered` or `read`, or to `dead` with `error` when the messenger could not deliver
+     * it after all. Answers what happened: `moved` (with the row), `same` (a repeated or late
+     * receipt) or `unknown` (no such message, yet: its send may not be recorded).
+     */
+    async receipt(
+      botId: number,
+      remoteId: string,
+      status: 'delivered' | 'read' | 'dead',
+      error: string | null = null,
+    ): Promise<
+      { outcome: 'moved'; id: number; bot_user_id: number | null } | { outcome: 'same' | 'unknown' }
+    > {
+      const key = { bot_id: botId, remote_id: remoteId };
+      const row = await db.get(q.receipt, { ...key, status, error, now: now() });
+      if (row) return { outcome: 'moved', ...row };
+      return { outcome: (await db.get(q.byRemote, key)) ? 'same' : 'unknown' };
+    },
+
     /** Puts a failed or dead row back in the queue with a fresh set of attempts. */
     async retry(id: number): Promise<Delivery | undefined> {
       const row = await db.get(q.retry, { id, now: now(), max_attempts: DEFAULT_MAX_ATTEMPTS });
@@ -481,7 +521,10 @@ export function createDeliveryStore(db: Db) {
     },
 
     async countByStatus(): Promise<Record<DeliveryStatus, number>> {
-      const counts = { queued: 0, sending: 0, sent: 0, failed: 0, dead: 0 };
+      const counts = Object.fromEntries(DELIVERY_STATUSES.map((s) => [s, 0])) as Record<
+        DeliveryStatus,
+        number
+      >;
       for (const r of await db.all(q.byStatus)) counts[r.status] = r.n;
       return counts;
     },

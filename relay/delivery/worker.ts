@@ -224,7 +224,7 @@ export function createWorker(opts: WorkerOptions) {
       if (result.retryAfterMs !== undefined) {
         const paces = adapter.pace(d);
         const narrowest = paces[paces.length - 1];
-        if (narrowest) pacer.block(narrowest.key, now() + result.retryAfterMs);
+        if (narrowest) pacer.block(narrowest, now() + result.retryAfterMs);
       }
       finish = base(
         d,

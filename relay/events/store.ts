@@ -5,12 +5,15 @@ import type { EventType } from './types.js';
 
 export type ChannelTarget = {
   id: number;
-  type: 'telegram' | 'webhook';
+  type: 'telegram' | 'whatsapp' | 'webhook' | 'email';
   bot_id: number | null;
-  /** The bot's messenger (`telegram`, `sandbox`): the delivery's adapter kind. */
+  /** The bot's messenger (`telegram`, `sandbox`, `whatsapp`): the delivery's adapter kind. */
   bot_type: string | null;
+  /** A Telegram chat; a WhatsApp number (E.164). */
   chat_id: string | null;
   url: string | null;
+  /** JSON: a WhatsApp alert template (email addresses are read when sending). */
+  settings: string;
 };
 
 const subscribed = (d: Dialect) => d.jsonHas('events', '@event');
@@ -24,9 +27,9 @@ export function createEventTargetStore(db: Db) {
   const d = dialect(db.engine);
   const q = {
     channels: sql<{ shop_id: number; event: string }, ChannelTarget>(
-      `SELECT c.id, c.type, c.bot_id, b.bot_type, c.chat_id, c.url
+      `SELECT c.id, c.type, c.bot_id, b.bot_type, c.chat_id, c.url, c.settings
        FROM notification_channels c LEFT JOIN bots b ON b.id = c.bot_id
-       WHERE c.shop_id = @shop_id AND c.enabled = 1 AND c.type IN ('telegram', 'webhook')
+       WHERE c.shop_id = @shop_id AND c.enabled = 1
          AND ${subscribed(d)}
        ORDER BY c.id`,
     ),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createSendGuard } from '../../../relay/channels/telegram/guard.js';
+import { createSendGuard } from '../../../relay/channels/send-guard.js';
 
 describe('send guard', () => {
   it('holds a send until it fits every sliding window, margin included', async () => {

@@ -11,13 +11,14 @@ const EXTRA_DECAY_MS = 0.5;
 export type WindowRule = { key: string; max: number; windowMs: number; marginMs?: number };
 
 /**
- * The last line of Telegram's flood limits, at the moment a request leaves. The worker's
- * pacer schedules sends evenly, but a timer that fires late (a busy event loop) followed by
- * one that fires on time can put 31 sends into one second; this guard counts real sends in
- * sliding windows (plus `marginMs`) and holds a send back until it fits. It also spaces the
- * parts of a long message, which go out in one delivery.
+ * The last line of a messenger's rate limits (Telegram's flood limits, WhatsApp's throughput
+ * per number), at the moment a request leaves. The worker's pacer schedules sends evenly,
+ * but a timer that fires late (a busy event loop) followed by one that fires on time can put
+ * 31 sends into Telegram's second; this guard counts real sends in sliding windows (plus
+ * `marginMs`) and holds a send back until it fits. It also spaces the parts of a long
+ * message, which go out in one delivery.
  *
- * Telegram counts a request when it arrives, which is some time after it left and before its
+ * A messenger counts a request when it arrives, which is some time after it left and before its
  * answer came back; on a busy machine that time varies by more than any margin. So a send
  * counts from when it left until its answer is in (`take` resolves with the function to call
  * then), and from its answer's time after that: a new send waits until the sends it would
@@ -25,7 +26,16 @@ export type WindowRule = { key: string; max: number; windowMs: number; marginMs?
  * arrived before that.
  * https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this
  */
-export function createSendGuard({ marginMs = 25, now = Date.now } = {}) {
+export function createSendGuard({
+  marginMs = 25,
+  decayMs = EXTRA_DECAY_MS,
+  now = Date.now,
+}: {
+  marginMs?: number;
+  /** Widening worn off per send: a faster sender (WhatsApp's 80/s) wears it off more slowly. */
+  decayMs?: number;
+  now?: () => number;
+} = {}) {
   /** Per key, the latest sends (in the order they left): when each left, or was answered. */
   const sent = new Map<string, { at: number }[]>();
   /** Extra margin per key after 429s (see `slowDown`), worn off by each send. */
@@ -67,7 +77,7 @@ export function createSendGuard({ marginMs = 25, now = Date.now } = {}) {
           for (const r of rules) {
             const more = extra.get(r.key);
             if (more !== undefined) {
-              if (more > EXTRA_DECAY_MS) extra.set(r.key, more - EXTRA_DECAY_MS);
+              if (more > decayMs) extra.set(r.key, more - decayMs);
               else extra.delete(r.key);
             }
             const list = sent.get(r.key) ?? [];
