@@ -13,7 +13,7 @@ export type ChannelTarget = {
   url: string | null;
 };
 
-const subscribed = (d: Dialect) => d.jsonHas('events', '@event');
+const subscribed = (d: Dialect, column: string) => d.jsonHas(column, '@event');
 
 /**
  * What the event fan-out reads: the shop's enabled alert channels and webhook endpoints
@@ -23,26 +23,28 @@ const subscribed = (d: Dialect) => d.jsonHas('events', '@event');
 export function createEventTargetStore(db: Db) {
   const d = dialect(db.engine);
   const q = {
-    channels: sql<{ shop_id: number; event: string }, ChannelTarget>(
-      `SELECT c.id, c.type, c.bot_id, b.bot_type, c.chat_id, c.url
+    // Channels and endpoints in one statement: one round trip inside the lead's transaction.
+    targets: sql<{ shop_id: number; event: string }, ChannelTarget & { target: string }>(
+      `SELECT 'channel' AS target, c.id, c.type, c.bot_id, b.bot_type, c.chat_id, c.url
        FROM notification_channels c LEFT JOIN bots b ON b.id = c.bot_id
        WHERE c.shop_id = @shop_id AND c.enabled = 1 AND c.type IN ('telegram', 'webhook')
-         AND ${subscribed(d)}
-       ORDER BY c.id`,
-    ),
-    endpoints: sql<{ shop_id: number; event: string }, { id: number }>(
-      `SELECT id FROM webhook_endpoints
-       WHERE shop_id = @shop_id AND enabled = 1 AND ${subscribed(d)} ORDER BY id`,
+         AND ${subscribed(d, 'c.events')}
+       UNION ALL
+       SELECT 'endpoint', e.id, NULL, NULL, NULL, NULL, NULL FROM webhook_endpoints e
+       WHERE e.shop_id = @shop_id AND e.enabled = 1 AND ${subscribed(d, 'e.events')}
+       ORDER BY 1, 2`,
     ),
     formFields: sql<number, { fields: string }>(`SELECT fields FROM forms WHERE id = ?`),
   };
 
   return {
     async targetsInTx(tx: Tx, shopId: number, event: EventType) {
-      const params = { shop_id: shopId, event };
+      const rows = await tx.all(q.targets, { shop_id: shopId, event });
       return {
-        channels: await tx.all(q.channels, params),
-        endpoints: await tx.all(q.endpoints, params),
+        channels: rows
+          .filter((r) => r.target === 'channel')
+          .map(({ target: _, ...channel }): ChannelTarget => channel),
+        endpoints: rows.filter((r) => r.target === 'endpoint').map((r) => ({ id: r.id })),
       };
     },
 
