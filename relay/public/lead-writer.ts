@@ -1,5 +1,7 @@
+import { dialect } from '../db/dialect.js';
 import { sql, type Tx } from '../db/sql.js';
 import type { Deps } from '../deps.js';
+import { targetsSql, type TargetRow } from '../events/store.js';
 import type { Form } from '../forms/schemas.js';
 import type { LeadValues } from '../forms/validate-fields.js';
 import { ok } from '../http/api.js';
@@ -70,17 +72,19 @@ type IntakeParams = VisitorParams &
     scope: string | null;
     key: string | null;
     hash: string | null;
+    event: 'lead.created';
   };
 
 /**
  * PostgreSQL, a visitor's lead: the visitor's bot user on the shop's web bot, the lead and the
  * first answer (idempotency row) in ONE statement, since round trips are most of a lead's cost
- * there. No row when the shop has no web bot yet (its first lead takes the general path).
+ * there; it also reads lead.created's targets, which the event's handler then does not read
+ * again. No row when the shop has no web bot yet (its first lead takes the general path).
  * `answered` is 0 when the key was taken meanwhile (the insert waits for a concurrent repeat
  * to commit, then does nothing). The stored body is the 202's envelope, `ok()`'s shape, with
  * its keys in the same order (json, not jsonb, keeps them).
  */
-const intake = sql<IntakeParams, LeadRow & { answered: number }>(
+const intake = sql<IntakeParams, LeadRow & { answered: number; targets: TargetRow[] }>(
   `WITH visitor AS (${upsertVisitorSql}),
    lead AS (${insertLead('visitor.id', 'FROM visitor')}),
    answer AS (
@@ -88,8 +92,11 @@ const intake = sql<IntakeParams, LeadRow & { answered: number }>(
      SELECT @scope, @key, @hash, 202, json_build_object('status', 'ok', 'result',
        json_build_object('lead_id', lead.id, 'bot_user_id', lead.bot_user_id))::text
      FROM lead WHERE @scope::text IS NOT NULL
-     ON CONFLICT (scope, key) DO NOTHING RETURNING 1)
-   SELECT lead.*, (SELECT count(*) FROM answer) AS answered FROM lead`,
+     ON CONFLICT (scope, key) DO NOTHING RETURNING 1),
+   targets AS (${targetsSql(dialect('postgres'))})
+   SELECT lead.*, (SELECT count(*) FROM answer) AS answered,
+     (SELECT coalesce(json_agg(t ORDER BY t.target, t.id), '[]') FROM targets t) AS targets
+   FROM lead`,
 );
 
 /**
@@ -99,8 +106,8 @@ const intake = sql<IntakeParams, LeadRow & { answered: number }>(
  *   fsync for many leads; the one writer would otherwise serialize them).
  * - PostgreSQL: one short transaction per lead, no batching: the server already merges
  *   concurrent commits' flushes, and a batch would only add waiting. A visitor's lead takes
- *   four round trips: BEGIN, `intake`, lead.created's targets (and one insert per alert or
- *   webhook they name), COMMIT.
+ *   three round trips: BEGIN, `intake`, COMMIT (and one insert per alert or webhook that
+ *   lead.created queues).
  * The route checked the idempotency key before; a repeat that arrives meanwhile (the same
  * submission twice in one batch, or on another relay) finds its key taken here, is rolled
  * back and answered as a replay.
@@ -137,11 +144,13 @@ export function createLeadWriter({ db, stores }: Pick<Deps, 'db' | 'stores'>) {
       scope: d.idem?.scope ?? null,
       key: d.idem?.key ?? null,
       hash: d.idem?.hash ?? null,
+      event: 'lead.created',
     });
     if (!row) return null;
     if (d.idem && !row.answered) throw new Repeated();
     await idempotency.pruneInTx(tx);
-    const { answered: _, ...inserted } = row;
+    const { answered: _, targets, ...inserted } = row;
+    stores.eventTargets.primeInTx(tx, d.shopId, 'lead.created', targets);
     const lead = await stores.leads.createdInTx(tx, inserted);
     const envelope = ok({ lead_id: lead.id, bot_user_id: lead.bot_user_id! });
     return { answer: { status: 202, envelope, replayed: false } };

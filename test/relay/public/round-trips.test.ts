@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from '../../../relay/db/sql.js';
 import { clearPublicCaches } from '../../../relay/public/cache.js';
 import { startPostgres, type PostgresServer } from '../../helpers/postgres-server.js';
 import { startRelay, type Relay } from '../../helpers/relay.js';
@@ -7,9 +8,10 @@ import { counts, leadBody, postLead, widgetShop, type WidgetShop } from './fixtu
 
 /**
  * On PostgreSQL a round trip is most of what a lead costs (bench/README.md, ingest): the
- * intake must stay at BEGIN, one statement for the visitor, the lead and its first answer,
- * one for lead.created's targets, COMMIT — plus the route's look-up of the submission id.
- * Counted at the driver: every statement the relay sends is one `Client.query`.
+ * intake must stay at BEGIN, one statement for the visitor, the lead, its first answer and
+ * lead.created's targets, one insert per alert or webhook, COMMIT — plus the route's look-up
+ * of the submission id. Counted at the driver: every statement the relay sends is one
+ * `Client.query`.
  */
 describe('lead intake on PostgreSQL', () => {
   let server: PostgresServer;
@@ -25,9 +27,11 @@ describe('lead intake on PostgreSQL', () => {
     await admin.query('CREATE DATABASE round_trips');
     await admin.end();
     relay = await startRelay({
+      publicRateLimit: 0,
       databaseUrl: server.url.replace(/\/postgres$/, '/round_trips'),
       secretKeys: [Buffer.alloc(32, 3)],
     });
+    await relay.worker.stop(); // the queued webhook stays in the outbox
     shop = await widgetShop(relay);
     // The shop's first lead makes its web bot; the ones after it are the common case.
     expect((await postLead(relay, leadBody(shop.pk))).status).toBe(202);
@@ -43,19 +47,24 @@ describe('lead intake on PostgreSQL', () => {
     await server?.stop();
   });
 
-  it('writes a visitor’s lead in five round trips, and a repeat is still answered as the first', async () => {
+  /** The first word of each statement sent while posting `body`. */
+  const statementsOf = async (body: object) => {
+    sent.length = 0;
+    const reply = await postLead(relay, body);
+    expect(reply.status).toBe(202);
+    return { reply, statements: sent.map((t) => t.trim().split(/\s+/)[0]) };
+  };
+
+  it('writes a visitor’s lead in four round trips, and a repeat is still answered as the first', async () => {
     clearPublicCaches();
     await postLead(relay, leadBody(shop.pk)); // the shop's key and form are cached again
     const before = await counts(relay);
-    sent.length = 0;
     const body = leadBody(shop.pk);
-    const first = await postLead(relay, body);
-    expect(first.status).toBe(202);
-    expect(sent.map((t) => t.trim().split(/\s+/)[0])).toEqual([
+    const { reply: first, statements } = await statementsOf(body);
+    expect(statements).toEqual([
       'SELECT', // the submission id's first answer, if any
       'BEGIN',
-      'WITH', // visitor, lead, first answer
-      'SELECT', // lead.created's alert channels and webhook endpoints
+      'WITH', // visitor, lead, first answer, lead.created's alert channels and webhook endpoints
       'COMMIT',
     ]);
     const after = await counts(relay);
@@ -69,5 +78,28 @@ describe('lead intake on PostgreSQL', () => {
     expect(again.text).toBe(first.text);
     expect(again.headers.get('idempotent-replayed')).toBe('true');
     expect(await counts(relay)).toEqual(after);
+  });
+
+  it('adds one insert per webhook lead.created queues, and queues it', async () => {
+    // Through the store: the API would check that the URL resolves (no network here).
+    const endpoint = await relay.stores.webhooks.create({
+      shop_id: shop.shopId,
+      url: 'https://hooks.example/leads',
+      events: ['lead.created'],
+    });
+    const before = await counts(relay);
+    const { reply, statements } = await statementsOf(leadBody(shop.pk));
+    expect(statements).toEqual(['SELECT', 'BEGIN', 'WITH', 'INSERT', 'COMMIT']);
+    expect((await counts(relay)).deliveries).toBe(before.deliveries + 1);
+    const [delivery] = await relay.db.all(
+      sql<[number], { payload: string }>(
+        'SELECT payload FROM deliveries WHERE endpoint_id = ? ORDER BY id DESC LIMIT 1',
+      ),
+      [endpoint.id],
+    );
+    expect(JSON.parse(delivery.payload)).toMatchObject({
+      type: 'lead.created',
+      data: { id: reply.body.result.lead_id, bot_user_id: reply.body.result.bot_user_id },
+    });
   });
 });
