@@ -28,7 +28,7 @@
 import autocannon from 'autocannon';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dialect } from '../relay/db/dialect.js';
 import { openDb } from '../relay/db/open.js';
@@ -111,6 +111,13 @@ const cpuSeconds = (pid: number) => {
   return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
 };
 
+/** The machine's CPU ticks so far, all cores: [busy, idle] from /proc/stat. */
+const machineTicks = () => {
+  const t = readFileSync('/proc/stat', 'utf8').split('\n')[0].split(/\s+/).slice(1).map(Number);
+  const idle = t[3] + t[4]; // idle, iowait
+  return [t.reduce((a, b) => a + b, 0) - idle, idle];
+};
+
 const peakRssMb = (pid: number) =>
   Number(/^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
 
@@ -156,6 +163,10 @@ type Tally = {
   cpu: number;
   /** CPU seconds of the PostgreSQL server during this route's slices (null: not measured). */
   dbCpu: number | null;
+  /** The whole machine's busy and idle ticks during this route's slices. */
+  machine: [number, number];
+  /** CPU seconds of the bench itself (autocannon) during this route's slices. */
+  ownCpu: number;
   latencies: number[];
   /** Lead ids from 2xx answers. */
   ids: number[];
@@ -168,6 +179,8 @@ const tally = (): Tally => ({
   seconds: 0,
   cpu: 0,
   dbCpu: null,
+  machine: [0, 0],
+  ownCpu: 0,
   latencies: [],
   ids: [],
 });
@@ -227,6 +240,18 @@ const quantile = (sorted: number[], q: number) =>
 
 const perSecond = (t: Tally) => t.ok / t.seconds;
 
+/**
+ * How the machine's cores were spent during a route's slices: this run (relays, PostgreSQL,
+ * the load generator), other processes (this machine is shared), idle.
+ */
+function machineLine(t: Tally) {
+  const cores = cpus().length;
+  const total = t.machine[0] + t.machine[1];
+  const share = (ticks: number) => `${Math.round((100 * cores * ticks) / total)}%`;
+  const ours = (t.cpu + (t.dbCpu ?? 0) + t.ownCpu) * 100; // seconds → ticks (USER_HZ = 100)
+  return `cores (${cores} × 100%): this run ${share(ours)}, others ${share(Math.max(0, t.machine[0] - ours))}, idle ${share(t.machine[1])}`;
+}
+
 function describe(name: string, t: Tally) {
   const sorted = t.latencies.sort((a, b) => a - b);
   const micros = (seconds: number) => Math.round((seconds * 1e6) / t.requests);
@@ -234,7 +259,8 @@ function describe(name: string, t: Tally) {
     `${name.padEnd(14)} ${Math.round(perSecond(t)).toLocaleString('en').padStart(7)} req/s   ` +
     `p50 ${quantile(sorted, 0.5).toFixed(1)} ms   p99 ${quantile(sorted, 0.99).toFixed(1)} ms   ` +
     `CPU ${micros(t.cpu)} µs/req${t.dbCpu === null ? '' : ` + PostgreSQL ${micros(t.dbCpu)}`}   ` +
-    `2xx ${t.ok.toLocaleString('en')}   non-2xx ${t.other}   errors ${t.errors}`
+    `2xx ${t.ok.toLocaleString('en')}   non-2xx ${t.other}   errors ${t.errors}   ` +
+    machineLine(t)
   );
 }
 
@@ -349,8 +375,15 @@ async function main() {
         const cpu = () => r.pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
         const before = cpu();
         const dbBefore = r.db?.cpuSeconds() ?? null;
+        const [busy, idle] = machineTicks();
+        const own = process.cpuUsage();
         await slice(r, SECONDS / SLICES, r.result);
         r.result.cpu += cpu() - before;
+        const ownAfter = process.cpuUsage(own);
+        r.result.ownCpu += (ownAfter.user + ownAfter.system) / 1e6;
+        const [busyAfter, idleAfter] = machineTicks();
+        r.result.machine[0] += busyAfter - busy;
+        r.result.machine[1] += idleAfter - idle;
         const dbAfter = r.db?.cpuSeconds() ?? null;
         if (dbBefore !== null && dbAfter !== null)
           r.result.dbCpu = (r.result.dbCpu ?? 0) + dbAfter - dbBefore;
