@@ -11,13 +11,15 @@ import { counts, leadBody, postLead, widgetShop, type WidgetShop } from './fixtu
  * intake must stay at BEGIN, one statement for the visitor, the lead, its first answer and
  * lead.created's targets, one insert per alert or webhook, COMMIT — plus the route's look-up
  * of the submission id. Counted at the driver: every statement the relay sends is one
- * `Client.query`.
+ * `Client.query` on one of its pool's connections. The relay's background work (heartbeat,
+ * scheduler) may query meanwhile on other connections; a transaction holds its connection
+ * alone from BEGIN to COMMIT.
  */
 describe('lead intake on PostgreSQL', () => {
   let server: PostgresServer;
   let relay: Relay;
   let shop: WidgetShop;
-  const sent: string[] = [];
+  const sent: { client: pg.Client; text: string }[] = [];
   const query = pg.Client.prototype.query;
 
   beforeAll(async () => {
@@ -37,7 +39,7 @@ describe('lead intake on PostgreSQL', () => {
     expect((await postLead(relay, leadBody(shop.pk))).status).toBe(202);
     pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
       const q = args[0] as string | { text?: string };
-      sent.push(typeof q === 'string' ? q : (q.text ?? ''));
+      sent.push({ client: this, text: typeof q === 'string' ? q : (q.text ?? '') });
       return (query as (...a: unknown[]) => unknown).apply(this, args);
     } as typeof query;
   });
@@ -47,12 +49,25 @@ describe('lead intake on PostgreSQL', () => {
     await server?.stop();
   });
 
-  /** The first word of each statement sent while posting `body`. */
+  /**
+   * The statements of posting `body`: the look-ups of its submission id, and the first word
+   * of each statement of the transaction that wrote the lead, BEGIN to COMMIT.
+   */
   const statementsOf = async (body: object) => {
     sent.length = 0;
     const reply = await postLead(relay, body);
     expect(reply.status).toBe(202);
-    return { reply, statements: sent.map((t) => t.trim().split(/\s+/)[0]) };
+    const writes = sent.filter((s) => /INSERT INTO leads/.test(s.text));
+    expect(writes).toHaveLength(1);
+    const on = sent.filter((s) => s.client === writes[0].client).map((s) => s.text.trim());
+    const write = on.indexOf(writes[0].text.trim());
+    const begin = on.lastIndexOf('BEGIN', write);
+    const commit = on.indexOf('COMMIT', write);
+    return {
+      reply,
+      lookUps: sent.filter((s) => /FROM idempotency_keys/.test(s.text)).length,
+      statements: on.slice(begin, commit + 1).map((t) => t.split(/\s+/)[0]),
+    };
   };
 
   it('writes a visitor’s lead in four round trips, and a repeat is still answered as the first', async () => {
@@ -60,9 +75,9 @@ describe('lead intake on PostgreSQL', () => {
     await postLead(relay, leadBody(shop.pk)); // the shop's key and form are cached again
     const before = await counts(relay);
     const body = leadBody(shop.pk);
-    const { reply: first, statements } = await statementsOf(body);
+    const { reply: first, statements, lookUps } = await statementsOf(body);
+    expect(lookUps).toBe(1); // the submission id's first answer, if any
     expect(statements).toEqual([
-      'SELECT', // the submission id's first answer, if any
       'BEGIN',
       'WITH', // visitor, lead, first answer, lead.created's alert channels and webhook endpoints
       'COMMIT',
@@ -88,8 +103,9 @@ describe('lead intake on PostgreSQL', () => {
       events: ['lead.created'],
     });
     const before = await counts(relay);
-    const { reply, statements } = await statementsOf(leadBody(shop.pk));
-    expect(statements).toEqual(['SELECT', 'BEGIN', 'WITH', 'INSERT', 'COMMIT']);
+    const { reply, statements, lookUps } = await statementsOf(leadBody(shop.pk));
+    expect(lookUps).toBe(1);
+    expect(statements).toEqual(['BEGIN', 'WITH', 'INSERT', 'COMMIT']);
     expect((await counts(relay)).deliveries).toBe(before.deliveries + 1);
     const [delivery] = await relay.db.all(
       sql<[number], { payload: string }>(
