@@ -44,7 +44,6 @@ const leadOf = (d: LeadDraft, botUserId: number | null) => ({
   consent: d.consent,
   visitor_id: d.visitorId,
 });
-const leadInput = (d: LeadDraft, botUserId: number | null) => insertParams(leadOf(d, botUserId));
 
 /** The HTTP answer to a lead: 202 with its ids, or the stored first answer of a repeat. */
 export type LeadAnswer = {
@@ -140,7 +139,7 @@ export function createLeadWriter({ db, stores }: Pick<Deps, 'db' | 'stores'>) {
   async function writeInOne(tx: Tx, d: LeadDraft): Promise<Written | null> {
     const row = await tx.get(intake, {
       ...visitorParams(d.shopId, d.visitorId, visitorDetails(d.form, d.values)),
-      ...leadInput(d, null),
+      ...insertParams(leadOf(d, null)), // its bot user is the statement's visitor
       scope: d.idem?.scope ?? null,
       key: d.idem?.key ?? null,
       hash: d.idem?.hash ?? null,
