@@ -241,7 +241,7 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Reconnect a bot (re-checks a Telegram token); a failure shows as status "error" */
+    /** Reconnect a bot (re-checks its token with the messenger); a failure shows as status "error" */
     post: operations['restartBot'];
     delete?: never;
     options?: never;
@@ -293,7 +293,7 @@ export interface paths {
     /** List a shop's bots (messenger channels) */
     get: operations['listBots'];
     put?: never;
-    /** Connect a bot; a Telegram token is checked with getMe first. Owners only */
+    /** Connect a bot; its token is checked with the messenger first (Telegram getMe, WhatsApp: the phone number id with the access token). Owners only */
     post: operations['createBot'];
     delete?: never;
     options?: never;
@@ -316,7 +316,7 @@ export interface paths {
     delete: operations['deleteBot'];
     options?: never;
     head?: never;
-    /** Rename a bot, replace its token or set its welcome flow (managers may rename and set the flow; only owners change credentials) */
+    /** Rename a bot, replace its token, settings or credentials (checked again), or set its welcome flow (managers may rename and set the flow; only owners change the rest) */
     patch: operations['updateBot'];
     trace?: never;
   };
@@ -563,7 +563,7 @@ export interface paths {
     /** List a shop's staff alert channels */
     get: operations['listChannels'];
     put?: never;
-    /** Create an alert channel: a Telegram chat (through one of the shop’s bots) or a webhook */
+    /** Create an alert channel: a Telegram chat or a WhatsApp number (through one of the shop’s bots), email addresses, or a webhook. Owners only */
     post: operations['createChannel'];
     delete?: never;
     options?: never;
@@ -1139,6 +1139,9 @@ export interface components {
       has_token: boolean;
       id: number;
       name: string;
+      settings: {
+        [key: string]: unknown;
+      };
       shop_id: number;
       /** @enum {string} */
       status: 'active' | 'stopped' | 'error';
@@ -1160,10 +1163,34 @@ export interface components {
       type: string;
       updated_at: string;
     };
+    BotConnected: components['schemas']['Bot'] & {
+      /** @description WhatsApp: the verify token the relay generated (none was given), shown once; paste it next to the callback URL. */
+      verify_token?: string;
+      /** @description WhatsApp: the callback URL to paste into the Meta app dashboard (Webhooks). null for messengers the relay connects itself. */
+      webhook_url: string | null;
+    };
     BotInput: {
       /** @enum {string} */
       bot_type: 'telegram' | 'whatsapp' | 'viber' | 'vk' | 'web' | 'sandbox';
+      /** @description Per messenger, write-only (never returned; stored encrypted like the token): WhatsApp `WhatsAppCredentials`. */
+      credentials?:
+        | {
+            [key: string]: unknown;
+          }
+        | components['schemas']['WhatsAppCredentials']
+        | {
+            [key: string]: unknown;
+          };
       name: string;
+      /** @description Per messenger, readable later: WhatsApp `WhatsAppSettings`. Other messengers take none. */
+      settings?:
+        | {
+            [key: string]: unknown;
+          }
+        | components['schemas']['WhatsAppSettings']
+        | {
+            [key: string]: unknown;
+          };
       /** @example 1 */
       shop_id?: number;
       /**
@@ -1178,7 +1205,25 @@ export interface components {
        * @enum {string}
        */
       bot_type?: 'telegram' | 'whatsapp' | 'viber' | 'vk' | 'web' | 'sandbox';
+      /** @description Per messenger, write-only (never returned; stored encrypted like the token): WhatsApp `WhatsAppCredentials`. */
+      credentials?:
+        | {
+            [key: string]: unknown;
+          }
+        | components['schemas']['WhatsAppCredentials']
+        | {
+            [key: string]: unknown;
+          };
       name?: string;
+      /** @description Per messenger, readable later: WhatsApp `WhatsAppSettings`. Other messengers take none. */
+      settings?:
+        | {
+            [key: string]: unknown;
+          }
+        | components['schemas']['WhatsAppSettings']
+        | {
+            [key: string]: unknown;
+          };
       /** @example 1 */
       shop_id?: number;
       /**
@@ -1198,6 +1243,7 @@ export interface components {
       status_detail: string;
       tg_bot_nickname: string | null;
       updated_at: string;
+      webhook_url: string | null;
     };
     BotUser: {
       avatar_url: string;
@@ -1366,7 +1412,7 @@ export interface components {
       remote_id: string | null;
       shop_id: number;
       /** @enum {string} */
-      status: 'queued' | 'sending' | 'sent' | 'failed' | 'dead';
+      status: 'queued' | 'sending' | 'sent' | 'delivered' | 'read' | 'failed' | 'dead';
       updated_at: string;
     };
     DeliveryAttempt: {
@@ -1662,7 +1708,7 @@ export interface components {
       remote_id: string | null;
       shop_id: number;
       /** @enum {string} */
-      status: 'received' | 'queued' | 'sending' | 'sent' | 'failed' | 'dead';
+      status: 'received' | 'queued' | 'sending' | 'sent' | 'delivered' | 'read' | 'failed' | 'dead';
     };
     MessageButton: {
       menu_item_id?: number;
@@ -1677,11 +1723,14 @@ export interface components {
       enabled: boolean;
       events: string[];
       id: number;
+      phone: string | null;
       shop_id: number;
+      to: string[] | null;
       /** @enum {string} */
-      type: 'telegram' | 'webhook' | 'email';
+      type: 'telegram' | 'whatsapp' | 'webhook' | 'email';
       updated_at: string;
       url: string | null;
+      whatsapp_template: components['schemas']['WhatsAppTemplate'] | null;
     };
     NotificationChannelInput: {
       bot_id?: number | null;
@@ -1702,12 +1751,21 @@ export interface components {
         | 'bot_user.subscribed'
         | 'message.received'
       )[];
+      /** @example +15550101234 */
+      phone?: string;
       /** @example 1 */
       shop_id?: number;
+      /**
+       * @example [
+       *       "sales@shop.example"
+       *     ]
+       */
+      to?: string[] | null;
       /** @enum {string} */
-      type: 'telegram' | 'webhook' | 'email';
+      type: 'telegram' | 'whatsapp' | 'webhook' | 'email';
       /** @example https://shop.example/hooks/touchpoint */
       url?: string | null;
+      whatsapp_template?: components['schemas']['WhatsAppTemplate'] | null;
     };
     NotificationChannelPatch: {
       bot_id?: number | null;
@@ -1727,12 +1785,21 @@ export interface components {
         | 'bot_user.subscribed'
         | 'message.received'
       )[];
+      /** @example +15550101234 */
+      phone?: string;
       /** @example 1 */
       shop_id?: number;
+      /**
+       * @example [
+       *       "sales@shop.example"
+       *     ]
+       */
+      to?: string[] | null;
       /** @enum {string} */
-      type?: 'telegram' | 'webhook' | 'email';
+      type?: 'telegram' | 'whatsapp' | 'webhook' | 'email';
       /** @example https://shop.example/hooks/touchpoint */
       url?: string | null;
+      whatsapp_template?: components['schemas']['WhatsAppTemplate'] | null;
     };
     Optin: {
       expires_at: string;
@@ -1758,6 +1825,7 @@ export interface components {
       bot_type: 'telegram' | 'whatsapp' | 'viber' | 'vk' | 'web' | 'sandbox';
       name: string;
       url: string;
+      web_url?: string;
     };
     Order: {
       created_at: string;
@@ -1836,9 +1904,7 @@ export interface components {
       defaults: {
         [key: string]: string;
       };
-      templates: {
-        [key: string]: string;
-      };
+      templates: components['schemas']['OrderTemplateTexts'];
       variables: string[];
     };
     OrderTemplatesInput: {
@@ -1852,15 +1918,22 @@ export interface components {
      *     }
      */
     OrderTemplateTexts: {
-      [key: string]: string;
+      [key: string]: string | components['schemas']['OrderTemplateWithWhatsApp'];
+    };
+    OrderTemplateWithWhatsApp: {
+      text?: string;
+      whatsapp_template?: components['schemas']['WhatsAppTemplate'];
     };
     PublicBot: {
       /** @enum {string} */
       bot_type: 'telegram' | 'whatsapp' | 'viber' | 'vk' | 'web' | 'sandbox';
+      handle: string | null;
       id: number;
+      label: string;
+      mark: string | null;
       name: string;
       nickname: string | null;
-      url: string | null;
+      url: string;
     };
     PublicConfig: {
       bots: components['schemas']['PublicBot'][];
@@ -1968,7 +2041,7 @@ export interface components {
     };
     ShopInput: {
       name: string;
-      /** @description Merged key by key. `captcha`: `{provider: turnstile|hcaptcha, secret, verify_url?}`; the secret is write-only (stored encrypted); a `captcha` without `secret` keeps the stored one, `secret: null` removes it. `order_templates`: `{<status>|"*": text}`, what buyers subscribed to an order hear (see /api/store/order_templates/). */
+      /** @description Merged key by key. `captcha`: `{provider: turnstile|hcaptcha, secret, verify_url?}`; the secret is write-only (stored encrypted); a `captcha` without `secret` keeps the stored one, `secret: null` removes it. `order_templates`: per order status (or `*`), the buyer’s message text with {order.number}, {order.status}, {order.total}, {order.currency}, or `{text?, whatsapp_template?: WhatsAppTemplate}` for WhatsApp buyers outside the 24-hour window (see /api/store/order_templates/). */
       settings?: {
         [key: string]: unknown;
       };
@@ -1995,7 +2068,7 @@ export interface components {
     };
     ShopPatch: {
       name?: string;
-      /** @description Merged key by key. `captcha`: `{provider: turnstile|hcaptcha, secret, verify_url?}`; the secret is write-only (stored encrypted); a `captcha` without `secret` keeps the stored one, `secret: null` removes it. `order_templates`: `{<status>|"*": text}`, what buyers subscribed to an order hear (see /api/store/order_templates/). */
+      /** @description Merged key by key. `captcha`: `{provider: turnstile|hcaptcha, secret, verify_url?}`; the secret is write-only (stored encrypted); a `captcha` without `secret` keeps the stored one, `secret: null` removes it. `order_templates`: per order status (or `*`), the buyer’s message text with {order.number}, {order.status}, {order.total}, {order.currency}, or `{text?, whatsapp_template?: WhatsAppTemplate}` for WhatsApp buyers outside the 24-hour window (see /api/store/order_templates/). */
       settings?: {
         [key: string]: unknown;
       };
@@ -2204,6 +2277,30 @@ export interface components {
        * @example whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
        */
       secret: string;
+    };
+    WhatsAppCredentials: {
+      /** @description App settings → Basic → App secret. */
+      app_secret: string;
+      /** @description Any string of your choice for Meta's webhook check; generated when absent. */
+      verify_token?: string;
+    };
+    WhatsAppSettings: {
+      /** @description Messages a second this number may send (Meta's throughput; 80 when absent). */
+      messages_per_second?: number;
+      /**
+       * @description The business number in international format; checked against the number id (filled in from it when absent).
+       * @example +1 555 010 1234
+       */
+      phone_number?: string;
+      /** @example 106540352242922 */
+      phone_number_id: string;
+      waba_id?: string;
+    };
+    WhatsAppTemplate: {
+      language: string;
+      name: string;
+      /** @default [] */
+      parameters?: string[];
     };
   };
   responses: never;
@@ -4658,7 +4755,7 @@ export interface operations {
         };
         content: {
           'application/json': {
-            result: components['schemas']['Bot'];
+            result: components['schemas']['BotConnected'];
             /** @enum {string} */
             status: 'ok';
           };
@@ -5043,7 +5140,7 @@ export interface operations {
         };
         content: {
           'application/json': {
-            result: components['schemas']['Bot'];
+            result: components['schemas']['BotConnected'];
             /** @enum {string} */
             status: 'ok';
           };
@@ -8618,7 +8715,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The channel’s type cannot send yet (email). */
+      /** @description The channel has nothing to send through (its bot was deleted). */
       409: {
         headers: {
           [name: string]: unknown;
@@ -8628,7 +8725,7 @@ export interface operations {
            * @example {
            *       "status": "error",
            *       "errors": {
-           *         "common": "This channel cannot send alerts yet: nothing was queued."
+           *         "common": "This channel cannot send alerts (its bot is gone): nothing was queued."
            *       }
            *     }
            */
@@ -8680,7 +8777,7 @@ export interface operations {
         limit?: number;
         offset?: number | null;
         shop_id?: number;
-        status?: 'queued' | 'sending' | 'sent' | 'failed' | 'dead';
+        status?: 'queued' | 'sending' | 'sent' | 'delivered' | 'read' | 'failed' | 'dead';
       };
       header?: never;
       path?: never;

@@ -2,10 +2,10 @@ import { after, START, type Cursor, type EventLog, type LoggedEvent } from './lo
 
 export type HubOptions = {
   /**
-   * How often the log is read while streams are open, for events other relays wrote (this
-   * relay's own wake the hub when they commit). The place for PostgreSQL's LISTEN/NOTIFY:
-   * a listener that calls `hub.wake()` on a notification makes other relays' events as
-   * prompt as this one's, and this poll a safety net.
+   * How often the log is read while streams are open, whatever the change feed says: this
+   * relay's commits wake the hub at once, other relays' through the cluster's NOTIFY
+   * (relay/events/log.ts); the poll makes good a notification lost, and an event that was not
+   * final yet when the hub was woken (PostgreSQL: an older transaction still running).
    */
   pollMs?: number;
   /** Events read per query. */
@@ -27,7 +27,7 @@ type Subscriber = {
 
 /**
  * One relay's fan-out of the shop event log to its open streams. A single reader follows
- * the log (woken by this relay's commits, and every `pollMs` for other relays' events) and
+ * the log (woken when any relay's events commit, and every `pollMs` anyway) and
  * hands each stream its own shop's events. A stream joining with a last event id first reads
  * its shop's events after it (catch-up), then goes live: what the hub read meanwhile is held
  * back and deduplicated by position, so nothing is lost or sent twice.
