@@ -8,12 +8,16 @@ import { createStores, type Deps, type Stores } from './deps.js';
 import { requireAuth } from './auth/middleware.js';
 import { authRoutes } from './auth/routes.js';
 import { botUserRoutes } from './bot-users/routes.js';
+import { botChatRoutes } from './bots/chats.js';
 import { botRoutes } from './bots/routes.js';
 import { createChannels, type Channels } from './channels/index.js';
 import { consoleRoutes } from './console-assets/routes.js';
+import { conversationRoutes } from './conversations/routes.js';
 import { customFieldRoutes } from './custom-fields/routes.js';
 import { deliveryRoutes } from './delivery/routes.js';
 import { demoRoutes } from './demo/routes.js';
+import { createEventHub, type EventHub } from './events/hub.js';
+import { eventStreamRoutes } from './events/stream.js';
 import { createRouter, type AppEnv } from './http/api.js';
 import { ApiError } from './http/errors.js';
 import { createOutbound, type Outbound } from './http/outbound.js';
@@ -22,15 +26,19 @@ import { bodyLimit, jsonOnly } from './http/guards.js';
 import { installZodMessages } from './http/zod-messages.js';
 import { keyRoutes } from './keys/routes.js';
 import { channelRoutes } from './notifications/routes.js';
+import { testAlertRoutes } from './notifications/test-alert.js';
 import { leadRoutes } from './leads/routes.js';
 import { memberRoutes } from './members/routes.js';
+import { messageImageRoutes } from './messages/image.js';
 import { messageRoutes } from './messages/routes.js';
 import { orderRoutes } from './orders/routes.js';
+import { orderTemplateRoutes } from './orders/templates.js';
 import { benchEchoEnabled, benchEchoRoutes } from './public/bench-echo.js';
 import { publicRoutes } from './public/routes.js';
 import { flowRoutes, menuItemRoutes, stepRoutes } from './scenario/routes.js';
 import { flowSubscriptionRoutes } from './scenario/subscriptions.js';
 import { docsRoutes } from './service/docs.js';
+import { completeDocument } from './service/openapi.js';
 import { createMetrics, type Metrics } from './service/metrics.js';
 import { shopRoutes } from './shops/routes.js';
 import { tagRoutes } from './tags/routes.js';
@@ -54,13 +62,17 @@ export type AppOptions = {
   log?: Deps['log'];
   /** The relay's outbound HTTP client (createRelay shares one); created here when absent. */
   outbound?: Outbound;
+  /** The event streams' hub (createRelay owns and stops it); created here when absent. */
+  events?: EventHub;
+  /** How often an idle event stream sends a heartbeat (tests shorten it). */
+  streamHeartbeatMs?: number;
 };
 
 /**
  * Builds the whole relay as one Hono app. Each resource is a sub-app; errors of every kind
  * become the API's envelope in `onError`, once.
  */
-export function createApp({ db, config, stores, log, ...shared }: AppOptions) {
+export function createApp({ db, config, stores, log, streamHeartbeatMs, ...shared }: AppOptions) {
   installZodMessages();
   const deps: Deps = {
     db,
@@ -73,12 +85,28 @@ export function createApp({ db, config, stores, log, ...shared }: AppOptions) {
   // Without a relay around it (createRelay) nothing would stop a bot's polling loop.
   const channels = shared.channels ?? createChannels(deps, { connect: false });
   const auth = requireAuth(deps.stores, config);
+  const hub = shared.events ?? createEventHub(deps.stores.eventLog);
 
   const api = createRouter();
   api.use('*', bodyLimit(API_BODY_LIMIT), jsonOnly());
-  for (const prefix of ['/shop/*', '/bot/*', '/store/*', '/notifications/*', '/webhooks/*']) {
+  for (const prefix of [
+    '/shop/*',
+    '/bot/*',
+    '/store/*',
+    '/notifications/*',
+    '/webhooks/*',
+    '/events/*',
+  ]) {
     api.use(prefix, auth);
   }
+  // A token logged out here ends its event streams on this relay at once (other relays'
+  // streams notice at their next heartbeat, when the token no longer opens the shop).
+  api.use('/auth/logout*', async (c, next) => {
+    await next();
+    const p = c.var.principal;
+    if (c.res.status !== 200 || p?.kind !== 'user') return;
+    hub.revoke(c.req.path.includes('logoutall') ? { userId: p.userId } : { tokenId: p.tokenId });
+  });
   api.route('/auth', authRoutes(deps));
   api.route('/shop', shopRoutes(deps));
   api.route('/shop', keyRoutes(deps));
@@ -86,18 +114,27 @@ export function createApp({ db, config, stores, log, ...shared }: AppOptions) {
   api.route('/store', formRoutes(deps));
   api.route('/store', leadRoutes(deps));
   api.route('/store', orderRoutes(deps));
+  api.route('/store', orderTemplateRoutes(deps));
   api.route('/bot', flowRoutes(deps));
   api.route('/bot', stepRoutes(deps));
   api.route('/bot', menuItemRoutes(deps));
   api.route('/bot', botRoutes(deps, channels.lifecycle, channels.messenger));
+  api.route('/bot', botChatRoutes(deps));
+  api.route('/bot', conversationRoutes(deps));
   api.route('/bot', messageRoutes(deps));
+  api.route('/bot', messageImageRoutes(deps));
   api.route('/bot', botUserRoutes(deps));
   api.route('/bot', flowSubscriptionRoutes(deps));
   api.route('/store', tagRoutes(deps));
   api.route('/store', customFieldRoutes(deps));
   api.route('/notifications', channelRoutes(deps));
+  api.route('/notifications', testAlertRoutes(deps));
   api.route('/notifications', deliveryRoutes(deps));
   api.route('/webhooks', webhookRoutes(deps));
+  api.route(
+    '/events',
+    eventStreamRoutes(deps.stores, config, hub, { heartbeatMs: streamHeartbeatMs }),
+  );
 
   const app = new OpenAPIHono<AppEnv>({ strict: false });
   app.use('*', metrics.middleware);
@@ -125,12 +162,16 @@ export function createApp({ db, config, stores, log, ...shared }: AppOptions) {
   app.route('/', consoleRoutes());
 
   app.notFound((c) => {
-    const status = otherMethodAllowed(app, c) ? 405 : 404;
-    const error = new ApiError(status, status === 405 ? 'Method not allowed.' : 'Not found.');
-    return c.json(error.body, status);
+    const allowed = allowedMethods(app, c);
+    if (allowed.length) {
+      // RFC 9110 §15.5.6: a 405 lists the methods the path answers.
+      const error = new ApiError(405, 'Method not allowed.');
+      return c.json(error.body, 405, { Allow: allowed.join(', ') });
+    }
+    return c.json(new ApiError(404, 'Not found.').body, 404);
   });
   app.onError((err, c) => errorResponse(err, c));
-  return app;
+  return Object.assign(app, { events: hub });
 }
 export type App = ReturnType<typeof createApp>;
 
@@ -158,20 +199,29 @@ export function errorResponse(err: Error, c: Context): Response {
   return c.json(error.body, error.status, error.headers);
 }
 
-/** 405 rather than 404 when the path exists under another method (RFC 9110 §15.5.6). */
-function otherMethodAllowed(app: OpenAPIHono<AppEnv>, c: Context): boolean {
+/**
+ * The methods the path answers under, when it exists under another method than the request's:
+ * 405 rather than 404 then (RFC 9110 §15.5.6). Empty for a path that does not exist.
+ */
+function allowedMethods(app: OpenAPIHono<AppEnv>, c: Context): string[] {
   const path = c.req.path.replace(/\/+$/, '') || '/';
-  return app.routes.some(
-    (r) =>
-      r.method !== 'ALL' &&
-      r.method !== c.req.method &&
-      new RegExp(
-        `^${r.path
-          .replace(/\/+$/, '')
-          .replace(/:[^/]+/g, '[^/]+')
-          .replace(/\*/g, '.*')}$`,
-      ).test(path),
+  const methods = new Set(
+    app.routes
+      .filter(
+        (r) =>
+          r.method !== 'ALL' &&
+          new RegExp(
+            `^${r.path
+              .replace(/\/+$/, '')
+              .replace(/:[^/]+/g, '[^/]+')
+              .replace(/\*/g, '.*')}$`,
+          ).test(path),
+      )
+      .map((r) => r.method),
   );
+  if (!methods.size || methods.has(c.req.method)) return [];
+  if (methods.has('GET')) methods.add('HEAD');
+  return [...methods].sort();
 }
 
 /** OpenAPI 3.1 from the routes' zod schemas; API paths shown with their canonical trailing slash. */
@@ -181,6 +231,7 @@ function openApiDocument(app: OpenAPIHono<AppEnv>) {
     info: {
       title: 'Touchpoint API',
       version: '1',
+      license: { name: 'MIT', url: 'https://opensource.org/license/mit' },
       description:
         'Management API in the conventions of the HighTouch / Chat API bot constructor: JSON envelope, limit/offset pages, bearer tokens, shop scoping. Every path also answers without its trailing slash.',
     },
@@ -194,5 +245,6 @@ function openApiDocument(app: OpenAPIHono<AppEnv>) {
       v,
     ]),
   );
-  return doc;
+  // What middleware decides for many routes at once (relay/service/openapi.ts).
+  return completeDocument(doc);
 }

@@ -4,11 +4,14 @@ import type { Outbound } from './http/outbound.js';
 import { createUserStore } from './auth/store.js';
 import { createBotUserStore } from './bot-users/store.js';
 import { createSubscriberStore } from './bot-users/subscribers.js';
+import { createBotChatStore } from './bots/chats.js';
 import { createBotStore } from './bots/store.js';
+import { createConversationStore } from './conversations/store.js';
 import { createCustomFieldStore } from './custom-fields/store.js';
 import { createChangeFeed } from './cluster/changes.js';
 import { createEvents } from './db/events.js';
 import { notifyOnEvents } from './events/emit.js';
+import { createEventLog, logOnEvents } from './events/log.js';
 import { createEventTargetStore } from './events/store.js';
 import { createFormStore } from './forms/store.js';
 import { createInstanceStore } from './instances/store.js';
@@ -60,14 +63,22 @@ export function createStores(db: Db) {
     // Bot users as messengers see them (/start, blocked, chat moved): relay/channels.
     subscribers: createSubscriberStore(db),
     messages: createMessageStore(db),
+    // The groups and channels bots were added to (alert channels are picked from them).
+    botChats: createBotChatStore(db),
+    // The shop event log the console's live stream reads (relay/events/hub.ts).
+    eventLog: createEventLog(db, changes),
   };
   // Bot users moving through flows: relay/scenario/runtime (inbound, API and scheduler call it).
   const scenarioRuntime = createScenarioRuntime(db, stores);
+  // The chat list: people by their newest message, unread counts, taken over or not.
+  const conversations = createConversationStore(db, stores);
+  // Every domain event also goes to the shop's event log, in the same transaction.
+  events.on(logOnEvents(stores.eventLog));
   // Manager alerts and webhooks are queued in the event's own transaction (relay/events/emit.ts).
   events.on(notifyOnEvents(stores));
   // Buyers subscribed to an order hear about its status changes, in the same transaction.
   events.on(notifyBuyers(stores));
-  return { ...stores, scenarioRuntime };
+  return { ...stores, scenarioRuntime, conversations };
 }
 export type Stores = ReturnType<typeof createStores>;
 

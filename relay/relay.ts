@@ -11,6 +11,10 @@ import { createHeartbeat, type HeartbeatOptions } from './instances/heartbeat.js
 import { createScenarioScheduler, type SchedulerOptions } from './scenario/runtime/scheduler.js';
 import { createMetrics } from './service/metrics.js';
 import { createOutbound, type OutboundOptions } from './http/outbound.js';
+import { createEventHub, type HubOptions } from './events/hub.js';
+
+/** How long the shop event log keeps events: a stream may resume from them. */
+export const EVENT_RETENTION_MS = 7 * 24 * 3600_000;
 
 export type RelayOptions = {
   db: Db;
@@ -29,6 +33,8 @@ export type RelayOptions = {
   outbound?: OutboundOptions;
   /** PostgreSQL: bot ownership and notification tuning (relay/cluster). */
   cluster?: ClusterOptions;
+  /** Event streams: how often the log is polled, how often idle streams beat. */
+  events?: HubOptions & { heartbeatMs?: number };
 };
 
 /** Every hook of each set, in order (the relay's own and a caller's). */
@@ -59,11 +65,17 @@ export function createRelay({
   outbound: outboundOptions,
   heartbeat: heartbeatOptions,
   cluster: clusterOptions,
+  events: { heartbeatMs: streamHeartbeatMs, ...hubOptions } = {},
 }: RelayOptions) {
   const stores = createStores(db);
   const outbound = createOutbound(config, outboundOptions);
   const deps: Deps = { db, config, stores, outbound, log };
   const metrics = createMetrics(stores);
+  let pruning: NodeJS.Timeout | undefined;
+  const prune = () =>
+    stores.eventLog
+      .prune(new Date(Date.now() - EVENT_RETENTION_MS).toISOString())
+      .catch((err) => console.error('event log:', err));
   const { hooks, ...tuning } = workerOptions;
   // This process in `relay_instances`: its claims are signed with its id.
   const heartbeat = createHeartbeat(stores, heartbeatOptions);
@@ -90,7 +102,18 @@ export function createRelay({
     ownership: cluster?.ownership,
     sendTimeoutMs: tuning.sendTimeoutMs,
   });
-  const app = createApp({ db, config, stores, metrics, channels, outbound, log });
+  const events = createEventHub(stores.eventLog, hubOptions);
+  const app = createApp({
+    db,
+    config,
+    stores,
+    metrics,
+    channels,
+    outbound,
+    log,
+    events,
+    streamHeartbeatMs,
+  });
   const worker = createWorker({
     store: stores.deliveries,
     instanceId: heartbeat.id,
@@ -114,6 +137,7 @@ export function createRelay({
     scheduler,
     heartbeat,
     cluster,
+    events,
     /**
      * Starts the heartbeat (which requeues at once what dead relays left `sending`), then
      * delivering, ends due delay steps and connects the bots (with several relays: takes this
@@ -125,12 +149,17 @@ export function createRelay({
       scheduler.start();
       await cluster?.start();
       await channels.startAll();
+      void prune();
+      pruning = setInterval(prune, 3600_000);
+      pruning.unref();
     },
     /**
      * Disconnects polling bots and lets sends in flight finish and be recorded; then (several
      * relays) marks this relay stopped and gives its bots up, for the others to take at once.
      */
     async stop() {
+      clearInterval(pruning);
+      await events.close();
       await channels.stopAll();
       await scheduler.stop();
       await worker.stop();

@@ -35,7 +35,11 @@ export async function openApiDocument(): Promise<OpenAPI3> {
 
 /** The text schema.d.ts must have: openapi-typescript's output, formatted like the repo. */
 export async function schemaTypes(): Promise<string> {
-  const ast = await openapiTS(await openApiDocument(), { alphabetize: true });
+  // A field with a default is optional to send; openapi-typescript would make it required.
+  const ast = await openapiTS(await openApiDocument(), {
+    alphabetize: true,
+    defaultNonNullable: false,
+  });
   const options = (await resolveConfig(SCHEMA_FILE)) ?? {};
   return format(HEADER + astToString(ast), { ...options, parser: 'typescript' });
 }

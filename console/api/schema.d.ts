@@ -13,107 +13,7 @@ export interface paths {
     get?: never;
     put?: never;
     /** Log in with email and password */
-    post: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': components['schemas']['LoginInput'];
-        };
-      };
-      responses: {
-        /** @description OK */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              result: components['schemas']['LoginResult'];
-              /** @enum {string} */
-              status: 'ok';
-            };
-          };
-        };
-        /** @description Invalid input or JSON; one key per invalid field. */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Check the highlighted fields.",
-             *         "email": [
-             *           "Enter a valid email."
-             *         ]
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Missing or invalid token. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Authentication credentials were not provided or are invalid."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Not found, or another shop’s object. */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Object not found."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Too many attempts (per email and address, or per address), or too many password checks at once; see Retry-After. */
-        429: {
-          headers: {
-            /** @description Seconds to wait before trying again. */
-            'Retry-After'?: number;
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Too many requests. Try again later."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-      };
-    };
+    post: operations['login'];
     delete?: never;
     options?: never;
     head?: never;
@@ -130,84 +30,7 @@ export interface paths {
     get?: never;
     put?: never;
     /** Revoke the token of this request */
-    post: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description OK */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              result: null;
-              /** @enum {string} */
-              status: 'ok';
-            };
-          };
-        };
-        /** @description Invalid input or JSON; one key per invalid field. */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Check the highlighted fields.",
-             *         "email": [
-             *           "Enter a valid email."
-             *         ]
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Missing or invalid token. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Authentication credentials were not provided or are invalid."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Not found, or another shop’s object. */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Object not found."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-      };
-    };
+    post: operations['logout'];
     delete?: never;
     options?: never;
     head?: never;
@@ -224,84 +47,7 @@ export interface paths {
     get?: never;
     put?: never;
     /** Revoke every token of this user */
-    post: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description OK */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              result: null;
-              /** @enum {string} */
-              status: 'ok';
-            };
-          };
-        };
-        /** @description Invalid input or JSON; one key per invalid field. */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Check the highlighted fields.",
-             *         "email": [
-             *           "Enter a valid email."
-             *         ]
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Missing or invalid token. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Authentication credentials were not provided or are invalid."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Not found, or another shop’s object. */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Object not found."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-      };
-    };
+    post: operations['logoutAll'];
     delete?: never;
     options?: never;
     head?: never;
@@ -318,107 +64,24 @@ export interface paths {
     get?: never;
     put?: never;
     /** Choose a password with the token of a one-time password-set link (given when a member is invited); logs in */
-    post: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': components['schemas']['SetPasswordInput'];
-        };
-      };
-      responses: {
-        /** @description OK */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              result: components['schemas']['LoginResult'];
-              /** @enum {string} */
-              status: 'ok';
-            };
-          };
-        };
-        /** @description Invalid input or JSON; one key per invalid field. */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Check the highlighted fields.",
-             *         "email": [
-             *           "Enter a valid email."
-             *         ]
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Missing or invalid token. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Authentication credentials were not provided or are invalid."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Not found, or another shop’s object. */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Object not found."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Too many attempts (per email and address, or per address), or too many password checks at once; see Retry-After. */
-        429: {
-          headers: {
-            /** @description Seconds to wait before trying again. */
-            'Retry-After'?: number;
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Too many requests. Try again later."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-      };
+    post: operations['setPassword'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/bot/bot_user/hand_back/': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
     };
+    get?: never;
+    put?: never;
+    /** The bot answers this person again: their scenario goes on where it waits (a delay that ended meanwhile resumes) */
+    post: operations['handBackBotUser'];
     delete?: never;
     options?: never;
     head?: never;
@@ -438,107 +101,24 @@ export interface paths {
      * Start a flow for a bot user (replacing the flow they are in)
      * @description Runs the flow from its first step until a step waits for the user; its messages are queued at once. The flow must be of the bot user's bot and have a first step.
      */
-    post: {
-      parameters: {
-        query?: {
-          shop_id?: number;
-        };
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': components['schemas']['FlowSubscription'];
-        };
-      };
-      responses: {
-        /** @description Started: where the bot user now waits */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              result: components['schemas']['FlowRun'];
-              /** @enum {string} */
-              status: 'ok';
-            };
-          };
-        };
-        /** @description Invalid input or JSON; one key per invalid field. */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Check the highlighted fields.",
-             *         "email": [
-             *           "Enter a valid email."
-             *         ]
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Missing or invalid token. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Authentication credentials were not provided or are invalid."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Not found, or another shop’s object. */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Object not found."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description The bot user unsubscribed from the bot. */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "The bot user unsubscribed from the bot."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-      };
+    post: operations['subscribeToFlow'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/bot/bot_user/take_over/': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
     };
+    get?: never;
+    put?: never;
+    /** A manager answers this person from now on: the bot’s scenario pauses for them (their messages raise message.received) */
+    post: operations['takeOverBotUser'];
     delete?: never;
     options?: never;
     head?: never;
@@ -555,107 +135,7 @@ export interface paths {
     get?: never;
     put?: never;
     /** Create a bot user directly (imports, tests); normally a messenger creates them */
-    post: {
-      parameters: {
-        query?: {
-          shop_id?: number;
-        };
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': components['schemas']['BotUserCreate'];
-        };
-      };
-      responses: {
-        /** @description Created */
-        201: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              result: components['schemas']['BotUser'];
-              /** @enum {string} */
-              status: 'ok';
-            };
-          };
-        };
-        /** @description Invalid input or JSON; one key per invalid field. */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Check the highlighted fields.",
-             *         "email": [
-             *           "Enter a valid email."
-             *         ]
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Missing or invalid token. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Authentication credentials were not provided or are invalid."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Not found, or another shop’s object. */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Object not found."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description That bot already has this messenger user. */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "This bot already has a user with this messenger_user_id."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-      };
-    };
+    post: operations['createBotUser'];
     delete?: never;
     options?: never;
     head?: never;
@@ -672,90 +152,7 @@ export interface paths {
     get?: never;
     put?: never;
     /** Stop a bot user's run of a flow and cancel its pending delay */
-    post: {
-      parameters: {
-        query?: {
-          shop_id?: number;
-        };
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': components['schemas']['FlowSubscription'];
-        };
-      };
-      responses: {
-        /** @description Stopped (or was not running) */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              result: components['schemas']['FlowRun'];
-              /** @enum {string} */
-              status: 'ok';
-            };
-          };
-        };
-        /** @description Invalid input or JSON; one key per invalid field. */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Check the highlighted fields.",
-             *         "email": [
-             *           "Enter a valid email."
-             *         ]
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Missing or invalid token. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Authentication credentials were not provided or are invalid."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Not found, or another shop’s object. */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Object not found."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-      };
-    };
+    post: operations['unsubscribeFromFlow'];
     delete?: never;
     options?: never;
     head?: never;
@@ -770,98 +167,7 @@ export interface paths {
       cookie?: never;
     };
     /** List a shop's bot users (messenger subscribers) */
-    get: {
-      parameters: {
-        query?: {
-          bot_id?: number;
-          limit?: number;
-          offset?: number | null;
-          /** @description Case-insensitive substring of name, phone, email or messenger user id. */
-          search?: string;
-          shop_id?: number;
-          /** @description A tag id. */
-          tag?: number;
-        };
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description A page of results */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              result: {
-                count: number;
-                next: string | null;
-                previous: string | null;
-                results: components['schemas']['BotUser'][];
-              };
-              /** @enum {string} */
-              status: 'ok';
-            };
-          };
-        };
-        /** @description Invalid input or JSON; one key per invalid field. */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Check the highlighted fields.",
-             *         "email": [
-             *           "Enter a valid email."
-             *         ]
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Missing or invalid token. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Authentication credentials were not provided or are invalid."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Not found, or another shop’s object. */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Object not found."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-      };
-    };
+    get: operations['listBotUsers'];
     put?: never;
     post?: never;
     delete?: never;
@@ -878,266 +184,15 @@ export interface paths {
       cookie?: never;
     };
     /** Read a bot user */
-    get: {
-      parameters: {
-        query?: {
-          shop_id?: number;
-        };
-        header?: never;
-        path: {
-          id: number;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description OK */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              result: components['schemas']['BotUser'];
-              /** @enum {string} */
-              status: 'ok';
-            };
-          };
-        };
-        /** @description Invalid input or JSON; one key per invalid field. */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Check the highlighted fields.",
-             *         "email": [
-             *           "Enter a valid email."
-             *         ]
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Missing or invalid token. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Authentication credentials were not provided or are invalid."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Not found, or another shop’s object. */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Object not found."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-      };
-    };
+    get: operations['getBotUser'];
     put?: never;
     post?: never;
     /** Erase a bot user's personal data (leads stay, unlinked) */
-    delete: {
-      parameters: {
-        query?: {
-          shop_id?: number;
-        };
-        header?: never;
-        path: {
-          id: number;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description OK */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              result: {
-                /** @enum {boolean} */
-                deleted: true;
-                id: number;
-              };
-              /** @enum {string} */
-              status: 'ok';
-            };
-          };
-        };
-        /** @description Invalid input or JSON; one key per invalid field. */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Check the highlighted fields.",
-             *         "email": [
-             *           "Enter a valid email."
-             *         ]
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Missing or invalid token. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Authentication credentials were not provided or are invalid."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Not found, or another shop’s object. */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Object not found."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-      };
-    };
+    delete: operations['deleteBotUser'];
     options?: never;
     head?: never;
     /** Update a bot user: user_vars merge key by key (null removes), tags replace the set */
-    patch: {
-      parameters: {
-        query?: {
-          shop_id?: number;
-        };
-        header?: never;
-        path: {
-          id: number;
-        };
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': components['schemas']['BotUserPatch'];
-        };
-      };
-      responses: {
-        /** @description OK */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              result: components['schemas']['BotUser'];
-              /** @enum {string} */
-              status: 'ok';
-            };
-          };
-        };
-        /** @description Invalid input or JSON; one key per invalid field. */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Check the highlighted fields.",
-             *         "email": [
-             *           "Enter a valid email."
-             *         ]
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Missing or invalid token. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Authentication credentials were not provided or are invalid."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Not found, or another shop’s object. */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Object not found."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-      };
-    };
+    patch: operations['updateBotUser'];
     trace?: never;
   };
   '/api/bot/bot_users/export/': {
@@ -1151,89 +206,24 @@ export interface paths {
      * Download every bot user matching the filters (streamed, no page limit)
      * @description CSV (UTF-8 with BOM, RFC 4180, formula-looking cells prefixed with an apostrophe) or NDJSON (one flat object per line, same columns as the CSV).
      */
-    get: {
-      parameters: {
-        query?: {
-          bot_id?: number;
-          format?: 'csv' | 'ndjson';
-          /** @description Case-insensitive substring of name, phone, email or messenger user id. */
-          search?: string;
-          shop_id?: number;
-          /** @description A tag id. */
-          tag?: number;
-        };
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description The file, as an attachment */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/x-ndjson': string;
-            'text/csv': string;
-          };
-        };
-        /** @description Invalid input or JSON; one key per invalid field. */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Check the highlighted fields.",
-             *         "email": [
-             *           "Enter a valid email."
-             *         ]
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Missing or invalid token. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Authentication credentials were not provided or are invalid."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Not found, or another shop’s object. */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Object not found."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-      };
+    get: operations['exportBotUsers'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/bot/bot/{id}/chats/': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
     };
+    /** The groups and channels a bot is in, with their titles (from the messenger’s membership updates): pick one as an alert channel’s chat */
+    get: operations['listBotChats'];
     put?: never;
     post?: never;
     delete?: never;
@@ -1252,88 +242,7 @@ export interface paths {
     get?: never;
     put?: never;
     /** Reconnect a bot (re-checks its token with the messenger); a failure shows as status "error" */
-    post: {
-      parameters: {
-        query?: {
-          shop_id?: number;
-        };
-        header?: never;
-        path: {
-          id: number;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description OK */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              result: components['schemas']['Bot'];
-              /** @enum {string} */
-              status: 'ok';
-            };
-          };
-        };
-        /** @description Invalid input or JSON; one key per invalid field. */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Check the highlighted fields.",
-             *         "email": [
-             *           "Enter a valid email."
-             *         ]
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Missing or invalid token. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Authentication credentials were not provided or are invalid."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Not found, or another shop’s object. */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Object not found."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-      };
-    };
+    post: operations['restartBot'];
     delete?: never;
     options?: never;
     head?: never;
@@ -1348,88 +257,7 @@ export interface paths {
       cookie?: never;
     };
     /** A bot’s connection status */
-    get: {
-      parameters: {
-        query?: {
-          shop_id?: number;
-        };
-        header?: never;
-        path: {
-          id: number;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description OK */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              result: components['schemas']['BotStatus'];
-              /** @enum {string} */
-              status: 'ok';
-            };
-          };
-        };
-        /** @description Invalid input or JSON; one key per invalid field. */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Check the highlighted fields.",
-             *         "email": [
-             *           "Enter a valid email."
-             *         ]
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Missing or invalid token. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Authentication credentials were not provided or are invalid."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Not found, or another shop’s object. */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Object not found."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-      };
-    };
+    get: operations['getBotStatus'];
     put?: never;
     post?: never;
     delete?: never;
@@ -1448,88 +276,7 @@ export interface paths {
     get?: never;
     put?: never;
     /** Disconnect a bot until it is restarted */
-    post: {
-      parameters: {
-        query?: {
-          shop_id?: number;
-        };
-        header?: never;
-        path: {
-          id: number;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description OK */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              result: components['schemas']['Bot'];
-              /** @enum {string} */
-              status: 'ok';
-            };
-          };
-        };
-        /** @description Invalid input or JSON; one key per invalid field. */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Check the highlighted fields.",
-             *         "email": [
-             *           "Enter a valid email."
-             *         ]
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Missing or invalid token. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Authentication credentials were not provided or are invalid."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Not found, or another shop’s object. */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Object not found."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-      };
-    };
+    post: operations['stopBot'];
     delete?: never;
     options?: never;
     head?: never;
@@ -1544,196 +291,10 @@ export interface paths {
       cookie?: never;
     };
     /** List a shop's bots (messenger channels) */
-    get: {
-      parameters: {
-        query?: {
-          limit?: number;
-          offset?: number | null;
-          shop_id?: number;
-        };
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description A page of results */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              result: {
-                count: number;
-                next: string | null;
-                previous: string | null;
-                results: components['schemas']['Bot'][];
-              };
-              /** @enum {string} */
-              status: 'ok';
-            };
-          };
-        };
-        /** @description Invalid input or JSON; one key per invalid field. */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Check the highlighted fields.",
-             *         "email": [
-             *           "Enter a valid email."
-             *         ]
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Missing or invalid token. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Authentication credentials were not provided or are invalid."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Not found, or another shop’s object. */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Object not found."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-      };
-    };
+    get: operations['listBots'];
     put?: never;
     /** Connect a bot; its token is checked with the messenger first (Telegram getMe, WhatsApp: the phone number id with the access token). Owners only */
-    post: {
-      parameters: {
-        query?: {
-          shop_id?: number;
-        };
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': components['schemas']['BotInput'];
-        };
-      };
-      responses: {
-        /** @description Created */
-        201: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              result: components['schemas']['BotConnected'];
-              /** @enum {string} */
-              status: 'ok';
-            };
-          };
-        };
-        /** @description Invalid input or JSON; one key per invalid field. */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Check the highlighted fields.",
-             *         "email": [
-             *           "Enter a valid email."
-             *         ]
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Missing or invalid token. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Authentication credentials were not provided or are invalid."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Only the shop’s owners can do this; the caller is a manager or a shop key. */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Only the shop's owners can manage keys."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Not found, or another shop’s object. */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Object not found."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-      };
-    };
+    post: operations['createBot'];
     delete?: never;
     options?: never;
     head?: never;
@@ -1748,300 +309,49 @@ export interface paths {
       cookie?: never;
     };
     /** Read a bot (its token is never returned: see has_token) */
-    get: {
-      parameters: {
-        query?: {
-          shop_id?: number;
-        };
-        header?: never;
-        path: {
-          id: number;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description OK */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              result: components['schemas']['Bot'];
-              /** @enum {string} */
-              status: 'ok';
-            };
-          };
-        };
-        /** @description Invalid input or JSON; one key per invalid field. */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Check the highlighted fields.",
-             *         "email": [
-             *           "Enter a valid email."
-             *         ]
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Missing or invalid token. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Authentication credentials were not provided or are invalid."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Not found, or another shop’s object. */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Object not found."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-      };
-    };
+    get: operations['getBot'];
     put?: never;
     post?: never;
     /** Disconnect and delete a bot, with its bot users and flows. Owners only */
-    delete: {
-      parameters: {
-        query?: {
-          shop_id?: number;
-        };
-        header?: never;
-        path: {
-          id: number;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description OK */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              result: {
-                /** @enum {boolean} */
-                deleted: true;
-                id: number;
-              };
-              /** @enum {string} */
-              status: 'ok';
-            };
-          };
-        };
-        /** @description Invalid input or JSON; one key per invalid field. */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Check the highlighted fields.",
-             *         "email": [
-             *           "Enter a valid email."
-             *         ]
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Missing or invalid token. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Authentication credentials were not provided or are invalid."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Only the shop’s owners can do this; the caller is a manager or a shop key. */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Only the shop's owners can manage keys."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Not found, or another shop’s object. */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Object not found."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-      };
-    };
+    delete: operations['deleteBot'];
     options?: never;
     head?: never;
     /** Rename a bot, replace its token, settings or credentials (checked again), or set its welcome flow (managers may rename and set the flow; only owners change the rest) */
-    patch: {
-      parameters: {
-        query?: {
-          shop_id?: number;
-        };
-        header?: never;
-        path: {
-          id: number;
-        };
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': components['schemas']['BotPatch'];
-        };
-      };
-      responses: {
-        /** @description OK */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              result: components['schemas']['BotConnected'];
-              /** @enum {string} */
-              status: 'ok';
-            };
-          };
-        };
-        /** @description Invalid input or JSON; one key per invalid field. */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Check the highlighted fields.",
-             *         "email": [
-             *           "Enter a valid email."
-             *         ]
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Missing or invalid token. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Authentication credentials were not provided or are invalid."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Only the shop’s owners can do this; the caller is a manager or a shop key. */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Only the shop's owners can manage keys."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Not found, or another shop’s object. */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Object not found."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-      };
+    patch: operations['updateBot'];
+    trace?: never;
+  };
+  '/api/bot/conversations/': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
     };
+    /** A shop’s conversations, newest message first: each person with their last message and unread count */
+    get: operations['listConversations'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/bot/conversations/{id}/read/': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Mark a conversation (by bot user id) read, up to a message or its newest; shared by the shop’s team */
+    post: operations['markConversationRead'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
     trace?: never;
   };
   '/api/bot/flows/': {
@@ -2052,180 +362,10 @@ export interface paths {
       cookie?: never;
     };
     /** List a shop's flows, optionally of one bot */
-    get: {
-      parameters: {
-        query?: {
-          bot_id?: number;
-          limit?: number;
-          offset?: number | null;
-          shop_id?: number;
-        };
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description A page of results */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              result: {
-                count: number;
-                next: string | null;
-                previous: string | null;
-                results: components['schemas']['Flow'][];
-              };
-              /** @enum {string} */
-              status: 'ok';
-            };
-          };
-        };
-        /** @description Invalid input or JSON; one key per invalid field. */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Check the highlighted fields.",
-             *         "email": [
-             *           "Enter a valid email."
-             *         ]
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Missing or invalid token. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Authentication credentials were not provided or are invalid."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Not found, or another shop’s object. */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Object not found."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-      };
-    };
+    get: operations['listFlows'];
     put?: never;
     /** Create a flow for a bot of the shop */
-    post: {
-      parameters: {
-        query?: {
-          shop_id?: number;
-        };
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': components['schemas']['FlowInput'];
-        };
-      };
-      responses: {
-        /** @description Created */
-        201: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              result: components['schemas']['Flow'];
-              /** @enum {string} */
-              status: 'ok';
-            };
-          };
-        };
-        /** @description Invalid input or JSON; one key per invalid field. */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Check the highlighted fields.",
-             *         "email": [
-             *           "Enter a valid email."
-             *         ]
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Missing or invalid token. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Authentication credentials were not provided or are invalid."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Not found, or another shop’s object. */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Object not found."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-      };
-    };
+    post: operations['createFlow'];
     delete?: never;
     options?: never;
     head?: never;
@@ -2240,266 +380,15 @@ export interface paths {
       cookie?: never;
     };
     /** Read a flow */
-    get: {
-      parameters: {
-        query?: {
-          shop_id?: number;
-        };
-        header?: never;
-        path: {
-          id: number;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description OK */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              result: components['schemas']['Flow'];
-              /** @enum {string} */
-              status: 'ok';
-            };
-          };
-        };
-        /** @description Invalid input or JSON; one key per invalid field. */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Check the highlighted fields.",
-             *         "email": [
-             *           "Enter a valid email."
-             *         ]
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Missing or invalid token. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Authentication credentials were not provided or are invalid."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Not found, or another shop’s object. */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Object not found."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-      };
-    };
+    get: operations['getFlow'];
     put?: never;
     post?: never;
     /** Delete a flow with its steps and their buttons */
-    delete: {
-      parameters: {
-        query?: {
-          shop_id?: number;
-        };
-        header?: never;
-        path: {
-          id: number;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description OK */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              result: {
-                /** @enum {boolean} */
-                deleted: true;
-                id: number;
-              };
-              /** @enum {string} */
-              status: 'ok';
-            };
-          };
-        };
-        /** @description Invalid input or JSON; one key per invalid field. */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Check the highlighted fields.",
-             *         "email": [
-             *           "Enter a valid email."
-             *         ]
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Missing or invalid token. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Authentication credentials were not provided or are invalid."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Not found, or another shop’s object. */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Object not found."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-      };
-    };
+    delete: operations['deleteFlow'];
     options?: never;
     head?: never;
     /** Update a flow; first_step_id must be a step of this flow */
-    patch: {
-      parameters: {
-        query?: {
-          shop_id?: number;
-        };
-        header?: never;
-        path: {
-          id: number;
-        };
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': components['schemas']['FlowPatch'];
-        };
-      };
-      responses: {
-        /** @description OK */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              result: components['schemas']['Flow'];
-              /** @enum {string} */
-              status: 'ok';
-            };
-          };
-        };
-        /** @description Invalid input or JSON; one key per invalid field. */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Check the highlighted fields.",
-             *         "email": [
-             *           "Enter a valid email."
-             *         ]
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Missing or invalid token. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Authentication credentials were not provided or are invalid."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Not found, or another shop’s object. */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Object not found."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-      };
-    };
+    patch: operations['updateFlow'];
     trace?: never;
   };
   '/api/bot/menu_items/': {
@@ -2510,180 +399,10 @@ export interface paths {
       cookie?: never;
     };
     /** List a shop's buttons (menu items), optionally of one step */
-    get: {
-      parameters: {
-        query?: {
-          limit?: number;
-          offset?: number | null;
-          shop_id?: number;
-          step_id?: number;
-        };
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description A page of results */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              result: {
-                count: number;
-                next: string | null;
-                previous: string | null;
-                results: components['schemas']['MenuItem'][];
-              };
-              /** @enum {string} */
-              status: 'ok';
-            };
-          };
-        };
-        /** @description Invalid input or JSON; one key per invalid field. */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Check the highlighted fields.",
-             *         "email": [
-             *           "Enter a valid email."
-             *         ]
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Missing or invalid token. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Authentication credentials were not provided or are invalid."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Not found, or another shop’s object. */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Object not found."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-      };
-    };
+    get: operations['listMenuItems'];
     put?: never;
     /** Add a button to a step: it leads to a step of the same flow or opens a URL */
-    post: {
-      parameters: {
-        query?: {
-          shop_id?: number;
-        };
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': components['schemas']['MenuItemInput'];
-        };
-      };
-      responses: {
-        /** @description Created */
-        201: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              result: components['schemas']['MenuItem'];
-              /** @enum {string} */
-              status: 'ok';
-            };
-          };
-        };
-        /** @description Invalid input or JSON; one key per invalid field. */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Check the highlighted fields.",
-             *         "email": [
-             *           "Enter a valid email."
-             *         ]
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Missing or invalid token. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Authentication credentials were not provided or are invalid."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Not found, or another shop’s object. */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Object not found."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-      };
-    };
+    post: operations['createMenuItem'];
     delete?: never;
     options?: never;
     head?: never;
@@ -2698,266 +417,15 @@ export interface paths {
       cookie?: never;
     };
     /** Read a button */
-    get: {
-      parameters: {
-        query?: {
-          shop_id?: number;
-        };
-        header?: never;
-        path: {
-          id: number;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description OK */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              result: components['schemas']['MenuItem'];
-              /** @enum {string} */
-              status: 'ok';
-            };
-          };
-        };
-        /** @description Invalid input or JSON; one key per invalid field. */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Check the highlighted fields.",
-             *         "email": [
-             *           "Enter a valid email."
-             *         ]
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Missing or invalid token. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Authentication credentials were not provided or are invalid."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Not found, or another shop’s object. */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Object not found."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-      };
-    };
+    get: operations['getMenuItem'];
     put?: never;
     post?: never;
     /** Delete a button */
-    delete: {
-      parameters: {
-        query?: {
-          shop_id?: number;
-        };
-        header?: never;
-        path: {
-          id: number;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description OK */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              result: {
-                /** @enum {boolean} */
-                deleted: true;
-                id: number;
-              };
-              /** @enum {string} */
-              status: 'ok';
-            };
-          };
-        };
-        /** @description Invalid input or JSON; one key per invalid field. */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Check the highlighted fields.",
-             *         "email": [
-             *           "Enter a valid email."
-             *         ]
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Missing or invalid token. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Authentication credentials were not provided or are invalid."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Not found, or another shop’s object. */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Object not found."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-      };
-    };
+    delete: operations['deleteMenuItem'];
     options?: never;
     head?: never;
     /** Update a button; setting next_step_id clears url and the other way round */
-    patch: {
-      parameters: {
-        query?: {
-          shop_id?: number;
-        };
-        header?: never;
-        path: {
-          id: number;
-        };
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': components['schemas']['MenuItemPatch'];
-        };
-      };
-      responses: {
-        /** @description OK */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              result: components['schemas']['MenuItem'];
-              /** @enum {string} */
-              status: 'ok';
-            };
-          };
-        };
-        /** @description Invalid input or JSON; one key per invalid field. */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Check the highlighted fields.",
-             *         "email": [
-             *           "Enter a valid email."
-             *         ]
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Missing or invalid token. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Authentication credentials were not provided or are invalid."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Not found, or another shop’s object. */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Object not found."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-      };
-    };
+    patch: operations['updateMenuItem'];
     trace?: never;
   };
   '/api/bot/messages/': {
@@ -2968,96 +436,7 @@ export interface paths {
       cookie?: never;
     };
     /** Message history in both directions, newest first, with delivery status */
-    get: {
-      parameters: {
-        query?: {
-          bot_id?: number;
-          bot_user_id?: number;
-          direction?: 'in' | 'out';
-          limit?: number;
-          offset?: number | null;
-          shop_id?: number;
-        };
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description A page of results */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              result: {
-                count: number;
-                next: string | null;
-                previous: string | null;
-                results: components['schemas']['Message'][];
-              };
-              /** @enum {string} */
-              status: 'ok';
-            };
-          };
-        };
-        /** @description Invalid input or JSON; one key per invalid field. */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Check the highlighted fields.",
-             *         "email": [
-             *           "Enter a valid email."
-             *         ]
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Missing or invalid token. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Authentication credentials were not provided or are invalid."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Not found, or another shop’s object. */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Object not found."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-      };
-    };
+    get: operations['listMessages'];
     put?: never;
     post?: never;
     delete?: never;
@@ -3074,88 +453,24 @@ export interface paths {
       cookie?: never;
     };
     /** Read one message and its delivery status */
-    get: {
-      parameters: {
-        query?: {
-          shop_id?: number;
-        };
-        header?: never;
-        path: {
-          id: number;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description OK */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              result: components['schemas']['Message'];
-              /** @enum {string} */
-              status: 'ok';
-            };
-          };
-        };
-        /** @description Invalid input or JSON; one key per invalid field. */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Check the highlighted fields.",
-             *         "email": [
-             *           "Enter a valid email."
-             *         ]
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Missing or invalid token. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Authentication credentials were not provided or are invalid."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Not found, or another shop’s object. */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Object not found."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-      };
+    get: operations['getMessage'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/bot/messages/{id}/image/': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
     };
+    /** The picture of a message (its image_url), fetched by the relay: a console under a strict CSP shows it without loading other sites */
+    get: operations['getMessageImage'];
     put?: never;
     post?: never;
     delete?: never;
@@ -3174,107 +489,7 @@ export interface paths {
     get?: never;
     put?: never;
     /** Queue a message to one bot user (text, image or file URL, inline buttons) */
-    post: {
-      parameters: {
-        query?: {
-          shop_id?: number;
-        };
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': components['schemas']['SendMessageInput'];
-        };
-      };
-      responses: {
-        /** @description Queued: the message with its delivery id and status */
-        201: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              result: components['schemas']['Message'];
-              /** @enum {string} */
-              status: 'ok';
-            };
-          };
-        };
-        /** @description Invalid input or JSON; one key per invalid field. */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Check the highlighted fields.",
-             *         "email": [
-             *           "Enter a valid email."
-             *         ]
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Missing or invalid token. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Authentication credentials were not provided or are invalid."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Not found, or another shop’s object. */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Object not found."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description The bot user unsubscribed from the bot. */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "This bot user has unsubscribed from the bot."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-      };
-    };
+    post: operations['sendMessage'];
     delete?: never;
     options?: never;
     head?: never;
@@ -3289,180 +504,10 @@ export interface paths {
       cookie?: never;
     };
     /** List a shop's steps (with their buttons), optionally of one flow */
-    get: {
-      parameters: {
-        query?: {
-          flow_id?: number;
-          limit?: number;
-          offset?: number | null;
-          shop_id?: number;
-        };
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description A page of results */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              result: {
-                count: number;
-                next: string | null;
-                previous: string | null;
-                results: components['schemas']['Step'][];
-              };
-              /** @enum {string} */
-              status: 'ok';
-            };
-          };
-        };
-        /** @description Invalid input or JSON; one key per invalid field. */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Check the highlighted fields.",
-             *         "email": [
-             *           "Enter a valid email."
-             *         ]
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Missing or invalid token. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Authentication credentials were not provided or are invalid."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Not found, or another shop’s object. */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Object not found."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-      };
-    };
+    get: operations['listSteps'];
     put?: never;
     /** Create a step in a flow of the shop */
-    post: {
-      parameters: {
-        query?: {
-          shop_id?: number;
-        };
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': components['schemas']['StepInput'];
-        };
-      };
-      responses: {
-        /** @description Created */
-        201: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              result: components['schemas']['Step'];
-              /** @enum {string} */
-              status: 'ok';
-            };
-          };
-        };
-        /** @description Invalid input or JSON; one key per invalid field. */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Check the highlighted fields.",
-             *         "email": [
-             *           "Enter a valid email."
-             *         ]
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Missing or invalid token. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Authentication credentials were not provided or are invalid."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Not found, or another shop’s object. */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Object not found."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-      };
-    };
+    post: operations['createStep'];
     delete?: never;
     options?: never;
     head?: never;
@@ -3477,266 +522,35 @@ export interface paths {
       cookie?: never;
     };
     /** Read a step with its buttons */
-    get: {
-      parameters: {
-        query?: {
-          shop_id?: number;
-        };
-        header?: never;
-        path: {
-          id: number;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description OK */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              result: components['schemas']['Step'];
-              /** @enum {string} */
-              status: 'ok';
-            };
-          };
-        };
-        /** @description Invalid input or JSON; one key per invalid field. */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Check the highlighted fields.",
-             *         "email": [
-             *           "Enter a valid email."
-             *         ]
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Missing or invalid token. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Authentication credentials were not provided or are invalid."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Not found, or another shop’s object. */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Object not found."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-      };
-    };
+    get: operations['getStep'];
     put?: never;
     post?: never;
     /** Delete a step and its buttons; references to it become null */
-    delete: {
-      parameters: {
-        query?: {
-          shop_id?: number;
-        };
-        header?: never;
-        path: {
-          id: number;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description OK */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              result: {
-                /** @enum {boolean} */
-                deleted: true;
-                id: number;
-              };
-              /** @enum {string} */
-              status: 'ok';
-            };
-          };
-        };
-        /** @description Invalid input or JSON; one key per invalid field. */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Check the highlighted fields.",
-             *         "email": [
-             *           "Enter a valid email."
-             *         ]
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Missing or invalid token. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Authentication credentials were not provided or are invalid."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Not found, or another shop’s object. */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Object not found."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-      };
-    };
+    delete: operations['deleteStep'];
     options?: never;
     head?: never;
     /** Update a step; payload, condition and action are replaced whole, null clears a field */
-    patch: {
-      parameters: {
-        query?: {
-          shop_id?: number;
-        };
-        header?: never;
-        path: {
-          id: number;
-        };
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': components['schemas']['StepPatch'];
-        };
-      };
-      responses: {
-        /** @description OK */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              result: components['schemas']['Step'];
-              /** @enum {string} */
-              status: 'ok';
-            };
-          };
-        };
-        /** @description Invalid input or JSON; one key per invalid field. */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Check the highlighted fields.",
-             *         "email": [
-             *           "Enter a valid email."
-             *         ]
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Missing or invalid token. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Authentication credentials were not provided or are invalid."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Not found, or another shop’s object. */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Object not found."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-      };
+    patch: operations['updateStep'];
+    trace?: never;
+  };
+  '/api/events/stream/': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
     };
+    /**
+     * Follow a shop’s events live (server-sent events), resuming from Last-Event-ID
+     * @description Authenticated like every management call, with `Authorization: Bearer` — so a browser reads it with fetch and a streamed body, not EventSource, which cannot send headers (a token in the URL would end up in logs and history). Members and the shop’s secret key see the shop’s operational events; nothing in the stream is an owner’s secret.
+     */
+    get: operations['streamShopEvents'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
     trace?: never;
   };
   '/api/notifications/channels/': {
@@ -3747,196 +561,10 @@ export interface paths {
       cookie?: never;
     };
     /** List a shop's staff alert channels */
-    get: {
-      parameters: {
-        query?: {
-          limit?: number;
-          offset?: number | null;
-          shop_id?: number;
-        };
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description A page of results */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              result: {
-                count: number;
-                next: string | null;
-                previous: string | null;
-                results: components['schemas']['NotificationChannel'][];
-              };
-              /** @enum {string} */
-              status: 'ok';
-            };
-          };
-        };
-        /** @description Invalid input or JSON; one key per invalid field. */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Check the highlighted fields.",
-             *         "email": [
-             *           "Enter a valid email."
-             *         ]
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Missing or invalid token. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Authentication credentials were not provided or are invalid."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Not found, or another shop’s object. */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Object not found."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-      };
-    };
+    get: operations['listChannels'];
     put?: never;
     /** Create an alert channel: a Telegram chat or a WhatsApp number (through one of the shop’s bots), email addresses, or a webhook. Owners only */
-    post: {
-      parameters: {
-        query?: {
-          shop_id?: number;
-        };
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': components['schemas']['NotificationChannelInput'];
-        };
-      };
-      responses: {
-        /** @description Created */
-        201: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              result: components['schemas']['NotificationChannel'];
-              /** @enum {string} */
-              status: 'ok';
-            };
-          };
-        };
-        /** @description Invalid input or JSON; one key per invalid field. */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Check the highlighted fields.",
-             *         "email": [
-             *           "Enter a valid email."
-             *         ]
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Missing or invalid token. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Authentication credentials were not provided or are invalid."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Only the shop’s owners can do this; the caller is a manager or a shop key. */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Only the shop's owners can manage keys."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Not found, or another shop’s object. */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Object not found."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-      };
-    };
+    post: operations['createChannel'];
     delete?: never;
     options?: never;
     head?: never;
@@ -3951,300 +579,32 @@ export interface paths {
       cookie?: never;
     };
     /** Read an alert channel */
-    get: {
-      parameters: {
-        query?: {
-          shop_id?: number;
-        };
-        header?: never;
-        path: {
-          id: number;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description OK */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              result: components['schemas']['NotificationChannel'];
-              /** @enum {string} */
-              status: 'ok';
-            };
-          };
-        };
-        /** @description Invalid input or JSON; one key per invalid field. */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Check the highlighted fields.",
-             *         "email": [
-             *           "Enter a valid email."
-             *         ]
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Missing or invalid token. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Authentication credentials were not provided or are invalid."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Not found, or another shop’s object. */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Object not found."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-      };
-    };
+    get: operations['getChannel'];
     put?: never;
     post?: never;
     /** Delete an alert channel */
-    delete: {
-      parameters: {
-        query?: {
-          shop_id?: number;
-        };
-        header?: never;
-        path: {
-          id: number;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description OK */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              result: {
-                /** @enum {boolean} */
-                deleted: true;
-                id: number;
-              };
-              /** @enum {string} */
-              status: 'ok';
-            };
-          };
-        };
-        /** @description Invalid input or JSON; one key per invalid field. */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Check the highlighted fields.",
-             *         "email": [
-             *           "Enter a valid email."
-             *         ]
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Missing or invalid token. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Authentication credentials were not provided or are invalid."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Only the shop’s owners can do this; the caller is a manager or a shop key. */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Only the shop's owners can manage keys."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Not found, or another shop’s object. */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Object not found."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-      };
-    };
+    delete: operations['deleteChannel'];
     options?: never;
     head?: never;
     /** Update an alert channel (events, target, enabled) */
-    patch: {
-      parameters: {
-        query?: {
-          shop_id?: number;
-        };
-        header?: never;
-        path: {
-          id: number;
-        };
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': components['schemas']['NotificationChannelPatch'];
-        };
-      };
-      responses: {
-        /** @description OK */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              result: components['schemas']['NotificationChannel'];
-              /** @enum {string} */
-              status: 'ok';
-            };
-          };
-        };
-        /** @description Invalid input or JSON; one key per invalid field. */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Check the highlighted fields.",
-             *         "email": [
-             *           "Enter a valid email."
-             *         ]
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Missing or invalid token. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Authentication credentials were not provided or are invalid."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Only the shop’s owners can do this; the caller is a manager or a shop key. */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Only the shop's owners can manage keys."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Not found, or another shop’s object. */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Object not found."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-      };
+    patch: operations['updateChannel'];
+    trace?: never;
+  };
+  '/api/notifications/channels/{id}/test/': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
     };
+    get?: never;
+    put?: never;
+    /** Send a test alert through the channel, on the real delivery path (outbox, worker, messenger); paused channels too */
+    post: operations['testAlertChannel'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
     trace?: never;
   };
   '/api/notifications/deliveries/': {
@@ -4255,96 +615,7 @@ export interface paths {
       cookie?: never;
     };
     /** List a shop's deliveries (alerts, webhooks, messages), newest first */
-    get: {
-      parameters: {
-        query?: {
-          bot_user_id?: number;
-          event?: string;
-          limit?: number;
-          offset?: number | null;
-          shop_id?: number;
-          status?: 'queued' | 'sending' | 'sent' | 'delivered' | 'read' | 'failed' | 'dead';
-        };
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description A page of results */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              result: {
-                count: number;
-                next: string | null;
-                previous: string | null;
-                results: components['schemas']['Delivery'][];
-              };
-              /** @enum {string} */
-              status: 'ok';
-            };
-          };
-        };
-        /** @description Invalid input or JSON; one key per invalid field. */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Check the highlighted fields.",
-             *         "email": [
-             *           "Enter a valid email."
-             *         ]
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Missing or invalid token. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Authentication credentials were not provided or are invalid."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Not found, or another shop’s object. */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Object not found."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-      };
-    };
+    get: operations['listDeliveries'];
     put?: never;
     post?: never;
     delete?: never;
@@ -4361,88 +632,7 @@ export interface paths {
       cookie?: never;
     };
     /** Read a delivery with every attempt made */
-    get: {
-      parameters: {
-        query?: {
-          shop_id?: number;
-        };
-        header?: never;
-        path: {
-          id: number;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description OK */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              result: components['schemas']['DeliveryDetail'];
-              /** @enum {string} */
-              status: 'ok';
-            };
-          };
-        };
-        /** @description Invalid input or JSON; one key per invalid field. */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Check the highlighted fields.",
-             *         "email": [
-             *           "Enter a valid email."
-             *         ]
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Missing or invalid token. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Authentication credentials were not provided or are invalid."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Not found, or another shop’s object. */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Object not found."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-      };
-    };
+    get: operations['getDelivery'];
     put?: never;
     post?: never;
     delete?: never;
@@ -4461,105 +651,7 @@ export interface paths {
     get?: never;
     put?: never;
     /** Queue a failed or dead delivery again, with a fresh set of attempts */
-    post: {
-      parameters: {
-        query?: {
-          shop_id?: number;
-        };
-        header?: never;
-        path: {
-          id: number;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description OK */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              result: components['schemas']['Delivery'];
-              /** @enum {string} */
-              status: 'ok';
-            };
-          };
-        };
-        /** @description Invalid input or JSON; one key per invalid field. */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Check the highlighted fields.",
-             *         "email": [
-             *           "Enter a valid email."
-             *         ]
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Missing or invalid token. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Authentication credentials were not provided or are invalid."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Not found, or another shop’s object. */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Object not found."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description The delivery is not failed or dead. */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Only failed or dead deliveries can be retried; this one is sent."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-      };
-    };
+    post: operations['retryDelivery'];
     delete?: never;
     options?: never;
     head?: never;
@@ -4574,196 +666,10 @@ export interface paths {
       cookie?: never;
     };
     /** List a shop's keys (hints only, never the keys) */
-    get: {
-      parameters: {
-        query?: {
-          limit?: number;
-          offset?: number | null;
-          shop_id?: number;
-        };
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description A page of results */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              result: {
-                count: number;
-                next: string | null;
-                previous: string | null;
-                results: components['schemas']['ShopKey'][];
-              };
-              /** @enum {string} */
-              status: 'ok';
-            };
-          };
-        };
-        /** @description Invalid input or JSON; one key per invalid field. */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Check the highlighted fields.",
-             *         "email": [
-             *           "Enter a valid email."
-             *         ]
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Missing or invalid token. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Authentication credentials were not provided or are invalid."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Not found, or another shop’s object. */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Object not found."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-      };
-    };
+    get: operations['listKeys'];
     put?: never;
     /** Create a secret (sk_…) or publishable (pk_…) key; the key is shown only here. Owners only (never a shop key) */
-    post: {
-      parameters: {
-        query?: {
-          shop_id?: number;
-        };
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': components['schemas']['ShopKeyInput'];
-        };
-      };
-      responses: {
-        /** @description Created */
-        201: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              result: components['schemas']['CreatedShopKey'];
-              /** @enum {string} */
-              status: 'ok';
-            };
-          };
-        };
-        /** @description Invalid input or JSON; one key per invalid field. */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Check the highlighted fields.",
-             *         "email": [
-             *           "Enter a valid email."
-             *         ]
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Missing or invalid token. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Authentication credentials were not provided or are invalid."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Only the shop’s owners can do this; the caller is a manager or a shop key. */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Only the shop's owners can manage keys."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Not found, or another shop’s object. */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Object not found."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-      };
-    };
+    post: operations['createKey'];
     delete?: never;
     options?: never;
     head?: never;
@@ -4781,109 +687,7 @@ export interface paths {
     put?: never;
     post?: never;
     /** Revoke a key; owners only */
-    delete: {
-      parameters: {
-        query?: {
-          shop_id?: number;
-        };
-        header?: never;
-        path: {
-          id: number;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description OK */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              result: {
-                /** @enum {boolean} */
-                deleted: true;
-                id: number;
-              };
-              /** @enum {string} */
-              status: 'ok';
-            };
-          };
-        };
-        /** @description Invalid input or JSON; one key per invalid field. */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Check the highlighted fields.",
-             *         "email": [
-             *           "Enter a valid email."
-             *         ]
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Missing or invalid token. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Authentication credentials were not provided or are invalid."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Only the shop’s owners can do this; the caller is a manager or a shop key. */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Only the shop's owners can manage keys."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Not found, or another shop’s object. */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Object not found."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-      };
-    };
+    delete: operations['deleteKey'];
     options?: never;
     head?: never;
     patch?: never;
@@ -4897,213 +701,10 @@ export interface paths {
       cookie?: never;
     };
     /** List a shop's members and their roles */
-    get: {
-      parameters: {
-        query?: {
-          limit?: number;
-          offset?: number | null;
-          shop_id?: number;
-        };
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description A page of results */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              result: {
-                count: number;
-                next: string | null;
-                previous: string | null;
-                results: components['schemas']['Member'][];
-              };
-              /** @enum {string} */
-              status: 'ok';
-            };
-          };
-        };
-        /** @description Invalid input or JSON; one key per invalid field. */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Check the highlighted fields.",
-             *         "email": [
-             *           "Enter a valid email."
-             *         ]
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Missing or invalid token. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Authentication credentials were not provided or are invalid."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Not found, or another shop’s object. */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Object not found."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-      };
-    };
+    get: operations['listMembers'];
     put?: never;
     /** Add a member by email; an email with no account gets one, and the answer carries a one-time password_set_url. Owners only */
-    post: {
-      parameters: {
-        query?: {
-          shop_id?: number;
-        };
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': components['schemas']['MemberInput'];
-        };
-      };
-      responses: {
-        /** @description Created */
-        201: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              result: components['schemas']['CreatedMember'];
-              /** @enum {string} */
-              status: 'ok';
-            };
-          };
-        };
-        /** @description Invalid input or JSON; one key per invalid field. */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Check the highlighted fields.",
-             *         "email": [
-             *           "Enter a valid email."
-             *         ]
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Missing or invalid token. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Authentication credentials were not provided or are invalid."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Only the shop’s owners can do this; the caller is a manager or a shop key. */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Only the shop's owners can manage keys."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Not found, or another shop’s object. */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Object not found."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description The person is a member of the shop already. */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "This person is a member of the shop already."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-      };
-    };
+    post: operations['createMember'];
     delete?: never;
     options?: never;
     head?: never;
@@ -5121,249 +722,11 @@ export interface paths {
     put?: never;
     post?: never;
     /** Remove a member from the shop (not the last owner). Owners only */
-    delete: {
-      parameters: {
-        query?: {
-          shop_id?: number;
-        };
-        header?: never;
-        path: {
-          id: number;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description OK */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              result: {
-                /** @enum {boolean} */
-                deleted: true;
-                id: number;
-              };
-              /** @enum {string} */
-              status: 'ok';
-            };
-          };
-        };
-        /** @description Invalid input or JSON; one key per invalid field. */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Check the highlighted fields.",
-             *         "email": [
-             *           "Enter a valid email."
-             *         ]
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Missing or invalid token. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Authentication credentials were not provided or are invalid."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Only the shop’s owners can do this; the caller is a manager or a shop key. */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Only the shop's owners can manage keys."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Not found, or another shop’s object. */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Object not found."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description The change would leave the shop without an owner. */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "A shop needs at least one owner: make another member an owner first."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-      };
-    };
+    delete: operations['deleteMember'];
     options?: never;
     head?: never;
     /** Change a member's role (the last owner cannot be demoted). Owners only */
-    patch: {
-      parameters: {
-        query?: {
-          shop_id?: number;
-        };
-        header?: never;
-        path: {
-          id: number;
-        };
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': components['schemas']['MemberPatch'];
-        };
-      };
-      responses: {
-        /** @description OK */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              result: components['schemas']['Member'];
-              /** @enum {string} */
-              status: 'ok';
-            };
-          };
-        };
-        /** @description Invalid input or JSON; one key per invalid field. */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Check the highlighted fields.",
-             *         "email": [
-             *           "Enter a valid email."
-             *         ]
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Missing or invalid token. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Authentication credentials were not provided or are invalid."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Only the shop’s owners can do this; the caller is a manager or a shop key. */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Only the shop's owners can manage keys."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Not found, or another shop’s object. */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Object not found."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description The change would leave the shop without an owner. */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "A shop needs at least one owner: make another member an owner first."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-      };
-    };
+    patch: operations['updateMember'];
     trace?: never;
   };
   '/api/shop/shops/': {
@@ -5374,193 +737,10 @@ export interface paths {
       cookie?: never;
     };
     /** List the shops the caller is a member of */
-    get: {
-      parameters: {
-        query?: {
-          limit?: number;
-          offset?: number | null;
-        };
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description A page of results */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              result: {
-                count: number;
-                next: string | null;
-                previous: string | null;
-                results: components['schemas']['Shop'][];
-              };
-              /** @enum {string} */
-              status: 'ok';
-            };
-          };
-        };
-        /** @description Invalid input or JSON; one key per invalid field. */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Check the highlighted fields.",
-             *         "email": [
-             *           "Enter a valid email."
-             *         ]
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Missing or invalid token. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Authentication credentials were not provided or are invalid."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Not found, or another shop’s object. */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Object not found."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-      };
-    };
+    get: operations['listShops'];
     put?: never;
     /** Create a shop; the caller becomes its owner (a shop key cannot: 403) */
-    post: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': components['schemas']['ShopInput'];
-        };
-      };
-      responses: {
-        /** @description Created */
-        201: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              result: components['schemas']['Shop'];
-              /** @enum {string} */
-              status: 'ok';
-            };
-          };
-        };
-        /** @description Invalid input or JSON; one key per invalid field. */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Check the highlighted fields.",
-             *         "email": [
-             *           "Enter a valid email."
-             *         ]
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Missing or invalid token. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Authentication credentials were not provided or are invalid."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description A shop key cannot create shops. */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Only the shop's owners can manage keys."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Not found, or another shop’s object. */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Object not found."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-      };
-    };
+    post: operations['createShop'];
     delete?: never;
     options?: never;
     head?: never;
@@ -5575,294 +755,15 @@ export interface paths {
       cookie?: never;
     };
     /** Read a shop */
-    get: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          id: number;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description OK */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              result: components['schemas']['Shop'];
-              /** @enum {string} */
-              status: 'ok';
-            };
-          };
-        };
-        /** @description Invalid input or JSON; one key per invalid field. */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Check the highlighted fields.",
-             *         "email": [
-             *           "Enter a valid email."
-             *         ]
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Missing or invalid token. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Authentication credentials were not provided or are invalid."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Not found, or another shop’s object. */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Object not found."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-      };
-    };
+    get: operations['getShop'];
     put?: never;
     post?: never;
     /** Delete a shop and everything in it; owners only */
-    delete: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          id: number;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description OK */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              result: {
-                /** @enum {boolean} */
-                deleted: true;
-                id: number;
-              };
-              /** @enum {string} */
-              status: 'ok';
-            };
-          };
-        };
-        /** @description Invalid input or JSON; one key per invalid field. */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Check the highlighted fields.",
-             *         "email": [
-             *           "Enter a valid email."
-             *         ]
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Missing or invalid token. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Authentication credentials were not provided or are invalid."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Only the shop’s owners can do this; the caller is a manager or a shop key. */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Only the shop's owners can manage keys."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Not found, or another shop’s object. */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Object not found."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-      };
-    };
+    delete: operations['deleteShop'];
     options?: never;
     head?: never;
     /** Update a shop (settings merge key by key); owners only */
-    patch: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          id: number;
-        };
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': components['schemas']['ShopPatch'];
-        };
-      };
-      responses: {
-        /** @description OK */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              result: components['schemas']['Shop'];
-              /** @enum {string} */
-              status: 'ok';
-            };
-          };
-        };
-        /** @description Invalid input or JSON; one key per invalid field. */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Check the highlighted fields.",
-             *         "email": [
-             *           "Enter a valid email."
-             *         ]
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Missing or invalid token. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Authentication credentials were not provided or are invalid."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Only the shop’s owners can do this; the caller is a manager or a shop key. */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Only the shop's owners can manage keys."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Not found, or another shop’s object. */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Object not found."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-      };
-    };
+    patch: operations['updateShop'];
     trace?: never;
   };
   '/api/store/custom_fields/': {
@@ -5873,196 +774,10 @@ export interface paths {
       cookie?: never;
     };
     /** List a shop's user variables */
-    get: {
-      parameters: {
-        query?: {
-          limit?: number;
-          offset?: number | null;
-          shop_id?: number;
-        };
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description A page of results */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              result: {
-                count: number;
-                next: string | null;
-                previous: string | null;
-                results: components['schemas']['CustomField'][];
-              };
-              /** @enum {string} */
-              status: 'ok';
-            };
-          };
-        };
-        /** @description Invalid input or JSON; one key per invalid field. */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Check the highlighted fields.",
-             *         "email": [
-             *           "Enter a valid email."
-             *         ]
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Missing or invalid token. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Authentication credentials were not provided or are invalid."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Not found, or another shop’s object. */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Object not found."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-      };
-    };
+    get: operations['listCustomFields'];
     put?: never;
     /** Declare a user variable */
-    post: {
-      parameters: {
-        query?: {
-          shop_id?: number;
-        };
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': components['schemas']['CustomFieldInput'];
-        };
-      };
-      responses: {
-        /** @description Created */
-        201: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              result: components['schemas']['CustomField'];
-              /** @enum {string} */
-              status: 'ok';
-            };
-          };
-        };
-        /** @description Invalid input or JSON; one key per invalid field. */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Check the highlighted fields.",
-             *         "email": [
-             *           "Enter a valid email."
-             *         ]
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Missing or invalid token. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Authentication credentials were not provided or are invalid."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Not found, or another shop’s object. */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Object not found."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description The shop already has a variable with this name. */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "An object with these values already exists."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-      };
-    };
+    post: operations['createCustomField'];
     delete?: never;
     options?: never;
     head?: never;
@@ -6077,283 +792,15 @@ export interface paths {
       cookie?: never;
     };
     /** Read a user variable */
-    get: {
-      parameters: {
-        query?: {
-          shop_id?: number;
-        };
-        header?: never;
-        path: {
-          id: number;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description OK */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              result: components['schemas']['CustomField'];
-              /** @enum {string} */
-              status: 'ok';
-            };
-          };
-        };
-        /** @description Invalid input or JSON; one key per invalid field. */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Check the highlighted fields.",
-             *         "email": [
-             *           "Enter a valid email."
-             *         ]
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Missing or invalid token. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Authentication credentials were not provided or are invalid."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Not found, or another shop’s object. */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Object not found."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-      };
-    };
+    get: operations['getCustomField'];
     put?: never;
     post?: never;
     /** Delete a user variable’s declaration (values stay on bot users) */
-    delete: {
-      parameters: {
-        query?: {
-          shop_id?: number;
-        };
-        header?: never;
-        path: {
-          id: number;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description OK */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              result: {
-                /** @enum {boolean} */
-                deleted: true;
-                id: number;
-              };
-              /** @enum {string} */
-              status: 'ok';
-            };
-          };
-        };
-        /** @description Invalid input or JSON; one key per invalid field. */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Check the highlighted fields.",
-             *         "email": [
-             *           "Enter a valid email."
-             *         ]
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Missing or invalid token. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Authentication credentials were not provided or are invalid."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Not found, or another shop’s object. */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Object not found."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-      };
-    };
+    delete: operations['deleteCustomField'];
     options?: never;
     head?: never;
     /** Rename, retype or describe a user variable */
-    patch: {
-      parameters: {
-        query?: {
-          shop_id?: number;
-        };
-        header?: never;
-        path: {
-          id: number;
-        };
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': components['schemas']['CustomFieldPatch'];
-        };
-      };
-      responses: {
-        /** @description OK */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              result: components['schemas']['CustomField'];
-              /** @enum {string} */
-              status: 'ok';
-            };
-          };
-        };
-        /** @description Invalid input or JSON; one key per invalid field. */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Check the highlighted fields.",
-             *         "email": [
-             *           "Enter a valid email."
-             *         ]
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Missing or invalid token. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Authentication credentials were not provided or are invalid."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Not found, or another shop’s object. */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Object not found."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description The shop already has a variable with this name. */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "An object with these values already exists."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-      };
-    };
+    patch: operations['updateCustomField'];
     trace?: never;
   };
   '/api/store/forms/': {
@@ -6364,196 +811,10 @@ export interface paths {
       cookie?: never;
     };
     /** List a shop's lead forms */
-    get: {
-      parameters: {
-        query?: {
-          limit?: number;
-          offset?: number | null;
-          shop_id?: number;
-        };
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description A page of results */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              result: {
-                count: number;
-                next: string | null;
-                previous: string | null;
-                results: components['schemas']['Form'][];
-              };
-              /** @enum {string} */
-              status: 'ok';
-            };
-          };
-        };
-        /** @description Invalid input or JSON; one key per invalid field. */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Check the highlighted fields.",
-             *         "email": [
-             *           "Enter a valid email."
-             *         ]
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Missing or invalid token. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Authentication credentials were not provided or are invalid."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Not found, or another shop’s object. */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Object not found."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-      };
-    };
+    get: operations['listForms'];
     put?: never;
     /** Create a lead form; `name` is its key for `<tp-lead-form form="…">` */
-    post: {
-      parameters: {
-        query?: {
-          shop_id?: number;
-        };
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': components['schemas']['FormInput'];
-        };
-      };
-      responses: {
-        /** @description Created */
-        201: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              result: components['schemas']['Form'];
-              /** @enum {string} */
-              status: 'ok';
-            };
-          };
-        };
-        /** @description Invalid input or JSON; one key per invalid field. */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Check the highlighted fields.",
-             *         "email": [
-             *           "Enter a valid email."
-             *         ]
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Missing or invalid token. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Authentication credentials were not provided or are invalid."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Not found, or another shop’s object. */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Object not found."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Another form of the shop has this name. */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "An object with these values already exists."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-      };
-    };
+    post: operations['createForm'];
     delete?: never;
     options?: never;
     head?: never;
@@ -6568,283 +829,15 @@ export interface paths {
       cookie?: never;
     };
     /** Read a lead form */
-    get: {
-      parameters: {
-        query?: {
-          shop_id?: number;
-        };
-        header?: never;
-        path: {
-          id: number;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description OK */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              result: components['schemas']['Form'];
-              /** @enum {string} */
-              status: 'ok';
-            };
-          };
-        };
-        /** @description Invalid input or JSON; one key per invalid field. */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Check the highlighted fields.",
-             *         "email": [
-             *           "Enter a valid email."
-             *         ]
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Missing or invalid token. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Authentication credentials were not provided or are invalid."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Not found, or another shop’s object. */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Object not found."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-      };
-    };
+    get: operations['getForm'];
     put?: never;
     post?: never;
     /** Delete a lead form (its leads stay, with `form: null`) */
-    delete: {
-      parameters: {
-        query?: {
-          shop_id?: number;
-        };
-        header?: never;
-        path: {
-          id: number;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description OK */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              result: {
-                /** @enum {boolean} */
-                deleted: true;
-                id: number;
-              };
-              /** @enum {string} */
-              status: 'ok';
-            };
-          };
-        };
-        /** @description Invalid input or JSON; one key per invalid field. */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Check the highlighted fields.",
-             *         "email": [
-             *           "Enter a valid email."
-             *         ]
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Missing or invalid token. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Authentication credentials were not provided or are invalid."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Not found, or another shop’s object. */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Object not found."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-      };
-    };
+    delete: operations['deleteForm'];
     options?: never;
     head?: never;
     /** Update a lead form (`fields` replaces the list, `consent: null` removes it) */
-    patch: {
-      parameters: {
-        query?: {
-          shop_id?: number;
-        };
-        header?: never;
-        path: {
-          id: number;
-        };
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': components['schemas']['FormPatch'];
-        };
-      };
-      responses: {
-        /** @description OK */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              result: components['schemas']['Form'];
-              /** @enum {string} */
-              status: 'ok';
-            };
-          };
-        };
-        /** @description Invalid input or JSON; one key per invalid field. */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Check the highlighted fields.",
-             *         "email": [
-             *           "Enter a valid email."
-             *         ]
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Missing or invalid token. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Authentication credentials were not provided or are invalid."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Not found, or another shop’s object. */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Object not found."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Another form of the shop has this name. */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "An object with these values already exists."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-      };
-    };
+    patch: operations['updateForm'];
     trace?: never;
   };
   '/api/store/leads/': {
@@ -6855,184 +848,10 @@ export interface paths {
       cookie?: never;
     };
     /** List a shop's leads, newest first (spam only with `spam=true`) */
-    get: {
-      parameters: {
-        query?: {
-          bot_user_id?: number;
-          form?: number;
-          limit?: number;
-          offset?: number | null;
-          shop_id?: number;
-          /** @description true: only spam */
-          spam?: boolean;
-          status?: 'new' | 'in_progress' | 'done' | 'rejected';
-        };
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description A page of results */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              result: {
-                count: number;
-                next: string | null;
-                previous: string | null;
-                results: components['schemas']['Lead'][];
-              };
-              /** @enum {string} */
-              status: 'ok';
-            };
-          };
-        };
-        /** @description Invalid input or JSON; one key per invalid field. */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Check the highlighted fields.",
-             *         "email": [
-             *           "Enter a valid email."
-             *         ]
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Missing or invalid token. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Authentication credentials were not provided or are invalid."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Not found, or another shop’s object. */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Object not found."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-      };
-    };
+    get: operations['listLeads'];
     put?: never;
     /** Create a lead (source "api"); with a form, fields are validated against it */
-    post: {
-      parameters: {
-        query?: {
-          shop_id?: number;
-        };
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': components['schemas']['LeadInput'];
-        };
-      };
-      responses: {
-        /** @description Created */
-        201: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              result: components['schemas']['Lead'];
-              /** @enum {string} */
-              status: 'ok';
-            };
-          };
-        };
-        /** @description Invalid input or JSON; one key per invalid field. */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Check the highlighted fields.",
-             *         "email": [
-             *           "Enter a valid email."
-             *         ]
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Missing or invalid token. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Authentication credentials were not provided or are invalid."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Not found, or another shop’s object. */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Object not found."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-      };
-    };
+    post: operations['createLead'];
     delete?: never;
     options?: never;
     head?: never;
@@ -7047,266 +866,50 @@ export interface paths {
       cookie?: never;
     };
     /** Read a lead */
-    get: {
-      parameters: {
-        query?: {
-          shop_id?: number;
-        };
-        header?: never;
-        path: {
-          id: number;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description OK */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              result: components['schemas']['Lead'];
-              /** @enum {string} */
-              status: 'ok';
-            };
-          };
-        };
-        /** @description Invalid input or JSON; one key per invalid field. */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Check the highlighted fields.",
-             *         "email": [
-             *           "Enter a valid email."
-             *         ]
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Missing or invalid token. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Authentication credentials were not provided or are invalid."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Not found, or another shop’s object. */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Object not found."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-      };
-    };
+    get: operations['getLead'];
     put?: never;
     post?: never;
     /** Delete a lead */
-    delete: {
-      parameters: {
-        query?: {
-          shop_id?: number;
-        };
-        header?: never;
-        path: {
-          id: number;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description OK */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              result: {
-                /** @enum {boolean} */
-                deleted: true;
-                id: number;
-              };
-              /** @enum {string} */
-              status: 'ok';
-            };
-          };
-        };
-        /** @description Invalid input or JSON; one key per invalid field. */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Check the highlighted fields.",
-             *         "email": [
-             *           "Enter a valid email."
-             *         ]
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Missing or invalid token. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Authentication credentials were not provided or are invalid."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Not found, or another shop’s object. */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Object not found."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-      };
-    };
+    delete: operations['deleteLead'];
     options?: never;
     head?: never;
     /** Update a lead (status, spam flag, fields, form, bot user) */
-    patch: {
-      parameters: {
-        query?: {
-          shop_id?: number;
-        };
-        header?: never;
-        path: {
-          id: number;
-        };
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': components['schemas']['LeadPatch'];
-        };
-      };
-      responses: {
-        /** @description OK */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              result: components['schemas']['Lead'];
-              /** @enum {string} */
-              status: 'ok';
-            };
-          };
-        };
-        /** @description Invalid input or JSON; one key per invalid field. */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Check the highlighted fields.",
-             *         "email": [
-             *           "Enter a valid email."
-             *         ]
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Missing or invalid token. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Authentication credentials were not provided or are invalid."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Not found, or another shop’s object. */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Object not found."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-      };
+    patch: operations['updateLead'];
+    trace?: never;
+  };
+  '/api/store/order_templates/': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
     };
+    /** What buyers subscribed to an order hear per status: the shop’s texts and the defaults */
+    get: operations['getOrderTemplates'];
+    /** Replace the shop’s texts per order status (`settings.order_templates`; a status left out says the default). Owners only */
+    put: operations['putOrderTemplates'];
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/store/order_templates/preview/': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** The message a status sends, filled in with an order (or an example), before saving */
+    post: operations['previewOrderTemplate'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
     trace?: never;
   };
   '/api/store/orders/': {
@@ -7317,195 +920,10 @@ export interface paths {
       cookie?: never;
     };
     /** List a shop's orders, newest first */
-    get: {
-      parameters: {
-        query?: {
-          external_id?: string;
-          limit?: number;
-          offset?: number | null;
-          search?: string;
-          shop_id?: number;
-          status?: string;
-        };
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description A page of results */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              result: {
-                count: number;
-                next: string | null;
-                previous: string | null;
-                results: components['schemas']['Order'][];
-              };
-              /** @enum {string} */
-              status: 'ok';
-            };
-          };
-        };
-        /** @description Invalid input or JSON; one key per invalid field. */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Check the highlighted fields.",
-             *         "email": [
-             *           "Enter a valid email."
-             *         ]
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Missing or invalid token. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Authentication credentials were not provided or are invalid."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Not found, or another shop’s object. */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Object not found."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-      };
-    };
+    get: operations['listOrders'];
     put?: never;
     /** Create an order, or update the one with the same `external_id` */
-    post: {
-      parameters: {
-        query?: {
-          shop_id?: number;
-        };
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': components['schemas']['OrderInput'];
-        };
-      };
-      responses: {
-        /** @description Updated: the shop already had an order with this external_id */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              result: components['schemas']['Order'];
-              /** @enum {string} */
-              status: 'ok';
-            };
-          };
-        };
-        /** @description Created */
-        201: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              result: components['schemas']['Order'];
-              /** @enum {string} */
-              status: 'ok';
-            };
-          };
-        };
-        /** @description Invalid input or JSON; one key per invalid field. */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Check the highlighted fields.",
-             *         "email": [
-             *           "Enter a valid email."
-             *         ]
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Missing or invalid token. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Authentication credentials were not provided or are invalid."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Not found, or another shop’s object. */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Object not found."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-      };
-    };
+    post: operations['createOrder'];
     delete?: never;
     options?: never;
     head?: never;
@@ -7520,283 +938,15 @@ export interface paths {
       cookie?: never;
     };
     /** Read an order with its items, status history and subscriber count */
-    get: {
-      parameters: {
-        query?: {
-          shop_id?: number;
-        };
-        header?: never;
-        path: {
-          id: number;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description OK */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              result: components['schemas']['Order'];
-              /** @enum {string} */
-              status: 'ok';
-            };
-          };
-        };
-        /** @description Invalid input or JSON; one key per invalid field. */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Check the highlighted fields.",
-             *         "email": [
-             *           "Enter a valid email."
-             *         ]
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Missing or invalid token. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Authentication credentials were not provided or are invalid."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Not found, or another shop’s object. */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Object not found."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-      };
-    };
+    get: operations['getOrder'];
     put?: never;
     post?: never;
     /** Delete an order */
-    delete: {
-      parameters: {
-        query?: {
-          shop_id?: number;
-        };
-        header?: never;
-        path: {
-          id: number;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description OK */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              result: {
-                /** @enum {boolean} */
-                deleted: true;
-                id: number;
-              };
-              /** @enum {string} */
-              status: 'ok';
-            };
-          };
-        };
-        /** @description Invalid input or JSON; one key per invalid field. */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Check the highlighted fields.",
-             *         "email": [
-             *           "Enter a valid email."
-             *         ]
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Missing or invalid token. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Authentication credentials were not provided or are invalid."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Not found, or another shop’s object. */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Object not found."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-      };
-    };
+    delete: operations['deleteOrder'];
     options?: never;
     head?: never;
     /** Update an order (`items` replaces the list; a new status is added to the history) */
-    patch: {
-      parameters: {
-        query?: {
-          shop_id?: number;
-        };
-        header?: never;
-        path: {
-          id: number;
-        };
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': components['schemas']['OrderPatch'];
-        };
-      };
-      responses: {
-        /** @description OK */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              result: components['schemas']['Order'];
-              /** @enum {string} */
-              status: 'ok';
-            };
-          };
-        };
-        /** @description Invalid input or JSON; one key per invalid field. */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Check the highlighted fields.",
-             *         "email": [
-             *           "Enter a valid email."
-             *         ]
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Missing or invalid token. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Authentication credentials were not provided or are invalid."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Not found, or another shop’s object. */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Object not found."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Another order has this external_id. */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Another order has this external_id."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-      };
-    };
+    patch: operations['updateOrder'];
     trace?: never;
   };
   '/api/store/tags/': {
@@ -7807,196 +957,10 @@ export interface paths {
       cookie?: never;
     };
     /** List a shop's tags */
-    get: {
-      parameters: {
-        query?: {
-          limit?: number;
-          offset?: number | null;
-          shop_id?: number;
-        };
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description A page of results */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              result: {
-                count: number;
-                next: string | null;
-                previous: string | null;
-                results: components['schemas']['Tag'][];
-              };
-              /** @enum {string} */
-              status: 'ok';
-            };
-          };
-        };
-        /** @description Invalid input or JSON; one key per invalid field. */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Check the highlighted fields.",
-             *         "email": [
-             *           "Enter a valid email."
-             *         ]
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Missing or invalid token. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Authentication credentials were not provided or are invalid."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Not found, or another shop’s object. */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Object not found."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-      };
-    };
+    get: operations['listTags'];
     put?: never;
     /** Create a tag */
-    post: {
-      parameters: {
-        query?: {
-          shop_id?: number;
-        };
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': components['schemas']['TagInput'];
-        };
-      };
-      responses: {
-        /** @description Created */
-        201: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              result: components['schemas']['Tag'];
-              /** @enum {string} */
-              status: 'ok';
-            };
-          };
-        };
-        /** @description Invalid input or JSON; one key per invalid field. */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Check the highlighted fields.",
-             *         "email": [
-             *           "Enter a valid email."
-             *         ]
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Missing or invalid token. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Authentication credentials were not provided or are invalid."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Not found, or another shop’s object. */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Object not found."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description The shop already has a tag with this name. */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "An object with these values already exists."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-      };
-    };
+    post: operations['createTag'];
     delete?: never;
     options?: never;
     head?: never;
@@ -8011,283 +975,15 @@ export interface paths {
       cookie?: never;
     };
     /** Read a tag */
-    get: {
-      parameters: {
-        query?: {
-          shop_id?: number;
-        };
-        header?: never;
-        path: {
-          id: number;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description OK */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              result: components['schemas']['Tag'];
-              /** @enum {string} */
-              status: 'ok';
-            };
-          };
-        };
-        /** @description Invalid input or JSON; one key per invalid field. */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Check the highlighted fields.",
-             *         "email": [
-             *           "Enter a valid email."
-             *         ]
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Missing or invalid token. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Authentication credentials were not provided or are invalid."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Not found, or another shop’s object. */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Object not found."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-      };
-    };
+    get: operations['getTag'];
     put?: never;
     post?: never;
     /** Delete a tag and take it off every bot user */
-    delete: {
-      parameters: {
-        query?: {
-          shop_id?: number;
-        };
-        header?: never;
-        path: {
-          id: number;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description OK */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              result: {
-                /** @enum {boolean} */
-                deleted: true;
-                id: number;
-              };
-              /** @enum {string} */
-              status: 'ok';
-            };
-          };
-        };
-        /** @description Invalid input or JSON; one key per invalid field. */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Check the highlighted fields.",
-             *         "email": [
-             *           "Enter a valid email."
-             *         ]
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Missing or invalid token. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Authentication credentials were not provided or are invalid."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Not found, or another shop’s object. */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Object not found."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-      };
-    };
+    delete: operations['deleteTag'];
     options?: never;
     head?: never;
     /** Rename a tag */
-    patch: {
-      parameters: {
-        query?: {
-          shop_id?: number;
-        };
-        header?: never;
-        path: {
-          id: number;
-        };
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': components['schemas']['TagPatch'];
-        };
-      };
-      responses: {
-        /** @description OK */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              result: components['schemas']['Tag'];
-              /** @enum {string} */
-              status: 'ok';
-            };
-          };
-        };
-        /** @description Invalid input or JSON; one key per invalid field. */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Check the highlighted fields.",
-             *         "email": [
-             *           "Enter a valid email."
-             *         ]
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Missing or invalid token. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Authentication credentials were not provided or are invalid."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Not found, or another shop’s object. */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Object not found."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description The shop already has a tag with this name. */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "An object with these values already exists."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-      };
-    };
+    patch: operations['updateTag'];
     trace?: never;
   };
   '/api/webhooks/endpoints/': {
@@ -8298,196 +994,10 @@ export interface paths {
       cookie?: never;
     };
     /** List a shop's webhook endpoints (never their secrets) */
-    get: {
-      parameters: {
-        query?: {
-          limit?: number;
-          offset?: number | null;
-          shop_id?: number;
-        };
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description A page of results */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              result: {
-                count: number;
-                next: string | null;
-                previous: string | null;
-                results: components['schemas']['WebhookEndpoint'][];
-              };
-              /** @enum {string} */
-              status: 'ok';
-            };
-          };
-        };
-        /** @description Invalid input or JSON; one key per invalid field. */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Check the highlighted fields.",
-             *         "email": [
-             *           "Enter a valid email."
-             *         ]
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Missing or invalid token. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Authentication credentials were not provided or are invalid."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Not found, or another shop’s object. */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Object not found."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-      };
-    };
+    get: operations['listEndpoints'];
     put?: never;
     /** Create an endpoint; its signing secret (`whsec_…`) is shown only here */
-    post: {
-      parameters: {
-        query?: {
-          shop_id?: number;
-        };
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': components['schemas']['WebhookEndpointInput'];
-        };
-      };
-      responses: {
-        /** @description Created */
-        201: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              result: components['schemas']['WebhookEndpointWithSecret'];
-              /** @enum {string} */
-              status: 'ok';
-            };
-          };
-        };
-        /** @description Invalid input or JSON; one key per invalid field. */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Check the highlighted fields.",
-             *         "email": [
-             *           "Enter a valid email."
-             *         ]
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Missing or invalid token. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Authentication credentials were not provided or are invalid."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Only the shop’s owners can do this; the caller is a manager or a shop key. */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Only the shop's owners can manage keys."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Not found, or another shop’s object. */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Object not found."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-      };
-    };
+    post: operations['createEndpoint'];
     delete?: never;
     options?: never;
     head?: never;
@@ -8502,300 +1012,15 @@ export interface paths {
       cookie?: never;
     };
     /** Read an endpoint */
-    get: {
-      parameters: {
-        query?: {
-          shop_id?: number;
-        };
-        header?: never;
-        path: {
-          id: number;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description OK */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              result: components['schemas']['WebhookEndpoint'];
-              /** @enum {string} */
-              status: 'ok';
-            };
-          };
-        };
-        /** @description Invalid input or JSON; one key per invalid field. */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Check the highlighted fields.",
-             *         "email": [
-             *           "Enter a valid email."
-             *         ]
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Missing or invalid token. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Authentication credentials were not provided or are invalid."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Not found, or another shop’s object. */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Object not found."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-      };
-    };
+    get: operations['getEndpoint'];
     put?: never;
     post?: never;
     /** Delete an endpoint; its queued deliveries are not sent */
-    delete: {
-      parameters: {
-        query?: {
-          shop_id?: number;
-        };
-        header?: never;
-        path: {
-          id: number;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description OK */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              result: {
-                /** @enum {boolean} */
-                deleted: true;
-                id: number;
-              };
-              /** @enum {string} */
-              status: 'ok';
-            };
-          };
-        };
-        /** @description Invalid input or JSON; one key per invalid field. */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Check the highlighted fields.",
-             *         "email": [
-             *           "Enter a valid email."
-             *         ]
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Missing or invalid token. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Authentication credentials were not provided or are invalid."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Only the shop’s owners can do this; the caller is a manager or a shop key. */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Only the shop's owners can manage keys."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Not found, or another shop’s object. */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Object not found."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-      };
-    };
+    delete: operations['deleteEndpoint'];
     options?: never;
     head?: never;
     /** Update an endpoint; `enabled: true` re-enables a disabled one */
-    patch: {
-      parameters: {
-        query?: {
-          shop_id?: number;
-        };
-        header?: never;
-        path: {
-          id: number;
-        };
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': components['schemas']['WebhookEndpointPatch'];
-        };
-      };
-      responses: {
-        /** @description OK */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              result: components['schemas']['WebhookEndpoint'];
-              /** @enum {string} */
-              status: 'ok';
-            };
-          };
-        };
-        /** @description Invalid input or JSON; one key per invalid field. */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Check the highlighted fields.",
-             *         "email": [
-             *           "Enter a valid email."
-             *         ]
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Missing or invalid token. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Authentication credentials were not provided or are invalid."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Only the shop’s owners can do this; the caller is a manager or a shop key. */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Only the shop's owners can manage keys."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Not found, or another shop’s object. */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Object not found."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-      };
-    };
+    patch: operations['updateEndpoint'];
     trace?: never;
   };
   '/api/webhooks/endpoints/{id}/rotate_secret/': {
@@ -8808,105 +1033,7 @@ export interface paths {
     get?: never;
     put?: never;
     /** Replace the signing secret; the new one is shown only here, and for 24 hours deliveries carry signatures with both */
-    post: {
-      parameters: {
-        query?: {
-          shop_id?: number;
-        };
-        header?: never;
-        path: {
-          id: number;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description OK */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              result: components['schemas']['WebhookEndpointWithSecret'];
-              /** @enum {string} */
-              status: 'ok';
-            };
-          };
-        };
-        /** @description Invalid input or JSON; one key per invalid field. */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Check the highlighted fields.",
-             *         "email": [
-             *           "Enter a valid email."
-             *         ]
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Missing or invalid token. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Authentication credentials were not provided or are invalid."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Only the shop’s owners can do this; the caller is a manager or a shop key. */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Only the shop's owners can manage keys."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Not found, or another shop’s object. */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Object not found."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-      };
-    };
+    post: operations['rotateEndpointSecret'];
     delete?: never;
     options?: never;
     head?: never;
@@ -8921,112 +1048,7 @@ export interface paths {
       cookie?: never;
     };
     /** The shop’s widget config: forms, opt-in bots, texts, theme (with ETag) */
-    get: {
-      parameters: {
-        query?: {
-          key?: string;
-        };
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description OK */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              result: components['schemas']['PublicConfig'];
-              /** @enum {string} */
-              status: 'ok';
-            };
-          };
-        };
-        /** @description Not modified (If-None-Match). */
-        304: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
-        /** @description Invalid input; lead fields are keyed `fields.<name>`. */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Check the highlighted fields.",
-             *         "email": [
-             *           "Enter a valid email."
-             *         ]
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Missing, invalid or secret key (use a publishable key). */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "This publishable key is not valid or was revoked."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description The request’s Origin is not one of the key’s allowed_origins. */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "This website may not use this key: add its origin to the key’s allowed_origins."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Rate limit; see Retry-After. */
-        429: {
-          headers: {
-            /** @description Seconds to wait before trying again. */
-            'Retry-After'?: number;
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Too many requests. Try again later."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-      };
-    };
+    get: operations['getWidgetConfig'];
     put?: never;
     post?: never;
     delete?: never;
@@ -9048,42 +1070,7 @@ export interface paths {
      * A plain HTML form post (no JavaScript): stores the lead, then 303 to `_redirect`
      * @description Fields: `form`, the form’s fields, `hp` (honeypot), `_redirect` (followed only to an allowed origin of the key; otherwise the thank-you page), optional `_elapsed_ms`, `consent` (a ticked checkbox), `submission_id`, `visitor_id`, `utm_*`. Invalid input answers 400 with an HTML page listing the errors.
      */
-    post: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          key: string;
-        };
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/x-www-form-urlencoded': {
-            [key: string]: unknown;
-          };
-          'multipart/form-data': {
-            [key: string]: unknown;
-          };
-        };
-      };
-      responses: {
-        /** @description Stored; see `Location`. */
-        303: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
-        /** @description An HTML page listing the invalid fields. */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
-      };
-    };
+    post: operations['postForm'];
     delete?: never;
     options?: never;
     head?: never;
@@ -9100,158 +1087,7 @@ export interface paths {
     get?: never;
     put?: never;
     /** Submit a lead from the widget (idempotent on submission_id / Idempotency-Key) */
-    post: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': components['schemas']['PublicLeadInput'];
-        };
-      };
-      responses: {
-        /** @description Accepted and stored */
-        202: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              result: components['schemas']['LeadAccepted'];
-              /** @enum {string} */
-              status: 'ok';
-            };
-          };
-        };
-        /** @description Invalid input; lead fields are keyed `fields.<name>`. */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Check the highlighted fields.",
-             *         "email": [
-             *           "Enter a valid email."
-             *         ]
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Missing, invalid or secret key (use a publishable key). */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "This publishable key is not valid or was revoked."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description The request’s Origin is not one of the key’s allowed_origins. */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "This website may not use this key: add its origin to the key’s allowed_origins."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Body over 64 KiB. */
-        413: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Request body is larger than 64 KiB."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Not JSON. */
-        415: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Send the body as JSON with Content-Type: application/json."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description The idempotency key was used for another body. */
-        422: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "This submission_id was already used for a different submission."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Rate limit; see Retry-After. */
-        429: {
-          headers: {
-            /** @description Seconds to wait before trying again. */
-            'Retry-After'?: number;
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Too many requests. Try again later."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-      };
-    };
+    post: operations['submitLead'];
     delete?: never;
     options?: never;
     head?: never;
@@ -9268,107 +1104,7 @@ export interface paths {
     get?: never;
     put?: never;
     /** A single-use opt-in token and the deep links that carry it to the shop’s bots */
-    post: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': components['schemas']['OptinInput'];
-        };
-      };
-      responses: {
-        /** @description Created */
-        201: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              result: components['schemas']['Optin'];
-              /** @enum {string} */
-              status: 'ok';
-            };
-          };
-        };
-        /** @description Invalid input; lead fields are keyed `fields.<name>`. */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Check the highlighted fields.",
-             *         "email": [
-             *           "Enter a valid email."
-             *         ]
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Missing, invalid or secret key (use a publishable key). */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "This publishable key is not valid or was revoked."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description The request’s Origin is not one of the key’s allowed_origins. */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "This website may not use this key: add its origin to the key’s allowed_origins."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Rate limit; see Retry-After. */
-        429: {
-          headers: {
-            /** @description Seconds to wait before trying again. */
-            'Retry-After'?: number;
-            [name: string]: unknown;
-          };
-          content: {
-            /**
-             * @example {
-             *       "status": "error",
-             *       "errors": {
-             *         "common": "Too many requests. Try again later."
-             *       }
-             *     }
-             */
-            'application/json': components['schemas']['Error'];
-          };
-        };
-      };
-    };
+    post: operations['createOptin'];
     delete?: never;
     options?: never;
     head?: never;
@@ -9383,26 +1119,7 @@ export interface paths {
       cookie?: never;
     };
     /** The hosted thank-you page (English or Russian by Accept-Language) */
-    get: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description HTML */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'text/html': string;
-          };
-        };
-      };
-    };
+    get: operations['getThanksPage'];
     put?: never;
     post?: never;
     delete?: never;
@@ -9433,6 +1150,19 @@ export interface components {
       updated_at: string;
       welcome_flow_id: number | null;
     };
+    BotChat: {
+      alert_channel_ids: number[];
+      bot_id: number;
+      chat_id: string;
+      created_at: string;
+      id: number;
+      shop_id: number;
+      /** @enum {string} */
+      status: 'creator' | 'administrator' | 'member' | 'restricted' | 'left' | 'kicked';
+      title: string;
+      type: string;
+      updated_at: string;
+    };
     BotConnected: components['schemas']['Bot'] & {
       /** @description WhatsApp: the verify token the relay generated (none was given), shown once; paste it next to the callback URL. */
       verify_token?: string;
@@ -9443,14 +1173,24 @@ export interface components {
       /** @enum {string} */
       bot_type: 'telegram' | 'whatsapp' | 'viber' | 'vk' | 'web' | 'sandbox';
       /** @description Per messenger, write-only (never returned; stored encrypted like the token): WhatsApp `WhatsAppCredentials`. */
-      credentials?: {
-        [key: string]: unknown;
-      };
+      credentials?:
+        | {
+            [key: string]: unknown;
+          }
+        | components['schemas']['WhatsAppCredentials']
+        | {
+            [key: string]: unknown;
+          };
       name: string;
       /** @description Per messenger, readable later: WhatsApp `WhatsAppSettings`. Other messengers take none. */
-      settings?: {
-        [key: string]: unknown;
-      };
+      settings?:
+        | {
+            [key: string]: unknown;
+          }
+        | components['schemas']['WhatsAppSettings']
+        | {
+            [key: string]: unknown;
+          };
       /** @example 1 */
       shop_id?: number;
       /**
@@ -9466,14 +1206,24 @@ export interface components {
        */
       bot_type?: 'telegram' | 'whatsapp' | 'viber' | 'vk' | 'web' | 'sandbox';
       /** @description Per messenger, write-only (never returned; stored encrypted like the token): WhatsApp `WhatsAppCredentials`. */
-      credentials?: {
-        [key: string]: unknown;
-      };
+      credentials?:
+        | {
+            [key: string]: unknown;
+          }
+        | components['schemas']['WhatsAppCredentials']
+        | {
+            [key: string]: unknown;
+          };
       name?: string;
       /** @description Per messenger, readable later: WhatsApp `WhatsAppSettings`. Other messengers take none. */
-      settings?: {
-        [key: string]: unknown;
-      };
+      settings?:
+        | {
+            [key: string]: unknown;
+          }
+        | components['schemas']['WhatsAppSettings']
+        | {
+            [key: string]: unknown;
+          };
       /** @example 1 */
       shop_id?: number;
       /**
@@ -9530,21 +1280,25 @@ export interface components {
           [key: string]: string | number | boolean;
         };
       };
+      takeover: {
+        at: string;
+        by_user_id: number | null;
+      } | null;
       updated_at: string;
     };
     BotUserCreate: {
       /** @default  */
-      avatar_url: string | '';
+      avatar_url?: string | '';
       bot_id: number;
       /** @default  */
-      lang_code: string;
+      lang_code?: string;
       messenger_user_id: string | number;
       /** @default  */
-      name: string;
+      name?: string;
       /** @example 1 */
       shop_id?: number;
       /** @default {} */
-      store: {
+      store?: {
         phone?: string;
         subscribed_to_bot?: boolean;
         tags?: {
@@ -9576,7 +1330,15 @@ export interface components {
     Consent: {
       text: string;
       version: string;
-    } | null;
+    };
+    Conversation: {
+      bot_user: components['schemas']['BotUser'];
+      last_message: components['schemas']['Message'] | null;
+      unread: number;
+    };
+    ConversationRead: {
+      message_id?: number;
+    };
     CreatedMember: components['schemas']['Member'] & {
       /**
        * @description Only when the email had no account (or one without a password yet): a one-time link where the new member chooses a password. Shown only here; valid for 7 days.
@@ -9610,7 +1372,7 @@ export interface components {
     };
     CustomFieldInput: {
       /** @default  */
-      description: string;
+      description?: string;
       /** @example city */
       name: string;
       /** @example 1 */
@@ -9619,7 +1381,7 @@ export interface components {
        * @default text
        * @enum {string}
        */
-      type: 'text' | 'number' | 'boolean' | 'date';
+      type?: 'text' | 'number' | 'boolean' | 'date';
     };
     CustomFieldPatch: {
       description?: string;
@@ -9710,7 +1472,7 @@ export interface components {
       shop_id?: number;
     };
     Form: {
-      consent: components['schemas']['Consent'];
+      consent: components['schemas']['Consent'] | null;
       created_at: string;
       fields: components['schemas']['FormField'][];
       id: number;
@@ -9731,7 +1493,7 @@ export interface components {
       type: 'text' | 'email' | 'tel' | 'textarea' | 'select' | 'checkbox';
     };
     FormInput: {
-      consent?: components['schemas']['Consent'];
+      consent?: components['schemas']['Consent'] | null;
       fields: {
         label: components['schemas']['Label'];
         max_length?: number | null;
@@ -9740,19 +1502,19 @@ export interface components {
         /** @description select only, required: `{value, label:{en, ru?}}`; a plain string `s` is short for `{value: s, label: {en: s}}` */
         options?: components['schemas']['SelectOption'][] | null;
         /** @default false */
-        required: boolean;
+        required?: boolean;
         /** @enum {string} */
         type: 'text' | 'email' | 'tel' | 'textarea' | 'select' | 'checkbox';
       }[];
       /** @default 1500 */
-      min_fill_ms: number;
+      min_fill_ms?: number;
       /** @example callback */
       name: string;
       /** @example 1 */
       shop_id?: number;
     };
     FormPatch: {
-      consent?: components['schemas']['Consent'];
+      consent?: components['schemas']['Consent'] | null;
       fields?: {
         label: components['schemas']['Label'];
         max_length?: number | null;
@@ -9761,7 +1523,7 @@ export interface components {
         /** @description select only, required: `{value, label:{en, ru?}}`; a plain string `s` is short for `{value: s, label: {en: s}}` */
         options?: components['schemas']['SelectOption'][] | null;
         /** @default false */
-        required: boolean;
+        required?: boolean;
         /** @enum {string} */
         type: 'text' | 'email' | 'tel' | 'textarea' | 'select' | 'checkbox';
       }[];
@@ -9793,7 +1555,7 @@ export interface components {
       form: number | null;
       form_name: string | null;
       id: number;
-      page: components['schemas']['LeadPage'];
+      page: components['schemas']['LeadPage'] | null;
       shop_id: number;
       /** @enum {string} */
       source: 'api' | 'widget' | 'form' | 'bot';
@@ -9826,18 +1588,18 @@ export interface components {
       /** @example 1 */
       shop_id?: number;
       /** @default false */
-      spam: boolean;
+      spam?: boolean;
       /**
        * @default new
        * @enum {string}
        */
-      status: 'new' | 'in_progress' | 'done' | 'rejected';
+      status?: 'new' | 'in_progress' | 'done' | 'rejected';
     };
     LeadPage: {
       referrer?: string;
       title?: string;
       url?: string;
-    } | null;
+    };
     LeadPatch: {
       bot_user_id?: number | null;
       /**
@@ -9938,6 +1700,7 @@ export interface components {
         data?: string;
         file_url?: string;
         image_url?: string;
+        notice?: string;
         /** @enum {string} */
         parse_mode?: 'HTML';
         text: string;
@@ -9974,14 +1737,20 @@ export interface components {
       /** @example -1001234567890 */
       chat_id?: string;
       /** @default true */
-      enabled: boolean;
+      enabled?: boolean;
       /**
        * @example [
        *       "lead.created",
        *       "order.created"
        *     ]
        */
-      events: ('lead.created' | 'order.created' | 'order.status_changed' | 'bot_user.subscribed')[];
+      events: (
+        | 'lead.created'
+        | 'order.created'
+        | 'order.status_changed'
+        | 'bot_user.subscribed'
+        | 'message.received'
+      )[];
       /** @example +15550101234 */
       phone?: string;
       /** @example 1 */
@@ -10010,7 +1779,11 @@ export interface components {
        *     ]
        */
       events?: (
-        'lead.created' | 'order.created' | 'order.status_changed' | 'bot_user.subscribed'
+        | 'lead.created'
+        | 'order.created'
+        | 'order.status_changed'
+        | 'bot_user.subscribed'
+        | 'message.received'
       )[];
       /** @example +15550101234 */
       phone?: string;
@@ -10101,7 +1874,7 @@ export interface components {
       price: number;
       qty: number;
       /** @default  */
-      sku: string | null;
+      sku?: string | null;
     };
     OrderPatch: {
       /** @example USD */
@@ -10115,6 +1888,41 @@ export interface components {
       /** @example shipped */
       status?: string;
       total?: number;
+    };
+    OrderTemplatePreview: {
+      html: string;
+      text: string;
+    };
+    OrderTemplatePreviewInput: {
+      order_id?: number;
+      /** @example 1 */
+      shop_id?: number;
+      status: string;
+      template?: string;
+    };
+    OrderTemplates: {
+      defaults: {
+        [key: string]: string;
+      };
+      templates: components['schemas']['OrderTemplateTexts'];
+      variables: string[];
+    };
+    OrderTemplatesInput: {
+      /** @example 1 */
+      shop_id?: number;
+      templates: components['schemas']['OrderTemplateTexts'];
+    };
+    /**
+     * @example {
+     *       "shipped": "Your order {order.number} is on its way!"
+     *     }
+     */
+    OrderTemplateTexts: {
+      [key: string]: string | components['schemas']['OrderTemplateWithWhatsApp'];
+    };
+    OrderTemplateWithWhatsApp: {
+      text?: string;
+      whatsapp_template?: components['schemas']['WhatsAppTemplate'];
     };
     PublicBot: {
       /** @enum {string} */
@@ -10194,7 +2002,7 @@ export interface components {
        * @default text
        * @enum {string}
        */
-      content_type: 'text';
+      content_type?: 'text';
       inline_buttons?: {
         step_id?: number;
         text: string;
@@ -10202,14 +2010,14 @@ export interface components {
         url?: string;
       }[];
       /** @default 1 */
-      inline_buttons_cols: number;
+      inline_buttons_cols?: number;
       payload: {
         /** Format: uri */
         file_url?: string;
         /** Format: uri */
         image_url?: string;
         /** @default  */
-        text: string;
+        text?: string;
       };
       /** @example 1 */
       shop_id?: number;
@@ -10233,7 +2041,7 @@ export interface components {
     };
     ShopInput: {
       name: string;
-      /** @description Merged key by key. `captcha`: `{provider: turnstile|hcaptcha, secret, verify_url?}`; the secret is write-only (stored encrypted); a `captcha` without `secret` keeps the stored one, `secret: null` removes it. `order_templates`: per order status (or `*`), the buyer’s message text with {order.number}, {order.status}, {order.total}, {order.currency}, or `{text?, whatsapp_template?: WhatsAppTemplate}` for WhatsApp buyers outside the 24-hour window. */
+      /** @description Merged key by key. `captcha`: `{provider: turnstile|hcaptcha, secret, verify_url?}`; the secret is write-only (stored encrypted); a `captcha` without `secret` keeps the stored one, `secret: null` removes it. `order_templates`: per order status (or `*`), the buyer’s message text with {order.number}, {order.status}, {order.total}, {order.currency}, or `{text?, whatsapp_template?: WhatsAppTemplate}` for WhatsApp buyers outside the 24-hour window (see /api/store/order_templates/). */
       settings?: {
         [key: string]: unknown;
       };
@@ -10250,17 +2058,17 @@ export interface components {
     };
     ShopKeyInput: {
       /** @default [] */
-      allowed_origins: string[];
+      allowed_origins?: string[];
       /** @enum {string} */
       kind: 'secret' | 'publishable';
       /** @default  */
-      name: string;
+      name?: string;
       /** @example 1 */
       shop_id?: number;
     };
     ShopPatch: {
       name?: string;
-      /** @description Merged key by key. `captcha`: `{provider: turnstile|hcaptcha, secret, verify_url?}`; the secret is write-only (stored encrypted); a `captcha` without `secret` keeps the stored one, `secret: null` removes it. `order_templates`: per order status (or `*`), the buyer’s message text with {order.number}, {order.status}, {order.total}, {order.currency}, or `{text?, whatsapp_template?: WhatsAppTemplate}` for WhatsApp buyers outside the 24-hour window. */
+      /** @description Merged key by key. `captcha`: `{provider: turnstile|hcaptcha, secret, verify_url?}`; the secret is write-only (stored encrypted); a `captcha` without `secret` keeps the stored one, `secret: null` removes it. `order_templates`: per order status (or `*`), the buyer’s message text with {order.number}, {order.status}, {order.total}, {order.currency}, or `{text?, whatsapp_template?: WhatsAppTemplate}` for WhatsApp buyers outside the 24-hour window (see /api/store/order_templates/). */
       settings?: {
         [key: string]: unknown;
       };
@@ -10268,21 +2076,21 @@ export interface components {
     Step: {
       action: {
         /** @default null */
-        add_tag_id: number | null;
+        add_tag_id?: number | null;
         /** @default null */
-        remove_tag_id: number | null;
+        remove_tag_id?: number | null;
         /** @default null */
-        set_var: {
+        set_var?: {
           name: string;
           value: string;
         } | null;
       } | null;
       condition: {
         /** @default null */
-        else_step_id: number | null;
+        else_step_id?: number | null;
         equals: string;
         /** @default null */
-        then_step_id: number | null;
+        then_step_id?: number | null;
         variable: string;
       } | null;
       created_at: string;
@@ -10297,7 +2105,7 @@ export interface components {
       payload: {
         image_url?: string;
         /** @default  */
-        text: string;
+        text?: string;
       };
       shop_id: number;
       /** @enum {string} */
@@ -10310,21 +2118,21 @@ export interface components {
     StepInput: {
       action?: {
         /** @default null */
-        add_tag_id: number | null;
+        add_tag_id?: number | null;
         /** @default null */
-        remove_tag_id: number | null;
+        remove_tag_id?: number | null;
         /** @default null */
-        set_var: {
+        set_var?: {
           name: string;
           value: string;
         } | null;
       } | null;
       condition?: {
         /** @default null */
-        else_step_id: number | null;
+        else_step_id?: number | null;
         equals: string;
         /** @default null */
-        then_step_id: number | null;
+        then_step_id?: number | null;
         variable: string;
       } | null;
       delay_seconds?: number | null;
@@ -10336,7 +2144,7 @@ export interface components {
       payload?: {
         image_url?: string;
         /** @default  */
-        text: string;
+        text?: string;
       };
       /** @example 1 */
       shop_id?: number;
@@ -10349,21 +2157,21 @@ export interface components {
     StepPatch: {
       action?: {
         /** @default null */
-        add_tag_id: number | null;
+        add_tag_id?: number | null;
         /** @default null */
-        remove_tag_id: number | null;
+        remove_tag_id?: number | null;
         /** @default null */
-        set_var: {
+        set_var?: {
           name: string;
           value: string;
         } | null;
       } | null;
       condition?: {
         /** @default null */
-        else_step_id: number | null;
+        else_step_id?: number | null;
         equals: string;
         /** @default null */
-        then_step_id: number | null;
+        then_step_id?: number | null;
         variable: string;
       } | null;
       delay_seconds?: number | null;
@@ -10375,7 +2183,7 @@ export interface components {
       payload?: {
         image_url?: string;
         /** @default  */
-        text: string;
+        text?: string;
       };
       /** @example 1 */
       shop_id?: number;
@@ -10403,6 +2211,15 @@ export interface components {
       /** @example 1 */
       shop_id?: number;
     };
+    Takeover: {
+      bot_user_id: number;
+      /** @example 1 */
+      shop_id?: number;
+    };
+    TestAlert: {
+      channel_id: number;
+      delivery: components['schemas']['Delivery'];
+    };
     WebhookEndpoint: {
       created_at: string;
       disabled_reason: string | null;
@@ -10422,7 +2239,13 @@ export interface components {
        *       "order.created"
        *     ]
        */
-      events: ('lead.created' | 'order.created' | 'order.status_changed' | 'bot_user.subscribed')[];
+      events: (
+        | 'lead.created'
+        | 'order.created'
+        | 'order.status_changed'
+        | 'bot_user.subscribed'
+        | 'message.received'
+      )[];
       /** @example 1 */
       shop_id?: number;
       /** @example https://shop.example/hooks/touchpoint */
@@ -10437,7 +2260,11 @@ export interface components {
        *     ]
        */
       events?: (
-        'lead.created' | 'order.created' | 'order.status_changed' | 'bot_user.subscribed'
+        | 'lead.created'
+        | 'order.created'
+        | 'order.status_changed'
+        | 'bot_user.subscribed'
+        | 'message.received'
       )[];
       /** @example 1 */
       shop_id?: number;
@@ -10473,7 +2300,7 @@ export interface components {
       language: string;
       name: string;
       /** @default [] */
-      parameters: string[];
+      parameters?: string[];
     };
   };
   responses: never;
@@ -10483,4 +2310,13440 @@ export interface components {
   pathItems: never;
 }
 export type $defs = Record<string, never>;
-export type operations = Record<string, never>;
+export interface operations {
+  login: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['LoginInput'];
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            result: components['schemas']['LoginResult'];
+            /** @enum {string} */
+            status: 'ok';
+          };
+        };
+      };
+      /** @description Invalid input or JSON; one key per invalid field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Check the highlighted fields.",
+           *         "email": [
+           *           "Enter a valid email."
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Wrong email or password (the same answer for an unknown email). */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Unable to log in with provided credentials."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another method than this path answers; `Allow` lists the ones it does. */
+      405: {
+        headers: {
+          /** @description The methods this path answers, e.g. `GET, HEAD, POST`. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body is over 256 KiB (the connection is closed). */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Request body is larger than 256 KiB."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description A body that is not JSON (`Content-Type: application/json`). */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Send the body as JSON with Content-Type: application/json."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Too many attempts (per email and address, or per address), or too many password checks at once; see Retry-After. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again. */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Too many requests. Try again later."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  logout: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            result: null;
+            /** @enum {string} */
+            status: 'ok';
+          };
+        };
+      };
+      /** @description Invalid input or JSON; one key per invalid field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Check the highlighted fields.",
+           *         "email": [
+           *           "Enter a valid email."
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or invalid token. */
+      401: {
+        headers: {
+          /** @description `Bearer`: send `Authorization: Bearer <token or sk_ key>`. */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Authentication credentials were not provided or are invalid."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or another shop’s object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Object not found."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another method than this path answers; `Allow` lists the ones it does. */
+      405: {
+        headers: {
+          /** @description The methods this path answers, e.g. `GET, HEAD, POST`. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body is over 256 KiB (the connection is closed). */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Request body is larger than 256 KiB."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description A body that is not JSON (`Content-Type: application/json`). */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Send the body as JSON with Content-Type: application/json."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  logoutAll: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            result: null;
+            /** @enum {string} */
+            status: 'ok';
+          };
+        };
+      };
+      /** @description Invalid input or JSON; one key per invalid field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Check the highlighted fields.",
+           *         "email": [
+           *           "Enter a valid email."
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or invalid token. */
+      401: {
+        headers: {
+          /** @description `Bearer`: send `Authorization: Bearer <token or sk_ key>`. */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Authentication credentials were not provided or are invalid."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or another shop’s object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Object not found."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another method than this path answers; `Allow` lists the ones it does. */
+      405: {
+        headers: {
+          /** @description The methods this path answers, e.g. `GET, HEAD, POST`. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body is over 256 KiB (the connection is closed). */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Request body is larger than 256 KiB."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description A body that is not JSON (`Content-Type: application/json`). */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Send the body as JSON with Content-Type: application/json."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  setPassword: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['SetPasswordInput'];
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            result: components['schemas']['LoginResult'];
+            /** @enum {string} */
+            status: 'ok';
+          };
+        };
+      };
+      /** @description Invalid input, or the link is invalid, used or expired (`token`). */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Check the highlighted fields.",
+           *         "email": [
+           *           "Enter a valid email."
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another method than this path answers; `Allow` lists the ones it does. */
+      405: {
+        headers: {
+          /** @description The methods this path answers, e.g. `GET, HEAD, POST`. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body is over 256 KiB (the connection is closed). */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Request body is larger than 256 KiB."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description A body that is not JSON (`Content-Type: application/json`). */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Send the body as JSON with Content-Type: application/json."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Too many attempts (per email and address, or per address), or too many password checks at once; see Retry-After. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again. */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Too many requests. Try again later."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  handBackBotUser: {
+    parameters: {
+      query?: {
+        shop_id?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['Takeover'];
+      };
+    };
+    responses: {
+      /** @description Handed back (or was not taken over) */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            result: components['schemas']['BotUser'];
+            /** @enum {string} */
+            status: 'ok';
+          };
+        };
+      };
+      /** @description Invalid input or JSON; one key per invalid field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Check the highlighted fields.",
+           *         "email": [
+           *           "Enter a valid email."
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or invalid token. */
+      401: {
+        headers: {
+          /** @description `Bearer`: send `Authorization: Bearer <token or sk_ key>`. */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Authentication credentials were not provided or are invalid."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or another shop’s object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Object not found."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another method than this path answers; `Allow` lists the ones it does. */
+      405: {
+        headers: {
+          /** @description The methods this path answers, e.g. `GET, HEAD, POST`. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body is over 256 KiB (the connection is closed). */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Request body is larger than 256 KiB."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description A body that is not JSON (`Content-Type: application/json`). */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Send the body as JSON with Content-Type: application/json."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  subscribeToFlow: {
+    parameters: {
+      query?: {
+        shop_id?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['FlowSubscription'];
+      };
+    };
+    responses: {
+      /** @description Started: where the bot user now waits */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            result: components['schemas']['FlowRun'];
+            /** @enum {string} */
+            status: 'ok';
+          };
+        };
+      };
+      /** @description Invalid input or JSON; one key per invalid field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Check the highlighted fields.",
+           *         "email": [
+           *           "Enter a valid email."
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or invalid token. */
+      401: {
+        headers: {
+          /** @description `Bearer`: send `Authorization: Bearer <token or sk_ key>`. */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Authentication credentials were not provided or are invalid."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or another shop’s object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Object not found."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another method than this path answers; `Allow` lists the ones it does. */
+      405: {
+        headers: {
+          /** @description The methods this path answers, e.g. `GET, HEAD, POST`. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The bot user unsubscribed from the bot. */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "The bot user unsubscribed from the bot."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body is over 256 KiB (the connection is closed). */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Request body is larger than 256 KiB."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description A body that is not JSON (`Content-Type: application/json`). */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Send the body as JSON with Content-Type: application/json."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  takeOverBotUser: {
+    parameters: {
+      query?: {
+        shop_id?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['Takeover'];
+      };
+    };
+    responses: {
+      /** @description Taken over (or already was) */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            result: components['schemas']['BotUser'];
+            /** @enum {string} */
+            status: 'ok';
+          };
+        };
+      };
+      /** @description Invalid input or JSON; one key per invalid field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Check the highlighted fields.",
+           *         "email": [
+           *           "Enter a valid email."
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or invalid token. */
+      401: {
+        headers: {
+          /** @description `Bearer`: send `Authorization: Bearer <token or sk_ key>`. */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Authentication credentials were not provided or are invalid."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or another shop’s object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Object not found."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another method than this path answers; `Allow` lists the ones it does. */
+      405: {
+        headers: {
+          /** @description The methods this path answers, e.g. `GET, HEAD, POST`. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body is over 256 KiB (the connection is closed). */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Request body is larger than 256 KiB."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description A body that is not JSON (`Content-Type: application/json`). */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Send the body as JSON with Content-Type: application/json."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  createBotUser: {
+    parameters: {
+      query?: {
+        shop_id?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['BotUserCreate'];
+      };
+    };
+    responses: {
+      /** @description Created */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            result: components['schemas']['BotUser'];
+            /** @enum {string} */
+            status: 'ok';
+          };
+        };
+      };
+      /** @description Invalid input or JSON; one key per invalid field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Check the highlighted fields.",
+           *         "email": [
+           *           "Enter a valid email."
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or invalid token. */
+      401: {
+        headers: {
+          /** @description `Bearer`: send `Authorization: Bearer <token or sk_ key>`. */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Authentication credentials were not provided or are invalid."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or another shop’s object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Object not found."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another method than this path answers; `Allow` lists the ones it does. */
+      405: {
+        headers: {
+          /** @description The methods this path answers, e.g. `GET, HEAD, POST`. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description That bot already has this messenger user. */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "This bot already has a user with this messenger_user_id."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body is over 256 KiB (the connection is closed). */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Request body is larger than 256 KiB."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description A body that is not JSON (`Content-Type: application/json`). */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Send the body as JSON with Content-Type: application/json."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  unsubscribeFromFlow: {
+    parameters: {
+      query?: {
+        shop_id?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['FlowSubscription'];
+      };
+    };
+    responses: {
+      /** @description Stopped (or was not running) */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            result: components['schemas']['FlowRun'];
+            /** @enum {string} */
+            status: 'ok';
+          };
+        };
+      };
+      /** @description Invalid input or JSON; one key per invalid field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Check the highlighted fields.",
+           *         "email": [
+           *           "Enter a valid email."
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or invalid token. */
+      401: {
+        headers: {
+          /** @description `Bearer`: send `Authorization: Bearer <token or sk_ key>`. */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Authentication credentials were not provided or are invalid."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or another shop’s object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Object not found."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another method than this path answers; `Allow` lists the ones it does. */
+      405: {
+        headers: {
+          /** @description The methods this path answers, e.g. `GET, HEAD, POST`. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body is over 256 KiB (the connection is closed). */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Request body is larger than 256 KiB."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description A body that is not JSON (`Content-Type: application/json`). */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Send the body as JSON with Content-Type: application/json."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  listBotUsers: {
+    parameters: {
+      query?: {
+        bot_id?: number;
+        /** @description Rows per page, at most 100 (a larger value is taken as 100). */
+        limit?: number;
+        offset?: number | null;
+        /** @description Case-insensitive substring of name, phone, email or messenger user id. */
+        search?: string;
+        shop_id?: number;
+        /** @description A tag id. */
+        tag?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description A page of results */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            result: {
+              count: number;
+              next: string | null;
+              previous: string | null;
+              results: components['schemas']['BotUser'][];
+            };
+            /** @enum {string} */
+            status: 'ok';
+          };
+        };
+      };
+      /** @description Invalid input or JSON; one key per invalid field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Check the highlighted fields.",
+           *         "email": [
+           *           "Enter a valid email."
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or invalid token. */
+      401: {
+        headers: {
+          /** @description `Bearer`: send `Authorization: Bearer <token or sk_ key>`. */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Authentication credentials were not provided or are invalid."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or another shop’s object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Object not found."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another method than this path answers; `Allow` lists the ones it does. */
+      405: {
+        headers: {
+          /** @description The methods this path answers, e.g. `GET, HEAD, POST`. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  getBotUser: {
+    parameters: {
+      query?: {
+        shop_id?: number;
+      };
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            result: components['schemas']['BotUser'];
+            /** @enum {string} */
+            status: 'ok';
+          };
+        };
+      };
+      /** @description Invalid input or JSON; one key per invalid field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Check the highlighted fields.",
+           *         "email": [
+           *           "Enter a valid email."
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or invalid token. */
+      401: {
+        headers: {
+          /** @description `Bearer`: send `Authorization: Bearer <token or sk_ key>`. */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Authentication credentials were not provided or are invalid."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or another shop’s object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Object not found."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another method than this path answers; `Allow` lists the ones it does. */
+      405: {
+        headers: {
+          /** @description The methods this path answers, e.g. `GET, HEAD, POST`. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  deleteBotUser: {
+    parameters: {
+      query?: {
+        shop_id?: number;
+      };
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            result: {
+              /** @enum {boolean} */
+              deleted: true;
+              id: number;
+            };
+            /** @enum {string} */
+            status: 'ok';
+          };
+        };
+      };
+      /** @description Invalid input or JSON; one key per invalid field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Check the highlighted fields.",
+           *         "email": [
+           *           "Enter a valid email."
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or invalid token. */
+      401: {
+        headers: {
+          /** @description `Bearer`: send `Authorization: Bearer <token or sk_ key>`. */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Authentication credentials were not provided or are invalid."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or another shop’s object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Object not found."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another method than this path answers; `Allow` lists the ones it does. */
+      405: {
+        headers: {
+          /** @description The methods this path answers, e.g. `GET, HEAD, POST`. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  updateBotUser: {
+    parameters: {
+      query?: {
+        shop_id?: number;
+      };
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['BotUserPatch'];
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            result: components['schemas']['BotUser'];
+            /** @enum {string} */
+            status: 'ok';
+          };
+        };
+      };
+      /** @description Invalid input or JSON; one key per invalid field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Check the highlighted fields.",
+           *         "email": [
+           *           "Enter a valid email."
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or invalid token. */
+      401: {
+        headers: {
+          /** @description `Bearer`: send `Authorization: Bearer <token or sk_ key>`. */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Authentication credentials were not provided or are invalid."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or another shop’s object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Object not found."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another method than this path answers; `Allow` lists the ones it does. */
+      405: {
+        headers: {
+          /** @description The methods this path answers, e.g. `GET, HEAD, POST`. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body is over 256 KiB (the connection is closed). */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Request body is larger than 256 KiB."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description A body that is not JSON (`Content-Type: application/json`). */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Send the body as JSON with Content-Type: application/json."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  exportBotUsers: {
+    parameters: {
+      query?: {
+        bot_id?: number;
+        format?: 'csv' | 'ndjson';
+        /** @description Case-insensitive substring of name, phone, email or messenger user id. */
+        search?: string;
+        shop_id?: number;
+        /** @description A tag id. */
+        tag?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The file, as an attachment */
+      200: {
+        headers: {
+          /** @description `no-store` */
+          'Cache-Control'?: string;
+          /** @description `attachment; filename="bot_users-<shop>-<date>.<format>"` */
+          'Content-Disposition'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/x-ndjson': string;
+          'text/csv': string;
+        };
+      };
+      /** @description Invalid input or JSON; one key per invalid field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Check the highlighted fields.",
+           *         "email": [
+           *           "Enter a valid email."
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or invalid token. */
+      401: {
+        headers: {
+          /** @description `Bearer`: send `Authorization: Bearer <token or sk_ key>`. */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Authentication credentials were not provided or are invalid."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or another shop’s object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Object not found."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another method than this path answers; `Allow` lists the ones it does. */
+      405: {
+        headers: {
+          /** @description The methods this path answers, e.g. `GET, HEAD, POST`. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  listBotChats: {
+    parameters: {
+      query?: {
+        /** @description Rows per page, at most 100 (a larger value is taken as 100). */
+        limit?: number;
+        offset?: number | null;
+        shop_id?: number;
+      };
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description A page of results */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            result: {
+              count: number;
+              next: string | null;
+              previous: string | null;
+              results: components['schemas']['BotChat'][];
+            };
+            /** @enum {string} */
+            status: 'ok';
+          };
+        };
+      };
+      /** @description Invalid input or JSON; one key per invalid field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Check the highlighted fields.",
+           *         "email": [
+           *           "Enter a valid email."
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or invalid token. */
+      401: {
+        headers: {
+          /** @description `Bearer`: send `Authorization: Bearer <token or sk_ key>`. */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Authentication credentials were not provided or are invalid."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or another shop’s object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Object not found."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another method than this path answers; `Allow` lists the ones it does. */
+      405: {
+        headers: {
+          /** @description The methods this path answers, e.g. `GET, HEAD, POST`. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  restartBot: {
+    parameters: {
+      query?: {
+        shop_id?: number;
+      };
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            result: components['schemas']['Bot'];
+            /** @enum {string} */
+            status: 'ok';
+          };
+        };
+      };
+      /** @description Invalid input or JSON; one key per invalid field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Check the highlighted fields.",
+           *         "email": [
+           *           "Enter a valid email."
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or invalid token. */
+      401: {
+        headers: {
+          /** @description `Bearer`: send `Authorization: Bearer <token or sk_ key>`. */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Authentication credentials were not provided or are invalid."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or another shop’s object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Object not found."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another method than this path answers; `Allow` lists the ones it does. */
+      405: {
+        headers: {
+          /** @description The methods this path answers, e.g. `GET, HEAD, POST`. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body is over 256 KiB (the connection is closed). */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Request body is larger than 256 KiB."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description A body that is not JSON (`Content-Type: application/json`). */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Send the body as JSON with Content-Type: application/json."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  getBotStatus: {
+    parameters: {
+      query?: {
+        shop_id?: number;
+      };
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            result: components['schemas']['BotStatus'];
+            /** @enum {string} */
+            status: 'ok';
+          };
+        };
+      };
+      /** @description Invalid input or JSON; one key per invalid field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Check the highlighted fields.",
+           *         "email": [
+           *           "Enter a valid email."
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or invalid token. */
+      401: {
+        headers: {
+          /** @description `Bearer`: send `Authorization: Bearer <token or sk_ key>`. */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Authentication credentials were not provided or are invalid."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or another shop’s object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Object not found."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another method than this path answers; `Allow` lists the ones it does. */
+      405: {
+        headers: {
+          /** @description The methods this path answers, e.g. `GET, HEAD, POST`. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  stopBot: {
+    parameters: {
+      query?: {
+        shop_id?: number;
+      };
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            result: components['schemas']['Bot'];
+            /** @enum {string} */
+            status: 'ok';
+          };
+        };
+      };
+      /** @description Invalid input or JSON; one key per invalid field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Check the highlighted fields.",
+           *         "email": [
+           *           "Enter a valid email."
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or invalid token. */
+      401: {
+        headers: {
+          /** @description `Bearer`: send `Authorization: Bearer <token or sk_ key>`. */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Authentication credentials were not provided or are invalid."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or another shop’s object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Object not found."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another method than this path answers; `Allow` lists the ones it does. */
+      405: {
+        headers: {
+          /** @description The methods this path answers, e.g. `GET, HEAD, POST`. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body is over 256 KiB (the connection is closed). */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Request body is larger than 256 KiB."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description A body that is not JSON (`Content-Type: application/json`). */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Send the body as JSON with Content-Type: application/json."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  listBots: {
+    parameters: {
+      query?: {
+        /** @description Rows per page, at most 100 (a larger value is taken as 100). */
+        limit?: number;
+        offset?: number | null;
+        shop_id?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description A page of results */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            result: {
+              count: number;
+              next: string | null;
+              previous: string | null;
+              results: components['schemas']['Bot'][];
+            };
+            /** @enum {string} */
+            status: 'ok';
+          };
+        };
+      };
+      /** @description Invalid input or JSON; one key per invalid field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Check the highlighted fields.",
+           *         "email": [
+           *           "Enter a valid email."
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or invalid token. */
+      401: {
+        headers: {
+          /** @description `Bearer`: send `Authorization: Bearer <token or sk_ key>`. */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Authentication credentials were not provided or are invalid."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or another shop’s object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Object not found."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another method than this path answers; `Allow` lists the ones it does. */
+      405: {
+        headers: {
+          /** @description The methods this path answers, e.g. `GET, HEAD, POST`. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  createBot: {
+    parameters: {
+      query?: {
+        shop_id?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['BotInput'];
+      };
+    };
+    responses: {
+      /** @description Created */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            result: components['schemas']['BotConnected'];
+            /** @enum {string} */
+            status: 'ok';
+          };
+        };
+      };
+      /** @description Invalid input or JSON; one key per invalid field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Check the highlighted fields.",
+           *         "email": [
+           *           "Enter a valid email."
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or invalid token. */
+      401: {
+        headers: {
+          /** @description `Bearer`: send `Authorization: Bearer <token or sk_ key>`. */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Authentication credentials were not provided or are invalid."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Only the shop’s owners can do this; the caller is a manager or a shop key. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Only the shop's owners can manage keys."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or another shop’s object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Object not found."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another method than this path answers; `Allow` lists the ones it does. */
+      405: {
+        headers: {
+          /** @description The methods this path answers, e.g. `GET, HEAD, POST`. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body is over 256 KiB (the connection is closed). */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Request body is larger than 256 KiB."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description A body that is not JSON (`Content-Type: application/json`). */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Send the body as JSON with Content-Type: application/json."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  getBot: {
+    parameters: {
+      query?: {
+        shop_id?: number;
+      };
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            result: components['schemas']['Bot'];
+            /** @enum {string} */
+            status: 'ok';
+          };
+        };
+      };
+      /** @description Invalid input or JSON; one key per invalid field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Check the highlighted fields.",
+           *         "email": [
+           *           "Enter a valid email."
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or invalid token. */
+      401: {
+        headers: {
+          /** @description `Bearer`: send `Authorization: Bearer <token or sk_ key>`. */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Authentication credentials were not provided or are invalid."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or another shop’s object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Object not found."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another method than this path answers; `Allow` lists the ones it does. */
+      405: {
+        headers: {
+          /** @description The methods this path answers, e.g. `GET, HEAD, POST`. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  deleteBot: {
+    parameters: {
+      query?: {
+        shop_id?: number;
+      };
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            result: {
+              /** @enum {boolean} */
+              deleted: true;
+              id: number;
+            };
+            /** @enum {string} */
+            status: 'ok';
+          };
+        };
+      };
+      /** @description Invalid input or JSON; one key per invalid field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Check the highlighted fields.",
+           *         "email": [
+           *           "Enter a valid email."
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or invalid token. */
+      401: {
+        headers: {
+          /** @description `Bearer`: send `Authorization: Bearer <token or sk_ key>`. */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Authentication credentials were not provided or are invalid."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Only the shop’s owners can do this; the caller is a manager or a shop key. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Only the shop's owners can manage keys."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or another shop’s object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Object not found."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another method than this path answers; `Allow` lists the ones it does. */
+      405: {
+        headers: {
+          /** @description The methods this path answers, e.g. `GET, HEAD, POST`. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  updateBot: {
+    parameters: {
+      query?: {
+        shop_id?: number;
+      };
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['BotPatch'];
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            result: components['schemas']['BotConnected'];
+            /** @enum {string} */
+            status: 'ok';
+          };
+        };
+      };
+      /** @description Invalid input or JSON; one key per invalid field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Check the highlighted fields.",
+           *         "email": [
+           *           "Enter a valid email."
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or invalid token. */
+      401: {
+        headers: {
+          /** @description `Bearer`: send `Authorization: Bearer <token or sk_ key>`. */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Authentication credentials were not provided or are invalid."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Only the shop’s owners can do this; the caller is a manager or a shop key. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Only the shop's owners can manage keys."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or another shop’s object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Object not found."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another method than this path answers; `Allow` lists the ones it does. */
+      405: {
+        headers: {
+          /** @description The methods this path answers, e.g. `GET, HEAD, POST`. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body is over 256 KiB (the connection is closed). */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Request body is larger than 256 KiB."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description A body that is not JSON (`Content-Type: application/json`). */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Send the body as JSON with Content-Type: application/json."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  listConversations: {
+    parameters: {
+      query?: {
+        bot_id?: number;
+        /** @description Rows per page, at most 100 (a larger value is taken as 100). */
+        limit?: number;
+        offset?: number | null;
+        /** @description Case-insensitive substring of name, phone, email or messenger user id. */
+        search?: string;
+        shop_id?: number;
+        /** @description A tag id. */
+        tag?: number;
+        /** @description `true`: only conversations with unread messages. */
+        unread?: 'true' | 'false';
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description A page of results */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            result: {
+              count: number;
+              next: string | null;
+              previous: string | null;
+              results: components['schemas']['Conversation'][];
+            };
+            /** @enum {string} */
+            status: 'ok';
+          };
+        };
+      };
+      /** @description Invalid input or JSON; one key per invalid field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Check the highlighted fields.",
+           *         "email": [
+           *           "Enter a valid email."
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or invalid token. */
+      401: {
+        headers: {
+          /** @description `Bearer`: send `Authorization: Bearer <token or sk_ key>`. */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Authentication credentials were not provided or are invalid."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or another shop’s object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Object not found."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another method than this path answers; `Allow` lists the ones it does. */
+      405: {
+        headers: {
+          /** @description The methods this path answers, e.g. `GET, HEAD, POST`. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  markConversationRead: {
+    parameters: {
+      query?: {
+        shop_id?: number;
+      };
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        'application/json': components['schemas']['ConversationRead'];
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            result: components['schemas']['Conversation'];
+            /** @enum {string} */
+            status: 'ok';
+          };
+        };
+      };
+      /** @description Invalid input or JSON; one key per invalid field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Check the highlighted fields.",
+           *         "email": [
+           *           "Enter a valid email."
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or invalid token. */
+      401: {
+        headers: {
+          /** @description `Bearer`: send `Authorization: Bearer <token or sk_ key>`. */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Authentication credentials were not provided or are invalid."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or another shop’s object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Object not found."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another method than this path answers; `Allow` lists the ones it does. */
+      405: {
+        headers: {
+          /** @description The methods this path answers, e.g. `GET, HEAD, POST`. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body is over 256 KiB (the connection is closed). */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Request body is larger than 256 KiB."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description A body that is not JSON (`Content-Type: application/json`). */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Send the body as JSON with Content-Type: application/json."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  listFlows: {
+    parameters: {
+      query?: {
+        bot_id?: number;
+        /** @description Rows per page, at most 100 (a larger value is taken as 100). */
+        limit?: number;
+        offset?: number | null;
+        shop_id?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description A page of results */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            result: {
+              count: number;
+              next: string | null;
+              previous: string | null;
+              results: components['schemas']['Flow'][];
+            };
+            /** @enum {string} */
+            status: 'ok';
+          };
+        };
+      };
+      /** @description Invalid input or JSON; one key per invalid field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Check the highlighted fields.",
+           *         "email": [
+           *           "Enter a valid email."
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or invalid token. */
+      401: {
+        headers: {
+          /** @description `Bearer`: send `Authorization: Bearer <token or sk_ key>`. */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Authentication credentials were not provided or are invalid."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or another shop’s object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Object not found."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another method than this path answers; `Allow` lists the ones it does. */
+      405: {
+        headers: {
+          /** @description The methods this path answers, e.g. `GET, HEAD, POST`. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  createFlow: {
+    parameters: {
+      query?: {
+        shop_id?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['FlowInput'];
+      };
+    };
+    responses: {
+      /** @description Created */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            result: components['schemas']['Flow'];
+            /** @enum {string} */
+            status: 'ok';
+          };
+        };
+      };
+      /** @description Invalid input or JSON; one key per invalid field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Check the highlighted fields.",
+           *         "email": [
+           *           "Enter a valid email."
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or invalid token. */
+      401: {
+        headers: {
+          /** @description `Bearer`: send `Authorization: Bearer <token or sk_ key>`. */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Authentication credentials were not provided or are invalid."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or another shop’s object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Object not found."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another method than this path answers; `Allow` lists the ones it does. */
+      405: {
+        headers: {
+          /** @description The methods this path answers, e.g. `GET, HEAD, POST`. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body is over 256 KiB (the connection is closed). */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Request body is larger than 256 KiB."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description A body that is not JSON (`Content-Type: application/json`). */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Send the body as JSON with Content-Type: application/json."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  getFlow: {
+    parameters: {
+      query?: {
+        shop_id?: number;
+      };
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            result: components['schemas']['Flow'];
+            /** @enum {string} */
+            status: 'ok';
+          };
+        };
+      };
+      /** @description Invalid input or JSON; one key per invalid field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Check the highlighted fields.",
+           *         "email": [
+           *           "Enter a valid email."
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or invalid token. */
+      401: {
+        headers: {
+          /** @description `Bearer`: send `Authorization: Bearer <token or sk_ key>`. */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Authentication credentials were not provided or are invalid."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or another shop’s object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Object not found."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another method than this path answers; `Allow` lists the ones it does. */
+      405: {
+        headers: {
+          /** @description The methods this path answers, e.g. `GET, HEAD, POST`. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  deleteFlow: {
+    parameters: {
+      query?: {
+        shop_id?: number;
+      };
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            result: {
+              /** @enum {boolean} */
+              deleted: true;
+              id: number;
+            };
+            /** @enum {string} */
+            status: 'ok';
+          };
+        };
+      };
+      /** @description Invalid input or JSON; one key per invalid field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Check the highlighted fields.",
+           *         "email": [
+           *           "Enter a valid email."
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or invalid token. */
+      401: {
+        headers: {
+          /** @description `Bearer`: send `Authorization: Bearer <token or sk_ key>`. */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Authentication credentials were not provided or are invalid."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or another shop’s object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Object not found."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another method than this path answers; `Allow` lists the ones it does. */
+      405: {
+        headers: {
+          /** @description The methods this path answers, e.g. `GET, HEAD, POST`. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  updateFlow: {
+    parameters: {
+      query?: {
+        shop_id?: number;
+      };
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['FlowPatch'];
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            result: components['schemas']['Flow'];
+            /** @enum {string} */
+            status: 'ok';
+          };
+        };
+      };
+      /** @description Invalid input or JSON; one key per invalid field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Check the highlighted fields.",
+           *         "email": [
+           *           "Enter a valid email."
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or invalid token. */
+      401: {
+        headers: {
+          /** @description `Bearer`: send `Authorization: Bearer <token or sk_ key>`. */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Authentication credentials were not provided or are invalid."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or another shop’s object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Object not found."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another method than this path answers; `Allow` lists the ones it does. */
+      405: {
+        headers: {
+          /** @description The methods this path answers, e.g. `GET, HEAD, POST`. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body is over 256 KiB (the connection is closed). */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Request body is larger than 256 KiB."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description A body that is not JSON (`Content-Type: application/json`). */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Send the body as JSON with Content-Type: application/json."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  listMenuItems: {
+    parameters: {
+      query?: {
+        /** @description Rows per page, at most 100 (a larger value is taken as 100). */
+        limit?: number;
+        offset?: number | null;
+        shop_id?: number;
+        step_id?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description A page of results */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            result: {
+              count: number;
+              next: string | null;
+              previous: string | null;
+              results: components['schemas']['MenuItem'][];
+            };
+            /** @enum {string} */
+            status: 'ok';
+          };
+        };
+      };
+      /** @description Invalid input or JSON; one key per invalid field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Check the highlighted fields.",
+           *         "email": [
+           *           "Enter a valid email."
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or invalid token. */
+      401: {
+        headers: {
+          /** @description `Bearer`: send `Authorization: Bearer <token or sk_ key>`. */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Authentication credentials were not provided or are invalid."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or another shop’s object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Object not found."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another method than this path answers; `Allow` lists the ones it does. */
+      405: {
+        headers: {
+          /** @description The methods this path answers, e.g. `GET, HEAD, POST`. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  createMenuItem: {
+    parameters: {
+      query?: {
+        shop_id?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['MenuItemInput'];
+      };
+    };
+    responses: {
+      /** @description Created */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            result: components['schemas']['MenuItem'];
+            /** @enum {string} */
+            status: 'ok';
+          };
+        };
+      };
+      /** @description Invalid input or JSON; one key per invalid field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Check the highlighted fields.",
+           *         "email": [
+           *           "Enter a valid email."
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or invalid token. */
+      401: {
+        headers: {
+          /** @description `Bearer`: send `Authorization: Bearer <token or sk_ key>`. */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Authentication credentials were not provided or are invalid."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or another shop’s object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Object not found."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another method than this path answers; `Allow` lists the ones it does. */
+      405: {
+        headers: {
+          /** @description The methods this path answers, e.g. `GET, HEAD, POST`. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body is over 256 KiB (the connection is closed). */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Request body is larger than 256 KiB."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description A body that is not JSON (`Content-Type: application/json`). */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Send the body as JSON with Content-Type: application/json."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  getMenuItem: {
+    parameters: {
+      query?: {
+        shop_id?: number;
+      };
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            result: components['schemas']['MenuItem'];
+            /** @enum {string} */
+            status: 'ok';
+          };
+        };
+      };
+      /** @description Invalid input or JSON; one key per invalid field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Check the highlighted fields.",
+           *         "email": [
+           *           "Enter a valid email."
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or invalid token. */
+      401: {
+        headers: {
+          /** @description `Bearer`: send `Authorization: Bearer <token or sk_ key>`. */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Authentication credentials were not provided or are invalid."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or another shop’s object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Object not found."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another method than this path answers; `Allow` lists the ones it does. */
+      405: {
+        headers: {
+          /** @description The methods this path answers, e.g. `GET, HEAD, POST`. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  deleteMenuItem: {
+    parameters: {
+      query?: {
+        shop_id?: number;
+      };
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            result: {
+              /** @enum {boolean} */
+              deleted: true;
+              id: number;
+            };
+            /** @enum {string} */
+            status: 'ok';
+          };
+        };
+      };
+      /** @description Invalid input or JSON; one key per invalid field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Check the highlighted fields.",
+           *         "email": [
+           *           "Enter a valid email."
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or invalid token. */
+      401: {
+        headers: {
+          /** @description `Bearer`: send `Authorization: Bearer <token or sk_ key>`. */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Authentication credentials were not provided or are invalid."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or another shop’s object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Object not found."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another method than this path answers; `Allow` lists the ones it does. */
+      405: {
+        headers: {
+          /** @description The methods this path answers, e.g. `GET, HEAD, POST`. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Its step would stop waiting for a press and close a loop that never waits. */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Step 12 would stop waiting. Steps 12 → 13 → 12 …"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  updateMenuItem: {
+    parameters: {
+      query?: {
+        shop_id?: number;
+      };
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['MenuItemPatch'];
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            result: components['schemas']['MenuItem'];
+            /** @enum {string} */
+            status: 'ok';
+          };
+        };
+      };
+      /** @description Invalid input or JSON; one key per invalid field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Check the highlighted fields.",
+           *         "email": [
+           *           "Enter a valid email."
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or invalid token. */
+      401: {
+        headers: {
+          /** @description `Bearer`: send `Authorization: Bearer <token or sk_ key>`. */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Authentication credentials were not provided or are invalid."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or another shop’s object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Object not found."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another method than this path answers; `Allow` lists the ones it does. */
+      405: {
+        headers: {
+          /** @description The methods this path answers, e.g. `GET, HEAD, POST`. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body is over 256 KiB (the connection is closed). */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Request body is larger than 256 KiB."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description A body that is not JSON (`Content-Type: application/json`). */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Send the body as JSON with Content-Type: application/json."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  listMessages: {
+    parameters: {
+      query?: {
+        bot_id?: number;
+        bot_user_id?: number;
+        direction?: 'in' | 'out';
+        /** @description Rows per page, at most 100 (a larger value is taken as 100). */
+        limit?: number;
+        offset?: number | null;
+        shop_id?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description A page of results */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            result: {
+              count: number;
+              next: string | null;
+              previous: string | null;
+              results: components['schemas']['Message'][];
+            };
+            /** @enum {string} */
+            status: 'ok';
+          };
+        };
+      };
+      /** @description Invalid input or JSON; one key per invalid field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Check the highlighted fields.",
+           *         "email": [
+           *           "Enter a valid email."
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or invalid token. */
+      401: {
+        headers: {
+          /** @description `Bearer`: send `Authorization: Bearer <token or sk_ key>`. */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Authentication credentials were not provided or are invalid."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or another shop’s object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Object not found."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another method than this path answers; `Allow` lists the ones it does. */
+      405: {
+        headers: {
+          /** @description The methods this path answers, e.g. `GET, HEAD, POST`. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  getMessage: {
+    parameters: {
+      query?: {
+        shop_id?: number;
+      };
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            result: components['schemas']['Message'];
+            /** @enum {string} */
+            status: 'ok';
+          };
+        };
+      };
+      /** @description Invalid input or JSON; one key per invalid field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Check the highlighted fields.",
+           *         "email": [
+           *           "Enter a valid email."
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or invalid token. */
+      401: {
+        headers: {
+          /** @description `Bearer`: send `Authorization: Bearer <token or sk_ key>`. */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Authentication credentials were not provided or are invalid."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or another shop’s object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Object not found."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another method than this path answers; `Allow` lists the ones it does. */
+      405: {
+        headers: {
+          /** @description The methods this path answers, e.g. `GET, HEAD, POST`. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  getMessageImage: {
+    parameters: {
+      query?: {
+        shop_id?: number;
+      };
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The image (PNG, JPEG, GIF or WebP, at most 5 MiB) */
+      200: {
+        headers: {
+          /** @description `private, max-age=3600` */
+          'Cache-Control'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'image/gif': string;
+          'image/jpeg': string;
+          'image/png': string;
+          'image/webp': string;
+        };
+      };
+      /** @description Invalid input or JSON; one key per invalid field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Check the highlighted fields.",
+           *         "email": [
+           *           "Enter a valid email."
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or invalid token. */
+      401: {
+        headers: {
+          /** @description `Bearer`: send `Authorization: Bearer <token or sk_ key>`. */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Authentication credentials were not provided or are invalid."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or another shop’s object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Object not found."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another method than this path answers; `Allow` lists the ones it does. */
+      405: {
+        headers: {
+          /** @description The methods this path answers, e.g. `GET, HEAD, POST`. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The image’s site did not answer with an image. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "The image could not be loaded from where the message points."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  sendMessage: {
+    parameters: {
+      query?: {
+        shop_id?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['SendMessageInput'];
+      };
+    };
+    responses: {
+      /** @description Queued: the message with its delivery id and status */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            result: components['schemas']['Message'];
+            /** @enum {string} */
+            status: 'ok';
+          };
+        };
+      };
+      /** @description Invalid input or JSON; one key per invalid field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Check the highlighted fields.",
+           *         "email": [
+           *           "Enter a valid email."
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or invalid token. */
+      401: {
+        headers: {
+          /** @description `Bearer`: send `Authorization: Bearer <token or sk_ key>`. */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Authentication credentials were not provided or are invalid."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or another shop’s object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Object not found."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another method than this path answers; `Allow` lists the ones it does. */
+      405: {
+        headers: {
+          /** @description The methods this path answers, e.g. `GET, HEAD, POST`. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The bot user unsubscribed from the bot. */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "This bot user has unsubscribed from the bot."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body is over 256 KiB (the connection is closed). */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Request body is larger than 256 KiB."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description A body that is not JSON (`Content-Type: application/json`). */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Send the body as JSON with Content-Type: application/json."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  listSteps: {
+    parameters: {
+      query?: {
+        flow_id?: number;
+        /** @description Rows per page, at most 100 (a larger value is taken as 100). */
+        limit?: number;
+        offset?: number | null;
+        shop_id?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description A page of results */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            result: {
+              count: number;
+              next: string | null;
+              previous: string | null;
+              results: components['schemas']['Step'][];
+            };
+            /** @enum {string} */
+            status: 'ok';
+          };
+        };
+      };
+      /** @description Invalid input or JSON; one key per invalid field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Check the highlighted fields.",
+           *         "email": [
+           *           "Enter a valid email."
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or invalid token. */
+      401: {
+        headers: {
+          /** @description `Bearer`: send `Authorization: Bearer <token or sk_ key>`. */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Authentication credentials were not provided or are invalid."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or another shop’s object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Object not found."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another method than this path answers; `Allow` lists the ones it does. */
+      405: {
+        headers: {
+          /** @description The methods this path answers, e.g. `GET, HEAD, POST`. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  createStep: {
+    parameters: {
+      query?: {
+        shop_id?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['StepInput'];
+      };
+    };
+    responses: {
+      /** @description Created */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            result: components['schemas']['Step'];
+            /** @enum {string} */
+            status: 'ok';
+          };
+        };
+      };
+      /** @description Invalid input or JSON; one key per invalid field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Check the highlighted fields.",
+           *         "email": [
+           *           "Enter a valid email."
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or invalid token. */
+      401: {
+        headers: {
+          /** @description `Bearer`: send `Authorization: Bearer <token or sk_ key>`. */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Authentication credentials were not provided or are invalid."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or another shop’s object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Object not found."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another method than this path answers; `Allow` lists the ones it does. */
+      405: {
+        headers: {
+          /** @description The methods this path answers, e.g. `GET, HEAD, POST`. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body is over 256 KiB (the connection is closed). */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Request body is larger than 256 KiB."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description A body that is not JSON (`Content-Type: application/json`). */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Send the body as JSON with Content-Type: application/json."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  getStep: {
+    parameters: {
+      query?: {
+        shop_id?: number;
+      };
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            result: components['schemas']['Step'];
+            /** @enum {string} */
+            status: 'ok';
+          };
+        };
+      };
+      /** @description Invalid input or JSON; one key per invalid field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Check the highlighted fields.",
+           *         "email": [
+           *           "Enter a valid email."
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or invalid token. */
+      401: {
+        headers: {
+          /** @description `Bearer`: send `Authorization: Bearer <token or sk_ key>`. */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Authentication credentials were not provided or are invalid."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or another shop’s object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Object not found."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another method than this path answers; `Allow` lists the ones it does. */
+      405: {
+        headers: {
+          /** @description The methods this path answers, e.g. `GET, HEAD, POST`. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  deleteStep: {
+    parameters: {
+      query?: {
+        shop_id?: number;
+      };
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            result: {
+              /** @enum {boolean} */
+              deleted: true;
+              id: number;
+            };
+            /** @enum {string} */
+            status: 'ok';
+          };
+        };
+      };
+      /** @description Invalid input or JSON; one key per invalid field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Check the highlighted fields.",
+           *         "email": [
+           *           "Enter a valid email."
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or invalid token. */
+      401: {
+        headers: {
+          /** @description `Bearer`: send `Authorization: Bearer <token or sk_ key>`. */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Authentication credentials were not provided or are invalid."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or another shop’s object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Object not found."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another method than this path answers; `Allow` lists the ones it does. */
+      405: {
+        headers: {
+          /** @description The methods this path answers, e.g. `GET, HEAD, POST`. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description A step whose buttons led here would have no button leading on: a loop that never waits. */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Step 12 would have no button leading on without step 14. Steps 12 → 13 → 12 …"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  updateStep: {
+    parameters: {
+      query?: {
+        shop_id?: number;
+      };
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['StepPatch'];
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            result: components['schemas']['Step'];
+            /** @enum {string} */
+            status: 'ok';
+          };
+        };
+      };
+      /** @description Invalid input or JSON; one key per invalid field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Check the highlighted fields.",
+           *         "email": [
+           *           "Enter a valid email."
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or invalid token. */
+      401: {
+        headers: {
+          /** @description `Bearer`: send `Authorization: Bearer <token or sk_ key>`. */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Authentication credentials were not provided or are invalid."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or another shop’s object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Object not found."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another method than this path answers; `Allow` lists the ones it does. */
+      405: {
+        headers: {
+          /** @description The methods this path answers, e.g. `GET, HEAD, POST`. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body is over 256 KiB (the connection is closed). */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Request body is larger than 256 KiB."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description A body that is not JSON (`Content-Type: application/json`). */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Send the body as JSON with Content-Type: application/json."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  streamShopEvents: {
+    parameters: {
+      query?: {
+        /** @description Where to resume, as the `Last-Event-ID` header (which wins when both are sent). */
+        last_event_id?: number | null;
+        /** @description The shop whose events to follow; required with a login token. */
+        shop_id?: number;
+        /** @description Comma-separated event types to receive (default: all): lead.created, order.created, order.status_changed, bot_user.subscribed, message.received, message.created, bot.chat_updated. */
+        types?: string;
+      };
+      header?: {
+        /** @description The `id:` of the last event received: the stream resumes after it. */
+        'Last-Event-ID'?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description A `text/event-stream` (https://html.spec.whatwg.org/multipage/server-sent-events.html). Each event has `id:` (send the last one as `Last-Event-ID` to resume: events are kept 7 days and replayed in order, also after a relay restart), `event:` (its type) and `data:` `{"id", "type", "shop_id", "created_at", "data"}` where `data` is the API object the event is about as its GET returns it now (the lead, the order with `previous_status`, the bot user, the message with `bot_user`, the bot chat), or `{"id", "deleted": true}` once deleted. Other events: `ready` (the stream is live), `reset` (the last event id is too old or unknown: reload what you show), `end` (`{"reason"}`: logged out, access removed, relay stopping; do not reconnect with the same token after "logged out"). A comment line every 15 s keeps proxies from closing an idle stream. */
+      200: {
+        headers: {
+          /** @description `no-cache` */
+          'Cache-Control'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'text/event-stream': string;
+        };
+      };
+      /** @description Invalid input or JSON; one key per invalid field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Check the highlighted fields.",
+           *         "email": [
+           *           "Enter a valid email."
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or invalid token. */
+      401: {
+        headers: {
+          /** @description `Bearer`: send `Authorization: Bearer <token or sk_ key>`. */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Authentication credentials were not provided or are invalid."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or another shop’s object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Object not found."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another method than this path answers; `Allow` lists the ones it does. */
+      405: {
+        headers: {
+          /** @description The methods this path answers, e.g. `GET, HEAD, POST`. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  listChannels: {
+    parameters: {
+      query?: {
+        /** @description Rows per page, at most 100 (a larger value is taken as 100). */
+        limit?: number;
+        offset?: number | null;
+        shop_id?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description A page of results */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            result: {
+              count: number;
+              next: string | null;
+              previous: string | null;
+              results: components['schemas']['NotificationChannel'][];
+            };
+            /** @enum {string} */
+            status: 'ok';
+          };
+        };
+      };
+      /** @description Invalid input or JSON; one key per invalid field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Check the highlighted fields.",
+           *         "email": [
+           *           "Enter a valid email."
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or invalid token. */
+      401: {
+        headers: {
+          /** @description `Bearer`: send `Authorization: Bearer <token or sk_ key>`. */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Authentication credentials were not provided or are invalid."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or another shop’s object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Object not found."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another method than this path answers; `Allow` lists the ones it does. */
+      405: {
+        headers: {
+          /** @description The methods this path answers, e.g. `GET, HEAD, POST`. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  createChannel: {
+    parameters: {
+      query?: {
+        shop_id?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['NotificationChannelInput'];
+      };
+    };
+    responses: {
+      /** @description Created */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            result: components['schemas']['NotificationChannel'];
+            /** @enum {string} */
+            status: 'ok';
+          };
+        };
+      };
+      /** @description Invalid input or JSON; one key per invalid field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Check the highlighted fields.",
+           *         "email": [
+           *           "Enter a valid email."
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or invalid token. */
+      401: {
+        headers: {
+          /** @description `Bearer`: send `Authorization: Bearer <token or sk_ key>`. */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Authentication credentials were not provided or are invalid."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Only the shop’s owners can do this; the caller is a manager or a shop key. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Only the shop's owners can manage keys."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or another shop’s object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Object not found."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another method than this path answers; `Allow` lists the ones it does. */
+      405: {
+        headers: {
+          /** @description The methods this path answers, e.g. `GET, HEAD, POST`. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body is over 256 KiB (the connection is closed). */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Request body is larger than 256 KiB."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description A body that is not JSON (`Content-Type: application/json`). */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Send the body as JSON with Content-Type: application/json."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  getChannel: {
+    parameters: {
+      query?: {
+        shop_id?: number;
+      };
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            result: components['schemas']['NotificationChannel'];
+            /** @enum {string} */
+            status: 'ok';
+          };
+        };
+      };
+      /** @description Invalid input or JSON; one key per invalid field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Check the highlighted fields.",
+           *         "email": [
+           *           "Enter a valid email."
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or invalid token. */
+      401: {
+        headers: {
+          /** @description `Bearer`: send `Authorization: Bearer <token or sk_ key>`. */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Authentication credentials were not provided or are invalid."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or another shop’s object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Object not found."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another method than this path answers; `Allow` lists the ones it does. */
+      405: {
+        headers: {
+          /** @description The methods this path answers, e.g. `GET, HEAD, POST`. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  deleteChannel: {
+    parameters: {
+      query?: {
+        shop_id?: number;
+      };
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            result: {
+              /** @enum {boolean} */
+              deleted: true;
+              id: number;
+            };
+            /** @enum {string} */
+            status: 'ok';
+          };
+        };
+      };
+      /** @description Invalid input or JSON; one key per invalid field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Check the highlighted fields.",
+           *         "email": [
+           *           "Enter a valid email."
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or invalid token. */
+      401: {
+        headers: {
+          /** @description `Bearer`: send `Authorization: Bearer <token or sk_ key>`. */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Authentication credentials were not provided or are invalid."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Only the shop’s owners can do this; the caller is a manager or a shop key. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Only the shop's owners can manage keys."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or another shop’s object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Object not found."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another method than this path answers; `Allow` lists the ones it does. */
+      405: {
+        headers: {
+          /** @description The methods this path answers, e.g. `GET, HEAD, POST`. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  updateChannel: {
+    parameters: {
+      query?: {
+        shop_id?: number;
+      };
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['NotificationChannelPatch'];
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            result: components['schemas']['NotificationChannel'];
+            /** @enum {string} */
+            status: 'ok';
+          };
+        };
+      };
+      /** @description Invalid input or JSON; one key per invalid field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Check the highlighted fields.",
+           *         "email": [
+           *           "Enter a valid email."
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or invalid token. */
+      401: {
+        headers: {
+          /** @description `Bearer`: send `Authorization: Bearer <token or sk_ key>`. */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Authentication credentials were not provided or are invalid."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Only the shop’s owners can do this; the caller is a manager or a shop key. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Only the shop's owners can manage keys."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or another shop’s object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Object not found."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another method than this path answers; `Allow` lists the ones it does. */
+      405: {
+        headers: {
+          /** @description The methods this path answers, e.g. `GET, HEAD, POST`. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body is over 256 KiB (the connection is closed). */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Request body is larger than 256 KiB."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description A body that is not JSON (`Content-Type: application/json`). */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Send the body as JSON with Content-Type: application/json."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  testAlertChannel: {
+    parameters: {
+      query?: {
+        shop_id?: number;
+      };
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Queued: the delivery’s status says when it was sent, or why not */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            result: components['schemas']['TestAlert'];
+            /** @enum {string} */
+            status: 'ok';
+          };
+        };
+      };
+      /** @description Invalid input or JSON; one key per invalid field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Check the highlighted fields.",
+           *         "email": [
+           *           "Enter a valid email."
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or invalid token. */
+      401: {
+        headers: {
+          /** @description `Bearer`: send `Authorization: Bearer <token or sk_ key>`. */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Authentication credentials were not provided or are invalid."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or another shop’s object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Object not found."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another method than this path answers; `Allow` lists the ones it does. */
+      405: {
+        headers: {
+          /** @description The methods this path answers, e.g. `GET, HEAD, POST`. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The channel has nothing to send through (its bot was deleted). */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "This channel cannot send alerts (its bot is gone): nothing was queued."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body is over 256 KiB (the connection is closed). */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Request body is larger than 256 KiB."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description A body that is not JSON (`Content-Type: application/json`). */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Send the body as JSON with Content-Type: application/json."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  listDeliveries: {
+    parameters: {
+      query?: {
+        bot_user_id?: number;
+        event?: string;
+        /** @description Rows per page, at most 100 (a larger value is taken as 100). */
+        limit?: number;
+        offset?: number | null;
+        shop_id?: number;
+        status?: 'queued' | 'sending' | 'sent' | 'delivered' | 'read' | 'failed' | 'dead';
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description A page of results */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            result: {
+              count: number;
+              next: string | null;
+              previous: string | null;
+              results: components['schemas']['Delivery'][];
+            };
+            /** @enum {string} */
+            status: 'ok';
+          };
+        };
+      };
+      /** @description Invalid input or JSON; one key per invalid field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Check the highlighted fields.",
+           *         "email": [
+           *           "Enter a valid email."
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or invalid token. */
+      401: {
+        headers: {
+          /** @description `Bearer`: send `Authorization: Bearer <token or sk_ key>`. */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Authentication credentials were not provided or are invalid."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or another shop’s object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Object not found."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another method than this path answers; `Allow` lists the ones it does. */
+      405: {
+        headers: {
+          /** @description The methods this path answers, e.g. `GET, HEAD, POST`. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  getDelivery: {
+    parameters: {
+      query?: {
+        shop_id?: number;
+      };
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            result: components['schemas']['DeliveryDetail'];
+            /** @enum {string} */
+            status: 'ok';
+          };
+        };
+      };
+      /** @description Invalid input or JSON; one key per invalid field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Check the highlighted fields.",
+           *         "email": [
+           *           "Enter a valid email."
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or invalid token. */
+      401: {
+        headers: {
+          /** @description `Bearer`: send `Authorization: Bearer <token or sk_ key>`. */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Authentication credentials were not provided or are invalid."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or another shop’s object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Object not found."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another method than this path answers; `Allow` lists the ones it does. */
+      405: {
+        headers: {
+          /** @description The methods this path answers, e.g. `GET, HEAD, POST`. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  retryDelivery: {
+    parameters: {
+      query?: {
+        shop_id?: number;
+      };
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            result: components['schemas']['Delivery'];
+            /** @enum {string} */
+            status: 'ok';
+          };
+        };
+      };
+      /** @description Invalid input or JSON; one key per invalid field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Check the highlighted fields.",
+           *         "email": [
+           *           "Enter a valid email."
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or invalid token. */
+      401: {
+        headers: {
+          /** @description `Bearer`: send `Authorization: Bearer <token or sk_ key>`. */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Authentication credentials were not provided or are invalid."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or another shop’s object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Object not found."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another method than this path answers; `Allow` lists the ones it does. */
+      405: {
+        headers: {
+          /** @description The methods this path answers, e.g. `GET, HEAD, POST`. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The delivery is not failed or dead. */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Only failed or dead deliveries can be retried; this one is sent."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body is over 256 KiB (the connection is closed). */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Request body is larger than 256 KiB."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description A body that is not JSON (`Content-Type: application/json`). */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Send the body as JSON with Content-Type: application/json."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  listKeys: {
+    parameters: {
+      query?: {
+        /** @description Rows per page, at most 100 (a larger value is taken as 100). */
+        limit?: number;
+        offset?: number | null;
+        shop_id?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description A page of results */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            result: {
+              count: number;
+              next: string | null;
+              previous: string | null;
+              results: components['schemas']['ShopKey'][];
+            };
+            /** @enum {string} */
+            status: 'ok';
+          };
+        };
+      };
+      /** @description Invalid input or JSON; one key per invalid field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Check the highlighted fields.",
+           *         "email": [
+           *           "Enter a valid email."
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or invalid token. */
+      401: {
+        headers: {
+          /** @description `Bearer`: send `Authorization: Bearer <token or sk_ key>`. */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Authentication credentials were not provided or are invalid."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or another shop’s object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Object not found."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another method than this path answers; `Allow` lists the ones it does. */
+      405: {
+        headers: {
+          /** @description The methods this path answers, e.g. `GET, HEAD, POST`. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  createKey: {
+    parameters: {
+      query?: {
+        shop_id?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['ShopKeyInput'];
+      };
+    };
+    responses: {
+      /** @description Created */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            result: components['schemas']['CreatedShopKey'];
+            /** @enum {string} */
+            status: 'ok';
+          };
+        };
+      };
+      /** @description Invalid input or JSON; one key per invalid field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Check the highlighted fields.",
+           *         "email": [
+           *           "Enter a valid email."
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or invalid token. */
+      401: {
+        headers: {
+          /** @description `Bearer`: send `Authorization: Bearer <token or sk_ key>`. */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Authentication credentials were not provided or are invalid."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Only the shop’s owners can do this; the caller is a manager or a shop key. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Only the shop's owners can manage keys."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or another shop’s object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Object not found."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another method than this path answers; `Allow` lists the ones it does. */
+      405: {
+        headers: {
+          /** @description The methods this path answers, e.g. `GET, HEAD, POST`. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body is over 256 KiB (the connection is closed). */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Request body is larger than 256 KiB."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description A body that is not JSON (`Content-Type: application/json`). */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Send the body as JSON with Content-Type: application/json."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  deleteKey: {
+    parameters: {
+      query?: {
+        shop_id?: number;
+      };
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            result: {
+              /** @enum {boolean} */
+              deleted: true;
+              id: number;
+            };
+            /** @enum {string} */
+            status: 'ok';
+          };
+        };
+      };
+      /** @description Invalid input or JSON; one key per invalid field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Check the highlighted fields.",
+           *         "email": [
+           *           "Enter a valid email."
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or invalid token. */
+      401: {
+        headers: {
+          /** @description `Bearer`: send `Authorization: Bearer <token or sk_ key>`. */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Authentication credentials were not provided or are invalid."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Only the shop’s owners can do this; the caller is a manager or a shop key. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Only the shop's owners can manage keys."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or another shop’s object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Object not found."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another method than this path answers; `Allow` lists the ones it does. */
+      405: {
+        headers: {
+          /** @description The methods this path answers, e.g. `GET, HEAD, POST`. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  listMembers: {
+    parameters: {
+      query?: {
+        /** @description Rows per page, at most 100 (a larger value is taken as 100). */
+        limit?: number;
+        offset?: number | null;
+        shop_id?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description A page of results */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            result: {
+              count: number;
+              next: string | null;
+              previous: string | null;
+              results: components['schemas']['Member'][];
+            };
+            /** @enum {string} */
+            status: 'ok';
+          };
+        };
+      };
+      /** @description Invalid input or JSON; one key per invalid field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Check the highlighted fields.",
+           *         "email": [
+           *           "Enter a valid email."
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or invalid token. */
+      401: {
+        headers: {
+          /** @description `Bearer`: send `Authorization: Bearer <token or sk_ key>`. */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Authentication credentials were not provided or are invalid."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or another shop’s object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Object not found."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another method than this path answers; `Allow` lists the ones it does. */
+      405: {
+        headers: {
+          /** @description The methods this path answers, e.g. `GET, HEAD, POST`. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  createMember: {
+    parameters: {
+      query?: {
+        shop_id?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['MemberInput'];
+      };
+    };
+    responses: {
+      /** @description Created */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            result: components['schemas']['CreatedMember'];
+            /** @enum {string} */
+            status: 'ok';
+          };
+        };
+      };
+      /** @description Invalid input or JSON; one key per invalid field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Check the highlighted fields.",
+           *         "email": [
+           *           "Enter a valid email."
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or invalid token. */
+      401: {
+        headers: {
+          /** @description `Bearer`: send `Authorization: Bearer <token or sk_ key>`. */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Authentication credentials were not provided or are invalid."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Only the shop’s owners can do this; the caller is a manager or a shop key. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Only the shop's owners can manage keys."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or another shop’s object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Object not found."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another method than this path answers; `Allow` lists the ones it does. */
+      405: {
+        headers: {
+          /** @description The methods this path answers, e.g. `GET, HEAD, POST`. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The person is a member of the shop already. */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "This person is a member of the shop already."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body is over 256 KiB (the connection is closed). */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Request body is larger than 256 KiB."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description A body that is not JSON (`Content-Type: application/json`). */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Send the body as JSON with Content-Type: application/json."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  deleteMember: {
+    parameters: {
+      query?: {
+        shop_id?: number;
+      };
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            result: {
+              /** @enum {boolean} */
+              deleted: true;
+              id: number;
+            };
+            /** @enum {string} */
+            status: 'ok';
+          };
+        };
+      };
+      /** @description Invalid input or JSON; one key per invalid field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Check the highlighted fields.",
+           *         "email": [
+           *           "Enter a valid email."
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or invalid token. */
+      401: {
+        headers: {
+          /** @description `Bearer`: send `Authorization: Bearer <token or sk_ key>`. */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Authentication credentials were not provided or are invalid."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Only the shop’s owners can do this; the caller is a manager or a shop key. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Only the shop's owners can manage keys."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or another shop’s object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Object not found."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another method than this path answers; `Allow` lists the ones it does. */
+      405: {
+        headers: {
+          /** @description The methods this path answers, e.g. `GET, HEAD, POST`. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The change would leave the shop without an owner. */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "A shop needs at least one owner: make another member an owner first."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  updateMember: {
+    parameters: {
+      query?: {
+        shop_id?: number;
+      };
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['MemberPatch'];
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            result: components['schemas']['Member'];
+            /** @enum {string} */
+            status: 'ok';
+          };
+        };
+      };
+      /** @description Invalid input or JSON; one key per invalid field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Check the highlighted fields.",
+           *         "email": [
+           *           "Enter a valid email."
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or invalid token. */
+      401: {
+        headers: {
+          /** @description `Bearer`: send `Authorization: Bearer <token or sk_ key>`. */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Authentication credentials were not provided or are invalid."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Only the shop’s owners can do this; the caller is a manager or a shop key. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Only the shop's owners can manage keys."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or another shop’s object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Object not found."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another method than this path answers; `Allow` lists the ones it does. */
+      405: {
+        headers: {
+          /** @description The methods this path answers, e.g. `GET, HEAD, POST`. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The change would leave the shop without an owner. */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "A shop needs at least one owner: make another member an owner first."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body is over 256 KiB (the connection is closed). */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Request body is larger than 256 KiB."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description A body that is not JSON (`Content-Type: application/json`). */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Send the body as JSON with Content-Type: application/json."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  listShops: {
+    parameters: {
+      query?: {
+        /** @description Rows per page, at most 100 (a larger value is taken as 100). */
+        limit?: number;
+        offset?: number | null;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description A page of results */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            result: {
+              count: number;
+              next: string | null;
+              previous: string | null;
+              results: components['schemas']['Shop'][];
+            };
+            /** @enum {string} */
+            status: 'ok';
+          };
+        };
+      };
+      /** @description Invalid input or JSON; one key per invalid field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Check the highlighted fields.",
+           *         "email": [
+           *           "Enter a valid email."
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or invalid token. */
+      401: {
+        headers: {
+          /** @description `Bearer`: send `Authorization: Bearer <token or sk_ key>`. */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Authentication credentials were not provided or are invalid."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or another shop’s object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Object not found."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another method than this path answers; `Allow` lists the ones it does. */
+      405: {
+        headers: {
+          /** @description The methods this path answers, e.g. `GET, HEAD, POST`. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  createShop: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['ShopInput'];
+      };
+    };
+    responses: {
+      /** @description Created */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            result: components['schemas']['Shop'];
+            /** @enum {string} */
+            status: 'ok';
+          };
+        };
+      };
+      /** @description Invalid input or JSON; one key per invalid field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Check the highlighted fields.",
+           *         "email": [
+           *           "Enter a valid email."
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or invalid token. */
+      401: {
+        headers: {
+          /** @description `Bearer`: send `Authorization: Bearer <token or sk_ key>`. */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Authentication credentials were not provided or are invalid."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description A shop key cannot create shops. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Only platform users can create shops."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or another shop’s object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Object not found."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another method than this path answers; `Allow` lists the ones it does. */
+      405: {
+        headers: {
+          /** @description The methods this path answers, e.g. `GET, HEAD, POST`. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body is over 256 KiB (the connection is closed). */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Request body is larger than 256 KiB."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description A body that is not JSON (`Content-Type: application/json`). */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Send the body as JSON with Content-Type: application/json."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  getShop: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            result: components['schemas']['Shop'];
+            /** @enum {string} */
+            status: 'ok';
+          };
+        };
+      };
+      /** @description Invalid input or JSON; one key per invalid field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Check the highlighted fields.",
+           *         "email": [
+           *           "Enter a valid email."
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or invalid token. */
+      401: {
+        headers: {
+          /** @description `Bearer`: send `Authorization: Bearer <token or sk_ key>`. */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Authentication credentials were not provided or are invalid."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or another shop’s object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Object not found."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another method than this path answers; `Allow` lists the ones it does. */
+      405: {
+        headers: {
+          /** @description The methods this path answers, e.g. `GET, HEAD, POST`. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  deleteShop: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            result: {
+              /** @enum {boolean} */
+              deleted: true;
+              id: number;
+            };
+            /** @enum {string} */
+            status: 'ok';
+          };
+        };
+      };
+      /** @description Invalid input or JSON; one key per invalid field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Check the highlighted fields.",
+           *         "email": [
+           *           "Enter a valid email."
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or invalid token. */
+      401: {
+        headers: {
+          /** @description `Bearer`: send `Authorization: Bearer <token or sk_ key>`. */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Authentication credentials were not provided or are invalid."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Only the shop’s owners can do this; the caller is a manager or a shop key. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Only the shop's owners can manage keys."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or another shop’s object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Object not found."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another method than this path answers; `Allow` lists the ones it does. */
+      405: {
+        headers: {
+          /** @description The methods this path answers, e.g. `GET, HEAD, POST`. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  updateShop: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['ShopPatch'];
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            result: components['schemas']['Shop'];
+            /** @enum {string} */
+            status: 'ok';
+          };
+        };
+      };
+      /** @description Invalid input or JSON; one key per invalid field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Check the highlighted fields.",
+           *         "email": [
+           *           "Enter a valid email."
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or invalid token. */
+      401: {
+        headers: {
+          /** @description `Bearer`: send `Authorization: Bearer <token or sk_ key>`. */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Authentication credentials were not provided or are invalid."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Only the shop’s owners can do this; the caller is a manager or a shop key. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Only the shop's owners can manage keys."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or another shop’s object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Object not found."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another method than this path answers; `Allow` lists the ones it does. */
+      405: {
+        headers: {
+          /** @description The methods this path answers, e.g. `GET, HEAD, POST`. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body is over 256 KiB (the connection is closed). */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Request body is larger than 256 KiB."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description A body that is not JSON (`Content-Type: application/json`). */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Send the body as JSON with Content-Type: application/json."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  listCustomFields: {
+    parameters: {
+      query?: {
+        /** @description Rows per page, at most 100 (a larger value is taken as 100). */
+        limit?: number;
+        offset?: number | null;
+        shop_id?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description A page of results */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            result: {
+              count: number;
+              next: string | null;
+              previous: string | null;
+              results: components['schemas']['CustomField'][];
+            };
+            /** @enum {string} */
+            status: 'ok';
+          };
+        };
+      };
+      /** @description Invalid input or JSON; one key per invalid field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Check the highlighted fields.",
+           *         "email": [
+           *           "Enter a valid email."
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or invalid token. */
+      401: {
+        headers: {
+          /** @description `Bearer`: send `Authorization: Bearer <token or sk_ key>`. */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Authentication credentials were not provided or are invalid."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or another shop’s object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Object not found."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another method than this path answers; `Allow` lists the ones it does. */
+      405: {
+        headers: {
+          /** @description The methods this path answers, e.g. `GET, HEAD, POST`. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  createCustomField: {
+    parameters: {
+      query?: {
+        shop_id?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['CustomFieldInput'];
+      };
+    };
+    responses: {
+      /** @description Created */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            result: components['schemas']['CustomField'];
+            /** @enum {string} */
+            status: 'ok';
+          };
+        };
+      };
+      /** @description Invalid input or JSON; one key per invalid field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Check the highlighted fields.",
+           *         "email": [
+           *           "Enter a valid email."
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or invalid token. */
+      401: {
+        headers: {
+          /** @description `Bearer`: send `Authorization: Bearer <token or sk_ key>`. */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Authentication credentials were not provided or are invalid."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or another shop’s object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Object not found."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another method than this path answers; `Allow` lists the ones it does. */
+      405: {
+        headers: {
+          /** @description The methods this path answers, e.g. `GET, HEAD, POST`. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The shop already has a variable with this name. */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "An object with these values already exists."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body is over 256 KiB (the connection is closed). */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Request body is larger than 256 KiB."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description A body that is not JSON (`Content-Type: application/json`). */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Send the body as JSON with Content-Type: application/json."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  getCustomField: {
+    parameters: {
+      query?: {
+        shop_id?: number;
+      };
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            result: components['schemas']['CustomField'];
+            /** @enum {string} */
+            status: 'ok';
+          };
+        };
+      };
+      /** @description Invalid input or JSON; one key per invalid field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Check the highlighted fields.",
+           *         "email": [
+           *           "Enter a valid email."
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or invalid token. */
+      401: {
+        headers: {
+          /** @description `Bearer`: send `Authorization: Bearer <token or sk_ key>`. */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Authentication credentials were not provided or are invalid."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or another shop’s object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Object not found."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another method than this path answers; `Allow` lists the ones it does. */
+      405: {
+        headers: {
+          /** @description The methods this path answers, e.g. `GET, HEAD, POST`. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  deleteCustomField: {
+    parameters: {
+      query?: {
+        shop_id?: number;
+      };
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            result: {
+              /** @enum {boolean} */
+              deleted: true;
+              id: number;
+            };
+            /** @enum {string} */
+            status: 'ok';
+          };
+        };
+      };
+      /** @description Invalid input or JSON; one key per invalid field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Check the highlighted fields.",
+           *         "email": [
+           *           "Enter a valid email."
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or invalid token. */
+      401: {
+        headers: {
+          /** @description `Bearer`: send `Authorization: Bearer <token or sk_ key>`. */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Authentication credentials were not provided or are invalid."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or another shop’s object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Object not found."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another method than this path answers; `Allow` lists the ones it does. */
+      405: {
+        headers: {
+          /** @description The methods this path answers, e.g. `GET, HEAD, POST`. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  updateCustomField: {
+    parameters: {
+      query?: {
+        shop_id?: number;
+      };
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['CustomFieldPatch'];
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            result: components['schemas']['CustomField'];
+            /** @enum {string} */
+            status: 'ok';
+          };
+        };
+      };
+      /** @description Invalid input or JSON; one key per invalid field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Check the highlighted fields.",
+           *         "email": [
+           *           "Enter a valid email."
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or invalid token. */
+      401: {
+        headers: {
+          /** @description `Bearer`: send `Authorization: Bearer <token or sk_ key>`. */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Authentication credentials were not provided or are invalid."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or another shop’s object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Object not found."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another method than this path answers; `Allow` lists the ones it does. */
+      405: {
+        headers: {
+          /** @description The methods this path answers, e.g. `GET, HEAD, POST`. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The shop already has a variable with this name. */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "An object with these values already exists."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body is over 256 KiB (the connection is closed). */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Request body is larger than 256 KiB."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description A body that is not JSON (`Content-Type: application/json`). */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Send the body as JSON with Content-Type: application/json."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  listForms: {
+    parameters: {
+      query?: {
+        /** @description Rows per page, at most 100 (a larger value is taken as 100). */
+        limit?: number;
+        offset?: number | null;
+        shop_id?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description A page of results */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            result: {
+              count: number;
+              next: string | null;
+              previous: string | null;
+              results: components['schemas']['Form'][];
+            };
+            /** @enum {string} */
+            status: 'ok';
+          };
+        };
+      };
+      /** @description Invalid input or JSON; one key per invalid field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Check the highlighted fields.",
+           *         "email": [
+           *           "Enter a valid email."
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or invalid token. */
+      401: {
+        headers: {
+          /** @description `Bearer`: send `Authorization: Bearer <token or sk_ key>`. */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Authentication credentials were not provided or are invalid."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or another shop’s object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Object not found."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another method than this path answers; `Allow` lists the ones it does. */
+      405: {
+        headers: {
+          /** @description The methods this path answers, e.g. `GET, HEAD, POST`. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  createForm: {
+    parameters: {
+      query?: {
+        shop_id?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['FormInput'];
+      };
+    };
+    responses: {
+      /** @description Created */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            result: components['schemas']['Form'];
+            /** @enum {string} */
+            status: 'ok';
+          };
+        };
+      };
+      /** @description Invalid input or JSON; one key per invalid field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Check the highlighted fields.",
+           *         "email": [
+           *           "Enter a valid email."
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or invalid token. */
+      401: {
+        headers: {
+          /** @description `Bearer`: send `Authorization: Bearer <token or sk_ key>`. */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Authentication credentials were not provided or are invalid."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or another shop’s object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Object not found."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another method than this path answers; `Allow` lists the ones it does. */
+      405: {
+        headers: {
+          /** @description The methods this path answers, e.g. `GET, HEAD, POST`. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another form of the shop has this name. */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "An object with these values already exists."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body is over 256 KiB (the connection is closed). */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Request body is larger than 256 KiB."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description A body that is not JSON (`Content-Type: application/json`). */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Send the body as JSON with Content-Type: application/json."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  getForm: {
+    parameters: {
+      query?: {
+        shop_id?: number;
+      };
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            result: components['schemas']['Form'];
+            /** @enum {string} */
+            status: 'ok';
+          };
+        };
+      };
+      /** @description Invalid input or JSON; one key per invalid field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Check the highlighted fields.",
+           *         "email": [
+           *           "Enter a valid email."
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or invalid token. */
+      401: {
+        headers: {
+          /** @description `Bearer`: send `Authorization: Bearer <token or sk_ key>`. */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Authentication credentials were not provided or are invalid."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or another shop’s object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Object not found."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another method than this path answers; `Allow` lists the ones it does. */
+      405: {
+        headers: {
+          /** @description The methods this path answers, e.g. `GET, HEAD, POST`. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  deleteForm: {
+    parameters: {
+      query?: {
+        shop_id?: number;
+      };
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            result: {
+              /** @enum {boolean} */
+              deleted: true;
+              id: number;
+            };
+            /** @enum {string} */
+            status: 'ok';
+          };
+        };
+      };
+      /** @description Invalid input or JSON; one key per invalid field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Check the highlighted fields.",
+           *         "email": [
+           *           "Enter a valid email."
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or invalid token. */
+      401: {
+        headers: {
+          /** @description `Bearer`: send `Authorization: Bearer <token or sk_ key>`. */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Authentication credentials were not provided or are invalid."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or another shop’s object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Object not found."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another method than this path answers; `Allow` lists the ones it does. */
+      405: {
+        headers: {
+          /** @description The methods this path answers, e.g. `GET, HEAD, POST`. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  updateForm: {
+    parameters: {
+      query?: {
+        shop_id?: number;
+      };
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['FormPatch'];
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            result: components['schemas']['Form'];
+            /** @enum {string} */
+            status: 'ok';
+          };
+        };
+      };
+      /** @description Invalid input or JSON; one key per invalid field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Check the highlighted fields.",
+           *         "email": [
+           *           "Enter a valid email."
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or invalid token. */
+      401: {
+        headers: {
+          /** @description `Bearer`: send `Authorization: Bearer <token or sk_ key>`. */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Authentication credentials were not provided or are invalid."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or another shop’s object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Object not found."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another method than this path answers; `Allow` lists the ones it does. */
+      405: {
+        headers: {
+          /** @description The methods this path answers, e.g. `GET, HEAD, POST`. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another form of the shop has this name. */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "An object with these values already exists."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body is over 256 KiB (the connection is closed). */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Request body is larger than 256 KiB."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description A body that is not JSON (`Content-Type: application/json`). */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Send the body as JSON with Content-Type: application/json."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  listLeads: {
+    parameters: {
+      query?: {
+        bot_user_id?: number;
+        form?: number;
+        /** @description Rows per page, at most 100 (a larger value is taken as 100). */
+        limit?: number;
+        offset?: number | null;
+        shop_id?: number;
+        /** @description true: only spam */
+        spam?: boolean;
+        status?: 'new' | 'in_progress' | 'done' | 'rejected';
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description A page of results */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            result: {
+              count: number;
+              next: string | null;
+              previous: string | null;
+              results: components['schemas']['Lead'][];
+            };
+            /** @enum {string} */
+            status: 'ok';
+          };
+        };
+      };
+      /** @description Invalid input or JSON; one key per invalid field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Check the highlighted fields.",
+           *         "email": [
+           *           "Enter a valid email."
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or invalid token. */
+      401: {
+        headers: {
+          /** @description `Bearer`: send `Authorization: Bearer <token or sk_ key>`. */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Authentication credentials were not provided or are invalid."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or another shop’s object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Object not found."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another method than this path answers; `Allow` lists the ones it does. */
+      405: {
+        headers: {
+          /** @description The methods this path answers, e.g. `GET, HEAD, POST`. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  createLead: {
+    parameters: {
+      query?: {
+        shop_id?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['LeadInput'];
+      };
+    };
+    responses: {
+      /** @description Created */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            result: components['schemas']['Lead'];
+            /** @enum {string} */
+            status: 'ok';
+          };
+        };
+      };
+      /** @description Invalid input or JSON; one key per invalid field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Check the highlighted fields.",
+           *         "email": [
+           *           "Enter a valid email."
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or invalid token. */
+      401: {
+        headers: {
+          /** @description `Bearer`: send `Authorization: Bearer <token or sk_ key>`. */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Authentication credentials were not provided or are invalid."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or another shop’s object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Object not found."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another method than this path answers; `Allow` lists the ones it does. */
+      405: {
+        headers: {
+          /** @description The methods this path answers, e.g. `GET, HEAD, POST`. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body is over 256 KiB (the connection is closed). */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Request body is larger than 256 KiB."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description A body that is not JSON (`Content-Type: application/json`). */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Send the body as JSON with Content-Type: application/json."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  getLead: {
+    parameters: {
+      query?: {
+        shop_id?: number;
+      };
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            result: components['schemas']['Lead'];
+            /** @enum {string} */
+            status: 'ok';
+          };
+        };
+      };
+      /** @description Invalid input or JSON; one key per invalid field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Check the highlighted fields.",
+           *         "email": [
+           *           "Enter a valid email."
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or invalid token. */
+      401: {
+        headers: {
+          /** @description `Bearer`: send `Authorization: Bearer <token or sk_ key>`. */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Authentication credentials were not provided or are invalid."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or another shop’s object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Object not found."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another method than this path answers; `Allow` lists the ones it does. */
+      405: {
+        headers: {
+          /** @description The methods this path answers, e.g. `GET, HEAD, POST`. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  deleteLead: {
+    parameters: {
+      query?: {
+        shop_id?: number;
+      };
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            result: {
+              /** @enum {boolean} */
+              deleted: true;
+              id: number;
+            };
+            /** @enum {string} */
+            status: 'ok';
+          };
+        };
+      };
+      /** @description Invalid input or JSON; one key per invalid field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Check the highlighted fields.",
+           *         "email": [
+           *           "Enter a valid email."
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or invalid token. */
+      401: {
+        headers: {
+          /** @description `Bearer`: send `Authorization: Bearer <token or sk_ key>`. */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Authentication credentials were not provided or are invalid."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or another shop’s object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Object not found."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another method than this path answers; `Allow` lists the ones it does. */
+      405: {
+        headers: {
+          /** @description The methods this path answers, e.g. `GET, HEAD, POST`. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  updateLead: {
+    parameters: {
+      query?: {
+        shop_id?: number;
+      };
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['LeadPatch'];
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            result: components['schemas']['Lead'];
+            /** @enum {string} */
+            status: 'ok';
+          };
+        };
+      };
+      /** @description Invalid input or JSON; one key per invalid field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Check the highlighted fields.",
+           *         "email": [
+           *           "Enter a valid email."
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or invalid token. */
+      401: {
+        headers: {
+          /** @description `Bearer`: send `Authorization: Bearer <token or sk_ key>`. */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Authentication credentials were not provided or are invalid."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or another shop’s object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Object not found."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another method than this path answers; `Allow` lists the ones it does. */
+      405: {
+        headers: {
+          /** @description The methods this path answers, e.g. `GET, HEAD, POST`. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body is over 256 KiB (the connection is closed). */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Request body is larger than 256 KiB."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description A body that is not JSON (`Content-Type: application/json`). */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Send the body as JSON with Content-Type: application/json."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  getOrderTemplates: {
+    parameters: {
+      query?: {
+        shop_id?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            result: components['schemas']['OrderTemplates'];
+            /** @enum {string} */
+            status: 'ok';
+          };
+        };
+      };
+      /** @description Invalid input or JSON; one key per invalid field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Check the highlighted fields.",
+           *         "email": [
+           *           "Enter a valid email."
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or invalid token. */
+      401: {
+        headers: {
+          /** @description `Bearer`: send `Authorization: Bearer <token or sk_ key>`. */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Authentication credentials were not provided or are invalid."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or another shop’s object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Object not found."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another method than this path answers; `Allow` lists the ones it does. */
+      405: {
+        headers: {
+          /** @description The methods this path answers, e.g. `GET, HEAD, POST`. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  putOrderTemplates: {
+    parameters: {
+      query?: {
+        shop_id?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['OrderTemplatesInput'];
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            result: components['schemas']['OrderTemplates'];
+            /** @enum {string} */
+            status: 'ok';
+          };
+        };
+      };
+      /** @description Invalid input or JSON; one key per invalid field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Check the highlighted fields.",
+           *         "email": [
+           *           "Enter a valid email."
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or invalid token. */
+      401: {
+        headers: {
+          /** @description `Bearer`: send `Authorization: Bearer <token or sk_ key>`. */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Authentication credentials were not provided or are invalid."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Only the shop’s owners can do this; the caller is a manager or a shop key. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Only the shop's owners can manage keys."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or another shop’s object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Object not found."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another method than this path answers; `Allow` lists the ones it does. */
+      405: {
+        headers: {
+          /** @description The methods this path answers, e.g. `GET, HEAD, POST`. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body is over 256 KiB (the connection is closed). */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Request body is larger than 256 KiB."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description A body that is not JSON (`Content-Type: application/json`). */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Send the body as JSON with Content-Type: application/json."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  previewOrderTemplate: {
+    parameters: {
+      query?: {
+        shop_id?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['OrderTemplatePreviewInput'];
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            result: components['schemas']['OrderTemplatePreview'];
+            /** @enum {string} */
+            status: 'ok';
+          };
+        };
+      };
+      /** @description Invalid input or JSON; one key per invalid field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Check the highlighted fields.",
+           *         "email": [
+           *           "Enter a valid email."
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or invalid token. */
+      401: {
+        headers: {
+          /** @description `Bearer`: send `Authorization: Bearer <token or sk_ key>`. */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Authentication credentials were not provided or are invalid."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or another shop’s object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Object not found."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another method than this path answers; `Allow` lists the ones it does. */
+      405: {
+        headers: {
+          /** @description The methods this path answers, e.g. `GET, HEAD, POST`. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body is over 256 KiB (the connection is closed). */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Request body is larger than 256 KiB."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description A body that is not JSON (`Content-Type: application/json`). */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Send the body as JSON with Content-Type: application/json."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  listOrders: {
+    parameters: {
+      query?: {
+        external_id?: string;
+        /** @description Rows per page, at most 100 (a larger value is taken as 100). */
+        limit?: number;
+        offset?: number | null;
+        search?: string;
+        shop_id?: number;
+        status?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description A page of results */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            result: {
+              count: number;
+              next: string | null;
+              previous: string | null;
+              results: components['schemas']['Order'][];
+            };
+            /** @enum {string} */
+            status: 'ok';
+          };
+        };
+      };
+      /** @description Invalid input or JSON; one key per invalid field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Check the highlighted fields.",
+           *         "email": [
+           *           "Enter a valid email."
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or invalid token. */
+      401: {
+        headers: {
+          /** @description `Bearer`: send `Authorization: Bearer <token or sk_ key>`. */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Authentication credentials were not provided or are invalid."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or another shop’s object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Object not found."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another method than this path answers; `Allow` lists the ones it does. */
+      405: {
+        headers: {
+          /** @description The methods this path answers, e.g. `GET, HEAD, POST`. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  createOrder: {
+    parameters: {
+      query?: {
+        shop_id?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['OrderInput'];
+      };
+    };
+    responses: {
+      /** @description Updated: the shop already had an order with this external_id */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            result: components['schemas']['Order'];
+            /** @enum {string} */
+            status: 'ok';
+          };
+        };
+      };
+      /** @description Created */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            result: components['schemas']['Order'];
+            /** @enum {string} */
+            status: 'ok';
+          };
+        };
+      };
+      /** @description Invalid input or JSON; one key per invalid field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Check the highlighted fields.",
+           *         "email": [
+           *           "Enter a valid email."
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or invalid token. */
+      401: {
+        headers: {
+          /** @description `Bearer`: send `Authorization: Bearer <token or sk_ key>`. */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Authentication credentials were not provided or are invalid."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or another shop’s object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Object not found."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another method than this path answers; `Allow` lists the ones it does. */
+      405: {
+        headers: {
+          /** @description The methods this path answers, e.g. `GET, HEAD, POST`. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body is over 256 KiB (the connection is closed). */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Request body is larger than 256 KiB."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description A body that is not JSON (`Content-Type: application/json`). */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Send the body as JSON with Content-Type: application/json."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  getOrder: {
+    parameters: {
+      query?: {
+        shop_id?: number;
+      };
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            result: components['schemas']['Order'];
+            /** @enum {string} */
+            status: 'ok';
+          };
+        };
+      };
+      /** @description Invalid input or JSON; one key per invalid field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Check the highlighted fields.",
+           *         "email": [
+           *           "Enter a valid email."
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or invalid token. */
+      401: {
+        headers: {
+          /** @description `Bearer`: send `Authorization: Bearer <token or sk_ key>`. */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Authentication credentials were not provided or are invalid."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or another shop’s object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Object not found."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another method than this path answers; `Allow` lists the ones it does. */
+      405: {
+        headers: {
+          /** @description The methods this path answers, e.g. `GET, HEAD, POST`. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  deleteOrder: {
+    parameters: {
+      query?: {
+        shop_id?: number;
+      };
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            result: {
+              /** @enum {boolean} */
+              deleted: true;
+              id: number;
+            };
+            /** @enum {string} */
+            status: 'ok';
+          };
+        };
+      };
+      /** @description Invalid input or JSON; one key per invalid field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Check the highlighted fields.",
+           *         "email": [
+           *           "Enter a valid email."
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or invalid token. */
+      401: {
+        headers: {
+          /** @description `Bearer`: send `Authorization: Bearer <token or sk_ key>`. */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Authentication credentials were not provided or are invalid."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or another shop’s object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Object not found."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another method than this path answers; `Allow` lists the ones it does. */
+      405: {
+        headers: {
+          /** @description The methods this path answers, e.g. `GET, HEAD, POST`. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  updateOrder: {
+    parameters: {
+      query?: {
+        shop_id?: number;
+      };
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['OrderPatch'];
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            result: components['schemas']['Order'];
+            /** @enum {string} */
+            status: 'ok';
+          };
+        };
+      };
+      /** @description Invalid input or JSON; one key per invalid field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Check the highlighted fields.",
+           *         "email": [
+           *           "Enter a valid email."
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or invalid token. */
+      401: {
+        headers: {
+          /** @description `Bearer`: send `Authorization: Bearer <token or sk_ key>`. */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Authentication credentials were not provided or are invalid."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or another shop’s object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Object not found."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another method than this path answers; `Allow` lists the ones it does. */
+      405: {
+        headers: {
+          /** @description The methods this path answers, e.g. `GET, HEAD, POST`. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another order has this external_id. */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Another order has this external_id."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body is over 256 KiB (the connection is closed). */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Request body is larger than 256 KiB."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description A body that is not JSON (`Content-Type: application/json`). */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Send the body as JSON with Content-Type: application/json."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  listTags: {
+    parameters: {
+      query?: {
+        /** @description Rows per page, at most 100 (a larger value is taken as 100). */
+        limit?: number;
+        offset?: number | null;
+        shop_id?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description A page of results */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            result: {
+              count: number;
+              next: string | null;
+              previous: string | null;
+              results: components['schemas']['Tag'][];
+            };
+            /** @enum {string} */
+            status: 'ok';
+          };
+        };
+      };
+      /** @description Invalid input or JSON; one key per invalid field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Check the highlighted fields.",
+           *         "email": [
+           *           "Enter a valid email."
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or invalid token. */
+      401: {
+        headers: {
+          /** @description `Bearer`: send `Authorization: Bearer <token or sk_ key>`. */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Authentication credentials were not provided or are invalid."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or another shop’s object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Object not found."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another method than this path answers; `Allow` lists the ones it does. */
+      405: {
+        headers: {
+          /** @description The methods this path answers, e.g. `GET, HEAD, POST`. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  createTag: {
+    parameters: {
+      query?: {
+        shop_id?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['TagInput'];
+      };
+    };
+    responses: {
+      /** @description Created */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            result: components['schemas']['Tag'];
+            /** @enum {string} */
+            status: 'ok';
+          };
+        };
+      };
+      /** @description Invalid input or JSON; one key per invalid field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Check the highlighted fields.",
+           *         "email": [
+           *           "Enter a valid email."
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or invalid token. */
+      401: {
+        headers: {
+          /** @description `Bearer`: send `Authorization: Bearer <token or sk_ key>`. */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Authentication credentials were not provided or are invalid."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or another shop’s object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Object not found."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another method than this path answers; `Allow` lists the ones it does. */
+      405: {
+        headers: {
+          /** @description The methods this path answers, e.g. `GET, HEAD, POST`. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The shop already has a tag with this name. */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "An object with these values already exists."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body is over 256 KiB (the connection is closed). */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Request body is larger than 256 KiB."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description A body that is not JSON (`Content-Type: application/json`). */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Send the body as JSON with Content-Type: application/json."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  getTag: {
+    parameters: {
+      query?: {
+        shop_id?: number;
+      };
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            result: components['schemas']['Tag'];
+            /** @enum {string} */
+            status: 'ok';
+          };
+        };
+      };
+      /** @description Invalid input or JSON; one key per invalid field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Check the highlighted fields.",
+           *         "email": [
+           *           "Enter a valid email."
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or invalid token. */
+      401: {
+        headers: {
+          /** @description `Bearer`: send `Authorization: Bearer <token or sk_ key>`. */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Authentication credentials were not provided or are invalid."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or another shop’s object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Object not found."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another method than this path answers; `Allow` lists the ones it does. */
+      405: {
+        headers: {
+          /** @description The methods this path answers, e.g. `GET, HEAD, POST`. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  deleteTag: {
+    parameters: {
+      query?: {
+        shop_id?: number;
+      };
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            result: {
+              /** @enum {boolean} */
+              deleted: true;
+              id: number;
+            };
+            /** @enum {string} */
+            status: 'ok';
+          };
+        };
+      };
+      /** @description Invalid input or JSON; one key per invalid field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Check the highlighted fields.",
+           *         "email": [
+           *           "Enter a valid email."
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or invalid token. */
+      401: {
+        headers: {
+          /** @description `Bearer`: send `Authorization: Bearer <token or sk_ key>`. */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Authentication credentials were not provided or are invalid."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or another shop’s object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Object not found."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another method than this path answers; `Allow` lists the ones it does. */
+      405: {
+        headers: {
+          /** @description The methods this path answers, e.g. `GET, HEAD, POST`. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  updateTag: {
+    parameters: {
+      query?: {
+        shop_id?: number;
+      };
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['TagPatch'];
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            result: components['schemas']['Tag'];
+            /** @enum {string} */
+            status: 'ok';
+          };
+        };
+      };
+      /** @description Invalid input or JSON; one key per invalid field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Check the highlighted fields.",
+           *         "email": [
+           *           "Enter a valid email."
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or invalid token. */
+      401: {
+        headers: {
+          /** @description `Bearer`: send `Authorization: Bearer <token or sk_ key>`. */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Authentication credentials were not provided or are invalid."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or another shop’s object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Object not found."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another method than this path answers; `Allow` lists the ones it does. */
+      405: {
+        headers: {
+          /** @description The methods this path answers, e.g. `GET, HEAD, POST`. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The shop already has a tag with this name. */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "An object with these values already exists."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body is over 256 KiB (the connection is closed). */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Request body is larger than 256 KiB."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description A body that is not JSON (`Content-Type: application/json`). */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Send the body as JSON with Content-Type: application/json."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  listEndpoints: {
+    parameters: {
+      query?: {
+        /** @description Rows per page, at most 100 (a larger value is taken as 100). */
+        limit?: number;
+        offset?: number | null;
+        shop_id?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description A page of results */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            result: {
+              count: number;
+              next: string | null;
+              previous: string | null;
+              results: components['schemas']['WebhookEndpoint'][];
+            };
+            /** @enum {string} */
+            status: 'ok';
+          };
+        };
+      };
+      /** @description Invalid input or JSON; one key per invalid field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Check the highlighted fields.",
+           *         "email": [
+           *           "Enter a valid email."
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or invalid token. */
+      401: {
+        headers: {
+          /** @description `Bearer`: send `Authorization: Bearer <token or sk_ key>`. */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Authentication credentials were not provided or are invalid."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or another shop’s object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Object not found."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another method than this path answers; `Allow` lists the ones it does. */
+      405: {
+        headers: {
+          /** @description The methods this path answers, e.g. `GET, HEAD, POST`. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  createEndpoint: {
+    parameters: {
+      query?: {
+        shop_id?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['WebhookEndpointInput'];
+      };
+    };
+    responses: {
+      /** @description Created */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            result: components['schemas']['WebhookEndpointWithSecret'];
+            /** @enum {string} */
+            status: 'ok';
+          };
+        };
+      };
+      /** @description Invalid input or JSON; one key per invalid field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Check the highlighted fields.",
+           *         "email": [
+           *           "Enter a valid email."
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or invalid token. */
+      401: {
+        headers: {
+          /** @description `Bearer`: send `Authorization: Bearer <token or sk_ key>`. */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Authentication credentials were not provided or are invalid."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Only the shop’s owners can do this; the caller is a manager or a shop key. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Only the shop's owners can manage keys."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or another shop’s object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Object not found."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another method than this path answers; `Allow` lists the ones it does. */
+      405: {
+        headers: {
+          /** @description The methods this path answers, e.g. `GET, HEAD, POST`. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body is over 256 KiB (the connection is closed). */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Request body is larger than 256 KiB."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description A body that is not JSON (`Content-Type: application/json`). */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Send the body as JSON with Content-Type: application/json."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  getEndpoint: {
+    parameters: {
+      query?: {
+        shop_id?: number;
+      };
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            result: components['schemas']['WebhookEndpoint'];
+            /** @enum {string} */
+            status: 'ok';
+          };
+        };
+      };
+      /** @description Invalid input or JSON; one key per invalid field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Check the highlighted fields.",
+           *         "email": [
+           *           "Enter a valid email."
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or invalid token. */
+      401: {
+        headers: {
+          /** @description `Bearer`: send `Authorization: Bearer <token or sk_ key>`. */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Authentication credentials were not provided or are invalid."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or another shop’s object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Object not found."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another method than this path answers; `Allow` lists the ones it does. */
+      405: {
+        headers: {
+          /** @description The methods this path answers, e.g. `GET, HEAD, POST`. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  deleteEndpoint: {
+    parameters: {
+      query?: {
+        shop_id?: number;
+      };
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            result: {
+              /** @enum {boolean} */
+              deleted: true;
+              id: number;
+            };
+            /** @enum {string} */
+            status: 'ok';
+          };
+        };
+      };
+      /** @description Invalid input or JSON; one key per invalid field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Check the highlighted fields.",
+           *         "email": [
+           *           "Enter a valid email."
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or invalid token. */
+      401: {
+        headers: {
+          /** @description `Bearer`: send `Authorization: Bearer <token or sk_ key>`. */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Authentication credentials were not provided or are invalid."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Only the shop’s owners can do this; the caller is a manager or a shop key. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Only the shop's owners can manage keys."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or another shop’s object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Object not found."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another method than this path answers; `Allow` lists the ones it does. */
+      405: {
+        headers: {
+          /** @description The methods this path answers, e.g. `GET, HEAD, POST`. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  updateEndpoint: {
+    parameters: {
+      query?: {
+        shop_id?: number;
+      };
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['WebhookEndpointPatch'];
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            result: components['schemas']['WebhookEndpoint'];
+            /** @enum {string} */
+            status: 'ok';
+          };
+        };
+      };
+      /** @description Invalid input or JSON; one key per invalid field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Check the highlighted fields.",
+           *         "email": [
+           *           "Enter a valid email."
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or invalid token. */
+      401: {
+        headers: {
+          /** @description `Bearer`: send `Authorization: Bearer <token or sk_ key>`. */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Authentication credentials were not provided or are invalid."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Only the shop’s owners can do this; the caller is a manager or a shop key. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Only the shop's owners can manage keys."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or another shop’s object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Object not found."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another method than this path answers; `Allow` lists the ones it does. */
+      405: {
+        headers: {
+          /** @description The methods this path answers, e.g. `GET, HEAD, POST`. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body is over 256 KiB (the connection is closed). */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Request body is larger than 256 KiB."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description A body that is not JSON (`Content-Type: application/json`). */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Send the body as JSON with Content-Type: application/json."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  rotateEndpointSecret: {
+    parameters: {
+      query?: {
+        shop_id?: number;
+      };
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            result: components['schemas']['WebhookEndpointWithSecret'];
+            /** @enum {string} */
+            status: 'ok';
+          };
+        };
+      };
+      /** @description Invalid input or JSON; one key per invalid field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Check the highlighted fields.",
+           *         "email": [
+           *           "Enter a valid email."
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or invalid token. */
+      401: {
+        headers: {
+          /** @description `Bearer`: send `Authorization: Bearer <token or sk_ key>`. */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Authentication credentials were not provided or are invalid."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Only the shop’s owners can do this; the caller is a manager or a shop key. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Only the shop's owners can manage keys."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or another shop’s object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Object not found."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another method than this path answers; `Allow` lists the ones it does. */
+      405: {
+        headers: {
+          /** @description The methods this path answers, e.g. `GET, HEAD, POST`. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body is over 256 KiB (the connection is closed). */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Request body is larger than 256 KiB."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description A body that is not JSON (`Content-Type: application/json`). */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Send the body as JSON with Content-Type: application/json."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  getWidgetConfig: {
+    parameters: {
+      query?: {
+        key?: string;
+      };
+      header?: {
+        /** @description The ETag of a config read before: 304 when it did not change. */
+        'If-None-Match'?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          /** @description The requesting origin when it may read the answer (an allowed origin; on errors any origin, so that the widget can explain). */
+          'Access-Control-Allow-Origin'?: string;
+          /** @description `public, max-age=60` */
+          'Cache-Control'?: string;
+          /** @description The config’s version: send it back as `If-None-Match`. */
+          ETag?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            result: components['schemas']['PublicConfig'];
+            /** @enum {string} */
+            status: 'ok';
+          };
+        };
+      };
+      /** @description Not modified (If-None-Match). */
+      304: {
+        headers: {
+          /** @description The requesting origin when it may read the answer (an allowed origin; on errors any origin, so that the widget can explain). */
+          'Access-Control-Allow-Origin'?: string;
+          /** @description `public, max-age=60` */
+          'Cache-Control'?: string;
+          /** @description The config’s version: send it back as `If-None-Match`. */
+          ETag?: string;
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Invalid input; lead fields are keyed `fields.<name>`. */
+      400: {
+        headers: {
+          /** @description The requesting origin when it may read the answer (an allowed origin; on errors any origin, so that the widget can explain). */
+          'Access-Control-Allow-Origin'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Check the highlighted fields.",
+           *         "email": [
+           *           "Enter a valid email."
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing, invalid or secret key (use a publishable key). */
+      401: {
+        headers: {
+          /** @description The requesting origin when it may read the answer (an allowed origin; on errors any origin, so that the widget can explain). */
+          'Access-Control-Allow-Origin'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "This publishable key is not valid or was revoked."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The request’s Origin is not one of the key’s allowed_origins. */
+      403: {
+        headers: {
+          /** @description The requesting origin when it may read the answer (an allowed origin; on errors any origin, so that the widget can explain). */
+          'Access-Control-Allow-Origin'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "This website may not use this key: add its origin to the key’s allowed_origins."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another method than this path answers; `Allow` lists the ones it does. */
+      405: {
+        headers: {
+          /** @description The requesting origin when it may read the answer (an allowed origin; on errors any origin, so that the widget can explain). */
+          'Access-Control-Allow-Origin'?: string;
+          /** @description The methods this path answers, e.g. `GET, HEAD, POST`. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Rate limit; see Retry-After. */
+      429: {
+        headers: {
+          /** @description The requesting origin when it may read the answer (an allowed origin; on errors any origin, so that the widget can explain). */
+          'Access-Control-Allow-Origin'?: string;
+          /** @description Seconds to wait before trying again. */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Too many requests. Try again later."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  postForm: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        key: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/x-www-form-urlencoded': {
+          [key: string]: unknown;
+        };
+        'multipart/form-data': {
+          [key: string]: unknown;
+        };
+      };
+    };
+    responses: {
+      /** @description Stored; see `Location`. */
+      303: {
+        headers: {
+          /** @description The form’s `_redirect` (an allowed origin of the key) or the thank-you page. */
+          Location?: string;
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description An HTML page listing the invalid fields. */
+      400: {
+        headers: {
+          /** @description `no-store` */
+          'Cache-Control'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'text/html': string;
+        };
+      };
+      /** @description An HTML page: the key in the path is missing, secret, invalid or revoked. */
+      401: {
+        headers: {
+          /** @description `no-store` */
+          'Cache-Control'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'text/html': string;
+        };
+      };
+      /** @description An HTML page: the page’s origin is not one of the key’s allowed_origins. */
+      403: {
+        headers: {
+          /** @description `no-store` */
+          'Cache-Control'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'text/html': string;
+        };
+      };
+      /** @description Another method than this path answers; `Allow` lists the ones it does. */
+      405: {
+        headers: {
+          /** @description The methods this path answers, e.g. `GET, HEAD, POST`. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description An HTML page: the form is over 64 KiB. */
+      413: {
+        headers: {
+          /** @description `no-store` */
+          'Cache-Control'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'text/html': string;
+        };
+      };
+      /** @description An HTML page: the body is not a form (urlencoded or multipart). */
+      415: {
+        headers: {
+          /** @description `no-store` */
+          'Cache-Control'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'text/html': string;
+        };
+      };
+      /** @description An HTML page: this submission_id was sent before with other values. */
+      422: {
+        headers: {
+          /** @description `no-store` */
+          'Cache-Control'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'text/html': string;
+        };
+      };
+      /** @description An HTML page: too many posts from this address or key; see Retry-After. */
+      429: {
+        headers: {
+          /** @description `no-store` */
+          'Cache-Control'?: string;
+          /** @description Seconds to wait before trying again. */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'text/html': string;
+        };
+      };
+    };
+  };
+  submitLead: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Makes the submission idempotent (instead of, or as well as, `submission_id`): the same key with the same body answers the first answer again; with another body 422. */
+        'Idempotency-Key'?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['PublicLeadInput'];
+      };
+    };
+    responses: {
+      /** @description Accepted and stored */
+      202: {
+        headers: {
+          /** @description The requesting origin when it may read the answer (an allowed origin; on errors any origin, so that the widget can explain). */
+          'Access-Control-Allow-Origin'?: string;
+          /** @description `true` when this is the stored answer of an earlier request. */
+          'Idempotent-Replayed'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            result: components['schemas']['LeadAccepted'];
+            /** @enum {string} */
+            status: 'ok';
+          };
+        };
+      };
+      /** @description Invalid input; lead fields are keyed `fields.<name>`. */
+      400: {
+        headers: {
+          /** @description The requesting origin when it may read the answer (an allowed origin; on errors any origin, so that the widget can explain). */
+          'Access-Control-Allow-Origin'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Check the highlighted fields.",
+           *         "email": [
+           *           "Enter a valid email."
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing, invalid or secret key (use a publishable key). */
+      401: {
+        headers: {
+          /** @description The requesting origin when it may read the answer (an allowed origin; on errors any origin, so that the widget can explain). */
+          'Access-Control-Allow-Origin'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "This publishable key is not valid or was revoked."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The request’s Origin is not one of the key’s allowed_origins. */
+      403: {
+        headers: {
+          /** @description The requesting origin when it may read the answer (an allowed origin; on errors any origin, so that the widget can explain). */
+          'Access-Control-Allow-Origin'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "This website may not use this key: add its origin to the key’s allowed_origins."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another method than this path answers; `Allow` lists the ones it does. */
+      405: {
+        headers: {
+          /** @description The requesting origin when it may read the answer (an allowed origin; on errors any origin, so that the widget can explain). */
+          'Access-Control-Allow-Origin'?: string;
+          /** @description The methods this path answers, e.g. `GET, HEAD, POST`. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Body over 64 KiB. */
+      413: {
+        headers: {
+          /** @description The requesting origin when it may read the answer (an allowed origin; on errors any origin, so that the widget can explain). */
+          'Access-Control-Allow-Origin'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Request body is larger than 64 KiB."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not JSON. */
+      415: {
+        headers: {
+          /** @description The requesting origin when it may read the answer (an allowed origin; on errors any origin, so that the widget can explain). */
+          'Access-Control-Allow-Origin'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Send the body as JSON with Content-Type: application/json."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The idempotency key was used for another body. */
+      422: {
+        headers: {
+          /** @description The requesting origin when it may read the answer (an allowed origin; on errors any origin, so that the widget can explain). */
+          'Access-Control-Allow-Origin'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "This submission_id was already used for a different submission."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Rate limit; see Retry-After. */
+      429: {
+        headers: {
+          /** @description The requesting origin when it may read the answer (an allowed origin; on errors any origin, so that the widget can explain). */
+          'Access-Control-Allow-Origin'?: string;
+          /** @description Seconds to wait before trying again. */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Too many requests. Try again later."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  createOptin: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['OptinInput'];
+      };
+    };
+    responses: {
+      /** @description Created */
+      201: {
+        headers: {
+          /** @description The requesting origin when it may read the answer (an allowed origin; on errors any origin, so that the widget can explain). */
+          'Access-Control-Allow-Origin'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            result: components['schemas']['Optin'];
+            /** @enum {string} */
+            status: 'ok';
+          };
+        };
+      };
+      /** @description Invalid input; lead fields are keyed `fields.<name>`. */
+      400: {
+        headers: {
+          /** @description The requesting origin when it may read the answer (an allowed origin; on errors any origin, so that the widget can explain). */
+          'Access-Control-Allow-Origin'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Check the highlighted fields.",
+           *         "email": [
+           *           "Enter a valid email."
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing, invalid or secret key (use a publishable key). */
+      401: {
+        headers: {
+          /** @description The requesting origin when it may read the answer (an allowed origin; on errors any origin, so that the widget can explain). */
+          'Access-Control-Allow-Origin'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "This publishable key is not valid or was revoked."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The request’s Origin is not one of the key’s allowed_origins. */
+      403: {
+        headers: {
+          /** @description The requesting origin when it may read the answer (an allowed origin; on errors any origin, so that the widget can explain). */
+          'Access-Control-Allow-Origin'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "This website may not use this key: add its origin to the key’s allowed_origins."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another method than this path answers; `Allow` lists the ones it does. */
+      405: {
+        headers: {
+          /** @description The requesting origin when it may read the answer (an allowed origin; on errors any origin, so that the widget can explain). */
+          'Access-Control-Allow-Origin'?: string;
+          /** @description The methods this path answers, e.g. `GET, HEAD, POST`. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Rate limit; see Retry-After. */
+      429: {
+        headers: {
+          /** @description The requesting origin when it may read the answer (an allowed origin; on errors any origin, so that the widget can explain). */
+          'Access-Control-Allow-Origin'?: string;
+          /** @description Seconds to wait before trying again. */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Too many requests. Try again later."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  getThanksPage: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description HTML */
+      200: {
+        headers: {
+          /** @description `no-store` */
+          'Cache-Control'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'text/html': string;
+        };
+      };
+      /** @description Another method than this path answers; `Allow` lists the ones it does. */
+      405: {
+        headers: {
+          /** @description The methods this path answers, e.g. `GET, HEAD, POST`. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+}

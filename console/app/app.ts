@@ -4,6 +4,7 @@ import { currentLocale, LOCALES, setLocale, t, type Locale } from '../i18n/i18n.
 import { failureAlert } from '../ui/fields.js';
 import { shared } from '../ui/styles.js';
 import { ConsoleElement } from './element.js';
+import { stopLive } from './live.js';
 import type { PageContext, Section, Shop } from './page.js';
 import { roleIn } from './roles.js';
 import { href, navigate, parseRoute } from './router.js';
@@ -375,6 +376,8 @@ export class TpcApp extends ConsoleElement {
         }
       }
     } else this.remember(location.hash);
+    // The event streams end with the session (the relay also ends a logged-out token's).
+    stopLive();
     endSession();
     this.shops = null;
     this.shopRole = null;

@@ -4,33 +4,27 @@ import { define } from '../app/element.js';
 import { PageElement } from '../app/page.js';
 import { Action, Resource } from '../app/resource.js';
 import { formatDate, t } from '../i18n/i18n.js';
-import {
-  failureAlert,
-  focusFirstInvalid,
-  formValues,
-  inputField,
-  selectField,
-} from '../ui/fields.js';
+import { failureAlert, formValues, selectField } from '../ui/fields.js';
 import { confirmButton } from '../ui/confirm.js';
 import { shared } from '../ui/styles.js';
 import { dataTable } from '../ui/table.js';
-import { EVENTS, eventChecks, eventsOf } from '../ui/events.js';
+import '../ui/alert-groups.js';
+import '../ui/connect-bot.js';
+import '../ui/new-alert-channel.js';
+import { ALERT_BOTS, sendTestAlert } from '../ui/alert-groups.js';
 
 type Bot = Schemas['Bot'];
 type Channel = Schemas['NotificationChannel'];
 type Flow = Schemas['Flow'];
 
-/** Bots that can post alerts to a chat (DESIGN.md "staff alerts"). */
-const ALERT_BOTS = new Set<Bot['bot_type']>(['telegram', 'sandbox']);
-
 const statusTone = (s: Bot['status']) => (s === 'active' ? 'ok' : s === 'error' ? 'bad' : 'warn');
 
 /**
- * Channels: the shop's messenger bots (connect Telegram by token, status, restart, stop,
- * welcome flow) and its alert channels (who hears about new leads and orders). Connecting,
- * deleting and alert channels are the owners' (DESIGN.md "Roles"); managers see them.
- * Phase 2: the groups a bot was added to (pick one instead of typing a chat id) and
- * "Send a test alert".
+ * Channels: the shop's messenger bots (connect Telegram or WhatsApp, status, restart, stop,
+ * welcome flow) and its alert channels (who hears about new leads and orders): the groups
+ * the bots were added to, picked by title (tpc-alert-groups), a chat id or a webhook typed
+ * in, and a test alert for each. Connecting, deleting and alert channels are the owners'
+ * (DESIGN.md "Roles"); managers see them and may send test alerts.
  */
 export class TpcChannelsPage extends PageElement {
   static override styles = [
@@ -49,10 +43,9 @@ export class TpcChannelsPage extends PageElement {
       }
     `,
   ];
-  static override properties = { confirm: { state: true }, newType: { state: true } };
+  static override properties = { confirm: { state: true } };
 
   private confirm = '';
-  private newType: 'telegram' | 'webhook' = 'telegram';
   private readonly data = new Resource(
     this,
     async () => {
@@ -64,17 +57,23 @@ export class TpcChannelsPage extends PageElement {
         ),
         allOf(this.shopId, (query) => api.GET('/api/bot/flows/', { params: { query } })),
       ]);
-      return { bots: bots.filter((b) => b.bot_type !== 'web'), channels, flows };
+      // Group titles, so a channel reads "Shop bot → Managers", not a chat id.
+      const titles = new Map<string, string>();
+      for (const bot of bots.filter((b) => ALERT_BOTS.has(b.bot_type)))
+        for (const chat of await allOf(this.shopId, (query) =>
+          api.GET('/api/bot/bot/{id}/chats/', { params: { path: { id: bot.id }, query } }),
+        ))
+          titles.set(`${bot.id}:${chat.chat_id}`, chat.title);
+      return { bots: bots.filter((b) => b.bot_type !== 'web'), channels, flows, titles };
     },
     () => this.shopId,
   );
-  private readonly connect = new Action(this);
   private readonly botAction = new Action(this);
   private readonly channelAction = new Action(this);
-  private readonly create = new Action(this);
   /** The bot (or channel) an action's failure belongs to, so it shows on its card. */
   private acting = '';
-  private connected = '';
+  /** What the last test alert of a channel said, by channel id. */
+  private tested = new Map<number, { ok: boolean; text: string }>();
   private scrolled = false;
 
   override updated() {
@@ -134,52 +133,6 @@ export class TpcChannelsPage extends PageElement {
     await this.data.reload();
   };
 
-  private onConnect = async (e: SubmitEvent) => {
-    const { name, token, kind } = formValues(e);
-    const form = e.target as HTMLFormElement;
-    const bot = await this.connect.run(() =>
-      must(
-        this.ctx.api.POST('/api/bot/bots/', {
-          body:
-            kind === 'sandbox'
-              ? { shop_id: this.shopId, bot_type: 'sandbox', name: name || t('bots.sandboxName') }
-              : { shop_id: this.shopId, bot_type: 'telegram', name, token },
-        }),
-      ),
-    );
-    if (!bot) return void focusFirstInvalid(this);
-    form.reset();
-    this.connected = bot.tg_bot_nickname
-      ? t('bots.connectedAs', { name: bot.name, nickname: bot.tg_bot_nickname })
-      : t('bots.connected', { name: bot.name });
-    this.announce(this.connected);
-    await this.data.reload();
-  };
-
-  private onCreateChannel = async (e: SubmitEvent) => {
-    const values = formValues(e);
-    const form = e.target as HTMLFormElement;
-    const events = eventsOf(form);
-    const body: Schemas['NotificationChannelInput'] =
-      this.newType === 'telegram'
-        ? {
-            shop_id: this.shopId,
-            type: 'telegram',
-            bot_id: values.bot_id ? Number(values.bot_id) : null,
-            chat_id: values.chat_id,
-            events,
-            enabled: true,
-          }
-        : { shop_id: this.shopId, type: 'webhook', url: values.url, events, enabled: true };
-    const channel = await this.create.run(() =>
-      must(this.ctx.api.POST('/api/notifications/channels/', { body })),
-    );
-    if (!channel) return void focusFirstInvalid(this);
-    form.reset();
-    this.announce(t('alerts.created'));
-    await this.data.reload();
-  };
-
   private async patchChannel(c: Channel, body: Schemas['NotificationChannelPatch'], said: string) {
     this.acting = `channel-${c.id}`;
     const done = await this.channelAction.run(() =>
@@ -208,6 +161,21 @@ export class TpcChannelsPage extends PageElement {
     if (!done) return;
     this.announce(t('alerts.deleted'));
     await this.data.reload();
+  }
+
+  private async testChannel(c: Channel, target: string) {
+    this.acting = `channel-${c.id}`;
+    this.tested.delete(c.id);
+    const result = await this.channelAction.run(() =>
+      sendTestAlert(this.ctx.api, this.shopId, c.id),
+    );
+    if (!result) return;
+    const text = result.ok
+      ? t('alerts.testSent', { title: target })
+      : t('alerts.testFailed', { title: target, error: result.error });
+    this.tested.set(c.id, { ok: result.ok, text });
+    this.announce(text);
+    this.requestUpdate();
   }
 
   private confirmButtons(id: string, label: string, yes: () => void) {
@@ -274,61 +242,33 @@ export class TpcChannelsPage extends PageElement {
     </li>`;
   }
 
-  private renderConnect() {
-    const failure = this.connect.failure;
-    return html`<form
-        class="card narrow"
-        @submit=${this.onConnect}
-        novalidate
-        aria-labelledby="connect-h"
-      >
-        <h3 id="connect-h">${t('bots.connectTitle')}</h3>
-        <p class="small">${t('bots.connectHelp')}</p>
-        ${this.connected ? html`<p class="notice ok">${this.connected}</p>` : nothing}
-        ${failureAlert(failure, ['name', 'token'])}
-        <input type="hidden" name="kind" value="telegram" />
-        ${inputField({ id: 'bot-name', name: 'name', label: t('bots.name'), required: true, failure })}
-        ${inputField({
-          id: 'bot-token',
-          name: 'token',
-          type: 'password',
-          autocomplete: 'off',
-          label: t('bots.token'),
-          hint: t('bots.tokenHint'),
-          required: true,
-          failure,
-        })}
-        <div class="row">
-          <button class="primary" type="submit">
-            ${this.connect.busy ? t('bots.connecting') : t('bots.connect')}
-          </button>
-        </div>
-      </form>
-      ${
-        this.ctx.shop.demo
-          ? html`<form class="card narrow" @submit=${this.onConnect} aria-labelledby="sandbox-h">
-              <h3 id="sandbox-h">${t('bots.sandboxTitle')}</h3>
-              <p class="small">${t('bots.sandboxHelp')}</p>
-              <input type="hidden" name="kind" value="sandbox" />
-              <input type="hidden" name="name" value="" />
-              <button type="submit">${t('bots.addSandbox')}</button>
-            </form>`
-          : nothing
-      }`;
+  private renderConnect(bots: Bot[]) {
+    return html`<section class="card narrow" aria-labelledby="connect-h">
+      <h3 id="connect-h">${t('bots.connectTitle')}</h3>
+      <p class="small">${t('bots.connectHelp')}</p>
+      <tpc-connect-bot
+        .api=${this.ctx.api}
+        .shopId=${this.shopId}
+        ?sandbox=${this.ctx.shop.demo && !bots.some((b) => b.bot_type === 'sandbox')}
+        @tpc-bot-connected=${() => this.data.reload()}
+      ></tpc-connect-bot>
+    </section>`;
   }
 
-  /** A row of the alert channels. PHASE 2 SEAM: "Send a test alert" (POST …/channels/:id/test/). */
-  private renderChannel(c: Channel, bots: Bot[]) {
+  /** A row of the alert channels, with its test alert and what that said. */
+  private renderChannel(c: Channel, bots: Bot[], titles: Map<string, string>) {
     const failure = this.acting === `channel-${c.id}` ? this.channelAction.failure : null;
     const bot = bots.find((b) => b.id === c.bot_id);
+    const chat = titles.get(`${c.bot_id}:${c.chat_id}`) ?? c.chat_id ?? '';
     const target =
       c.type === 'telegram'
-        ? t('alerts.toChat', { bot: bot?.name ?? `#${c.bot_id}`, chat: c.chat_id ?? '' })
+        ? t('alerts.toChat', { bot: bot?.name ?? `#${c.bot_id}`, chat })
         : c.type === 'whatsapp'
           ? t('alerts.toChat', { bot: bot?.name ?? `#${c.bot_id}`, chat: c.phone ?? '' })
           : c.type === 'webhook'
-            ? c.url
+            ? (c.url ?? '')
             : (c.to ?? []).join(', ') || t('alerts.email');
+    const tested = this.tested.get(c.id);
     return html`<tr>
       <td>${t(`channelType.${c.type}`)}</td>
       <td class="mono">${target}</td>
@@ -340,6 +280,15 @@ export class TpcChannelsPage extends PageElement {
       </td>
       <td>
         ${failureAlert(failure)}
+        ${tested ? html`<p class="notice ${tested.ok ? 'ok' : 'error'}">${tested.text}</p>` : nothing}
+        <div class="row">
+          <button
+            type="button"
+            @click=${() => this.testChannel(c, c.type === 'telegram' ? chat : target)}
+          >
+            ${t('alerts.test')}
+          </button>
+        </div>
         ${
           this.isOwner
             ? html`<div class="row">
@@ -360,70 +309,6 @@ export class TpcChannelsPage extends PageElement {
         }
       </td>
     </tr>`;
-  }
-
-  /**
-   * The form for a new alert channel. PHASE 2 SEAM: GET /api/bot/bot/:id/chats/ lists the
-   * groups a bot was added to (my_chat_member); a picker of those replaces typing a chat id.
-   */
-  private renderNewChannel(bots: Bot[]) {
-    const failure = this.create.failure;
-    const senders = bots.filter((b) => ALERT_BOTS.has(b.bot_type));
-    return html`<form
-      class="card narrow"
-      @submit=${this.onCreateChannel}
-      novalidate
-      aria-labelledby="new-alert-h"
-    >
-      <h3 id="new-alert-h">${t('alerts.newTitle')}</h3>
-      ${failureAlert(failure, ['type', 'bot_id', 'chat_id', 'url', 'events'])}
-      ${selectField({
-        id: 'alert-type',
-        name: 'type',
-        label: t('alerts.type'),
-        value: this.newType,
-        options: [
-          ['telegram', t('channelType.telegram')],
-          ['webhook', t('channelType.webhook')],
-        ],
-        failure,
-        onChange: (e) =>
-          (this.newType = (e.target as HTMLSelectElement).value as 'telegram' | 'webhook'),
-      })}
-      ${
-        this.newType === 'telegram'
-          ? html`${selectField({
-              id: 'alert-bot',
-              name: 'bot_id',
-              label: t('alerts.bot'),
-              options: [
-                ['', t('alerts.pickBot')],
-                ...senders.map((b) => [String(b.id), b.name] as const),
-              ],
-              required: true,
-              failure,
-            })}
-            ${inputField({
-              id: 'alert-chat',
-              name: 'chat_id',
-              label: t('alerts.chatId'),
-              hint: t('alerts.chatIdHint'),
-              required: true,
-              failure,
-            })}`
-          : inputField({
-              id: 'alert-url',
-              name: 'url',
-              type: 'url',
-              label: t('alerts.url'),
-              hint: t('alerts.urlHint'),
-              required: true,
-              failure,
-            })
-      }
-      ${eventChecks('alert-ev', EVENTS, ['lead.created'], failure)}
-      <button class="primary" type="submit">${t('alerts.create')}</button>
-    </form>`;
   }
 
   override render() {
@@ -451,7 +336,7 @@ export class TpcChannelsPage extends PageElement {
               </ul>`
             : html`<p class="card">${t('bots.empty')}</p>`
         }
-        ${this.isOwner ? this.renderConnect() : html`<p class="muted">${t('bots.ownersConnect')}</p>`}
+        ${this.isOwner ? this.renderConnect(data.bots) : html`<p class="muted">${t('bots.ownersConnect')}</p>`}
       </section>
       <section>
         <h2 id="alert-h">${t('alerts.title')}</h2>
@@ -468,11 +353,32 @@ export class TpcChannelsPage extends PageElement {
                   t('alerts.colState'),
                   '',
                 ],
-                rows: data.channels.map((c) => this.renderChannel(c, data.bots)),
+                rows: data.channels.map((c) => this.renderChannel(c, data.bots, data.titles)),
               })
             : html`<p class="card">${t('alerts.empty')}</p>`
         }
-        ${this.isOwner ? this.renderNewChannel(data.bots) : html`<p class="muted">${t('alerts.ownersOnly')}</p>`}
+        <section class="card" aria-labelledby="groups-h">
+          <h3 id="groups-h">${t('alerts.groupsTitle')}</h3>
+          <tpc-alert-groups
+            .api=${this.ctx.api}
+            .shopId=${this.shopId}
+            .bots=${data.bots}
+            .channels=${data.channels}
+            ?canManage=${this.isOwner}
+            @tpc-channels-changed=${() => this.data.reload()}
+          ></tpc-alert-groups>
+        </section>
+        ${
+          this.isOwner
+            ? html`<tpc-new-alert-channel
+                class="card narrow"
+                .api=${this.ctx.api}
+                .shopId=${this.shopId}
+                .bots=${data.bots}
+                @tpc-channels-changed=${() => this.data.reload()}
+              ></tpc-new-alert-channel>`
+            : html`<p class="muted">${t('alerts.ownersOnly')}</p>`
+        }
       </section>`;
   }
 }

@@ -7,26 +7,36 @@ import { Action, Resource } from '../app/resource.js';
 import { navigate } from '../app/router.js';
 import { formatDate, t, tn } from '../i18n/i18n.js';
 import { failureAlert, focusFirstInvalid, textareaField } from '../ui/fields.js';
+import { keyboard, messageMeta, messageText, preview, systemLine, webUrl } from '../ui/message.js';
 import { pager } from '../ui/pager.js';
 import { shared } from '../ui/styles.js';
 
 type BotUser = Schemas['BotUser'];
 type Message = Schemas['Message'];
+type Conversation = Schemas['Conversation'];
 
 const PEOPLE = 25;
 const HISTORY = 50;
 
-/** A link target only when it is a web address: message payloads come from outside. */
-const webUrl = (url: string | undefined) => (url && /^https?:\/\//i.test(url) ? url : '');
-
 export const personName = (u: BotUser) =>
   u.name || u.store.name || u.messenger_user_id || t('chat.unnamed', { id: u.id });
 
+/** Two letters for an avatar: initials of the name. */
+const initials = (name: string) =>
+  name
+    .split(/\s+/)
+    .filter(Boolean)
+    .slice(0, 2)
+    .map((w) => w[0]!.toUpperCase())
+    .join('') || '?';
+
 /**
- * Conversations: the shop's people (bot users, newest first, searchable), and one person's
- * chat: the history in both directions (GET /api/bot/messages/?bot_user_id=), with buttons
- * as they were sent, and a reply box (POST …/send_message/). Phase 2 adds the last message
- * and unread count per person, take over / hand back, and live arrival (app/live.ts).
+ * Conversations: every person (bot user) with their last message and unread count, newest
+ * first and searchable (GET /api/bot/conversations/), and one person's chat: the history in
+ * both directions with pictures and buttons as the person saw them, a reply box, and "take
+ * over" (the bot's scenario pauses for this person, a manager answers) / "hand back". Both
+ * follow the relay's event stream: a new message moves its person up and shows in the open
+ * chat, which is marked read while it is open.
  */
 export class TpcConversationsPage extends PageElement {
   static override styles = [
@@ -35,14 +45,17 @@ export class TpcConversationsPage extends PageElement {
       .split {
         display: grid;
         gap: 1rem;
-        grid-template-columns: minmax(14rem, 20rem) minmax(0, 1fr);
+        grid-template-columns: minmax(15rem, 22rem) minmax(0, 1fr);
         align-items: start;
       }
       .people form {
+        margin-bottom: 0.5rem;
+      }
+      .people form .row {
         flex-wrap: nowrap;
         margin-bottom: 0.5rem;
       }
-      .people form input {
+      .people form input[type='search'] {
         flex: 1;
         min-width: 0;
       }
@@ -52,8 +65,11 @@ export class TpcConversationsPage extends PageElement {
         padding: 0;
       }
       .people li a {
-        display: block;
-        padding: 0.6rem 0.75rem;
+        display: grid;
+        grid-template-columns: 2.5rem minmax(0, 1fr) auto;
+        gap: 0 0.6rem;
+        align-items: center;
+        padding: 0.6rem 0.5rem;
         border-bottom: 1px solid var(--tpc-line);
         color: var(--tpc-fg);
         text-decoration: none;
@@ -65,9 +81,49 @@ export class TpcConversationsPage extends PageElement {
         background: var(--tpc-accent-soft);
         box-shadow: inset 3px 0 0 var(--tpc-accent);
       }
-      .people .name {
+      .avatar {
+        width: 2.5rem;
+        height: 2.5rem;
+        border-radius: 50%;
+        display: grid;
+        place-items: center;
+        font-weight: 700;
+        background: var(--tpc-accent-soft);
+        color: var(--tpc-fg);
+      }
+      .who {
+        min-width: 0;
+      }
+      .who .name {
         display: block;
         font-weight: 600;
+        overflow: hidden;
+        text-overflow: ellipsis;
+        white-space: nowrap;
+      }
+      .who .last {
+        display: block;
+        font-size: 0.875rem;
+        color: var(--tpc-muted);
+        overflow: hidden;
+        text-overflow: ellipsis;
+        white-space: nowrap;
+      }
+      .side {
+        display: grid;
+        justify-items: end;
+        gap: 0.2rem;
+        font-size: 0.8rem;
+        color: var(--tpc-muted);
+      }
+      .unread {
+        min-width: 1.4rem;
+        padding: 0 0.4rem;
+        border-radius: 999px;
+        text-align: center;
+        font-weight: 700;
+        color: var(--tpc-accent-fg);
+        background: var(--tpc-accent);
       }
       .chat {
         list-style: none;
@@ -80,6 +136,7 @@ export class TpcConversationsPage extends PageElement {
       }
       .msg {
         max-width: min(85%, 36rem);
+        width: fit-content;
         margin: 0 0 0.6rem;
         padding: 0.5rem 0.75rem;
         border-radius: 12px;
@@ -89,6 +146,12 @@ export class TpcConversationsPage extends PageElement {
       .msg.out {
         margin-left: auto;
         background: var(--tpc-accent-soft);
+      }
+      .system {
+        text-align: center;
+        font-size: 0.85rem;
+        color: var(--tpc-muted);
+        margin: 0 0 0.6rem;
       }
       .msg .text {
         white-space: pre-wrap;
@@ -101,19 +164,32 @@ export class TpcConversationsPage extends PageElement {
         color: var(--tpc-muted);
         margin-top: 0.25rem;
       }
-      .buttons {
-        display: flex;
-        flex-wrap: wrap;
-        gap: 0.35rem;
+      .keyboard {
+        display: grid;
+        gap: 0.3rem;
         list-style: none;
         margin: 0.4rem 0 0;
         padding: 0;
       }
-      .buttons li {
-        padding: 0.2rem 0.6rem;
-        border: 1px solid var(--tpc-accent);
-        border-radius: 6px;
-        font-size: 0.875rem;
+      .kb {
+        display: block;
+        padding: 0.35rem 0.75rem;
+        border-radius: 8px;
+        text-align: center;
+        font-size: 0.9rem;
+        font-weight: 600;
+        background: var(--tpc-surface-2);
+        border: 1px solid var(--tpc-line);
+        color: var(--tpc-accent);
+        text-decoration: none;
+      }
+      .state {
+        display: flex;
+        flex-wrap: wrap;
+        gap: 0.5rem 1rem;
+        align-items: center;
+        justify-content: space-between;
+        margin-bottom: 0.75rem;
       }
       .reply {
         margin-top: 1rem;
@@ -135,7 +211,7 @@ export class TpcConversationsPage extends PageElement {
   private readonly people = new Resource(
     this,
     () => this.loadPeople(),
-    () => [this.shopId, this.search, this.page],
+    () => [this.shopId, this.search, this.page, this.unreadOnly],
   );
   private readonly person = new Resource(
     this,
@@ -155,8 +231,10 @@ export class TpcConversationsPage extends PageElement {
     () => [this.shopId, this.personId],
   );
   private readonly send = new Action(this);
+  private readonly takeover = new Action(this);
   private draft = '';
   private scrolledFor?: unknown;
+  private readFor?: unknown;
   private unsubscribe?: () => void;
   private liveShop = 0;
 
@@ -169,18 +247,22 @@ export class TpcConversationsPage extends PageElement {
     return this.ctx.query.get('q') ?? '';
   }
 
+  private get unreadOnly() {
+    return this.ctx.query.get('unread') === '1';
+  }
+
   private get page() {
     return Math.max(1, Number(this.ctx.query.get('page')) || 1);
   }
 
   override willUpdate() {
-    // Phase 2: `message.received` from the relay's stream; until then Refresh.
     if (this.liveShop === this.shopId) return;
     this.unsubscribe?.();
     this.liveShop = this.shopId;
-    this.unsubscribe = subscribe(this.shopId, ['message.received'], () => {
+    this.unsubscribe = subscribe(this.shopId, ['message.created'], (e) => {
       void this.people.reload();
-      void this.history.reload();
+      if (e.type === 'reset' || (this.personId && e.data?.bot_user_id === this.personId))
+        void this.history.reload();
     });
   }
 
@@ -190,22 +272,20 @@ export class TpcConversationsPage extends PageElement {
     this.liveShop = 0;
   }
 
-  /** The newest people first: the API lists by id, so the pages are read from its end. */
   private async loadPeople() {
-    const list = (limit: number, offset: number) =>
-      must(
-        this.ctx.api.GET('/api/bot/bot_users/', {
-          params: {
-            query: { shop_id: this.shopId, search: this.search || undefined, limit, offset },
+    return must(
+      this.ctx.api.GET('/api/bot/conversations/', {
+        params: {
+          query: {
+            shop_id: this.shopId,
+            search: this.search || undefined,
+            unread: this.unreadOnly ? 'true' : undefined,
+            limit: PEOPLE,
+            offset: (this.page - 1) * PEOPLE,
           },
-        }),
-      );
-    const { count } = await list(1, 0);
-    const end = count - (this.page - 1) * PEOPLE;
-    if (end <= 0) return { count, rows: [] as BotUser[] };
-    const start = Math.max(0, end - PEOPLE);
-    const page = await list(end - start, start);
-    return { count: page.count, rows: page.results.reverse() };
+        },
+      }),
+    );
   }
 
   /** The latest messages, oldest first for reading. */
@@ -223,15 +303,47 @@ export class TpcConversationsPage extends PageElement {
     // The newest message in view, as in any messenger: when the history changed, not on
     // every render (the person may be reading older messages).
     const chat = this.renderRoot.querySelector('.chat');
-    if (!chat || this.scrolledFor === this.history.value) return;
-    this.scrolledFor = this.history.value;
-    chat.scrollTop = chat.scrollHeight;
+    if (chat && this.scrolledFor !== this.history.value) {
+      this.scrolledFor = this.history.value;
+      chat.scrollTop = chat.scrollHeight;
+    }
+    void this.markRead();
+  }
+
+  /** The open chat is read: its unread count goes, for the whole team (a shared marker). */
+  private async markRead() {
+    const h = this.history.value;
+    const newest = h?.rows.at(-1);
+    if (!this.personId || !newest || this.readFor === newest.id) return;
+    this.readFor = newest.id;
+    const open = this.people.value?.results.find((c) => c.bot_user.id === this.personId);
+    if (open && open.unread === 0) return;
+    try {
+      const read = await must(
+        this.ctx.api.POST('/api/bot/conversations/{id}/read/', {
+          params: { path: { id: this.personId }, query: { shop_id: this.shopId } },
+          body: { message_id: newest.id },
+        }),
+      );
+      const list = this.people.value;
+      if (list)
+        this.people.value = {
+          ...list,
+          results: list.results.map((c) => (c.bot_user.id === read.bot_user.id ? read : c)),
+        };
+      this.requestUpdate();
+    } catch {
+      // Unread counts stay as they were; the chat is shown anyway.
+      this.readFor = undefined;
+    }
   }
 
   private onSearch = (e: SubmitEvent) => {
     e.preventDefault();
-    const q = String(new FormData(e.target as HTMLFormElement).get('q') ?? '').trim();
-    navigate(this.ctx.link('conversations', this.ctx.rest, { q }));
+    const data = new FormData(e.target as HTMLFormElement);
+    const q = String(data.get('q') ?? '').trim();
+    const unread = data.get('unread') ? 1 : '';
+    navigate(this.ctx.link('conversations', this.ctx.rest, { q, unread }));
   };
 
   private onSend = async (e: SubmitEvent) => {
@@ -245,8 +357,6 @@ export class TpcConversationsPage extends PageElement {
             bot_user_id: this.personId!,
             content_type: 'text',
             payload: { text },
-            // The relay's default; the document marks defaulted request fields required.
-            inline_buttons_cols: 1,
           },
         }),
       ),
@@ -259,46 +369,94 @@ export class TpcConversationsPage extends PageElement {
     this.requestUpdate();
   };
 
+  private async setTakeover(take: boolean) {
+    const path = take ? '/api/bot/bot_user/take_over/' : '/api/bot/bot_user/hand_back/';
+    const user = await this.takeover.run(() =>
+      must(
+        this.ctx.api.POST(path, {
+          body: { shop_id: this.shopId, bot_user_id: this.personId! },
+        }),
+      ),
+    );
+    if (!user) return;
+    this.person.value = user;
+    this.announce(t(take ? 'chat.tookOver' : 'chat.handedBack', { name: personName(user) }));
+    void this.people.reload();
+  }
+
+  private renderConversation(c: Conversation) {
+    const u = c.bot_user;
+    const { link } = this.ctx;
+    const name = personName(u);
+    const last = c.last_message;
+    return html`<li>
+      <a
+        href=${link('conversations', [u.id], { q: this.search, unread: this.unreadOnly ? 1 : '' })}
+        aria-current=${u.id === this.personId ? 'page' : nothing}
+      >
+        <span class="avatar" aria-hidden="true">${initials(name)}</span>
+        <span class="who">
+          <span class="name">${name}</span>
+          <span class="last">${preview(last)}</span>
+        </span>
+        <span class="side">
+          ${last ? html`<span>${formatDate(last.created_at, 'short')}</span>` : nothing}
+          ${
+            c.unread
+              ? html`<span class="unread" aria-label=${tn('chat.unread', c.unread)}
+                  >${c.unread}</span
+                >`
+              : nothing
+          }
+          ${u.takeover ? html`<span class="badge warn">${t('chat.takenOverShort')}</span>` : nothing}
+        </span>
+      </a>
+    </li>`;
+  }
+
   private renderPeople() {
     const data = this.people.value;
     const { link } = this.ctx;
     const pages = data ? Math.max(1, Math.ceil(data.count / PEOPLE)) : 1;
     const at = (page: number) =>
-      link('conversations', this.ctx.rest, { q: this.search, page: page > 1 ? page : '' });
+      link('conversations', this.ctx.rest, {
+        q: this.search,
+        unread: this.unreadOnly ? 1 : '',
+        page: page > 1 ? page : '',
+      });
     return html`<section class="people card" aria-labelledby="people-h">
       <h2 id="people-h" class="visually-hidden">${t('chat.people')}</h2>
-      <form role="search" @submit=${this.onSearch} class="row">
-        <label for="q" class="visually-hidden">${t('chat.search')}</label>
-        <input
-          id="q"
-          name="q"
-          type="search"
-          .value=${this.search}
-          placeholder=${t('chat.search')}
-        />
-        <button type="submit">${t('chat.searchButton')}</button>
+      <form role="search" @submit=${this.onSearch}>
+        <div class="row">
+          <label for="q" class="visually-hidden">${t('chat.search')}</label>
+          <input
+            id="q"
+            name="q"
+            type="search"
+            .value=${this.search}
+            placeholder=${t('chat.search')}
+          />
+          <button type="submit">${t('chat.searchButton')}</button>
+        </div>
+        <div class="field inline">
+          <input
+            id="unread"
+            name="unread"
+            type="checkbox"
+            .checked=${this.unreadOnly}
+            @change=${(e: Event) => (e.target as HTMLInputElement).form!.requestSubmit()}
+          />
+          <label for="unread">${t('chat.unreadOnly')}</label>
+        </div>
       </form>
       ${failureAlert(this.people.failure)}
       <p class="small muted" role="status">
         ${data ? tn('chat.peopleCount', data.count) : t('common.loading')}
       </p>
       ${
-        data?.rows.length
+        data?.results.length
           ? html`<ul>
-              ${data.rows.map(
-                (u) =>
-                  html`<li>
-                    <a
-                      href=${link('conversations', [u.id], { q: this.search })}
-                      aria-current=${u.id === this.personId ? 'page' : nothing}
-                    >
-                      <span class="name">${personName(u)}</span>
-                      <span class="small muted"
-                        >${u.bot.name} · ${t(`botType.${u.bot.bot_type}`)}</span
-                      >
-                    </a>
-                  </li>`,
-              )}
+              ${data.results.map((c) => this.renderConversation(c))}
             </ul>`
           : nothing
       }
@@ -307,39 +465,57 @@ export class TpcConversationsPage extends PageElement {
   }
 
   private renderMessage(m: Message) {
-    const status = m.direction === 'out' ? t(`messageStatus.${m.status}`) : '';
+    const line = systemLine(m);
+    if (line) return html`<li class="system">${line} · ${formatDate(m.created_at, 'short')}</li>`;
+    const image = webUrl(m.payload.image_url);
+    const file = webUrl(m.payload.file_url);
     return html`<li class="msg ${m.direction}">
       <span class="visually-hidden"
         >${m.direction === 'in' ? t('chat.fromPerson') : t('chat.fromShop')}</span
       >
-      ${m.payload.text ? html`<p class="text">${m.payload.text}</p>` : nothing}
       ${
-        webUrl(m.payload.image_url)
+        image
+          ? html`<tpc-message-image
+              .api=${this.ctx.api}
+              .shopId=${this.shopId}
+              .messageId=${m.id}
+              url=${image}
+            ></tpc-message-image>`
+          : nothing
+      }
+      ${
+        file
           ? html`<p>
-              <a href=${m.payload.image_url} rel="noopener noreferrer" target="_blank"
-                >${t('chat.image')}</a
+              <a href=${file} rel="noopener noreferrer" target="_blank"
+                >📎 ${file.split('/').pop()}</a
               >
             </p>`
           : nothing
       }
-      ${
-        m.inline_buttons.length
-          ? html`<ul class="buttons" aria-label=${t('chat.buttons')}>
-              ${m.inline_buttons.map((b) => html`<li>${b.text}</li>`)}
-            </ul>`
-          : nothing
-      }
-      <span class="meta">
-        ${formatDate(m.created_at, 'short')}${status ? ` · ${status}` : ''}${m.error ? ` · ${m.error}` : ''}
-      </span>
+      ${m.payload.text ? html`<p class="text">${messageText(m.payload)}</p>` : nothing}
+      ${keyboard(m)}
+      <span class="meta">${messageMeta(m)}</span>
     </li>`;
   }
 
-  /**
-   * One person's chat. PHASE 2 SEAMS: "Take over" / "Hand back" (pause and resume the bot's
-   * scenario for this person) go beside the reply box; `message.received` from app/live.ts
-   * appends their new messages (subscribed in willUpdate, a no-op until then).
-   */
+  /** Who answers this person now: the bot's scenario, or a manager who took over. */
+  private renderTakeover(person: BotUser) {
+    const taken = person.takeover;
+    return html`<div class="state notice ${taken ? 'warn' : 'info'}">
+      <span role="status">
+        ${taken ? t('chat.takenOver', { at: formatDate(taken.at, 'short') }) : t('chat.botAnswers')}
+      </span>
+      <button
+        type="button"
+        aria-disabled=${this.takeover.busy ? 'true' : 'false'}
+        @click=${() => this.setTakeover(!taken)}
+      >
+        ${taken ? t('chat.handBack') : t('chat.takeOver')}
+      </button>
+    </div>`;
+  }
+
+  /** One person's chat: who they are, who answers them, the history and the reply box. */
   private renderChat() {
     const person = this.person.value;
     const history = this.history.value;
@@ -354,19 +530,22 @@ export class TpcConversationsPage extends PageElement {
       ${
         person
           ? html`<p class="small muted">
-              ${person.bot.name} · ${t(`botType.${person.bot.bot_type}`)}
-              ${
-                person.store.subscribed_to_bot
-                  ? nothing
-                  : html` · <span class="badge warn">${t('chat.unsubscribed')}</span>`
-              }
-              ${
-                person.links.lead_ids.length
-                  ? html` ·
-                      <a href=${link('leads', [person.links.lead_ids[0]])}>${t('chat.lead')}</a>`
-                  : nothing
-              }
-            </p>`
+                ${person.bot.name} · ${t(`botType.${person.bot.bot_type}`)}
+                ${
+                  person.store.subscribed_to_bot
+                    ? nothing
+                    : html` · <span class="badge warn">${t('chat.unsubscribed')}</span>`
+                }
+                ${
+                  person.links.lead_ids.length
+                    ? html` ·
+                        <a href=${link('leads', [person.links.lead_ids.at(-1)!])}
+                          >${t('chat.lead')}</a
+                        >`
+                    : nothing
+                }
+              </p>
+              ${failureAlert(this.takeover.failure)} ${this.renderTakeover(person)}`
           : nothing
       }
       <div class="spread">
@@ -391,7 +570,7 @@ export class TpcConversationsPage extends PageElement {
           name: 'text',
           errorKey: 'payload',
           label: t('chat.reply'),
-          hint: t('chat.replyHint'),
+          hint: person?.takeover ? t('chat.replyHintTaken') : t('chat.replyHint'),
           rows: 3,
           value: this.draft,
           failure: this.send.failure,

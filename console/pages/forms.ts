@@ -289,12 +289,11 @@ export class TpcFormsPage extends PageElement {
         ? must(
             this.ctx.api.PATCH('/api/store/forms/{id}/', {
               params: { path: { id }, query: { shop_id: this.shopId } },
-              // `consent: null` removes the box (relay/forms/schemas.ts FormPatch); the
-              // document does not mark the Consent reference nullable yet.
-              body: body as Schemas['FormPatch'],
+              // `consent: null` removes the box (relay/forms/schemas.ts FormPatch).
+              body,
             }),
           )
-        : must(this.ctx.api.POST('/api/store/forms/', { body: body as Schemas['FormInput'] })),
+        : must(this.ctx.api.POST('/api/store/forms/', { body })),
     );
     if (!saved) return void focusFirstInvalid(this);
     this.form.value = saved;

@@ -1,7 +1,7 @@
 import { css, html, nothing } from 'lit';
 import { must, type Schemas } from '../api/client.js';
 import { define } from '../app/element.js';
-import { subscribe } from '../app/live.js';
+import { onLiveState, subscribe, type LiveState } from '../app/live.js';
 import { PageElement } from '../app/page.js';
 import { Action, Resource } from '../app/resource.js';
 import { navigate } from '../app/router.js';
@@ -41,7 +41,8 @@ const statusLabel = (s: LeadStatus) => t(`leadStatus.${s}`);
 /**
  * Leads: the list with filters (status, form, date, spam) kept in the URL, a lead's detail
  * (fields, page, UTM, consent, the person), its status, release from spam, and a CSV of the
- * filtered list. New leads appear on Refresh; the live stream (app/live.ts) will push them.
+ * filtered list. New leads appear as they arrive (the relay's event stream, app/live.ts),
+ * announced to screen readers; Refresh is there for when the stream is down.
  */
 export class TpcLeadsPage extends PageElement {
   static override styles = [
@@ -103,19 +104,31 @@ export class TpcLeadsPage extends PageElement {
   private readonly change = new Action(this);
   private readonly exporting = new Action(this);
   private unsubscribe?: () => void;
+  private unwatch?: () => void;
   private liveShop = 0;
+  private live: LiveState = 'stopped';
 
   override willUpdate() {
-    // Phase 2: the relay's event stream pushes new leads; until then Refresh does.
     if (this.liveShop === this.shopId) return;
     this.unsubscribe?.();
     this.liveShop = this.shopId;
-    this.unsubscribe = subscribe(this.shopId, ['lead.created'], () => void this.list.reload());
+    this.unsubscribe = subscribe(this.shopId, ['lead.created'], (e) => {
+      if (this.leadId) return;
+      void this.list.reload();
+      if (e.type === 'lead.created' && e.data && !e.data.deleted)
+        this.announce(t('leads.arrived', { name: leadTitle(e.data as Lead) }));
+    });
+    this.unwatch ??= onLiveState((state) => {
+      this.live = state;
+      this.requestUpdate();
+    });
   }
 
   override disconnectedCallback() {
     super.disconnectedCallback();
     this.unsubscribe?.();
+    this.unwatch?.();
+    this.unwatch = undefined;
     this.liveShop = 0;
   }
 
@@ -314,6 +327,9 @@ export class TpcLeadsPage extends PageElement {
     return html`<div class="spread">
         <h1 tabindex="-1">${t('leads.title')}</h1>
         <div class="row">
+          <span class="badge ${this.live === 'live' ? 'ok' : 'warn'}" role="status"
+            >${t(`live.${this.live}`)}</span
+          >
           <button type="button" @click=${() => this.list.reload()}>${t('common.refresh')}</button>
           <button
             type="button"

@@ -9,6 +9,7 @@ import { failureAlert, focusFirstInvalid, formValues, inputField } from '../ui/f
 import { pager } from '../ui/pager.js';
 import { shared } from '../ui/styles.js';
 import { dataTable } from '../ui/table.js';
+import './order-templates.js';
 
 type Order = Schemas['Order'];
 
@@ -19,8 +20,8 @@ const COMMON_STATUSES = ['new', 'paid', 'shipped', 'delivered', 'cancelled'];
 /**
  * Orders: the list (status and text filters) and an order's detail: customer, items,
  * status history, the buyers following it; a status change shows what the API answered
- * (the new status and how many subscribers the relay tells). Phase 2: per-status message
- * templates with a preview.
+ * (the new status and how many subscribers the relay tells). `orders/templates`: what buyers
+ * hear per status, edited with a preview (tpc-order-templates).
  */
 export class TpcOrdersPage extends PageElement {
   static override styles = [
@@ -40,7 +41,7 @@ export class TpcOrdersPage extends PageElement {
   private readonly list = new Resource(
     this,
     async () =>
-      this.orderId
+      this.orderId || this.templates
         ? undefined
         : must(
             this.ctx.api.GET('/api/store/orders/', {
@@ -79,6 +80,10 @@ export class TpcOrdersPage extends PageElement {
 
   private get page() {
     return Math.max(1, Number(this.q('page')) || 1);
+  }
+
+  private get templates() {
+    return this.ctx.rest[0] === 'templates';
   }
 
   private get orderId(): number | null {
@@ -125,7 +130,10 @@ export class TpcOrdersPage extends PageElement {
       });
     return html`<div class="spread">
         <h1 tabindex="-1">${t('orders.title')}</h1>
-        <button type="button" @click=${() => this.list.reload()}>${t('common.refresh')}</button>
+        <div class="row">
+          <a class="button" href=${link('orders', ['templates'])}>${t('templates.title')}</a>
+          <button type="button" @click=${() => this.list.reload()}>${t('common.refresh')}</button>
+        </div>
       </div>
       <form class="inline-form card" role="search" @submit=${this.onFilter}>
         ${inputField({
@@ -262,6 +270,14 @@ export class TpcOrdersPage extends PageElement {
   }
 
   override render() {
+    if (this.templates)
+      return html`<p><a href=${this.ctx.link('orders')}>${t('order.back')}</a></p>
+        <h1 tabindex="-1">${t('templates.title')}</h1>
+        <tpc-order-templates
+          .api=${this.ctx.api}
+          .shopId=${this.shopId}
+          ?canEdit=${this.isOwner}
+        ></tpc-order-templates>`;
     if (!this.orderId) return this.renderList();
     const o = this.order.value;
     return html`<p><a href=${this.ctx.link('orders')}>${t('order.back')}</a></p>

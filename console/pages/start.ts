@@ -1,6 +1,7 @@
 import { css, html, nothing, type TemplateResult } from 'lit';
 import { ApiFailure, must, type Schemas } from '../api/client.js';
 import { define } from '../app/element.js';
+import { subscribe } from '../app/live.js';
 import { PageElement } from '../app/page.js';
 import { Action, Resource } from '../app/resource.js';
 import { t, tn } from '../i18n/i18n.js';
@@ -11,6 +12,9 @@ import {
   inputField,
   textareaField,
 } from '../ui/fields.js';
+import '../ui/alert-groups.js';
+import '../ui/connect-bot.js';
+import { ALERT_BOTS } from '../ui/alert-groups.js';
 import { originsOf } from '../ui/key-created.js';
 import { shared } from '../ui/styles.js';
 
@@ -21,12 +25,17 @@ type State = {
   channels: Schemas['NotificationChannel'][];
   forms: Schemas['Form'][];
   leads: number;
+  /** The newest lead, once there is one. */
+  lead: Schemas['Lead'] | null;
 };
 
 /**
  * Getting started: five steps from an empty shop to a first lead, each computed from the
- * shop's state through the API and each linking to where it is done. The first (a
- * publishable key and the embed snippet) is done right here.
+ * shop's state through the API and done right here where it can be: a publishable key and
+ * its snippet; a messenger bot connected by its token (or the demo's sandbox bot); the
+ * managers' group the bot was added to, picked by title (the relay noticed the bot join),
+ * with a test alert; the form (with its live preview on the forms page); the first lead,
+ * which ticks the last step as it arrives (the live event stream).
  */
 export class TpcStartPage extends PageElement {
   static override styles = [
@@ -79,6 +88,17 @@ export class TpcStartPage extends PageElement {
         margin-top: 0.75rem;
         max-width: 36rem;
       }
+      ul.bots {
+        list-style: none;
+        margin: 0 0 0.5rem;
+        padding: 0;
+      }
+      ul.bots li {
+        display: flex;
+        flex-wrap: wrap;
+        gap: 0.25rem 0.5rem;
+        align-items: center;
+      }
     `,
   ];
 
@@ -89,6 +109,27 @@ export class TpcStartPage extends PageElement {
   );
   private readonly keyAction = new Action(this);
   private created?: Schemas['CreatedShopKey'];
+  private unsubscribe?: () => void;
+  private liveShop = 0;
+
+  override willUpdate() {
+    if (this.liveShop === this.shopId) return;
+    this.unsubscribe?.();
+    this.liveShop = this.shopId;
+    this.unsubscribe = subscribe(this.shopId, ['lead.created'], () => {
+      const first = this.state.value?.leads === 0;
+      void this.state.reload().then(() => {
+        if (first && this.state.value?.lead)
+          this.announce(t('start.firstLead', { name: leadName(this.state.value.lead) }));
+      });
+    });
+  }
+
+  override disconnectedCallback() {
+    super.disconnectedCallback();
+    this.unsubscribe?.();
+    this.liveShop = 0;
+  }
 
   private async load(): Promise<State> {
     const { api } = this.ctx;
@@ -113,6 +154,7 @@ export class TpcStartPage extends PageElement {
       channels: channels.results,
       forms: forms.results,
       leads: leads.count,
+      lead: leads.results[0] ?? null,
     };
   }
 
@@ -196,6 +238,62 @@ export class TpcStartPage extends PageElement {
     return this.step(done, t('start.keyTitle'), t('start.keyText'), action);
   }
 
+  /** Step 2: a messenger bot, connected here (owners: tpc-connect-bot), with its name and status. */
+  private botStep(s: State, bots: Schemas['Bot'][], done: boolean) {
+    const list = bots.length
+      ? html`<ul class="bots">
+          ${bots.map(
+            (b) =>
+              html`<li>
+                <strong>${b.name}</strong>
+                ${b.tg_bot_nickname ? html`<span class="muted">@${b.tg_bot_nickname}</span>` : nothing}
+                <span class="badge ${b.status === 'active' ? 'ok' : 'warn'}"
+                  >${t(`botStatus.${b.status}`)}</span
+                >
+              </li>`,
+          )}
+        </ul>`
+      : nothing;
+    const connect = this.isOwner
+      ? html`<tpc-connect-bot
+          .api=${this.ctx.api}
+          .shopId=${this.shopId}
+          ?sandbox=${this.ctx.shop.demo && !bots.some((b) => b.bot_type === 'sandbox')}
+          @tpc-bot-connected=${() => this.state.reload()}
+          ><a href=${this.ctx.link('channels')}>${t('start.botLink')}</a></tpc-connect-bot
+        >`
+      : html`<p class="muted">${t('bots.ownersConnect')}</p>`;
+    return this.step(
+      done,
+      t('start.botTitle'),
+      done ? tn('start.botDone', bots.length) : t('start.botText'),
+      html`${list} ${done && s.channels.length ? nothing : connect}`,
+    );
+  }
+
+  /** Step 3: the managers' group the bot was added to, picked by title, and a test alert. */
+  private alertStep(s: State, done: boolean) {
+    const senders = s.bots.filter((b) => ALERT_BOTS.has(b.bot_type));
+    return this.step(
+      done,
+      t('start.alertTitle'),
+      done ? tn('start.alertDone', s.channels.length) : t('start.alertText'),
+      senders.length
+        ? html`<tpc-alert-groups
+              .api=${this.ctx.api}
+              .shopId=${this.shopId}
+              .bots=${senders}
+              .channels=${s.channels}
+              ?canManage=${this.isOwner}
+              @tpc-channels-changed=${() => this.state.reload()}
+            ></tpc-alert-groups>
+            <p class="small">
+              <a href=${this.ctx.link('channels', [], { add: 'alert' })}>${t('start.alertLink')}</a>
+            </p>`
+        : html`<p class="muted">${t('alerts.needBot')}</p>`,
+    );
+  }
+
   override render() {
     // One outer template whatever the state, so the focused heading is never replaced.
     return html`<h1 tabindex="-1">${t('start.title')}</h1>
@@ -224,19 +322,7 @@ export class TpcStartPage extends PageElement {
       <progress max=${done.length} value=${count} aria-labelledby="progress-label"></progress>
       ${failureAlert(this.state.failure)}
       <ol class="steps">
-        ${this.keyStep(s)}
-        ${this.step(
-          done[1],
-          t('start.botTitle'),
-          done[1] ? tn('start.botDone', bots.length) : t('start.botText'),
-          html`<a href=${link('channels')}>${t('start.botLink')}</a>`,
-        )}
-        ${this.step(
-          done[2],
-          t('start.alertTitle'),
-          done[2] ? tn('start.alertDone', s.channels.length) : t('start.alertText'),
-          html`<a href=${link('channels', [], { add: 'alert' })}>${t('start.alertLink')}</a>`,
-        )}
+        ${this.keyStep(s)} ${this.botStep(s, bots, done[1])} ${this.alertStep(s, done[2])}
         ${this.step(
           done[3],
           t('start.formTitle'),
@@ -248,15 +334,28 @@ export class TpcStartPage extends PageElement {
         ${this.step(
           done[4],
           t('start.leadTitle'),
-          done[4] ? tn('start.leadDone', s.leads) : t('start.leadText'),
+          s.lead
+            ? t('start.leadArrived', { name: leadName(s.lead), n: s.leads })
+            : t('start.leadText'),
           html`<div class="row">
+            ${
+              s.lead
+                ? html`<a href=${link('leads', [s.lead.id])}>${t('start.leadOpen')}</a>`
+                : nothing
+            }
             <a href=${link('leads')}>${t('start.leadLink')}</a>
-            <button type="button" @click=${() => this.state.reload()}>${t('start.check')}</button>
           </div>`,
         )}
       </ol>`;
   }
 }
+
+/** What the checklist calls a lead: the person's name or a contact. */
+const leadName = (lead: Schemas['Lead']) => {
+  const f = lead.fields;
+  const pick = (k: string) => (typeof f[k] === 'string' && f[k] ? String(f[k]) : '');
+  return pick('name') || pick('email') || pick('phone') || `#${lead.id}`;
+};
 
 define('tpc-start-page', TpcStartPage);
 

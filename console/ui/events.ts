@@ -11,6 +11,7 @@ export const EVENTS = [
   'order.created',
   'order.status_changed',
   'bot_user.subscribed',
+  'message.received',
 ] as const satisfies readonly EventName[];
 
 /** A group of event checkboxes (`name="events"`), its API errors under it. */

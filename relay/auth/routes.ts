@@ -54,13 +54,23 @@ const tooMany = errorResponse(
   429,
   'Too many attempts (per email and address, or per address), or too many password checks at once; see Retry-After.',
 );
+const wrongPassword = errorResponse(
+  401,
+  'Wrong email or password (the same answer for an unknown email).',
+  'Unable to log in with provided credentials.',
+);
 const login = createRoute({
   method: 'post',
   path: '/login',
   tags: tag,
   summary: 'Log in with email and password',
   request: { body: jsonBody(LoginInput) },
-  responses: { 200: okJson(LoginResult), ...errorResponses, 429: tooMany },
+  responses: {
+    200: okJson(LoginResult),
+    400: errorResponses[400],
+    401: wrongPassword,
+    429: tooMany,
+  },
 });
 const setPassword = createRoute({
   method: 'post',
@@ -69,7 +79,11 @@ const setPassword = createRoute({
   summary:
     'Choose a password with the token of a one-time password-set link (given when a member is invited); logs in',
   request: { body: jsonBody(SetPasswordInput) },
-  responses: { 200: okJson(LoginResult), ...errorResponses, 429: tooMany },
+  responses: {
+    200: okJson(LoginResult),
+    400: errorResponse(400, 'Invalid input, or the link is invalid, used or expired (`token`).'),
+    429: tooMany,
+  },
 });
 const logout = createRoute({
   method: 'post',

@@ -45,6 +45,13 @@ const exportAll = createRoute({
   responses: {
     200: {
       description: 'The file, as an attachment',
+      headers: {
+        'Content-Disposition': {
+          description: '`attachment; filename="bot_users-<shop>-<date>.<format>"`',
+          schema: { type: 'string' },
+        },
+        'Cache-Control': { description: '`no-store`', schema: { type: 'string' } },
+      },
       content: {
         'text/csv': { schema: z.string() },
         'application/x-ndjson': { schema: z.string() },

@@ -20,6 +20,9 @@ export type Row = {
   start_parameter: string;
   user_vars: string;
   visitor_id: string | null;
+  taken_over_at: string | null;
+  taken_over_by: number | null;
+  read_message_id: number;
   created_at: string;
   updated_at: string;
 };
@@ -56,6 +59,7 @@ export const toBotUser = (r: Row, rel: Related): BotUser => ({
     lead_ids: rel.leads.get(r.id) ?? [],
     order_ids: rel.orders.get(r.id) ?? [],
   },
+  takeover: r.taken_over_at ? { at: r.taken_over_at, by_user_id: r.taken_over_by } : null,
 });
 
 /** Rows of `{owner, value}` as lists of values per owner id. */

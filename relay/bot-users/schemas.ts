@@ -36,6 +36,12 @@ export const BotUser = z
       lead_ids: z.array(z.number().int()),
       order_ids: z.array(z.number().int()),
     }),
+    /**
+     * A manager took the conversation over (POST /api/bot/bot_user/take_over/): the bot's
+     * scenario is paused for this person until it is handed back. `by_user_id`: who (null for
+     * a shop key).
+     */
+    takeover: z.object({ at: z.string(), by_user_id: z.number().int().nullable() }).nullable(),
   })
   .openapi('BotUser');
 export type BotUser = z.infer<typeof BotUser>;

@@ -78,6 +78,7 @@ export function createBotUserStore(db: Db) {
       `INSERT INTO bot_user_tags (bot_user_id, tag_id) VALUES (?, ?) ON CONFLICT DO NOTHING`,
     ),
     delete: sql<[number], never>(`DELETE FROM bot_users WHERE id = ?`),
+    byIds: sql<{ ids: string }, Row>(`${select} WHERE u.id IN ${d.ids('@ids')}`),
   };
 
   /** Tags, leads and orders of a page of bot users: one query each, never one per row. */
@@ -156,6 +157,15 @@ export function createBotUserStore(db: Db) {
         count: (await db.value(q.count, f))!,
         rows: rows.map((r) => toBotUser(r, rel)),
       };
+    },
+
+    /** Bot users by id, in the order given (ids that do not exist are left out). */
+    async byIds(ids: number[]): Promise<BotUser[]> {
+      if (!ids.length) return [];
+      const rows = await db.all(q.byIds, { ids: JSON.stringify(ids) });
+      const rel = await related(db, rows);
+      const byId = new Map(rows.map((r) => [r.id, toBotUser(r, rel)]));
+      return ids.flatMap((id) => byId.get(id) ?? []);
     },
 
     /** The ids among `tagIds` that are NOT tags of this shop. */

@@ -63,12 +63,22 @@ export type BotStatus = z.infer<typeof BotStatus>;
  * error answers (`settings.phone_number_id`). The per-type shapes are documented as their
  * own components (WhatsAppSettings, WhatsAppCredentials).
  */
-const PerType = (description: string) => z.record(z.string(), z.unknown()).openapi({ description });
+const PerType = (description: string, whatsapp: string) =>
+  z.record(z.string(), z.unknown()).openapi({
+    description,
+    // For generated clients: WhatsApp's shape, or any object (other messengers take none).
+    anyOf: [
+      { $ref: `#/components/schemas/${whatsapp}` },
+      { type: 'object', additionalProperties: {} },
+    ],
+  });
 export const SettingsInput = PerType(
   'Per messenger, readable later: WhatsApp `WhatsAppSettings`. Other messengers take none.',
+  'WhatsAppSettings',
 );
 export const CredentialsInput = PerType(
   'Per messenger, write-only (never returned; stored encrypted like the token): WhatsApp `WhatsAppCredentials`.',
+  'WhatsAppCredentials',
 );
 
 export const BotInput = z

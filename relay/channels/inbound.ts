@@ -1,9 +1,12 @@
 import type { BotUser } from '../bot-users/schemas.js';
 import type { MessengerPerson } from '../bot-users/subscribers.js';
+import type { ChatInfo, ChatMemberStatus } from '../bots/chats.js';
 import type { BotRef } from '../bots/lifecycle.js';
 import type { Tx } from '../db/sql.js';
 import type { Deps } from '../deps.js';
+import { escapeHtml, leadOfHandled } from '../events/render.js';
 import { queueMessageInTx, SENDABLE_BOTS } from '../messages/outbox.js';
+import type { Outcome } from '../scenario/runtime/engine.js';
 import { OPTIN_REPLY_EVENT, optinReply, type OptinOutcome } from './optin-replies.js';
 
 /** What a /start did; null when this update was handled before (delivered twice). */
@@ -129,6 +132,7 @@ export function createInbound({ db, stores }: Pick<Deps, 'db' | 'stores'>) {
           ? await record(tx, bot, id, person, 'command', { text: '/start' }, meta.remoteId)
           : await record(tx, bot, id, person, 'text', { text: meta.said }, meta.remoteId);
       if (messageId === null) throw duplicate;
+      await created(tx, bot, id, messageId);
       const outcome = token ? await redeem(tx, token, id) : null;
       const botUser = (await botUsers.getInTx(tx, id))!;
       if (!before || !before.subscribed || (outcome?.status === 'linked' && !outcome.again))
@@ -163,13 +167,81 @@ export function createInbound({ db, stores }: Pick<Deps, 'db' | 'stores'>) {
           : payload;
       const messageId = await record(tx, bot, id, person, contentType, stored, remoteId);
       if (messageId === null) throw duplicate;
-      const outcome =
+      await created(tx, bot, id, messageId);
+      const outcome: Outcome =
         contentType === 'callback'
           ? await scenario.pressInTx(tx, id, payload.data!)
           : contentType === 'text'
             ? await scenario.textInTx(tx, id, payload.text)
             : { steps: 0 };
-      return { botUserId: id, messageId, ...outcome };
+      // The person saw only the notice (a press on an outdated menu): the history says so.
+      if (contentType === 'callback' && outcome.notice)
+        await messages.setNoticeInTx(tx, messageId, outcome.notice);
+      // What no scenario took waits for a manager: alert channels and webhooks may hear of it.
+      if (contentType !== 'callback' && !outcome.handled) {
+        const [message, botUser] = await Promise.all([
+          messages.get(messageId, tx),
+          botUsers.getInTx(tx, id),
+        ]);
+        await events.emit(tx, {
+          name: 'message.received',
+          shop_id: bot.shop_id,
+          message: message!,
+          bot_user: botUser!,
+        });
+      }
+      const { steps, notice } = outcome;
+      return { botUserId: id, messageId, steps, ...(notice ? { notice } : {}) };
+    });
+
+  /** Every message from a person, for the console's unread counts and open chats. */
+  const created = (tx: Tx, bot: BotRef, botUserId: number, messageId: number) =>
+    events.emit(tx, {
+      name: 'message.created',
+      shop_id: bot.shop_id,
+      message_id: messageId,
+      bot_user_id: botUserId,
+    });
+
+  /** The bot joined or left a group or channel (or it changed its title). */
+  const chatMemberTx = (bot: BotRef, chat: ChatInfo, status: ChatMemberStatus) =>
+    db.tx(async (tx) => {
+      const row = await stores.botChats.upsertInTx(tx, bot, chat, status);
+      await events.emit(tx, { name: 'bot.chat_updated', shop_id: bot.shop_id, chat: row });
+      return row;
+    });
+
+  /**
+   * A button under a manager alert, pressed in the managers' chat: "Mark handled" sets the
+   * lead's status to `done` and tells the chat who did it. Only in a chat that is one of the
+   * shop's alert channels through this bot, and only for the shop's own lead: callback data
+   * comes from the messenger's client and is not trusted.
+   */
+  const alertActionTx = (bot: BotRef, chatId: string, who: string, data: string) =>
+    db.tx(async (tx): Promise<{ notice: string }> => {
+      const leadId = leadOfHandled(data);
+      const lead = leadId === undefined ? undefined : await stores.leads.get(leadId);
+      if (
+        !lead ||
+        lead.shop_id !== bot.shop_id ||
+        !(await stores.botChats.isAlertChatInTx(tx, bot.id, chatId))
+      )
+        return { notice: 'This button is no longer available.' };
+      if (lead.status === 'done') return { notice: `Lead #${lead.id} was handled already.` };
+      await stores.leads.updateInTx(tx, lead.id, { status: 'done' });
+      const by = who ? ` by ${who}` : '';
+      await stores.deliveries.enqueueInTx(tx, {
+        shop_id: bot.shop_id,
+        event: 'alert.handled',
+        kind: bot.bot_type,
+        bot_id: bot.id,
+        chat_id: chatId,
+        payload: {
+          text: `✓ Lead #${lead.id} marked handled${escapeHtml(by)}.`,
+          parse_mode: 'HTML',
+        },
+      });
+      return { notice: `Lead #${lead.id} marked handled.` };
     });
 
   const membershipTx = (bot: BotRef, person: MessengerPerson, member: boolean) =>
@@ -203,6 +275,24 @@ export function createInbound({ db, stores }: Pick<Deps, 'db' | 'stores'>) {
         { text: meta.text, data: meta.data },
         meta.remoteId,
       );
+    },
+
+    /** The bot was added to a group or channel, or removed from it (Telegram `my_chat_member`). */
+    async chatMember(bot: BotRef, chat: ChatInfo, status: ChatMemberStatus) {
+      return chatMemberTx(bot, chat, status);
+    },
+
+    /**
+     * A group became a supergroup (Telegram's `migrate_to_chat_id`): the bot's chat takes the
+     * new id. Alert channels follow on their next send (relay/channels/delivery-hooks.ts).
+     */
+    async chatMoved(bot: BotRef, from: string, to: string) {
+      await db.tx((tx) => stores.botChats.moveInTx(tx, bot.id, from, to));
+    },
+
+    /** A button of a manager alert was pressed in a group (`from`: who pressed it). */
+    async alertAction(bot: BotRef, chatId: string, from: string, data: string) {
+      return alertActionTx(bot, chatId, from, data);
     },
 
     /**

@@ -8,7 +8,8 @@ import { CHANNEL } from './session.js';
  * - `restart`, `stop`: a bot's connection must restart (created, new token, restarted) or
  *   stop (stopped, about to be deleted): its owner does it;
  * - `released`: bots whose owner gave them up (the relay they now belong to takes them);
- * - `joined`, `left`: a relay started or stopped (the bots are spread again).
+ * - `joined`, `left`: a relay started or stopped (the bots are spread again);
+ * - `events`: the shop event log gained rows (streams on other relays read it at once).
  */
 export type Message = {
   from: string;
@@ -20,9 +21,11 @@ export type Message = {
   released?: number[];
   joined?: true;
   left?: true;
+  events?: true;
 };
 type Lists = 'shops' | 'bots' | 'restart' | 'stop' | 'released';
 const LISTS: Lists[] = ['shops', 'bots', 'restart', 'stop', 'released'];
+const FLAGS = ['allBots', 'joined', 'left', 'events'] as const;
 
 /** Ids per list per notification: far below NOTIFY's 8000-byte payload limit. */
 const IDS_PER_MESSAGE = 400;
@@ -58,7 +61,7 @@ export function createBroadcast(
     pending = {};
     const messages: Message[] = [];
     const first: Message = { from: instanceId };
-    for (const key of ['allBots', 'joined', 'left'] as const) if (all[key]) first[key] = true;
+    for (const key of FLAGS) if (all[key]) first[key] = true;
     messages.push(first);
     for (const list of LISTS) {
       const ids = all[list] ?? [];
@@ -81,6 +84,7 @@ export function createBroadcast(
   feed.on((change, origin) => {
     if (origin !== 'local') return;
     if ('shop' in change) add('shops', change.shop);
+    else if ('events' in change) pending.events = true;
     else if (!('bot' in change)) return;
     else if (change.bot === null) pending.allBots = true;
     else add('bots', change.bot);
@@ -91,7 +95,7 @@ export function createBroadcast(
     /** Tells the others (gathered with what else is pending). */
     say(m: Omit<Message, 'from'>) {
       for (const list of LISTS) for (const id of m[list] ?? []) add(list, id);
-      for (const key of ['allBots', 'joined', 'left'] as const) if (m[key]) pending[key] = true;
+      for (const key of FLAGS) if (m[key]) pending[key] = true;
       schedule();
     },
 
@@ -107,6 +111,7 @@ export function createBroadcast(
       for (const shop of m.shops ?? []) feed.emit({ shop }, 'remote');
       if (m.allBots) feed.emit({ bot: null }, 'remote');
       for (const bot of m.bots ?? []) feed.emit({ bot }, 'remote');
+      if (m.events) feed.emit({ events: true }, 'remote');
       onMessage(m);
     },
 

@@ -9,8 +9,10 @@ import { runSafely } from '../db/sql.js';
  *   (a shop was deleted with its bots);
  * - `all`: anything may have changed (this relay may have missed notifications while its
  *   database session reconnected): forget every cached thing.
+ * - `events`: the shop event log gained rows (relay/events/log.ts): event streams read it now
+ *   instead of at their next poll.
  */
-export type Change = { shop: number } | { bot: number | null } | { all: true };
+export type Change = { shop: number } | { bot: number | null } | { all: true } | { events: true };
 
 /** `local`: written by this relay; `remote`: another relay said so (relay/cluster/broadcast.ts). */
 export type ChangeListener = (change: Change, origin: 'local' | 'remote') => void;

@@ -1,4 +1,6 @@
 import type { BotUser } from '../bot-users/schemas.js';
+import type { BotChat } from '../bots/chats.js';
+import type { Message } from '../messages/schemas.js';
 import type { Lead } from '../leads/schemas.js';
 import type { Order } from '../orders/schemas.js';
 import type { Tx } from './sql.js';
@@ -34,7 +36,16 @@ export type DomainEvent =
    * whose opt-in token linked them to a visitor, lead or order. `bot_user` is read after
    * the links were written.
    */
-  | { name: 'bot_user.subscribed'; shop_id: number; bot_user: BotUser };
+  | { name: 'bot_user.subscribed'; shop_id: number; bot_user: BotUser }
+  /**
+   * A person wrote to a bot and no scenario took the message (they are in no flow, the flow
+   * does not wait for text, or a manager took the conversation over): someone must read it.
+   */
+  | { name: 'message.received'; shop_id: number; message: Message; bot_user: BotUser }
+  /** Any message from a person (the console's unread counts and open chats); not for alerts. */
+  | { name: 'message.created'; shop_id: number; message_id: number; bot_user_id: number }
+  /** A bot was added to a group or channel, or removed, or the chat changed its title. */
+  | { name: 'bot.chat_updated'; shop_id: number; chat: BotChat };
 
 export type EventName = DomainEvent['name'];
 export type EventHandler = (tx: Tx, event: DomainEvent) => Promise<void>;

@@ -451,4 +451,41 @@ ALTER TABLE deliveries
 CREATE INDEX deliveries_remote ON deliveries (bot_id, remote_id) WHERE remote_id IS NOT NULL;
 `;
 
-export const pgMigrations: readonly string[] = [v1, v2Cluster, v3WhatsApp];
+/** SQLite's v8Console (relay/db/migrations.ts): the shop event log, bots' chats, conversations. */
+const v4Console = `
+CREATE TABLE shop_events (
+  id         ${id},
+  shop_id    bigint NOT NULL REFERENCES shops (id) ON DELETE CASCADE,
+  type       text NOT NULL,
+  data       text NOT NULL DEFAULT '{}',
+  -- The writing transaction's id: the stream reads rows in (tx, id) order, only those of
+  -- transactions older than every one still running (relay/events/log.ts).
+  tx         bigint NOT NULL DEFAULT (pg_current_xact_id()::text::bigint),
+  created_at ${at}
+);
+CREATE INDEX shop_events_order ON shop_events (tx, id);
+CREATE INDEX shop_events_shop ON shop_events (shop_id, tx, id);
+CREATE INDEX shop_events_created ON shop_events (created_at);
+
+CREATE TABLE bot_chats (
+  id         ${id},
+  shop_id    bigint NOT NULL REFERENCES shops (id) ON DELETE CASCADE,
+  bot_id     bigint NOT NULL REFERENCES bots (id) ON DELETE CASCADE,
+  chat_id    text NOT NULL,
+  type       text NOT NULL,
+  title      text NOT NULL DEFAULT '',
+  status     text NOT NULL,
+  created_at ${at},
+  updated_at ${at},
+  UNIQUE (bot_id, chat_id)
+);
+CREATE INDEX bot_chats_shop ON bot_chats (shop_id, id);
+
+ALTER TABLE bot_users ADD COLUMN taken_over_at timestamptz(3);
+ALTER TABLE bot_users ADD COLUMN taken_over_by bigint REFERENCES users (id) ON DELETE SET NULL;
+ALTER TABLE bot_users ADD COLUMN read_message_id bigint NOT NULL DEFAULT 0;
+UPDATE bot_users SET read_message_id = coalesce(
+  (SELECT max(id) FROM messages WHERE bot_user_id = bot_users.id), 0);
+`;
+
+export const pgMigrations: readonly string[] = [v1, v2Cluster, v3WhatsApp, v4Console];

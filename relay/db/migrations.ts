@@ -588,6 +588,54 @@ CREATE INDEX deliveries_shop ON deliveries (shop_id, id);
 CREATE INDEX deliveries_remote ON deliveries (bot_id, remote_id) WHERE remote_id IS NOT NULL;
 `;
 
+/**
+ * v8, the console (issue 14; twin of PostgreSQL's v4Console):
+ * - `shop_events`: what a shop's event stream (GET /api/events/stream/) sends, written in the
+ *   transaction of what happened, so a stream that reconnects catches up from its last event
+ *   id, also after a relay restart, and a stream served by another relay sees it. Rows carry
+ *   references (`data`: ids), never copies of personal data; the stream reads the objects
+ *   when it sends them. `tx` is PostgreSQL's transaction id (0 on SQLite, whose one writer
+ *   commits in id order): relay/events/log.ts explains why the stream reads in (tx, id) order.
+ * - `bot_chats`: the groups and channels a Telegram (or sandbox) bot was added to, from
+ *   `my_chat_member` updates, with their titles: picking one creates an alert channel.
+ * - Bot users: `taken_over_at` / `taken_over_by` (a manager answers the person: the scenario
+ *   pauses for them) and `read_message_id` (the newest message the shop has read: the
+ *   conversations list's unread count). Existing history counts as read.
+ */
+const v8Console = `
+CREATE TABLE shop_events (
+  id         INTEGER PRIMARY KEY,
+  shop_id    INTEGER NOT NULL REFERENCES shops (id) ON DELETE CASCADE,
+  type       TEXT NOT NULL,
+  data       TEXT NOT NULL DEFAULT '{}',
+  tx         INTEGER NOT NULL DEFAULT 0,
+  created_at ${at}
+) STRICT;
+CREATE INDEX shop_events_order ON shop_events (tx, id);
+CREATE INDEX shop_events_shop ON shop_events (shop_id, tx, id);
+CREATE INDEX shop_events_created ON shop_events (created_at);
+
+CREATE TABLE bot_chats (
+  id         INTEGER PRIMARY KEY,
+  shop_id    INTEGER NOT NULL REFERENCES shops (id) ON DELETE CASCADE,
+  bot_id     INTEGER NOT NULL REFERENCES bots (id) ON DELETE CASCADE,
+  chat_id    TEXT NOT NULL,
+  type       TEXT NOT NULL,
+  title      TEXT NOT NULL DEFAULT '',
+  status     TEXT NOT NULL,
+  created_at ${at},
+  updated_at ${at},
+  UNIQUE (bot_id, chat_id)
+) STRICT;
+CREATE INDEX bot_chats_shop ON bot_chats (shop_id, id);
+
+ALTER TABLE bot_users ADD COLUMN taken_over_at TEXT;
+ALTER TABLE bot_users ADD COLUMN taken_over_by INTEGER REFERENCES users (id) ON DELETE SET NULL;
+ALTER TABLE bot_users ADD COLUMN read_message_id INTEGER NOT NULL DEFAULT 0;
+UPDATE bot_users SET read_message_id = coalesce(
+  (SELECT max(id) FROM messages WHERE bot_user_id = bot_users.id), 0);
+`;
+
 export const migrations: readonly string[] = [
   v1,
   v2,
@@ -596,4 +644,5 @@ export const migrations: readonly string[] = [
   v5Instances,
   v6Cluster,
   v7WhatsApp,
+  v8Console,
 ];

@@ -13,12 +13,15 @@ export const DEMO_LOGIN = { email: 'demo@touchpoint.local', password: 'touchpoin
  * managers' group.
  */
 export const DEMO_MANAGERS_CHAT = '-1001';
+/** What the managers' group is called, as a messenger would list it. */
+export const DEMO_MANAGERS_TITLE = 'Demo Shop Managers';
 
 const ALERT_EVENTS: EventType[] = [
   'lead.created',
   'order.created',
   'order.status_changed',
   'bot_user.subscribed',
+  'message.received',
 ];
 
 /** What a buyer subscribed to an order hears, per status (relay/orders/notify.ts). */
@@ -94,6 +97,13 @@ export async function seedDemo(
   const form =
     (await stores.forms.byName(shop.id, CALLBACK_FORM.name)) ??
     (await stores.forms.create(shop.id, CALLBACK_FORM));
+  // The sandbox bot is "in" the managers' group, as a Telegram bot added to one would be.
+  if (!(await stores.botChats.byChat(sandbox.id, DEMO_MANAGERS_CHAT)))
+    await stores.botChats.upsert(
+      sandbox,
+      { chat_id: DEMO_MANAGERS_CHAT, type: 'supergroup', title: DEMO_MANAGERS_TITLE },
+      'administrator',
+    );
   const { rows: channels } = await stores.channels.list(shop.id, FIRST_PAGE);
   if (!channels.some((c) => c.chat_id === DEMO_MANAGERS_CHAT)) {
     await stores.channels.create(shop.id, {

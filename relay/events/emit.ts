@@ -3,8 +3,8 @@ import { fillParameters, type WhatsAppTemplate } from '../channels/whatsapp/sett
 import { fromJson, now } from '../db/open.js';
 import type { Tx } from '../db/sql.js';
 import type { DeliveryStore } from '../delivery/store.js';
-import { renderAlert } from './render.js';
-import type { EventTargetStore } from './store.js';
+import { alertActions, renderAlert } from './render.js';
+import type { ChannelTarget, EventTargetStore } from './store.js';
 import type { AppEvent } from './types.js';
 
 export type EmitStores = { eventTargets: EventTargetStore; deliveries: DeliveryStore };
@@ -25,11 +25,21 @@ export type EmitStores = { eventTargets: EventTargetStore; deliveries: DeliveryS
  * - Webhook endpoint → kind `webhook` with endpoint_id, the Standard Webhooks body
  *   `{type, timestamp, data}`; URL and secrets are read when sending.
  */
-export async function emitInTx(tx: Tx, stores: EmitStores, e: AppEvent): Promise<number[]> {
+export async function emitInTx(
+  tx: Tx,
+  stores: EmitStores,
+  e: AppEvent,
+  /** Instead of the shop's subscribed targets: these (a test alert to one channel). */
+  only?: { channels: ChannelTarget[]; endpoints: { id: number }[] },
+): Promise<number[]> {
   const { eventTargets, deliveries } = stores;
   if (!tx.inTransaction)
     throw new Error(`${e.event}: emitInTx must run inside the event's write transaction`);
-  const { channels, endpoints } = await eventTargets.targetsInTx(tx, e.shop_id, e.event);
+  const { channels, endpoints } =
+    only ??
+    (e.event === 'alert.test'
+      ? { channels: [], endpoints: [] }
+      : await eventTargets.targetsInTx(tx, e.shop_id, e.event));
   const ids: number[] = [];
   const base = { shop_id: e.shop_id, event: e.event };
 
@@ -40,6 +50,7 @@ export async function emitInTx(tx: Tx, stores: EmitStores, e: AppEvent): Promise
         ? await eventTargets.formLabelsInTx(tx, form)
         : {};
     const alert = renderAlert(e, labels);
+    const buttons = alertActions(e);
     for (const ch of channels) {
       if (ch.type === 'telegram' && ch.bot_type && ch.chat_id) {
         ids.push(
@@ -49,7 +60,11 @@ export async function emitInTx(tx: Tx, stores: EmitStores, e: AppEvent): Promise
             channel_id: ch.id,
             bot_id: ch.bot_id,
             chat_id: ch.chat_id,
-            payload: { text: alert.html, parse_mode: 'HTML' },
+            payload: {
+              text: alert.html,
+              parse_mode: 'HTML',
+              ...(buttons.length ? { buttons } : {}),
+            },
           }),
         );
       } else if (ch.type === 'whatsapp' && ch.bot_type === 'whatsapp' && ch.chat_id) {
@@ -136,6 +151,13 @@ export function fromDomainEvent(e: DomainEvent): AppEvent | null {
         event: e.name,
         data: e.bot_user,
         timestamp: e.bot_user.updated_at,
+      };
+    case 'message.received':
+      return {
+        shop_id: e.shop_id,
+        event: e.name,
+        data: { ...e.message, bot_user: e.bot_user },
+        timestamp: e.message.created_at,
       };
     default:
       return null;

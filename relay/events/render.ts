@@ -1,3 +1,4 @@
+import type { OutgoingButton } from '../messages/schemas.js';
 import type { AppEvent } from './types.js';
 
 /** One line of an alert: `label: value`, the value optionally a link. */
@@ -76,6 +77,56 @@ function describe(
         });
       return { title: 'New subscriber', lines };
     }
+    case 'message.received': {
+      const person = d.bot_user ?? {};
+      const bot = person.bot ?? {};
+      const lines: Line[] = [
+        { label: 'From', value: show(person.name || person.store?.name) },
+        { label: 'Message', value: show(d.payload?.text) },
+      ];
+      if (bot.name) lines.push({ label: 'Bot', value: str(bot.name) });
+      return { title: 'New message', lines };
+    }
+    case 'alert.test':
+      return {
+        title: 'Test alert from Touchpoint',
+        lines: [{ label: 'Channel', value: `#${str(d.channel_id)}: alerts will arrive here.` }],
+      };
+  }
+}
+
+/** A "Mark handled" button's callback data: `lh:<lead id>` (Telegram allows 64 bytes). */
+export const handledCallback = (leadId: number) => `lh:${leadId}`;
+export const leadOfHandled = (data: string): number | undefined => {
+  const m = /^lh:(\d{1,15})$/.exec(data);
+  return m ? Number(m[1]) : undefined;
+};
+
+/**
+ * The buttons under a manager alert in a messenger: open what it is about in the console (a
+ * relative link: the adapter makes it absolute with the relay's public URL when it sends,
+ * relay/channels/telegram/format.ts) and, for a lead, mark it handled from the chat.
+ */
+export function alertActions({ event, data, shop_id }: AppEvent): OutgoingButton[][] {
+  const d = data as Record<string, any>;
+  const open = (text: string, ...path: (string | number)[]) => [
+    { text, url: `/console/#/shops/${shop_id}/${path.join('/')}` },
+  ];
+  switch (event) {
+    case 'lead.created':
+      return [
+        open('Open in console', 'leads', d.id),
+        [{ text: 'Mark handled', callback_data: handledCallback(d.id) }],
+      ];
+    case 'order.created':
+    case 'order.status_changed':
+      return [open('Open in console', 'orders', d.id)];
+    case 'bot_user.subscribed':
+      return [open('Open in console', 'conversations', d.id)];
+    case 'message.received':
+      return d.bot_user_id ? [open('Reply in console', 'conversations', d.bot_user_id)] : [];
+    default:
+      return [];
   }
 }
 

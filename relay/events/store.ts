@@ -53,6 +53,10 @@ export function createEventTargetStore(db: Db) {
   const q = {
     targets: sql<{ shop_id: number; event: string }, TargetRow>(targetsSql(d)),
     formFields: sql<number, { fields: string }>(`SELECT fields FROM forms WHERE id = ?`),
+    channel: sql<[number], ChannelTarget>(
+      `SELECT c.id, c.type, c.bot_id, b.bot_type, c.chat_id, c.url, c.settings
+       FROM notification_channels c LEFT JOIN bots b ON b.id = c.bot_id WHERE c.id = ?`,
+    ),
   };
 
   /** Targets a statement of the transaction read already, by `shop:event`. */
@@ -69,6 +73,11 @@ export function createEventTargetStore(db: Db) {
       const forTx = primed.get(tx) ?? new Map<string, TargetRow[]>();
       forTx.set(`${shopId}:${event}`, rows);
       primed.set(tx, forTx);
+    },
+
+    /** One alert channel as a target, enabled or not, whatever its events (a test alert). */
+    async channelInTx(tx: Tx, id: number): Promise<ChannelTarget | undefined> {
+      return tx.get(q.channel, [id]);
     },
 
     /** Field name → English label of a lead form (alerts show labels, not field names). */

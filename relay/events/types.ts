@@ -10,6 +10,7 @@ export const EVENT_TYPES = [
   'order.created',
   'order.status_changed',
   'bot_user.subscribed',
+  'message.received',
 ] as const;
 export const EventType = z.enum(EVENT_TYPES).openapi({ example: 'lead.created' });
 export type EventType = z.infer<typeof EventType>;
@@ -29,7 +30,8 @@ export const EventList = z
  */
 export type AppEvent = {
   shop_id: number;
-  event: EventType;
+  /** `alert.test`: POST /api/notifications/channels/:id/test/, to one channel only. */
+  event: EventType | 'alert.test';
   data: Record<string, unknown>;
   /** When the event happened (defaults to now); the webhook body's `timestamp`. */
   timestamp?: string;

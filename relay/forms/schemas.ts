@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { orNull } from '../http/api.js';
 import { ShopId } from '../auth/principal.js';
 
 export const FieldType = z.enum(['text', 'email', 'tel', 'textarea', 'select', 'checkbox']);
@@ -161,7 +162,7 @@ export const Form = z
     shop_id: z.number().int(),
     name: z.string(),
     fields: z.array(FormField),
-    consent: Consent.nullable(),
+    consent: orNull(Consent),
     min_fill_ms: z.number().int(),
     created_at: z.string(),
     updated_at: z.string(),
@@ -174,7 +175,7 @@ export const FormInput = z
     shop_id: ShopId.optional(),
     name: FormName,
     fields: FormFields,
-    consent: Consent.nullable().optional(),
+    consent: orNull(Consent).optional(),
     min_fill_ms: MinFillMs.default(1500),
   })
   .openapi('FormInput');
@@ -186,7 +187,7 @@ export const FormPatch = z
     shop_id: ShopId.optional(),
     name: FormName.optional(),
     fields: FormFields.optional(),
-    consent: Consent.nullable().optional(),
+    consent: orNull(Consent).optional(),
     min_fill_ms: MinFillMs.optional(),
   })
   .openapi('FormPatch');

@@ -50,7 +50,7 @@ export const ErrorBody = z
  * What the relay answers for each error status, as the OpenAPI document's examples: built
  * from the same factories the routes throw, so an example is always a real answer.
  */
-const ERROR_EXAMPLES: Record<ErrorStatus, ApiError> = {
+export const API_ERROR_EXAMPLES: Record<ErrorStatus, ApiError> = {
   400: new ApiError(400, 'Check the highlighted fields.', { email: ['Enter a valid email.'] }),
   401: unauthorized(),
   403: forbidden('keys'),
@@ -74,7 +74,7 @@ export const errorResponse = (status: ErrorStatus, description: string, message?
   content: {
     'application/json': {
       schema: ErrorBody,
-      example: message ? new ApiError(status, message).body : ERROR_EXAMPLES[status].body,
+      example: message ? new ApiError(status, message).body : API_ERROR_EXAMPLES[status].body,
     },
   },
   description,
@@ -104,6 +104,12 @@ export const ownersOnlyResponses = {
     'Only the shop’s owners can do this; the caller is a manager or a shop key.',
   ),
 } as const;
+
+/**
+ * `schema | null` for a schema registered as a component (`.openapi('Name')`): `.nullable()`
+ * on one loses the null in the OpenAPI document (a bare `$ref`), a union keeps it (`anyOf`).
+ */
+export const orNull = <T extends z.ZodType>(schema: T) => z.union([schema, z.null()]);
 
 /** A JSON request body for `createRoute({ request: { body: jsonBody(Schema) } })`. */
 export const jsonBody = <T extends z.ZodType>(schema: T) => ({

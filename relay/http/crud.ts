@@ -45,6 +45,8 @@ export type CrudSpec<T extends { shop_id: number }, I, P> = {
   summaries: { list: string; create: string; read: string; update: string; remove: string };
   /** When create and update can answer 409 (a name taken): what that means, for the docs. */
   conflict?: string;
+  /** When delete can answer 409 (it would break what remains): what that means, with an example. */
+  deleteConflict?: { description: string; example: string };
   store: CrudStore<T, Omit<I, 'shop_id'>, P & { shop_id?: number }>;
   /** Writes (create, update, delete) only the shop's owners may make; reads stay open to managers. */
   ownersOnlyWrites?: OwnersOnly;
@@ -119,7 +121,16 @@ export function crudRoutes<T extends { shop_id: number }, I, P>(spec: CrudSpec<T
     path: one,
     summary: spec.summaries.remove,
     request: { params: IdParam, query: ShopQuery },
-    responses: { 200: okJson(Deleted), ...errorResponses, ...forbidden },
+    responses: {
+      200: okJson(Deleted),
+      ...errorResponses,
+      ...forbidden,
+      ...(spec.deleteConflict
+        ? {
+            409: errorResponse(409, spec.deleteConflict.description, spec.deleteConflict.example),
+          }
+        : {}),
+    },
   });
 
   const { store, noun } = spec;

@@ -10,7 +10,12 @@ export const PageQuery = z.object({
     .min(1)
     .default(20)
     .transform((n) => Math.min(n, MAX_LIMIT))
-    .openapi({ param: { name: 'limit', in: 'query' }, example: 20 }),
+    .openapi({
+      param: { name: 'limit', in: 'query' },
+      example: 20,
+      maximum: MAX_LIMIT,
+      description: `Rows per page, at most ${MAX_LIMIT} (a larger value is taken as ${MAX_LIMIT}).`,
+    }),
   offset: z.coerce
     .number()
     .int()

@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { orNull } from '../http/api.js';
 import { ShopId } from '../auth/principal.js';
 
 export const LeadStatus = z.enum(['new', 'in_progress', 'done', 'rejected']);
@@ -46,7 +47,7 @@ export const Lead = z
     spam: z.boolean(),
     source: LeadSource,
     /** The page the widget was on; null for leads made through the API. */
-    page: LeadPage.nullable(),
+    page: orNull(LeadPage),
     utm: z.record(z.string(), z.string()).nullable(),
     /** What the visitor agreed to, as recorded by the intake (e.g. the form's consent version). */
     consent: z.record(z.string(), z.unknown()).nullable(),

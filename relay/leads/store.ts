@@ -215,6 +215,9 @@ export function createLeadStore(db: Db, events: Events) {
       return db.tx((tx) => updateInTx(tx, id, changes));
     },
 
+    /** The same change inside a caller's transaction (an alert's "Mark handled" button). */
+    updateInTx,
+
     async delete(id: number): Promise<boolean> {
       return (await db.run(q.delete, id)).changes > 0;
     },

@@ -75,6 +75,8 @@ export const Message = z
       file_url: z.string().optional(),
       /** A pressed button's callback data. */
       data: z.string().optional(),
+      /** What a press on an outdated or deleted button was answered with instead. */
+      notice: z.string().optional(),
     }),
     inline_buttons: z.array(MessageButton),
     /** `received` for inbound messages; the delivery's status for outgoing ones. */

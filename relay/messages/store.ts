@@ -1,3 +1,4 @@
+import { dialect } from '../db/dialect.js';
 import { fromJson, now, type Db } from '../db/open.js';
 import { sql, type Conn, type Tx } from '../db/sql.js';
 import type { Delivery } from '../delivery/types.js';
@@ -11,8 +12,11 @@ import {
   type OutgoingPayload,
 } from './schemas.js';
 
-/** What the history stores: an outgoing payload, or an inbound text / button press. */
-export type StoredPayload = OutgoingPayload & { data?: string };
+/**
+ * What the history stores: an outgoing payload, or an inbound text / button press (`data`;
+ * `notice`: what the person was told instead, for a press on an outdated or deleted button).
+ */
+export type StoredPayload = OutgoingPayload & { data?: string; notice?: string };
 
 export type NewMessage = {
   shop_id: number;
@@ -67,6 +71,7 @@ export const toMessage = (r: Row): Message => {
       ...(p.image_url ? { image_url: p.image_url } : {}),
       ...(p.file_url ? { file_url: p.file_url } : {}),
       ...(p.data !== undefined ? { data: p.data } : {}),
+      ...(p.notice ? { notice: p.notice } : {}),
     },
     inline_buttons: (p.buttons ?? []).flat().map(button),
     status: r.direction === 'in' ? 'received' : (r.delivery_status ?? 'sent'),
@@ -106,7 +111,34 @@ type Insert = Omit<NewMessage, 'payload' | 'delivery_id' | 'remote_id'> & {
   remote_id: string | null;
   now: string;
 };
-type Chat = { chat_id: string; last_id: number; bot_user_id: number | null; name: string | null };
+/** A chat of the demo inbox's list: who it is with and its newest message. */
+export type Chat = {
+  chat_id: string;
+  last_id: number;
+  bot_user_id: number | null;
+  /** The person's name (a private chat) or the group's title. */
+  name: string | null;
+  /** Groups and channels have negative ids (Telegram's convention, kept by the sandbox). */
+  kind: 'private' | 'group';
+  last: {
+    direction: 'in' | 'out';
+    content_type: string;
+    text: string;
+    parse_mode?: 'HTML';
+    created_at: string;
+  } | null;
+};
+type ChatRow = {
+  chat_id: string;
+  last_id: number;
+  bot_user_id: number | null;
+  name: string | null;
+  title: string | null;
+  last_direction: 'in' | 'out';
+  last_content_type: string;
+  last_payload: string;
+  last_at: string;
+};
 
 const q = {
   // An inbound message a bot has already seen (the partial unique index on bot_id and
@@ -130,13 +162,26 @@ const q = {
     `${SELECT} WHERE ${FILTER} ORDER BY m.id DESC LIMIT @limit OFFSET @offset`,
   ),
   count: sql<FilterParams, { n: number }>(`SELECT count(*) AS n FROM messages m WHERE ${FILTER}`),
-  chats: sql<[number], Chat>(
-    `SELECT c.chat_id, c.last_id, c.bot_user_id, u.name
+  chats: sql<{ bot_id: number }, ChatRow>(
+    `SELECT c.chat_id, c.last_id, c.bot_user_id, u.name, bc.title,
+       m.direction AS last_direction, m.content_type AS last_content_type,
+       m.payload AS last_payload, m.created_at AS last_at
      FROM (SELECT chat_id, max(id) AS last_id, max(bot_user_id) AS bot_user_id
-           FROM messages WHERE bot_id = ? AND chat_id IS NOT NULL GROUP BY chat_id) c
+           FROM messages WHERE bot_id = @bot_id AND chat_id IS NOT NULL GROUP BY chat_id) c
+     JOIN messages m ON m.id = c.last_id
      LEFT JOIN bot_users u ON u.id = c.bot_user_id
+     LEFT JOIN bot_chats bc ON bc.bot_id = @bot_id AND bc.chat_id = c.chat_id
      ORDER BY c.last_id DESC LIMIT 200`,
   ),
+  byIds: sql<{ ids: string }, Row>({
+    sqlite: `${SELECT} WHERE m.id IN ${dialect('sqlite').ids('@ids')}`,
+    postgres: `${SELECT} WHERE m.id IN ${dialect('postgres').ids('@ids')}`,
+  }),
+  setNotice: sql<{ id: number; notice: string }, never>({
+    sqlite: `UPDATE messages SET payload = json_set(payload, '$.notice', @notice) WHERE id = @id`,
+    postgres: `UPDATE messages SET payload = jsonb_set(payload::jsonb, '{notice}', to_jsonb(@notice::text))::text
+               WHERE id = @id`,
+  }),
   chat: sql<{ bot_id: number; chat_id: string; after: number }, Row>(
     `${SELECT} WHERE m.bot_id = @bot_id AND m.chat_id = @chat_id AND m.id > @after
      ORDER BY m.id LIMIT 500`,
@@ -223,9 +268,37 @@ export function createMessageStore(db: Db) {
       });
     },
 
+    /** Messages by id (in no particular order). */
+    async byIds(ids: number[]): Promise<Message[]> {
+      if (!ids.length) return [];
+      return (await db.all(q.byIds, { ids: JSON.stringify(ids) })).map(toMessage);
+    },
+
+    /** Keeps what a press was answered with (an outdated button) on its history row. */
+    async setNoticeInTx(tx: Tx, id: number, notice: string): Promise<void> {
+      await tx.run(q.setNotice, { id, notice });
+    },
+
     /** The demo inbox: a bot's conversations, newest first. */
     async conversations(botId: number): Promise<Chat[]> {
-      return db.all(q.chats, [botId]);
+      return (await db.all(q.chats, { bot_id: botId })).map((r) => {
+        const group = r.chat_id.startsWith('-');
+        const p = fromJson<StoredPayload>(r.last_payload, { text: '' });
+        return {
+          chat_id: r.chat_id,
+          last_id: r.last_id,
+          bot_user_id: group ? null : r.bot_user_id,
+          name: (group ? r.title : r.name) || null,
+          kind: group ? 'group' : 'private',
+          last: {
+            direction: r.last_direction,
+            content_type: r.last_content_type,
+            text: p.text ?? '',
+            ...(p.parse_mode ? { parse_mode: p.parse_mode } : {}),
+            created_at: r.last_at,
+          },
+        };
+      });
     },
 
     /** The demo inbox: one conversation's messages after `after`, oldest first. */

@@ -77,8 +77,8 @@ type IntakeParams = VisitorParams &
 /**
  * PostgreSQL, a visitor's lead: the visitor's bot user on the shop's web bot, the lead and the
  * first answer (idempotency row) in ONE statement, since round trips are most of a lead's cost
- * there; it also reads lead.created's targets, which the event's handler then does not read
- * again. No row when the shop has no web bot yet (its first lead takes the general path).
+ * there; it also logs lead.created for the event streams (relay/events/log.ts, `refsOf`) and
+ * reads its targets, which the event's handlers then do not write or read again. No row when the shop has no web bot yet (its first lead takes the general path).
  * `answered` is 0 when the key was taken meanwhile (the insert waits for a concurrent repeat
  * to commit, then does nothing). The stored body is the 202's envelope, `ok()`'s shape, with
  * its keys in the same order (json, not jsonb, keeps them).
@@ -92,6 +92,9 @@ const intake = sql<IntakeParams, LeadRow & { answered: number; targets: TargetRo
        json_build_object('lead_id', lead.id, 'bot_user_id', lead.bot_user_id))::text
      FROM lead WHERE @scope::text IS NOT NULL
      ON CONFLICT (scope, key) DO NOTHING RETURNING 1),
+   logged AS (
+     INSERT INTO shop_events (shop_id, type, data)
+     SELECT lead.shop_id, @event, json_build_object('lead_id', lead.id)::text FROM lead),
    targets AS (${targetsSql(dialect('postgres'))})
    SELECT lead.*, (SELECT count(*) FROM answer) AS answered,
      (SELECT coalesce(json_agg(t ORDER BY t.target, t.id), '[]') FROM targets t) AS targets
@@ -150,6 +153,7 @@ export function createLeadWriter({ db, stores }: Pick<Deps, 'db' | 'stores'>) {
     await idempotency.pruneInTx(tx);
     const { answered: _, targets, ...inserted } = row;
     stores.eventTargets.primeInTx(tx, d.shopId, 'lead.created', targets);
+    stores.eventLog.loggedInTx(tx, 'lead.created', { lead_id: inserted.id });
     const lead = await stores.leads.createdInTx(tx, inserted);
     const envelope = ok({ lead_id: lead.id, bot_user_id: lead.bot_user_id! });
     return { answer: { status: 202, envelope, replayed: false } };

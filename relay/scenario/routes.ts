@@ -51,6 +51,11 @@ export const stepRoutes = ({ stores }: Deps) =>
         'Update a step; payload, condition and action are replaced whole, null clears a field',
       remove: 'Delete a step and its buttons; references to it become null',
     },
+    deleteConflict: {
+      description:
+        'A step whose buttons led here would have no button leading on: a loop that never waits.',
+      example: 'Step 12 would have no button leading on without step 14. Steps 12 → 13 → 12 …',
+    },
   });
 
 export const menuItemRoutes = ({ stores }: Deps) =>
@@ -69,5 +74,9 @@ export const menuItemRoutes = ({ stores }: Deps) =>
       read: 'Read a button',
       update: 'Update a button; setting next_step_id clears url and the other way round',
       remove: 'Delete a button',
+    },
+    deleteConflict: {
+      description: 'Its step would stop waiting for a press and close a loop that never waits.',
+      example: 'Step 12 would stop waiting. Steps 12 → 13 → 12 …',
     },
   });

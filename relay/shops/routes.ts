@@ -5,6 +5,7 @@ import {
   createRouter,
   deleted,
   Deleted,
+  errorResponse,
   errorResponses,
   IdParam,
   jsonBody,
@@ -39,7 +40,11 @@ const create = createRoute({
   responses: {
     201: okJson(Shop, 'Created'),
     ...errorResponses,
-    403: { ...ownersOnlyResponses[403], description: 'A shop key cannot create shops.' },
+    403: errorResponse(
+      403,
+      'A shop key cannot create shops.',
+      'Only platform users can create shops.',
+    ),
   },
 });
 const read = createRoute({

@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
-import { WhatsAppTemplate } from '../channels/whatsapp/settings.js';
+import { expandIssue } from '../http/errors.js';
+import { OrderTemplates } from '../orders/schemas.js';
 
 export const Shop = z
   .object({
@@ -19,53 +20,31 @@ export const Shop = z
   .openapi('Shop');
 export type Shop = z.infer<typeof Shop>;
 
-/**
- * `settings.order_templates`: per order status (or `*`), the buyer's message as text, or
- * `{text?, whatsapp_template?}` with the approved template WhatsApp needs outside its 24-hour
- * window. Checked when saved, so that a wrong template is a 400 now rather than a dead
- * delivery later.
- */
-const OrderTemplate = z
-  .object({
-    text: z.string().max(4000).optional(),
-    whatsapp_template: WhatsAppTemplate.optional(),
-  })
-  .strict();
-
 const ShopFields = z.object({
   name: z.string().trim().min(1).max(200),
   /** Free-form shop settings (texts, theme, templates); later features document their keys. */
   settings: z.record(z.string(), z.unknown()).optional().openapi({
     description:
-      'Merged key by key. `captcha`: `{provider: turnstile|hcaptcha, secret, verify_url?}`; the secret is write-only (stored encrypted); a `captcha` without `secret` keeps the stored one, `secret: null` removes it. `order_templates`: per order status (or `*`), the buyer’s message text with {order.number}, {order.status}, {order.total}, {order.currency}, or `{text?, whatsapp_template?: WhatsAppTemplate}` for WhatsApp buyers outside the 24-hour window.',
+      'Merged key by key. `captcha`: `{provider: turnstile|hcaptcha, secret, verify_url?}`; the secret is write-only (stored encrypted); a `captcha` without `secret` keeps the stored one, `secret: null` removes it. `order_templates`: per order status (or `*`), the buyer’s message text with {order.number}, {order.status}, {order.total}, {order.currency}, or `{text?, whatsapp_template?: WhatsAppTemplate}` for WhatsApp buyers outside the 24-hour window (see /api/store/order_templates/).',
   }),
 });
 
+/**
+ * `settings.order_templates`, checked like PUT /api/store/order_templates/ checks them, so that
+ * a wrong template is a 400 now rather than a dead delivery later; each issue keyed by its
+ * own field (`settings.order_templates.shipped.whatsapp_template.name`).
+ */
 const checkTemplates = (shop: { settings?: Record<string, unknown> }, ctx: z.RefinementCtx) => {
   const templates = shop.settings?.order_templates;
   if (templates === undefined || templates === null) return;
-  const at = ['settings', 'order_templates'];
-  if (typeof templates !== 'object' || Array.isArray(templates))
-    return ctx.addIssue({ code: 'custom', path: at, message: 'Use an object keyed by status.' });
-  for (const [status, value] of Object.entries(templates)) {
-    if (typeof value === 'string') {
-      if (value.length > 4000)
-        ctx.addIssue({
-          code: 'custom',
-          path: [...at, status],
-          message: 'At most 4000 characters.',
-        });
-      continue;
-    }
-    const parsed = OrderTemplate.safeParse(value);
-    if (!parsed.success)
-      for (const issue of parsed.error.issues)
-        ctx.addIssue({
-          code: 'custom',
-          message: issue.message,
-          path: [...at, status, ...issue.path],
-        });
-  }
+  const parsed = OrderTemplates.safeParse(templates);
+  if (!parsed.success)
+    for (const issue of parsed.error.issues.flatMap(expandIssue))
+      ctx.addIssue({
+        code: 'custom',
+        message: issue.message,
+        path: ['settings', 'order_templates', ...issue.path],
+      });
 };
 
 export const ShopInput = ShopFields.superRefine(checkTemplates).openapi('ShopInput');

@@ -56,6 +56,38 @@ export const updates = {
       new_chat_member: { status },
     },
   }),
+  /**
+   * The bot's own membership in a group changed: someone added it (`member`, or
+   * `administrator`) or removed it (`left`, `kicked`). https://core.telegram.org/bots/api#chatmemberupdated
+   */
+  botInGroup: (
+    u: FakeUser,
+    chatId: number,
+    title: string,
+    status: 'member' | 'administrator' | 'left' | 'kicked',
+  ) => ({
+    my_chat_member: {
+      chat: { id: chatId, type: 'supergroup', title },
+      from: from(u),
+      date: date(),
+      old_chat_member: { status: status === 'left' || status === 'kicked' ? 'member' : 'left' },
+      new_chat_member: { status },
+    },
+  }),
+  /** Someone in a group tapped an inline button under the bot's message `messageId` there. */
+  groupPress: (u: FakeUser, chatId: number, messageId: number, data: string) => ({
+    callback_query: {
+      id: String(Date.now()) + String(nextMessageId++),
+      from: from(u),
+      message: {
+        message_id: messageId,
+        chat: { id: chatId, type: 'supergroup', title: 'Managers' },
+        date: date(),
+      },
+      chat_instance: '2',
+      data,
+    },
+  }),
   /** A message in a group the bot is in. */
   groupText: (u: FakeUser, chatId: number, text: string) => ({
     message: {

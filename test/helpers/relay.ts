@@ -89,6 +89,7 @@ export async function startRelay(
     channels: relay.channels,
     heartbeat: relay.heartbeat,
     cluster: relay.cluster,
+    events: relay.events,
     metrics: relay.metrics,
     config,
     /** Environment variables that point the CLI or a relay process at this relay's database. */

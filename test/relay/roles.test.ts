@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from '../../relay/db/sql.js';
 import { startRelay, userWithShop, type Owner, type Relay } from '../helpers/relay.js';
+import { openStream } from '../helpers/sse.js';
+import { startReceiver } from './webhooks/receiver.js';
 
 /**
  * The role matrix, on every endpoint of the management API found in the OpenAPI document
@@ -106,6 +108,17 @@ const MATRIX: Record<string, Row> = {
   'PATCH /api/webhooks/endpoints/{id}/': OWNERS,
   'DELETE /api/webhooks/endpoints/{id}/': OWNERS,
   'POST /api/webhooks/endpoints/{id}/rotate_secret/': OWNERS,
+  'GET /api/bot/bot/{id}/chats/': MEMBERS,
+  'POST /api/notifications/channels/{id}/test/': MEMBERS,
+  'GET /api/bot/conversations/': MEMBERS,
+  'POST /api/bot/conversations/{id}/read/': MEMBERS,
+  'POST /api/bot/bot_user/take_over/': MEMBERS,
+  'POST /api/bot/bot_user/hand_back/': MEMBERS,
+  'GET /api/events/stream/': MEMBERS,
+  'GET /api/bot/messages/{id}/image/': MEMBERS,
+  'GET /api/store/order_templates/': MEMBERS,
+  'PUT /api/store/order_templates/': OWNERS,
+  'POST /api/store/order_templates/preview/': MEMBERS,
 };
 
 /** Allowed to every member, but 403 for some bodies (tested on their own below). */
@@ -113,10 +126,12 @@ const FORBIDDEN_BY_BODY = new Set(['PATCH /api/bot/bots/{id}/']);
 
 /** A shop as the four callers see it: their tokens (the key is this shop's own). */
 type Shop = { id: number; tokens: Record<Who, string> };
-type Call = { path: string; body?: unknown };
+/** `stream`: the answer is an endless event stream; only its status is read. */
+type Call = { path: string; body?: unknown; stream?: boolean };
 
 describe('role matrix on every endpoint', () => {
   let relay: Relay;
+  let images: Awaited<ReturnType<typeof startReceiver>>;
   let owner: Owner;
   let manager: Owner;
   let stranger: Owner;
@@ -192,6 +207,13 @@ describe('role matrix on every endpoint', () => {
         bot_user_id: base.botUser,
         content_type: 'text',
         payload: { text: 'Hello' },
+      }),
+    /** A message with a picture the relay can fetch (from `images`, on loopback). */
+    imageMessage: () =>
+      make('/api/bot/messages/send_message/', {
+        bot_user_id: base.botUser,
+        content_type: 'text',
+        payload: { text: 'A picture', image_url: `${images.url}/mug.png` },
       }),
     /** A delivery that failed for good (a sent message's), so that retry applies. */
     deadDelivery: async () => {
@@ -379,6 +401,40 @@ describe('role matrix on every endpoint', () => {
       '/api/webhooks/endpoints/{id}/rotate_secret/',
       fresh.endpoint,
     ),
+    'GET /api/bot/bot/{id}/chats/': at('/api/bot/bot/{id}/chats/', fresh.bot),
+    'POST /api/notifications/channels/{id}/test/': at(
+      '/api/notifications/channels/{id}/test/',
+      fresh.channel,
+    ),
+    'GET /api/bot/conversations/': list('/api/bot/conversations/'),
+    'POST /api/bot/conversations/{id}/read/': at(
+      '/api/bot/conversations/{id}/read/',
+      fresh.botUser,
+    ),
+    'POST /api/bot/bot_user/take_over/': async () => ({
+      path: '/api/bot/bot_user/take_over/',
+      body: { shop_id: shop.id, bot_user_id: await fresh.botUser() },
+    }),
+    'POST /api/bot/bot_user/hand_back/': async () => ({
+      path: '/api/bot/bot_user/hand_back/',
+      body: { shop_id: shop.id, bot_user_id: base.botUser },
+    }),
+    'GET /api/bot/messages/{id}/image/': at('/api/bot/messages/{id}/image/', fresh.imageMessage),
+    'GET /api/store/order_templates/': list('/api/store/order_templates/'),
+    'PUT /api/store/order_templates/': async () => ({
+      path: '/api/store/order_templates/',
+      body: { shop_id: shop.id, templates: { shipped: 'On its way' } },
+    }),
+    'POST /api/store/order_templates/preview/': create(
+      '/api/store/order_templates/preview/',
+      () => ({
+        status: 'shipped',
+      }),
+    ),
+    'GET /api/events/stream/': async () => ({
+      path: `/api/events/stream/?shop_id=${shop.id}`,
+      stream: true,
+    }),
   };
 
   beforeAll(async () => {
@@ -386,6 +442,11 @@ describe('role matrix on every endpoint', () => {
     // deliveries stay as the fixtures leave them.
     relay = await startRelay({ demo: true, webhookAllowPrivate: true });
     await relay.worker.stop();
+    images = await startReceiver(() => ({
+      status: 200,
+      headers: { 'content-type': 'image/png' },
+      body: 'not really a png, but typed as one',
+    }));
     owner = await userWithShop(relay, 'Owner');
     manager = await userWithShop(relay, 'Manager');
     stranger = await userWithShop(relay, 'Stranger');
@@ -401,7 +462,17 @@ describe('role matrix on every endpoint', () => {
       { token: owner.token },
     );
   });
-  afterAll(() => relay.close());
+  afterAll(async () => {
+    await relay.close();
+    await images.close();
+  });
+
+  /** An event stream's status (and its error body), without reading the endless stream. */
+  const streamStatus = async (path: string, token: string) => {
+    const s = await openStream(`${relay.url}${path}`, { token });
+    s.close();
+    return { status: s.status, body: s.body, text: JSON.stringify(s.body ?? '') };
+  };
 
   it('answers each endpoint for owner, manager, shop key and another shop as the matrix says', async () => {
     const doc = (await relay.api.get('/api/openapi.json')).body as {
@@ -425,7 +496,9 @@ describe('role matrix on every endpoint', () => {
         const want = MATRIX[e][i];
         const call = await CALLS[e](who);
         const token = (call.shop ?? shop).tokens[who];
-        const r = await relay.api.call(method, call.path, call.body, { token });
+        const r = call.stream
+          ? await streamStatus(call.path, token)
+          : await relay.api.call(method, call.path, call.body, { token });
         const got = r.status;
         const ok =
           want === 'ok' ? got >= 200 && got < 300 : got === want && r.body?.status === 'error';

@@ -26,11 +26,26 @@ const MessageBody = z.object({
   user_id: UserId,
   text: z.string().trim().min(1).max(4096),
 });
-const PressBody = z.object({
+/** A press in the person's own chat (`user_id`), or in a group (`chat_id`: a manager alert's button). */
+const PressBody = z
+  .object({
+    bot_id: BotId,
+    user_id: UserId.optional(),
+    chat_id: z
+      .string()
+      .regex(/^-[0-9]{1,20}$/, 'Use a group’s chat_id.')
+      .optional(),
+    name: z.string().trim().max(200).optional(),
+    message_id: z.number().int().positive(),
+    data: z.string().min(1).max(64),
+  })
+  .refine((b) => (b.user_id === undefined) !== (b.chat_id === undefined), {
+    message: 'Give a user_id (your chat) or a chat_id (a group).',
+    path: ['user_id'],
+  });
+const GroupBody = z.object({
   bot_id: BotId,
-  user_id: UserId,
-  message_id: z.number().int().positive(),
-  data: z.string().min(1).max(64),
+  title: z.string().trim().min(1).max(128),
 });
 const ChatQuery = z.object({
   bot_id: BotId,
@@ -59,7 +74,10 @@ function parse<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
  * - GET  messages?bot_id=&chat_id=&after=   one chat's messages (both directions)
  * - POST start {bot_id, name, token?, user_id?}   a person presses Start (same handler as Telegram's /start)
  * - POST messages {bot_id, user_id, text}          the person types
- * - POST press {bot_id, user_id, message_id, data} the person taps an inline button
+ * - POST press {bot_id, user_id | chat_id, message_id, data, name?}   the person taps an
+ *   inline button in their chat, or a manager taps an alert's button in a group
+ * - POST groups {bot_id, title}                    a manager adds the bot to a new group (as
+ *   Telegram's `my_chat_member` tells a bot): the console lists it for alert channels
  */
 export function sandboxInboxRoutes(
   { db, stores, config }: Pick<Deps, 'db' | 'stores' | 'config'>,
@@ -93,7 +111,20 @@ export function sandboxInboxRoutes(
     .get('/conversations', async (c) => {
       const { bot_id } = parse(ChatQuery, c.req.query());
       const bot = await sandboxBot(bot_id);
-      return c.json(ok(await stores.messages.conversations(bot.id)));
+      const chats = await stores.messages.conversations(bot.id);
+      // Groups the bot was added to but that have no message yet are chats too.
+      const { rows: groups } = await stores.botChats.list(bot.id, { limit: 100, offset: 0 });
+      for (const g of groups)
+        if (!chats.some((x) => x.chat_id === g.chat_id))
+          chats.push({
+            chat_id: g.chat_id,
+            last_id: 0,
+            bot_user_id: null,
+            name: g.title,
+            kind: 'group',
+            last: null,
+          });
+      return c.json(ok(chats));
     })
     .get('/messages', async (c) => {
       const { bot_id, chat_id, after } = parse(ChatQuery, c.req.query());
@@ -129,16 +160,38 @@ export function sandboxInboxRoutes(
       });
       return c.json(ok({ message_id: r!.messageId, bot_user_id: r!.botUserId }), 201);
     })
+    .post('/groups', write, async (c) => {
+      const input = parse(GroupBody, await body(c));
+      const bot = await sandboxBot(input.bot_id);
+      // A supergroup id, as Telegram gives them: -100 and ten digits.
+      const chatId = `-100${randomInt(1_000_000_000, 9_999_999_999)}`;
+      const chat = await inbound.chatMember(
+        bot,
+        { chat_id: chatId, type: 'supergroup', title: input.title },
+        'administrator',
+      );
+      return c.json(ok({ chat_id: chat.chat_id, title: chat.title }), 201);
+    })
     .post('/press', write, async (c) => {
       const input = parse(PressBody, await body(c));
       const bot = await sandboxBot(input.bot_id);
-      const [message] = await stores.messages.chat(bot.id, input.user_id, input.message_id - 1);
+      const chatId = input.chat_id ?? input.user_id!;
+      const [message] = await stores.messages.chat(bot.id, chatId, input.message_id - 1);
       const button =
         message?.id === input.message_id
           ? message.buttons.flat().find((b) => b.callback_data === input.data)
           : undefined;
       if (!button) throw notFound('Button');
-      const r = await inbound.press(bot, person(input.user_id), {
+      if (input.chat_id) {
+        const { notice } = await inbound.alertAction(
+          bot,
+          input.chat_id,
+          input.name ?? '',
+          input.data,
+        );
+        return c.json(ok({ notice }), 201);
+      }
+      const r = await inbound.press(bot, person(input.user_id!), {
         remoteId: null,
         text: button.text,
         data: input.data,

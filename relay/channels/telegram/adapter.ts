@@ -33,10 +33,12 @@ export function createTelegramAdapter(
     api,
     guard,
     requestTimeoutMs = 15_000,
-  }: { api: TelegramApi; guard: SendGuard; requestTimeoutMs?: number },
+    publicUrl,
+  }: { api: TelegramApi; guard: SendGuard; requestTimeoutMs?: number; publicUrl?: string },
 ): ChannelAdapter {
   const progress = createProgress();
-  const calls = (d: Delivery) => toTelegramCalls(d.payload as OutgoingPayload, d.chat_id ?? '');
+  const calls = (d: Delivery) =>
+    toTelegramCalls(d.payload as OutgoingPayload, d.chat_id ?? '', publicUrl);
 
   // A wide margin per chat costs nothing (a chat gets a message a second at most); the bot's
   // stays narrow, as every millisecond of it is throughput.

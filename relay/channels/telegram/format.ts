@@ -99,7 +99,11 @@ const join = (units: Unit[], from: number, to: number) => {
  * 4,096; the inline keyboard goes on the last one.
  * https://core.telegram.org/bots/api#sendphoto https://core.telegram.org/bots/api#inlinekeyboardmarkup
  */
-export function toTelegramCalls(p: OutgoingPayload, chatId: string): TelegramCall[] {
+export function toTelegramCalls(
+  p: OutgoingPayload,
+  chatId: string,
+  publicUrl?: string,
+): TelegramCall[] {
   const text = p.text ?? '';
   const html = p.parse_mode === 'HTML' ? text : escapeHtml(text);
   const hasText = html.trim() !== '';
@@ -120,16 +124,31 @@ export function toTelegramCalls(p: OutgoingPayload, chatId: string): TelegramCal
   }
   for (const t of texts.flatMap((h) => (h.length > TEXT_LIMIT ? splitHtml(h) : [h])))
     calls.push({ method: 'sendMessage', params: { chat_id: chatId, text: t, parse_mode: 'HTML' } });
-  if (p.buttons?.length && calls.length) {
-    calls[calls.length - 1].params.reply_markup = {
-      inline_keyboard: p.buttons.map((row) =>
-        row.map((b) =>
-          b.url
-            ? { text: b.text, url: b.url }
-            : { text: b.text, callback_data: b.callback_data ?? b.text },
-        ),
-      ),
-    };
-  }
+  const keyboard = (p.buttons ?? [])
+    .map((row) =>
+      row.flatMap((b): Record<string, string>[] => {
+        if (!b.url) return [{ text: b.text, callback_data: b.callback_data ?? b.text }];
+        const url = buttonUrl(b.url, publicUrl);
+        return url ? [{ text: b.text, url }] : [];
+      }),
+    )
+    .filter((row) => row.length);
+  if (keyboard.length && calls.length)
+    calls[calls.length - 1].params.reply_markup = { inline_keyboard: keyboard };
   return calls;
+}
+
+/**
+ * A button's link as Telegram takes it. A relative link (a manager alert's "Open in console")
+ * is made absolute with the relay's public URL; Telegram refuses a whole message whose button
+ * points at a host it cannot reach by name (`localhost`, a name without a dot), so such a
+ * button is left out rather than losing the alert.
+ */
+export function buttonUrl(url: string, publicUrl?: string): string | null {
+  if (!url.startsWith('/')) return url;
+  if (!publicUrl) return null;
+  const absolute = new URL(url, publicUrl);
+  return absolute.hostname.includes('.') && !/^[\d.]+$/.test(absolute.hostname)
+    ? absolute.toString()
+    : null;
 }

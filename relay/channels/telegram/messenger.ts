@@ -55,6 +55,8 @@ export function createTelegramMessenger(deps: Deps, opts: TelegramOptions) {
       api,
       guard: createSendGuard(),
       requestTimeoutMs: opts.sendTimeoutMs,
+      // Alert buttons link to the console by a relative path, made absolute when sent.
+      publicUrl: deps.config.publicUrl,
     }),
     start: (bot) => lifecycle.start(bot),
     stop: (bot) => lifecycle.stop(bot),

@@ -30,8 +30,12 @@ export const MAX_STEPS_PER_MOVE = 50;
 /** The outbox event of a message a scenario step sends. */
 export const STEP_EVENT = 'scenario.step';
 
-/** What handling one event did: steps run, and a short notice for the person, if any. */
-export type Outcome = { steps: number; notice?: string };
+/**
+ * What handling one event did: steps run, a short notice for the person, if any, and for a
+ * text whether the scenario took it (moved on, matched a button, answered or asked again):
+ * a text it did not take waits for a manager (`message.received`).
+ */
+export type Outcome = { steps: number; notice?: string; handled?: boolean };
 
 export const NOTICES = {
   stale: 'This menu is out of date: use the buttons of the latest message.',
@@ -70,7 +74,8 @@ type Person = { user: BotUser; to: Recipient };
  *
  * A move starts at a step and runs steps one after another until one waits for the user —
  * a question, buttons leading to a step, a delay — or the flow ends. A person with
- * `subscribed_to_bot: false` (blocked the bot, or a manager took over) gets no automatic step.
+ * `subscribed_to_bot: false` (blocked the bot) or taken over by a manager gets no automatic
+ * step; their run stays where it is, and goes on when they are handed back.
  */
 export function createScenarioRuntime(db: Database, stores: RuntimeStores) {
   const runs = createRunStore(db);
@@ -82,7 +87,8 @@ export function createScenarioRuntime(db: Database, stores: RuntimeStores) {
     const to = user && (await stores.subscribers.recipientInTx(tx, botUserId));
     return user && to ? { user, to } : undefined;
   };
-  const listening = (p: Person) => p.user.store.subscribed_to_bot;
+  /** Automatic steps only for a person who still follows the bot and whom no manager took over. */
+  const listening = (p: Person) => p.user.store.subscribed_to_bot && p.user.takeover === null;
 
   /** `{{name}}` in a text becomes the variable's value (or the person's name / phone). */
   const fill = (text: string, p: Person) =>
@@ -332,23 +338,24 @@ export function createScenarioRuntime(db: Database, stores: RuntimeStores) {
       const item = step.menu_items.find(
         (i) => i.next_step_id !== null && i.title.trim().toLowerCase() === wanted,
       );
-      if (item) return { steps: await move(tx, run, item.next_step_id, p) };
+      if (item) return { steps: await move(tx, run, item.next_step_id, p), handled: true };
       if (run.waiting === 'answer') {
         const kind = (step.validate ?? 'text') as AnswerKind;
         const answer = readAnswer(kind, text);
         if (!answer.ok) {
           await say(tx, p, step, run.seq, step.error_text || answer.error);
-          return { steps: 0 };
+          return { steps: 0, handled: true };
         }
         await stores.botUsers.updateInTx(tx, botUserId, {
           user_vars: { [step.variable!]: answer.value },
           ...(kind === 'phone' ? { phone: String(answer.value) } : {}),
         });
         // Read again: the answer is a variable the next steps may use.
-        return { steps: await move(tx, run, step.next_step_id, (await person(tx, botUserId))!) };
+        const steps = await move(tx, run, step.next_step_id, (await person(tx, botUserId))!);
+        return { steps, handled: true };
       }
       if (run.waiting === 'buttons' && step.next_step_id !== null)
-        return { steps: await move(tx, run, step.next_step_id, p) };
+        return { steps: await move(tx, run, step.next_step_id, p), handled: true };
       return { steps: 0 };
     },
 
@@ -398,6 +405,8 @@ export function createScenarioRuntime(db: Database, stores: RuntimeStores) {
           await tx.savepoint(async (sp) => {
             const step = await waitingStep(sp, run);
             const p = await person(sp, run.bot_user_id);
+            // Taken over since it was read as due: it stays paused until handed back.
+            if (p && p.user.takeover !== null) return;
             if (!step || run.waiting !== 'delay' || !p || !listening(p)) await end(sp, run);
             else await move(sp, run, step.next_step_id, p);
           });

@@ -17,6 +17,13 @@ export type Run = {
   updated_at: string;
 };
 
+/**
+ * A person a manager took over is paused: their delay waits (past its time) until they are
+ * handed back, then resumes. A subquery, not a join: only the run row is locked.
+ */
+const notTakenOver = `NOT EXISTS (SELECT 1 FROM bot_users u
+  WHERE u.id = scenario_runs.bot_user_id AND u.taken_over_at IS NOT NULL)`;
+
 const q = {
   get: sql<[number], Run>(`SELECT * FROM scenario_runs WHERE bot_user_id = ?`),
   // A pause ends at `resume_at`, another relay's scheduler may end it: on PostgreSQL it is
@@ -40,13 +47,16 @@ const q = {
    */
   due: sql<{ now: string | null; limit: number }, Run>({
     sqlite: `SELECT * FROM scenario_runs WHERE resume_at IS NOT NULL AND resume_at <= @now
+               AND ${notTakenOver}
              ORDER BY resume_at LIMIT @limit`,
     postgres: `SELECT * FROM scenario_runs WHERE resume_at IS NOT NULL
                  AND resume_at <= coalesce(@now::timestamptz, now())
+                 AND ${notTakenOver}
                ORDER BY resume_at LIMIT @limit FOR UPDATE SKIP LOCKED`,
   }),
   nextDue: sql<undefined, { resume_at: string }>(
-    `SELECT resume_at FROM scenario_runs WHERE resume_at IS NOT NULL ORDER BY resume_at LIMIT 1`,
+    `SELECT resume_at FROM scenario_runs WHERE resume_at IS NOT NULL AND ${notTakenOver}
+     ORDER BY resume_at LIMIT 1`,
   ),
   pending: sql<undefined, { n: number }>(
     `SELECT count(*) AS n FROM scenario_runs WHERE resume_at IS NOT NULL`,

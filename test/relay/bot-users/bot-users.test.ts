@@ -73,6 +73,7 @@ describe('bot users', () => {
         user_vars: { city: 'Тверь', age: 30 },
       },
       links: { visitor_id: null, lead_ids: [], order_ids: [] },
+      takeover: null,
     });
     const read = await relay.api.get(`/api/bot/bot_users/${user.id}/`, { token: a.token });
     expect(read.body.result).toEqual(user);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { classify } from '../../../relay/channels/telegram/adapter.js';
 import {
+  buttonUrl,
   splitHtml,
   toTelegramCalls,
   visibleLength,
@@ -126,5 +127,31 @@ describe('Telegram error mapping', () => {
     ).toMatchObject({ retry: true, migrateToChatId: '-1001234' });
     expect(error(400, "Bad Request: can't parse entities")).toMatchObject({ retry: false });
     expect(error(502, 'Bad Gateway')).toMatchObject({ retry: true });
+  });
+});
+
+describe('alert buttons', () => {
+  it('makes a console link absolute with the public URL, and leaves it out where Telegram would refuse it', () => {
+    const payload = {
+      text: 'New lead',
+      buttons: [
+        [{ text: 'Open in console', url: '/console/#/shops/1/leads/2' }],
+        [{ text: 'Mark handled', callback_data: 'lh:2' }],
+      ],
+    };
+    expect(
+      toTelegramCalls(payload, '-100', 'https://relay.example')[0].params.reply_markup,
+    ).toEqual({
+      inline_keyboard: [
+        [{ text: 'Open in console', url: 'https://relay.example/console/#/shops/1/leads/2' }],
+        [{ text: 'Mark handled', callback_data: 'lh:2' }],
+      ],
+    });
+    // A message Telegram refuses is an alert lost: the link goes, the rest stays.
+    for (const base of ['http://localhost:8787', 'http://127.0.0.1:8787', undefined])
+      expect(toTelegramCalls(payload, '-100', base)[0].params.reply_markup).toEqual({
+        inline_keyboard: [[{ text: 'Mark handled', callback_data: 'lh:2' }]],
+      });
+    expect(buttonUrl('https://shop.example/x', undefined)).toBe('https://shop.example/x');
   });
 });
