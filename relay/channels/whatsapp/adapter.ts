@@ -1,6 +1,7 @@
 import type { Deps } from '../../deps.js';
 import type { ChannelAdapter, Delivery, Pace, SendResult } from '../../delivery/types.js';
 import type { OutgoingPayload } from '../../messages/schemas.js';
+import { createInTurn } from '../in-turn.js';
 import { createProgress, noAnswer } from '../progress.js';
 import type { SendGuard, WindowRule } from '../send-guard.js';
 import type { GraphApi, GraphError } from './api.js';
@@ -60,24 +61,9 @@ export function createWhatsAppAdapter(
   }: { api: GraphApi; guard: SendGuard; requestTimeoutMs?: number; now?: () => number },
 ): ChannelAdapter {
   const progress = createProgress();
-  /**
-   * One send at a time per person, in the order the worker hands them over: the pair rate
-   * lets several messages to one person go at once, and WhatsApp keeps no order between
-   * requests in flight together (a scenario's text and its buttons would cross).
-   */
-  const queues = new Map<string, Promise<unknown>>();
-  const inTurn = <T>(key: string, fn: () => Promise<T>): Promise<T> => {
-    const run = (queues.get(key) ?? Promise.resolve()).then(fn);
-    const tail = run.then(
-      () => {},
-      () => {},
-    );
-    queues.set(key, tail);
-    void tail.then(() => {
-      if (queues.get(key) === tail) queues.delete(key);
-    });
-    return run;
-  };
+  // One send at a time per person: the pair rate lets several go at once, and WhatsApp keeps
+  // no order between requests in flight together.
+  const inTurn = createInTurn();
   /** Each bot's throughput as its settings said at its last send (pace() cannot read them). */
   const rates = new Map<number, number>();
   const numberKey = (d: Delivery) => `whatsapp:number:${d.bot_id}`;

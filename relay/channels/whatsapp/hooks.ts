@@ -1,10 +1,11 @@
 import { Hono } from 'hono';
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { BotRef } from '../../bots/lifecycle.js';
 import type { Deps } from '../../deps.js';
 import { ok } from '../../http/api.js';
 import { ApiError, badRequest } from '../../http/errors.js';
 import { bodyLimit } from '../../http/guards.js';
+import { hookBot, sameSecret } from '../hooks.js';
 import type { Inbound } from '../inbound.js';
 import { storedSettings } from './settings.js';
 import { handleWhatsAppWebhook, type LateReceipt } from './updates.js';
@@ -16,10 +17,6 @@ const WEBHOOK_BODY_LIMIT = 3 * 1024 * 1024;
 const LATE_RECEIPT_DELAYS_MS = [500, 2_000, 8_000];
 
 const SIGNATURE = /^sha256=([0-9a-f]{64})$/i;
-
-/** Constant-time comparison of two secrets of any length (their SHA-256 digests are compared). */
-const sameSecret = (a: string, b: string) =>
-  timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
 
 /**
  * WhatsApp's webhook endpoint, `/hooks/whatsapp/:bot_id` (paste it into the Meta app
@@ -46,13 +43,7 @@ export function whatsappHookRoutes({ stores }: Pick<Deps, 'stores'>, inbound: In
     pending.add(timer);
   };
 
-  /** The bot when it is a WhatsApp bot with its secrets; null for any other id. */
-  const whatsappBot = async (raw: string) => {
-    const id = Number(raw);
-    if (!Number.isSafeInteger(id) || id <= 0) return null;
-    const found = await stores.bots.withSecrets(id);
-    return found && found.bot.bot_type === 'whatsapp' ? found : null;
-  };
+  const whatsappBot = (raw: string) => hookBot({ stores }, raw, 'whatsapp');
 
   return new Hono({ strict: false })
     .get('/hooks/whatsapp/:bot_id', async (c) => {
