@@ -588,6 +588,41 @@ CREATE INDEX deliveries_shop ON deliveries (shop_id, id);
 CREATE INDEX deliveries_remote ON deliveries (bot_id, remote_id) WHERE remote_id IS NOT NULL;
 `;
 
+/**
+ * v8 (Viber and VK; twin of PostgreSQL's v4ViberVk):
+ * - alert channels of type `viber` and `vk` (a manager's chat through one of the shop's bots):
+ *   the CHECK changes, so the table is rebuilt keeping every row, and deliveries keep their
+ *   channel (relay/db/migrate.ts runs migrations with foreign keys off, as a rebuild requires);
+ * - Viber and VK bots made before settings held their chat URI or screen name in their name:
+ *   it moves to settings (`uri`, `screen_name`), so that the widget keeps their links.
+ */
+const v8ViberVk = `
+CREATE TABLE notification_channels_v8 (
+  id         INTEGER PRIMARY KEY,
+  shop_id    INTEGER NOT NULL REFERENCES shops (id) ON DELETE CASCADE,
+  type       TEXT NOT NULL CHECK (type IN ('telegram', 'whatsapp', 'viber', 'vk', 'webhook', 'email')),
+  bot_id     INTEGER REFERENCES bots (id) ON DELETE CASCADE,
+  chat_id    TEXT,
+  url        TEXT,
+  events     TEXT NOT NULL DEFAULT '[]',
+  enabled    INTEGER NOT NULL DEFAULT 1,
+  created_at ${at},
+  updated_at ${at},
+  settings   TEXT NOT NULL DEFAULT '{}'
+) STRICT;
+INSERT INTO notification_channels_v8 (id, shop_id, type, bot_id, chat_id, url, events, enabled,
+    created_at, updated_at, settings)
+  SELECT id, shop_id, type, bot_id, chat_id, url, events, enabled, created_at, updated_at, settings
+  FROM notification_channels;
+DROP TABLE notification_channels;
+ALTER TABLE notification_channels_v8 RENAME TO notification_channels;
+CREATE INDEX notification_channels_shop ON notification_channels (shop_id, id);
+
+UPDATE bots SET settings = json_object(CASE bot_type WHEN 'viber' THEN 'uri' ELSE 'screen_name' END, name)
+WHERE bot_type IN ('viber', 'vk') AND settings = '{}'
+  AND name NOT GLOB '*[^A-Za-z0-9._-]*' AND length(name) BETWEEN 1 AND 64;
+`;
+
 export const migrations: readonly string[] = [
   v1,
   v2,
@@ -596,4 +631,5 @@ export const migrations: readonly string[] = [
   v5Instances,
   v6Cluster,
   v7WhatsApp,
+  v8ViberVk,
 ];

@@ -7,6 +7,9 @@ import { renderAlert } from './render.js';
 import type { EventTargetStore } from './store.js';
 import type { AppEvent } from './types.js';
 
+/** Alert channels that post to a messenger chat of one of the shop's bots. */
+const CHAT_CHANNELS: ReadonlySet<string> = new Set(['telegram', 'viber', 'vk']);
+
 export type EmitStores = { eventTargets: EventTargetStore; deliveries: DeliveryStore };
 
 /**
@@ -15,7 +18,8 @@ export type EmitStores = { eventTargets: EventTargetStore; deliveries: DeliveryS
  * (transactional outbox), so the lead or order and its notifications commit together or not
  * at all. Returns the ids of the deliveries it queued.
  *
- * - Telegram (or sandbox) alert channel → kind = the bot's type, `{text, parse_mode: 'HTML'}`.
+ * - Telegram (or sandbox), Viber or VK alert channel → kind = the bot's type, `{text,
+ *   parse_mode: 'HTML'}` to the channel's chat (each adapter renders the HTML its own way).
  * - WhatsApp alert channel → kind `whatsapp` to the manager's number, the same text, and the
  *   channel's template (parameters filled in) for when the manager has not written in 24 hours.
  * - Email alert channel → kind `email`, `{subject, text, html}`; the addresses are read when
@@ -41,7 +45,7 @@ export async function emitInTx(tx: Tx, stores: EmitStores, e: AppEvent): Promise
         : {};
     const alert = renderAlert(e, labels);
     for (const ch of channels) {
-      if (ch.type === 'telegram' && ch.bot_type && ch.chat_id) {
+      if (CHAT_CHANNELS.has(ch.type) && ch.bot_type && ch.chat_id) {
         ids.push(
           await deliveries.enqueueInTx(tx, {
             ...base,
