@@ -5,16 +5,13 @@ import type { Deps } from '../../deps.js';
 import { ok } from '../../http/api.js';
 import { ApiError, badRequest } from '../../http/errors.js';
 import { bodyLimit } from '../../http/guards.js';
-import { hookBot, sameSecret } from '../hooks.js';
+import { createLateReceipts, hookBot, sameSecret } from '../hooks.js';
 import type { Inbound } from '../inbound.js';
 import { storedSettings } from './settings.js';
-import { handleWhatsAppWebhook, type LateReceipt } from './updates.js';
+import { handleWhatsAppWebhook } from './updates.js';
 
 /** Meta batches up to 1,000 updates in one webhook; 3 MiB leaves room for that. */
 const WEBHOOK_BODY_LIMIT = 3 * 1024 * 1024;
-
-/** A status whose send is not recorded yet is tried again after these delays, then dropped. */
-const LATE_RECEIPT_DELAYS_MS = [500, 2_000, 8_000];
 
 const SIGNATURE = /^sha256=([0-9a-f]{64})$/i;
 
@@ -30,19 +27,7 @@ const SIGNATURE = /^sha256=([0-9a-f]{64})$/i;
  *   anything else. https://developers.facebook.com/docs/graph-api/webhooks/getting-started
  */
 export function whatsappHookRoutes({ stores }: Pick<Deps, 'stores'>, inbound: Inbound) {
-  const pending = new Set<NodeJS.Timeout>();
-  const retryLater = (apply: LateReceipt, attempt = 0) => {
-    const delay = LATE_RECEIPT_DELAYS_MS[attempt];
-    if (delay === undefined || pending.size > 10_000) return;
-    const timer = setTimeout(async () => {
-      pending.delete(timer);
-      const outcome = await apply().catch(() => 'unknown' as const);
-      if (outcome === 'unknown') retryLater(apply, attempt + 1);
-    }, delay);
-    timer.unref();
-    pending.add(timer);
-  };
-
+  const retryLater = createLateReceipts();
   const whatsappBot = (raw: string) => hookBot({ stores }, raw, 'whatsapp');
 
   return new Hono({ strict: false })
