@@ -152,7 +152,7 @@ export type OutboundOptions = {
 };
 
 export type OutboundRequest = {
-  method?: 'GET' | 'POST';
+  method?: 'GET' | 'HEAD' | 'POST';
   headers?: Record<string, string>;
   body?: string | Buffer;
   /** The caller's deadline; without one the request gets `timeoutMs`. */
