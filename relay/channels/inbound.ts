@@ -276,6 +276,16 @@ export function createInbound({ db, stores }: Pick<Deps, 'db' | 'stores'>) {
       return messageTx(bot, person, contentType, { text }, remoteId);
     },
 
+    /**
+     * The person subscribed outside the chat (Viber's Subscribe button, VK's "Allow
+     * messages"): someone new starts as with `/start` (a token may come along, as VK's
+     * `key`); someone known is subscribed again, without a second welcome.
+     */
+    async subscribed(bot: BotRef, person: MessengerPerson, token: string | null, meta: StartMeta) {
+      if ((await membershipTx(bot, person, true)) === undefined)
+        await startTx(bot, person, token, meta);
+    },
+
     /** The person blocked (false) or unblocked (true) the bot; unknown people are ignored. */
     async membership(bot: BotRef, person: MessengerPerson, member: boolean) {
       return membershipTx(bot, person, member);

@@ -80,6 +80,7 @@ export async function startVkFake() {
   const attempts: VkAttempt[] = [];
   const calls = new Map<string, number[]>();
   const injected: number[] = [];
+  let loseAnswers = 0;
   const hung = new Set<ServerResponse>();
   let faults: VkFaults = {};
   let seq = 0;
@@ -237,7 +238,8 @@ export async function startVkFake() {
     };
     messages.push(m);
     byRandomId.set(key, m);
-    if (faults.lostAnswer && Math.random() < faults.lostAnswer) {
+    if (loseAnswers > 0 || (faults.lostAnswer && Math.random() < faults.lostAnswer)) {
+      loseAnswers = Math.max(0, loseAnswers - 1);
       // Taken, and the answer is lost on its way: the relay times out and sends it again.
       attempt.outcome = 'lost answer';
       hung.add(res);
@@ -289,6 +291,10 @@ export async function startVkFake() {
     },
     setFaults(f: VkFaults) {
       faults = f;
+    },
+    /** The next `n` messages are taken and their answers lost. */
+    loseNextAnswers(n: number) {
+      loseAnswers += n;
     },
 
     /**

@@ -122,7 +122,7 @@ export async function handleViberCallback(
       break;
     }
     case 'subscribed':
-      if (e.user) await inbound.start(bot, person(e.user), null, { remoteId });
+      if (e.user) await inbound.subscribed(bot, person(e.user), null, { remoteId });
       break;
     case 'unsubscribed':
       if (e.user_id) await inbound.membership(bot, person({ id: e.user_id }), false);

@@ -62,7 +62,11 @@ export function vkHookRoutes(
         const ref: BotRef = { id: bot.id, shop_id: bot.shop_id, bot_type: 'vk' };
         const rps =
           rates.get(bot.id) ?? settings.requests_per_second ?? DEFAULT_REQUESTS_PER_SECOND;
-        await handleVkEvent(body.type, body.object, {
+        const eventId =
+          typeof body.event_id === 'string' && /^[0-9a-f]{1,64}$/i.test(body.event_id)
+            ? body.event_id
+            : null;
+        await handleVkEvent(body.type, body.object, eventId, {
           bot: ref,
           inbound,
           // The answer is one of the community's requests: it takes its place in the guard.

@@ -27,7 +27,7 @@ const MessageEvent = z.object({
   event_id: z.string().min(1).max(100),
   payload: z.unknown().optional(),
 });
-const Membership = z.object({ user_id: Id });
+const Membership = z.object({ user_id: Id, key: z.string().optional() });
 
 /** VK's `lang_id` of the person's app, as a language code (0 is Russian). */
 const LANGUAGES: Record<number, string> = { 0: 'ru', 1: 'uk', 2: 'be', 3: 'en', 4: 'es', 6: 'de' };
@@ -47,12 +47,15 @@ const person = (userId: number, langId?: number): MessengerPerson => ({
  *   messages in group chats are skipped (groups only receive staff alerts);
  * - `message_event`: a callback button's press (`{"d": <callback data>}`); answered by the
  *   caller (`answer`) so that the button stops spinning, with the press's notice if any;
- * - `message_allow` / `message_deny`: the person allowed or forbade the community's messages.
+ * - `message_allow` / `message_deny`: the person allowed or forbade the community's messages
+ *   (allowing, someone new subscribes — with the widget's `key` as an opt-in token if it is one).
+ * A message or press VK sends again has the same `event_id`: handled once.
  * An event the relay cannot read is skipped (VK would otherwise send it again).
  */
 export async function handleVkEvent(
   type: string,
   object: unknown,
+  eventId: string | null,
   ctx: {
     bot: BotRef;
     inbound: Inbound;
@@ -66,7 +69,7 @@ export async function handleVkEvent(
     const { message: m, client_info } = parsed.data;
     if (m.from_id <= 0 || m.peer_id !== m.from_id) return;
     await inbound.startWithToken(bot, person(m.from_id, client_info?.lang_id), {
-      remoteId: `m:${m.id}`,
+      remoteId: eventId ? `ev:${eventId}` : `m:${m.id}`,
       text: m.text,
       token: m.ref && OPTIN_TOKEN.test(m.ref) ? m.ref : null,
       contentType: m.text || !m.attachments.length ? 'text' : 'other',
@@ -76,14 +79,20 @@ export async function handleVkEvent(
     if (!parsed.success || parsed.data.peer_id !== parsed.data.user_id) return;
     const e = parsed.data;
     const result = await inbound.press(bot, person(e.user_id), {
-      remoteId: `e:${e.event_id}`,
+      remoteId: eventId ? `ev:${eventId}` : `press:${e.event_id}`,
       text: '',
       data: dataOfPayload(e.payload) ?? '',
     });
     await ctx.answer(e, result?.notice);
-  } else if (type === 'message_allow' || type === 'message_deny') {
+  } else if (type === 'message_allow') {
     const parsed = Membership.safeParse(object);
-    if (parsed.success)
-      await inbound.membership(bot, person(parsed.data.user_id), type === 'message_allow');
+    if (!parsed.success) return;
+    const { user_id, key } = parsed.data;
+    await inbound.subscribed(bot, person(user_id), key && OPTIN_TOKEN.test(key) ? key : null, {
+      remoteId: eventId ? `ev:${eventId}` : null,
+    });
+  } else if (type === 'message_deny') {
+    const parsed = Membership.safeParse(object);
+    if (parsed.success) await inbound.membership(bot, person(parsed.data.user_id), false);
   }
 }
