@@ -420,7 +420,7 @@ export const en = {
   'alerts.pickBot': 'Choose a bot',
   'alerts.chatId': 'Chat id',
   'alerts.chatIdHint':
-    'The managers’ group, e.g. -1001234567890, or @channelname. Add the bot to the group first.',
+    'Telegram: the managers’ group, e.g. -1001234567890, or @channelname (add the bot to the group first). Viber, VK: the manager’s id from the bot’s users.',
   'alerts.url': 'URL',
   'alerts.urlHint': 'Receives each alert as JSON {event, text, data}.',
   'alerts.create': 'Add alert channel',
@@ -430,6 +430,8 @@ export const en = {
   'channelType.webhook': 'Webhook',
   'channelType.email': 'Email',
   'channelType.whatsapp': 'WhatsApp number',
+  'channelType.viber': 'Viber chat',
+  'channelType.vk': 'VK chat',
   'events.legend': 'Events',
   'event.lead.created': 'New lead',
   'event.order.created': 'New order',

@@ -457,7 +457,7 @@ export const ru: Catalogue = {
   'alerts.pickBot': 'Выберите бота',
   'alerts.chatId': 'Id чата',
   'alerts.chatIdHint':
-    'Группа менеджеров, например -1001234567890, или @имяканала. Сначала добавьте бота в группу.',
+    'Telegram: группа менеджеров, например -1001234567890, или @имяканала (сначала добавьте бота в группу). Viber, VK: id менеджера из пользователей бота.',
   'alerts.url': 'URL',
   'alerts.urlHint': 'Получает каждое оповещение как JSON {event, text, data}.',
   'alerts.create': 'Добавить канал',
@@ -467,6 +467,8 @@ export const ru: Catalogue = {
   'channelType.webhook': 'Вебхук',
   'channelType.email': 'Эл. почта',
   'channelType.whatsapp': 'Номер WhatsApp',
+  'channelType.viber': 'Чат Viber',
+  'channelType.vk': 'Чат VK',
   'events.legend': 'События',
   'event.lead.created': 'Новая заявка',
   'event.order.created': 'Новый заказ',

@@ -20,8 +20,16 @@ type Bot = Schemas['Bot'];
 type Channel = Schemas['NotificationChannel'];
 type Flow = Schemas['Flow'];
 
-/** Bots that can post alerts to a chat (DESIGN.md "staff alerts"). */
-const ALERT_BOTS = new Set<Bot['bot_type']>(['telegram', 'sandbox']);
+/**
+ * Bots that can post alerts to a chat (DESIGN.md "staff alerts"), and the alert channel type
+ * of each (the sandbox stands in for Telegram).
+ */
+const ALERT_BOTS = new Map<Bot['bot_type'], 'telegram' | 'viber' | 'vk'>([
+  ['telegram', 'telegram'],
+  ['sandbox', 'telegram'],
+  ['viber', 'viber'],
+  ['vk', 'vk'],
+]);
 
 const statusTone = (s: Bot['status']) => (s === 'active' ? 'ok' : s === 'error' ? 'bad' : 'warn');
 
@@ -160,11 +168,13 @@ export class TpcChannelsPage extends PageElement {
     const values = formValues(e);
     const form = e.target as HTMLFormElement;
     const events = eventsOf(form);
+    const sender = this.data.value?.bots.find((b) => String(b.id) === values.bot_id);
     const body: Schemas['NotificationChannelInput'] =
       this.newType === 'telegram'
         ? {
             shop_id: this.shopId,
-            type: 'telegram',
+            // A messenger chat: the channel's type is the chosen bot's messenger.
+            type: (sender && ALERT_BOTS.get(sender.bot_type)) ?? 'telegram',
             bot_id: values.bot_id ? Number(values.bot_id) : null,
             chat_id: values.chat_id,
             events,
@@ -322,7 +332,7 @@ export class TpcChannelsPage extends PageElement {
     const failure = this.acting === `channel-${c.id}` ? this.channelAction.failure : null;
     const bot = bots.find((b) => b.id === c.bot_id);
     const target =
-      c.type === 'telegram'
+      c.type === 'telegram' || c.type === 'viber' || c.type === 'vk'
         ? t('alerts.toChat', { bot: bot?.name ?? `#${c.bot_id}`, chat: c.chat_id ?? '' })
         : c.type === 'whatsapp'
           ? t('alerts.toChat', { bot: bot?.name ?? `#${c.bot_id}`, chat: c.phone ?? '' })
