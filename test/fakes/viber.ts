@@ -81,6 +81,8 @@ export async function startViberFake({ perHour = 100 }: { perHour?: number } = {
   const messages: FakeViberMessage[] = [];
   const welcomes: { account: string; to: string; body: Record<string, any> }[] = [];
   const attempts: ViberAttempt[] = [];
+  /** Every webhook registration Viber accepted: which account, to where. */
+  const registrations: { token: string; url: string }[] = [];
   const injected: number[] = [];
   const hung = new Set<ServerResponse>();
   let faults: ViberFaults = {};
@@ -217,6 +219,7 @@ export async function startViberFake({ perHour = 100 }: { perHour?: number } = {
         ...new Set([...(Array.isArray(body.event_types) ? body.event_types : []), ...mandatory]),
       ];
       account.webhook = { url, eventTypes };
+      registrations.push({ token: account.token, url });
       return answer({ status: 0, status_message: 'ok', event_types: eventTypes });
     }
     if (method !== 'send_message') return fail(3);
@@ -294,6 +297,7 @@ export async function startViberFake({ perHour = 100 }: { perHour?: number } = {
     messages,
     welcomes,
     attempts,
+    registrations,
 
     /** A bot account: its auth token works, and it has a URI and a name. */
     addAccount(over: Partial<FakeViberAccount> = {}): FakeViberAccount {

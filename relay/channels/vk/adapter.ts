@@ -23,15 +23,31 @@ const transient = (error: string, retryAfterMs?: number): SendResult =>
     : { ok: false, retry: true, error, retryAfterMs };
 const permanent = (error: string): SendResult => ({ ok: false, retry: false, error });
 
-/** The key of a community's requests in the send guard (the hook's answers count too). */
-export const groupKey = (botId: number) => `vk:group:${botId}`;
-
-/** The community's request rule, by the rate its settings said at its last send. */
-export const groupRule = (botId: number, rps: number): WindowRule => ({
-  key: groupKey(botId),
+/**
+ * The key of a community's requests in the send guard: VK counts every call of its token —
+ * sends, the answers to presses, the token's checks — so all of them take a place here.
+ */
+export const groupKey = (groupId: number) => `vk:community:${groupId}`;
+export const groupRule = (groupId: number, rps: number): WindowRule => ({
+  key: groupKey(groupId),
   max: rps,
   windowMs: 1000,
 });
+
+/** One API call of a community's token, once the guard has a place for it. */
+export async function communityCall<T>(
+  guard: SendGuard,
+  rule: WindowRule,
+  signal: AbortSignal,
+  call: () => Promise<T>,
+): Promise<T> {
+  const ended = await guard.take([rule], signal);
+  try {
+    return await call();
+  } finally {
+    ended();
+  }
+}
 
 /**
  * Sends `vk` deliveries through `messages.send` with the community's token: text parts and an
@@ -58,20 +74,16 @@ export function createVkAdapter(
   const inTurn = createInTurn();
   const rps = (d: Delivery) => rates.get(d.bot_id!) ?? DEFAULT_REQUESTS_PER_SECOND;
   const chatKey = (d: Delivery) => `vk:chat:${d.bot_id}:${d.chat_id}`;
-  const rules = (d: Delivery): WindowRule[] => [
-    groupRule(d.bot_id!, rps(d)),
-    { key: chatKey(d), max: 1, windowMs: 1000, marginMs: 100 },
-  ];
   const parts = (d: Delivery) => Math.max(1, toVkMessages(d.payload as OutgoingPayload).length);
 
   return {
     kind: 'vk',
 
-    /** The community's rate, then the person's (narrowest last: a retry-after blocks it). */
+    /** The bot's rate, then the person's (narrowest last: a retry-after blocks it). */
     pace(d): Pace[] {
       const n = parts(d);
       return [
-        { key: groupKey(d.bot_id!), intervalMs: (n * 1000) / (rps(d) * PACE_SHARE) },
+        { key: `vk:bot:${d.bot_id}`, intervalMs: (n * 1000) / (rps(d) * PACE_SHARE) },
         { key: chatKey(d), intervalMs: n * CHAT_INTERVAL_MS },
       ];
     },
@@ -90,10 +102,14 @@ export function createVkAdapter(
   ): Promise<SendResult> {
     const found = await stores.bots.withSecrets(d.bot_id);
     if (!found?.token) return permanent('The bot was deleted or has no community token.');
-    rates.set(
-      d.bot_id,
-      storedVkSettings(found.bot.settings).requests_per_second ?? DEFAULT_REQUESTS_PER_SECOND,
-    );
+    const settings = storedVkSettings(found.bot.settings);
+    if (!settings.group_id) return permanent('The bot has no group_id.');
+    rates.set(d.bot_id, settings.requests_per_second ?? DEFAULT_REQUESTS_PER_SECOND);
+    const community = groupRule(settings.group_id, rps(d));
+    const rules: WindowRule[] = [
+      community,
+      { key: chatKey(d), max: 1, windowMs: 1000, marginMs: 100 },
+    ];
     if (d.bot_user_id != null) {
       const to = await stores.subscribers.recipient(d.bot_user_id);
       if (to && !to.subscribed) return permanent('The bot user unsubscribed from the bot.');
@@ -108,7 +124,7 @@ export function createVkAdapter(
       let requestSignal: AbortSignal | undefined;
       let ended: (() => void) | undefined;
       try {
-        ended = await guard.take(rules(d), k === from ? signal : undefined);
+        ended = await guard.take(rules, k === from ? signal : undefined);
         requestSignal = AbortSignal.timeout(requestTimeoutMs);
         reply = await api.send(
           found.token,
@@ -123,7 +139,7 @@ export function createVkAdapter(
       }
       if (!reply.ok) {
         progress.keep(d.id, p);
-        if (reply.code === 6) guard.slowDown(groupKey(d.bot_id));
+        if (reply.code === 6) guard.slowDown(community.key);
         if (reply.code === 5 || reply.code === 27)
           await stores.bots.update(d.bot_id, {
             status: 'error',

@@ -6,7 +6,7 @@ import { bodyLimit } from '../../http/guards.js';
 import { hookBot, sameSecret } from '../hooks.js';
 import type { Inbound } from '../inbound.js';
 import type { SendGuard } from '../send-guard.js';
-import { groupRule } from './adapter.js';
+import { communityCall, groupRule } from './adapter.js';
 import type { VkApi } from './api.js';
 import { DEFAULT_REQUESTS_PER_SECOND, storedVkSettings } from './settings.js';
 import { handleVkEvent } from './updates.js';
@@ -71,22 +71,16 @@ export function vkHookRoutes(
           inbound,
           // The answer is one of the community's requests: it takes its place in the guard.
           answer: async (e, notice) => {
-            let ended: (() => void) | undefined;
-            try {
-              ended = await guard.take(
-                [groupRule(bot.id, rps)],
-                AbortSignal.timeout(ANSWER_TIMEOUT_MS),
-              );
-              await api.answerEvent(
+            const signal = AbortSignal.timeout(ANSWER_TIMEOUT_MS);
+            await communityCall(guard, groupRule(settings.group_id!, rps), signal, () =>
+              api.answerEvent(
                 found.token!,
                 { event_id: e.event_id, user_id: e.user_id, peer_id: e.peer_id, text: notice },
-                AbortSignal.timeout(ANSWER_TIMEOUT_MS),
-              );
-            } catch {
+                signal,
+              ),
+            ).catch(() => {
               // The spinner ends by itself; the press itself was handled.
-            } finally {
-              ended?.();
-            }
+            });
           },
         });
       }

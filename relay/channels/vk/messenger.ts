@@ -4,21 +4,34 @@ import type { Inbound } from '../inbound.js';
 import { createSendGuard } from '../send-guard.js';
 import { parseSetup } from '../setup.js';
 import type { Messenger } from '../types.js';
-import { createVkAdapter } from './adapter.js';
+import { communityCall, createVkAdapter, groupRule } from './adapter.js';
 import { createVkApi, type Community, type VkApi } from './api.js';
 import { vkHookRoutes } from './hooks.js';
-import { storedVkSettings, VkCredentials, VkSettings } from './settings.js';
+import {
+  DEFAULT_REQUESTS_PER_SECOND,
+  storedVkSettings,
+  VkCredentials,
+  VkSettings,
+} from './settings.js';
 
 /** How long a check of a bot's token may take before the relay gives up on VK. */
 const CHECK_TIMEOUT_MS = 5_000;
 
 type Check = { ok: true; community: Community } | { ok: false; detail: string };
 
-/** Asks VK whose community token this is (`groups.getById` with the token alone). */
-async function checkToken(api: VkApi, token: string): Promise<Check> {
+/**
+ * Asks VK whose community token this is (`groups.getById` with the token alone); the call
+ * counts in the community's requests a second like any other (`take`).
+ */
+async function checkToken(
+  api: VkApi,
+  token: string,
+  take: <T>(signal: AbortSignal, call: () => Promise<T>) => Promise<T>,
+): Promise<Check> {
   let reply;
   try {
-    reply = await api.community(token, AbortSignal.timeout(CHECK_TIMEOUT_MS));
+    const signal = AbortSignal.timeout(CHECK_TIMEOUT_MS);
+    reply = await take(signal, () => api.community(token, signal));
   } catch {
     return { ok: false, detail: 'Could not reach VK to check this token.' };
   }
@@ -45,6 +58,10 @@ export function createVkMessenger(
   // The community's requests: sends and the answers to presses share one guard.
   const guard = createSendGuard({ marginMs: 50 });
   const rates = new Map<number, number>();
+  const inCommunity =
+    (groupId: number, rps = DEFAULT_REQUESTS_PER_SECOND) =>
+    <T>(signal: AbortSignal, call: () => Promise<T>) =>
+      communityCall(guard, groupRule(groupId, rps), signal, call);
   return {
     type: 'vk',
 
@@ -64,7 +81,7 @@ export function createVkMessenger(
         { settings: VkSettings, credentials: VkCredentials },
         { settings: given, credentials },
       );
-      const check = await checkToken(api, token);
+      const check = await checkToken(api, token, inCommunity(s.group_id, s.requests_per_second));
       if (!check.ok) throw invalidField('token', check.detail);
       const { id, screen_name, name } = check.community;
       if (id !== s.group_id)
@@ -91,9 +108,14 @@ export function createVkMessenger(
     async verify(bot) {
       const token = await deps.stores.bots.credential(bot.id);
       if (!token) return { ok: false, detail: 'The bot has no community token.' };
-      const check = await checkToken(api, token);
+      const settings = storedVkSettings(bot.settings);
+      const check = await checkToken(
+        api,
+        token,
+        inCommunity(settings.group_id ?? 0, settings.requests_per_second),
+      );
       if (!check.ok) return { ok: false, detail: check.detail };
-      return check.community.id === storedVkSettings(bot.settings).group_id
+      return check.community.id === settings.group_id
         ? { ok: true, nickname: null }
         : { ok: false, detail: 'The token is of another community than settings.group_id.' };
     },

@@ -243,4 +243,31 @@ describe('VK (Callback API and messages.send) channel', () => {
     });
     expect(back.body.result.status).toBe('active');
   });
+  it('paces sends to the community’s requests a second: VK never answers “too many requests”', async () => {
+    const slow = await vkBot(relay, fake, owner, { rps: 5 });
+    const people: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const u = fake.user(`P${i}`);
+      await fake.writes(slow.community, u, 'hi');
+      people.push(
+        (
+          await relay.api.get(
+            `/api/bot/bot_users/?shop_id=${owner.shop.id}&bot_id=${slow.bot.id}&search=${u.id}`,
+            { token: owner.token },
+          )
+        ).body.result.results[0].id,
+      );
+    }
+    const ids: number[] = [];
+    for (let round = 0; round < 4; round++)
+      for (const id of people)
+        ids.push((await send(id, { text: `paced ${round}` })).body.result.delivery_id);
+    await eventually(async () => {
+      const rows = await Promise.all(ids.map((id) => deliveryOf(relay, id)));
+      return rows.every((d) => d.status === 'sent');
+    }, 30_000);
+    const mine = fake.attempts.filter((a) => a.group === slow.community.id);
+    expect(mine.filter((a) => a.outcome === 'accepted')).toHaveLength(20);
+    expect(mine.filter((a) => a.outcome === '6')).toEqual([]);
+  }, 40_000);
 });
