@@ -67,8 +67,8 @@ export type ViberAnswer = { welcome: ViberMessage | null; late: LateReceipt[] };
 /**
  * Feeds one verified Viber callback to the inbound handlers:
  * - `conversation_started` (the person opened the chat, from a deep link with `context`): a
- *   subscriber is started as `/start <context>`; someone not subscribed yet is only recorded
- *   and linked (Viber lets the bot write to them after their first message), and answered
+ *   subscriber with a token is started as `/start <context>`; someone not subscribed yet is
+ *   only recorded and linked (Viber lets the bot write to them after their first message), and answered
  *   with Viber's one welcome message — what their link did and a Start button;
  * - `message`: a press when the text is a button's callback data, otherwise the person's
  *   words (their first message subscribes them);
@@ -91,8 +91,10 @@ export async function handleViberCallback(
       if (!e.user) break;
       const who = person(e.user);
       const token = e.context && OPTIN_TOKEN.test(e.context) ? e.context : null;
+      // A subscriber opening the chat again: a new link is a /start with its token; without
+      // one nothing happens (the welcome flow ran when they subscribed).
       if (e.subscribed) {
-        await inbound.start(bot, who, token, { remoteId });
+        if (token) await inbound.start(bot, who, token, { remoteId });
         break;
       }
       const opened = await inbound.open(bot, who, token, { remoteId });

@@ -252,6 +252,30 @@ describe('Viber (REST Bot API) channel', () => {
     ]);
   });
 
+  it('links a subscriber who opens the chat again from a new link, answering through send_message; opening it without one changes nothing', async () => {
+    const u = fake.user('Gil');
+    await fake.says(vb.account, u, 'hi');
+    const before = await userOf(u.id);
+    const { token } = await relay.stores.optins.create({
+      shop_id: owner.shop.id,
+      bot_id: vb.bot.id,
+      lead_id: null,
+      order_id: null,
+      visitor_id: 'visitor-gil',
+    });
+    const opened = await fake.open(vb.account, u, { context: token });
+    // Subscribed already: no welcome answer; the bot writes to them as usual.
+    expect(opened.body.type).toBeUndefined();
+    const answer = await eventually(() => fake.messagesTo(u)[0]);
+    expect(answer.text).toBe('You are subscribed: the shop’s messages will come here.');
+    const after = await userOf(u.id);
+    expect(after.store.start_parameter).toBe(token);
+    const messagesBefore = (await counts()) as { messages: number };
+    await fake.open(vb.account, u);
+    expect(((await counts()) as { messages: number }).messages).toBe(messagesBefore.messages);
+    expect(after.id).toBe(before.id);
+  });
+
   it('sends text, a picture and a file by URL (with the size Viber needs); records message tokens exactly, receipts move the delivery', async () => {
     const u = fake.user('Bob');
     await fake.says(vb.account, u, 'hello');
