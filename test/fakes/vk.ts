@@ -403,6 +403,10 @@ export async function startVkFake() {
         })),
       };
     },
+    /** Notes that a person wrote to the community (it may write to them), without an event. */
+    allowSilently(c: FakeCommunity, userId: number) {
+      allow(c, userId);
+    },
     async allows(c: FakeCommunity, u: FakeVkUser) {
       allow(c, u.id);
       return fake.post(c, 'message_allow', { user_id: u.id, key: 'shop_site' });
