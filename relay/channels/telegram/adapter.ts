@@ -1,7 +1,7 @@
 import type { Deps } from '../../deps.js';
 import type { ChannelAdapter, Delivery, Pace, SendResult } from '../../delivery/types.js';
 import type { OutgoingPayload } from '../../messages/schemas.js';
-import { createProgress, noAnswer } from '../progress.js';
+import { createProgress, sendParts } from '../progress.js';
 import type { TelegramApi, TelegramReply } from './api.js';
 import { toTelegramCalls } from './format.js';
 import type { SendGuard, WindowRule } from '../send-guard.js';
@@ -78,34 +78,28 @@ export function createTelegramAdapter(
       }
       const list = calls(d);
       if (!list.length) return permanent('Nothing to send: the message is empty.');
-      const p = progress.take(d.id);
-      const from = p.done;
-      for (let k = from; k < list.length; k++) {
-        let reply: TelegramReply<{ message_id?: number }>;
-        let requestSignal: AbortSignal | undefined;
-        let ended: (() => void) | undefined;
-        try {
-          // Waiting for a slot may end with the worker's timeout: nothing was sent yet. The
-          // request gets its own full timeout, so that a wait never shortens it: a request
-          // aborted after Telegram took it would be sent again (a duplicate).
-          ended = await guard.take(rules(d), k === from ? signal : undefined);
-          requestSignal = AbortSignal.timeout(requestTimeoutMs);
-          reply = await api.call(token, list[k].method, list[k].params, requestSignal);
-        } catch (err) {
-          progress.keep(d.id, p);
-          return noAnswer('Telegram', requestSignal, err);
-        } finally {
-          ended?.(); // the guard counts this send from now on (its answer's time)
-        }
-        if (!reply.ok) {
-          progress.keep(d.id, p);
+      const sent = await sendParts({
+        id: d.id,
+        parts: list,
+        progress,
+        messenger: 'Telegram',
+        signal,
+        requestTimeoutMs,
+        take: (wait) => guard.take(rules(d), wait),
+        send: async (call, _k, requestSignal) => {
+          const reply: TelegramReply<{ message_id?: number }> = await api.call(
+            token,
+            call.method,
+            call.params,
+            requestSignal,
+          );
+          if (reply.ok) return { ok: true, id: String(reply.result?.message_id ?? '') };
           if ((reply.error_code || reply.status) === 429) guard.slowDown(rules(d)[0].key);
-          return classify(reply);
-        }
-        p.ids.push(String(reply.result?.message_id ?? ''));
-        p.done = k + 1;
-      }
-      return { ok: true, remoteId: p.ids.join(',') };
+          return { ok: false, result: classify(reply) };
+        },
+      });
+      if (!sent.ok) return sent;
+      return { ok: true, remoteId: sent.ids.join(',') };
     },
   };
 }

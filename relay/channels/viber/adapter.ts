@@ -2,7 +2,7 @@ import type { Deps } from '../../deps.js';
 import type { ChannelAdapter, Delivery, Pace, SendResult } from '../../delivery/types.js';
 import type { OutgoingPayload } from '../../messages/schemas.js';
 import { createInTurn } from '../in-turn.js';
-import { createProgress, noAnswer } from '../progress.js';
+import { createProgress, sendParts } from '../progress.js';
 import type { SendGuard, WindowRule } from '../send-guard.js';
 import { VIBER_STATUS, type ViberApi } from './api.js';
 import { asUrlMessage, MAX_FILE_BYTES, toViberMessages, type ViberMessage } from './format.js';
@@ -111,32 +111,22 @@ export function createViberAdapter(
     const list = toViberMessages(d.payload as OutgoingPayload);
     if (!list.length) return permanent('Nothing to send: the message is empty.');
     const sender = { name: senderName(found.bot) };
-
-    const p = progress.take(d.id);
-    const from = p.done;
-    for (let k = from; k < list.length; k++) {
-      let reply;
-      let requestSignal: AbortSignal | undefined;
-      let ended: (() => void) | undefined;
-      try {
-        const message = await withSize(list[k]);
-        // As for Telegram: a wait for a slot may end with the worker's timeout (nothing was
-        // sent); the request itself gets its own full timeout.
-        ended = await guard.take(rules(d), k === from ? signal : undefined);
-        requestSignal = AbortSignal.timeout(requestTimeoutMs);
-        reply = await api.send(
-          found.token,
+    const token = found.token;
+    const sent = await sendParts({
+      id: d.id,
+      parts: await Promise.all(list.map(withSize)),
+      progress,
+      messenger: 'Viber',
+      signal,
+      requestTimeoutMs,
+      take: (wait) => guard.take(rules(d), wait),
+      send: async (message, _k, requestSignal) => {
+        const reply = await api.send(
+          token,
           { receiver: d.chat_id, sender, ...message },
           requestSignal,
         );
-      } catch (err) {
-        progress.keep(d.id, p);
-        return noAnswer('Viber', requestSignal, err);
-      } finally {
-        ended?.(); // the guard counts this send from now on (its answer's time)
-      }
-      if (!reply.ok) {
-        progress.keep(d.id, p);
+        if (reply.ok) return { ok: true, id: reply.result.message_token };
         if (reply.status === VIBER_STATUS.tooManyRequests) guard.slowDown(botKey(d));
         if (BOT_BROKEN.has(reply.status))
           await stores.bots.update(d.bot_id, {
@@ -147,13 +137,11 @@ export function createViberAdapter(
         // Unsubscribed before the person's next message takes its turn.
         if (!result.ok && result.recipientGone && d.bot_user_id != null)
           await stores.subscribers.unsubscribe(d.bot_user_id);
-        return result;
-      }
-      p.ids.push(reply.result.message_token);
-      p.done = k + 1;
-    }
+        return { ok: false, result };
+      },
+    });
     // The last message's receipts stand for the delivery.
-    return { ok: true, remoteId: p.ids.at(-1) };
+    return sent.ok ? { ok: true, remoteId: sent.ids.at(-1) } : sent;
   }
 }
 

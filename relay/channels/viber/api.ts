@@ -1,4 +1,5 @@
 import type { Outbound } from '../../http/outbound.js';
+import { httpProblem, messengerRequest } from '../api.js';
 
 /**
  * Viber's answer statuses (the HTTP status is 200 either way): 0 is success.
@@ -66,26 +67,19 @@ export function createViberApi(apiUrl: string, outbound: Outbound) {
     body: object,
     signal?: AbortSignal,
   ): Promise<ViberReply<T>> {
-    let res;
-    try {
-      res = await outbound.toOperator(`${apiUrl}/pa/${method}`, {
+    const res = await messengerRequest(
+      outbound,
+      `${apiUrl}/pa/${method}`,
+      {
         method: 'POST',
         signal,
         headers: { 'x-viber-auth-token': token, 'content-type': 'application/json' },
         body: JSON.stringify(body),
         maxBytes: MAX_ANSWER_BYTES,
-      });
-    } catch (err) {
-      const e = err as NodeJS.ErrnoException;
-      throw new Error(`${e.code ?? e.name}`);
-    }
-    const text = res.body.toString('utf8');
-    let parsed: any;
-    try {
-      parsed = parseViberJson(text);
-    } catch {
-      parsed = undefined;
-    }
+      },
+      parseViberJson,
+    );
+    const parsed = res.json;
     if (res.status === 200 && parsed && parsed.status === VIBER_STATUS.ok)
       return { ok: true, result: parsed as T };
     if (parsed && typeof parsed.status === 'number')
@@ -95,12 +89,7 @@ export function createViberApi(apiUrl: string, outbound: Outbound) {
         status: parsed.status,
         message: String(parsed.status_message ?? 'error').slice(0, 300),
       };
-    return {
-      ok: false,
-      httpStatus: res.status,
-      status: -1,
-      message: `HTTP ${res.status}${text ? `: ${text.slice(0, 200)}` : ''}`,
-    };
+    return { ok: false, httpStatus: res.status, status: -1, message: httpProblem(res) };
   }
 
   return {

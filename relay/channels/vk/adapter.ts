@@ -2,7 +2,7 @@ import type { Deps } from '../../deps.js';
 import type { ChannelAdapter, Delivery, Pace, SendResult } from '../../delivery/types.js';
 import type { OutgoingPayload } from '../../messages/schemas.js';
 import { createInTurn } from '../in-turn.js';
-import { createProgress, noAnswer } from '../progress.js';
+import { createProgress, sendParts } from '../progress.js';
 import type { SendGuard, WindowRule } from '../send-guard.js';
 import type { VkApi } from './api.js';
 import { randomIdOf, toVkMessages } from './format.js';
@@ -117,28 +117,22 @@ export function createVkAdapter(
     const list = toVkMessages(d.payload as OutgoingPayload);
     if (!list.length) return permanent('Nothing to send: the message is empty.');
 
-    const p = progress.take(d.id);
-    const from = p.done;
-    for (let k = from; k < list.length; k++) {
-      let reply;
-      let requestSignal: AbortSignal | undefined;
-      let ended: (() => void) | undefined;
-      try {
-        ended = await guard.take(rules, k === from ? signal : undefined);
-        requestSignal = AbortSignal.timeout(requestTimeoutMs);
-        reply = await api.send(
-          found.token,
-          { peer_id: d.chat_id, random_id: randomIdOf(d.id, k), ...list[k] },
+    const token = found.token;
+    const sent = await sendParts({
+      id: d.id,
+      parts: list,
+      progress,
+      messenger: 'VK',
+      signal,
+      requestTimeoutMs,
+      take: (wait) => guard.take(rules, wait),
+      send: async (message, k, requestSignal) => {
+        const reply = await api.send(
+          token,
+          { peer_id: d.chat_id, random_id: randomIdOf(d.id, k), ...message },
           requestSignal,
         );
-      } catch (err) {
-        progress.keep(d.id, p);
-        return noAnswer('VK', requestSignal, err);
-      } finally {
-        ended?.();
-      }
-      if (!reply.ok) {
-        progress.keep(d.id, p);
+        if (reply.ok) return { ok: true, id: String(reply.result) };
         if (reply.code === 6) guard.slowDown(community.key);
         if (reply.code === 5 || reply.code === 27)
           await stores.bots.update(d.bot_id, {
@@ -148,12 +142,10 @@ export function createVkAdapter(
         const result = classify(reply.code, reply.message, reply.httpStatus);
         if (!result.ok && result.recipientGone && d.bot_user_id != null)
           await stores.subscribers.unsubscribe(d.bot_user_id);
-        return result;
-      }
-      p.ids.push(String(reply.result));
-      p.done = k + 1;
-    }
-    return { ok: true, remoteId: p.ids.at(-1) };
+        return { ok: false, result };
+      },
+    });
+    return sent.ok ? { ok: true, remoteId: sent.ids.at(-1) } : sent;
   }
 }
 

@@ -1,4 +1,5 @@
 import type { Outbound } from '../../http/outbound.js';
+import { httpProblem, messengerRequest } from '../api.js';
 
 /**
  * The API version every call names. Pinned, so that VK's changes (groups.getById's answer
@@ -36,26 +37,14 @@ export function createVkApi(apiUrl: string, outbound: Outbound) {
     for (const [k, v] of Object.entries(params)) form.set(k, String(v));
     form.set('access_token', token);
     form.set('v', VK_API_VERSION);
-    let res;
-    try {
-      res = await outbound.toOperator(`${apiUrl}/${method}`, {
-        method: 'POST',
-        signal,
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: form.toString(),
-        maxBytes: MAX_ANSWER_BYTES,
-      });
-    } catch (err) {
-      const e = err as NodeJS.ErrnoException;
-      throw new Error(`${e.code ?? e.name}`);
-    }
-    const text = res.body.toString('utf8');
-    let parsed: any;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      parsed = undefined;
-    }
+    const res = await messengerRequest(outbound, `${apiUrl}/${method}`, {
+      method: 'POST',
+      signal,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: form.toString(),
+      maxBytes: MAX_ANSWER_BYTES,
+    });
+    const parsed = res.json;
     if (res.status === 200 && parsed && 'response' in parsed)
       return { ok: true, result: parsed.response as T };
     if (parsed?.error && typeof parsed.error.error_code === 'number')
@@ -65,12 +54,7 @@ export function createVkApi(apiUrl: string, outbound: Outbound) {
         code: parsed.error.error_code,
         message: String(parsed.error.error_msg ?? 'error').slice(0, 300),
       };
-    return {
-      ok: false,
-      httpStatus: res.status,
-      code: -1,
-      message: `HTTP ${res.status}${text ? `: ${text.slice(0, 200)}` : ''}`,
-    };
+    return { ok: false, httpStatus: res.status, code: -1, message: httpProblem(res) };
   }
 
   return {
