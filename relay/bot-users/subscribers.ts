@@ -51,6 +51,20 @@ const toRecipient = (r: RecipientRow): Recipient => ({
 });
 
 /**
+ * What a later update of a known person changes: what it knows (their chat, a name, a
+ * language, a profile, a new opt-in token) over what was stored; nothing it does not know.
+ */
+const FILL_IN = `
+         chat_id = excluded.chat_id,
+         name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE bot_users.name END,
+         lang_code = CASE WHEN excluded.lang_code <> '' THEN excluded.lang_code ELSE bot_users.lang_code END,
+         messenger_user_url = CASE WHEN excluded.messenger_user_url <> ''
+           THEN excluded.messenger_user_url ELSE bot_users.messenger_user_url END,
+         start_parameter = CASE WHEN excluded.start_parameter <> ''
+           THEN excluded.start_parameter ELSE bot_users.start_parameter END,
+         updated_at = excluded.updated_at`;
+
+/**
  * Bot users as the messengers see them: created or updated from inbound updates, linked to
  * the opt-in they arrived with, unsubscribed when they block the bot. The `…InTx` methods run
  * in the caller's transaction: the /start handler makes one write of all of them.
@@ -72,16 +86,8 @@ export function createSubscriberStore(db: Db) {
          last_inbound_at)
        VALUES (@shop_id, @bot_id, @messenger_user_id, @chat_id, @name, @lang_code,
          @messenger_user_url, 1, @start_parameter, @now, @now, @now)
-       ON CONFLICT (bot_id, messenger_user_id) DO UPDATE SET
-         chat_id = excluded.chat_id,
-         name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE bot_users.name END,
-         lang_code = CASE WHEN excluded.lang_code <> '' THEN excluded.lang_code ELSE bot_users.lang_code END,
-         messenger_user_url = CASE WHEN excluded.messenger_user_url <> ''
-           THEN excluded.messenger_user_url ELSE bot_users.messenger_user_url END,
+       ON CONFLICT (bot_id, messenger_user_id) DO UPDATE SET ${FILL_IN},
          subscribed_to_bot = CASE WHEN @subscribe = 1 THEN 1 ELSE bot_users.subscribed_to_bot END,
-         start_parameter = CASE WHEN excluded.start_parameter <> ''
-           THEN excluded.start_parameter ELSE bot_users.start_parameter END,
-         updated_at = excluded.updated_at,
          last_inbound_at = excluded.last_inbound_at
        RETURNING id`,
     ),
@@ -103,15 +109,7 @@ export function createSubscriberStore(db: Db) {
          messenger_user_url, subscribed_to_bot, start_parameter, created_at, updated_at)
        VALUES (@shop_id, @bot_id, @messenger_user_id, @chat_id, @name, @lang_code,
          @messenger_user_url, 0, @start_parameter, @now, @now)
-       ON CONFLICT (bot_id, messenger_user_id) DO UPDATE SET
-         chat_id = excluded.chat_id,
-         name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE bot_users.name END,
-         lang_code = CASE WHEN excluded.lang_code <> '' THEN excluded.lang_code ELSE bot_users.lang_code END,
-         messenger_user_url = CASE WHEN excluded.messenger_user_url <> ''
-           THEN excluded.messenger_user_url ELSE bot_users.messenger_user_url END,
-         start_parameter = CASE WHEN excluded.start_parameter <> ''
-           THEN excluded.start_parameter ELSE bot_users.start_parameter END,
-         updated_at = excluded.updated_at
+       ON CONFLICT (bot_id, messenger_user_id) DO UPDATE SET ${FILL_IN}
        RETURNING id`,
     ),
     setVisitor: sql<{ id: number; visitor_id: string; now: string }, never>(

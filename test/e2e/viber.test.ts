@@ -4,7 +4,13 @@ import { backoffMs } from '../../relay/delivery/backoff.js';
 import { startViberFake, type FakeViberUser, type ViberFake } from '../fakes/viber.js';
 import { buildFlow } from '../helpers/flows.js';
 import type { Relay } from '../helpers/relay.js';
-import { deliveryOf, eventually } from '../relay/channels/fixtures.js';
+import {
+  deliveryOf,
+  eventually,
+  outcomesOf,
+  rowCounts,
+  sendRounds,
+} from '../relay/channels/fixtures.js';
 import { viberBot, viberRelay, type ViberBot } from '../relay/channels/viber-fixtures.js';
 import {
   leadBody,
@@ -235,14 +241,7 @@ describe('end to end: Viber', () => {
   });
 
   it('refuses forged callbacks with 401, and nothing they claim happens', async () => {
-    const counts = () =>
-      relay.db.get(
-        sql(
-          `SELECT (SELECT count(*) FROM bot_users) AS users, (SELECT count(*) FROM messages) AS messages,
-                  (SELECT count(*) FROM deliveries) AS deliveries`,
-        ),
-      );
-    const before = await counts();
+    const before = await rowCounts(relay);
     const eve = fake.user('Eve');
     const forged = { signWith: 'not-the-auth-token' };
     for (const body of [
@@ -277,45 +276,29 @@ describe('end to end: Viber', () => {
     );
     expect(failed.status).toBe(401);
     expect((await deliveryOf(relay, row!.id)).status).toBe(row!.status);
-    expect(await counts()).toEqual(before);
+    expect(await rowCounts(relay)).toEqual(before);
     expect((await botUser(manager.id)).store.subscribed_to_bot).toBe(true);
   });
 
   it('retries "too many requests" (12) and unanswered sends until all 45 messages arrive, none twice', async () => {
-    const people: (FakeViberUser & { botUserId: number })[] = [];
+    const people: FakeViberUser[] = [];
+    const ids: number[] = [];
     for (let i = 0; i < 15; i++) {
       const p = fake.user(`P${i}`);
       await fake.says(vb.account, p, 'hello');
-      people.push({ ...p, botUserId: (await botUser(p.id)).id });
+      people.push(p);
+      ids.push((await botUser(p.id)).id);
     }
     fake.failNext(12, 12, 12);
     fake.setFaults({ tooMany: 0.2, hang: 0.05 });
-    const ids: number[] = [];
+    let asked: string[];
     try {
-      for (let round = 0; round < 3; round++)
-        for (const [i, p] of people.entries()) {
-          const r = await relay.api.post(
-            '/api/bot/messages/send_message/',
-            {
-              shop_id: shop.shopId,
-              bot_user_id: p.botUserId,
-              payload: { text: `message ${round}-${i}` },
-            },
-            { token: shop.token },
-          );
-          expect(r.status, JSON.stringify(r.body)).toBe(201);
-          ids.push(r.body.result.delivery_id);
-        }
-      await waitFor(async () => {
-        const rows = await Promise.all(ids.map((id) => deliveryOf(relay, id)));
-        return rows.every((d) => d.status === 'sent');
-      }, 60_000);
+      asked = await sendRounds(relay, shop, ids, 3);
     } finally {
       fake.setFaults({});
     }
     const texts = fake.messages.filter((m) => m.text.startsWith('message ')).map((m) => m.text);
-    expect(texts).toHaveLength(45);
-    expect(new Set(texts).size).toBe(45);
+    expect(texts.sort()).toEqual(asked.sort());
     // Each person got their own three (a retried one may arrive after a later one).
     for (const [i, p] of people.entries())
       expect(
@@ -325,10 +308,7 @@ describe('end to end: Viber', () => {
           .filter((t) => t.startsWith('message '))
           .sort(),
       ).toEqual([0, 1, 2].map((round) => `message ${round}-${i}`));
-    const outcomes = fake.attempts.reduce<Record<string, number>>((acc, a) => {
-      acc[a.outcome] = (acc[a.outcome] ?? 0) + 1;
-      return acc;
-    }, {});
+    const outcomes = outcomesOf(fake.attempts);
     expect(outcomes['12']).toBeGreaterThanOrEqual(3);
     expect(outcomes['3'] ?? 0).toBe(0);
     expect(outcomes['6'] ?? 0).toBe(0);

@@ -1,6 +1,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { closeServer, readBody } from './http.js';
 
 /**
  * A fake Viber REST Bot API on loopback, speaking its request and answer shapes:
@@ -86,14 +87,6 @@ export async function startViberFake({ perHour = 100 }: { perHour?: number } = {
   const injected: number[] = [];
   const hung = new Set<ServerResponse>();
   let faults: ViberFaults = {};
-
-  const readBody = (req: IncomingMessage) =>
-    new Promise<string>((resolve, reject) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-      req.on('error', reject);
-    });
 
   const sign = (token: string, raw: string) =>
     createHmac('sha256', token).update(raw).digest('hex');
@@ -391,9 +384,7 @@ export async function startViberFake({ perHour = 100 }: { perHour?: number } = {
     },
 
     async close() {
-      for (const res of hung) res.destroy();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await closeServer(server, hung);
     },
   };
   return fake;

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { closeServer, readBody } from './http.js';
 
 /**
  * A fake VK API on loopback, speaking its request and answer shapes: `POST /method/<name>`
@@ -85,14 +86,6 @@ export async function startVkFake() {
   let faults: VkFaults = {};
   let seq = 0;
   let messageIds = 1000;
-
-  const readBody = (req: IncomingMessage) =>
-    new Promise<string>((resolve, reject) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-      req.on('error', reject);
-    });
 
   /** VK's inline keyboard rules; true when the keyboard is one VK takes. */
   function keyboardOk(raw: string): boolean {
@@ -417,9 +410,7 @@ export async function startVkFake() {
     },
 
     async close() {
-      for (const res of hung) res.destroy();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await closeServer(server, hung);
     },
   };
   return fake;

@@ -2,6 +2,7 @@ import type { Deps } from '../../deps.js';
 import type { ChannelAdapter, Delivery, Pace, SendResult } from '../../delivery/types.js';
 import type { OutgoingPayload } from '../../messages/schemas.js';
 import { createProgress, sendParts } from '../progress.js';
+import { unsubscribed } from '../sending.js';
 import type { TelegramApi, TelegramReply } from './api.js';
 import { toTelegramCalls } from './format.js';
 import type { SendGuard, WindowRule } from '../send-guard.js';
@@ -71,11 +72,9 @@ export function createTelegramAdapter(
       if (d.bot_id == null || !d.chat_id) return permanent('No bot or chat to send to.');
       const token = await stores.bots.credential(d.bot_id);
       if (!token) return permanent('The bot was deleted or has no token.');
-      if (d.bot_user_id != null) {
-        const to = await stores.subscribers.recipient(d.bot_user_id);
-        // Blocked the bot meanwhile (403 on another message, or my_chat_member): no attempt.
-        if (to && !to.subscribed) return permanent('The bot user unsubscribed from the bot.');
-      }
+      // Blocked the bot meanwhile (403 on another message, or my_chat_member): no attempt.
+      if (await unsubscribed({ stores }, d))
+        return permanent('The bot user unsubscribed from the bot.');
       const list = calls(d);
       if (!list.length) return permanent('Nothing to send: the message is empty.');
       const sent = await sendParts({

@@ -1,7 +1,7 @@
 import type { Deps } from '../../deps.js';
 import type { ChannelAdapter, Delivery, Pace, SendResult } from '../../delivery/types.js';
 import type { OutgoingPayload } from '../../messages/schemas.js';
-import { createInTurn } from '../in-turn.js';
+import { sendInTurn, unsubscribed, type Addressed } from '../sending.js';
 import { createProgress, sendParts } from '../progress.js';
 import type { SendGuard, WindowRule } from '../send-guard.js';
 import { VIBER_STATUS, type ViberApi } from './api.js';
@@ -62,7 +62,6 @@ export function createViberAdapter(
   },
 ): ChannelAdapter {
   const progress = createProgress();
-  const inTurn = createInTurn();
   const botKey = (d: Delivery) => `viber:bot:${d.bot_id}`;
   const rules = (d: Delivery): WindowRule[] => [
     { key: botKey(d), max: 30, windowMs: 1000 },
@@ -90,24 +89,14 @@ export function createViberAdapter(
       ];
     },
 
-    send(d, signal) {
-      if (d.bot_id == null || !d.chat_id)
-        return Promise.resolve(permanent('No bot or chat to send to.'));
-      const to = { ...d, bot_id: d.bot_id, chat_id: d.chat_id };
-      return inTurn(`${d.bot_id}:${d.chat_id}`, () => sendNow(to, signal));
-    },
+    send: sendInTurn(sendNow),
   };
 
-  async function sendNow(
-    d: Delivery & { bot_id: number; chat_id: string },
-    signal: AbortSignal,
-  ): Promise<SendResult> {
+  async function sendNow(d: Addressed, signal: AbortSignal): Promise<SendResult> {
     const found = await stores.bots.withSecrets(d.bot_id);
     if (!found?.token) return permanent('The bot was deleted or has no auth token.');
-    if (d.bot_user_id != null) {
-      const to = await stores.subscribers.recipient(d.bot_user_id);
-      if (to && !to.subscribed) return permanent('The bot user unsubscribed from the bot.');
-    }
+    if (await unsubscribed({ stores }, d))
+      return permanent('The bot user unsubscribed from the bot.');
     const list = toViberMessages(d.payload as OutgoingPayload);
     if (!list.length) return permanent('Nothing to send: the message is empty.');
     const sender = { name: senderName(found.bot) };

@@ -1,7 +1,7 @@
 import type { Deps } from '../../deps.js';
 import type { ChannelAdapter, Delivery, Pace, SendResult } from '../../delivery/types.js';
 import type { OutgoingPayload } from '../../messages/schemas.js';
-import { createInTurn } from '../in-turn.js';
+import { sendInTurn, unsubscribed, type Addressed } from '../sending.js';
 import { createProgress, sendParts } from '../progress.js';
 import type { SendGuard, WindowRule } from '../send-guard.js';
 import type { VkApi } from './api.js';
@@ -71,7 +71,6 @@ export function createVkAdapter(
   },
 ): ChannelAdapter {
   const progress = createProgress();
-  const inTurn = createInTurn();
   const rps = (d: Delivery) => rates.get(d.bot_id!) ?? DEFAULT_REQUESTS_PER_SECOND;
   const chatKey = (d: Delivery) => `vk:chat:${d.bot_id}:${d.chat_id}`;
   const parts = (d: Delivery) => Math.max(1, toVkMessages(d.payload as OutgoingPayload).length);
@@ -88,18 +87,10 @@ export function createVkAdapter(
       ];
     },
 
-    send(d, signal) {
-      if (d.bot_id == null || !d.chat_id)
-        return Promise.resolve(permanent('No bot or chat to send to.'));
-      const to = { ...d, bot_id: d.bot_id, chat_id: d.chat_id };
-      return inTurn(`${d.bot_id}:${d.chat_id}`, () => sendNow(to, signal));
-    },
+    send: sendInTurn(sendNow),
   };
 
-  async function sendNow(
-    d: Delivery & { bot_id: number; chat_id: string },
-    signal: AbortSignal,
-  ): Promise<SendResult> {
+  async function sendNow(d: Addressed, signal: AbortSignal): Promise<SendResult> {
     const found = await stores.bots.withSecrets(d.bot_id);
     if (!found?.token) return permanent('The bot was deleted or has no community token.');
     const settings = storedVkSettings(found.bot.settings);
@@ -110,10 +101,8 @@ export function createVkAdapter(
       community,
       { key: chatKey(d), max: 1, windowMs: 1000, marginMs: 100 },
     ];
-    if (d.bot_user_id != null) {
-      const to = await stores.subscribers.recipient(d.bot_user_id);
-      if (to && !to.subscribed) return permanent('The bot user unsubscribed from the bot.');
-    }
+    if (await unsubscribed({ stores }, d))
+      return permanent('The bot user unsubscribed from the bot.');
     const list = toVkMessages(d.payload as OutgoingPayload);
     if (!list.length) return permanent('Nothing to send: the message is empty.');
 

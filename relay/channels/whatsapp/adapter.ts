@@ -1,7 +1,7 @@
 import type { Deps } from '../../deps.js';
 import type { ChannelAdapter, Delivery, Pace, SendResult } from '../../delivery/types.js';
 import type { OutgoingPayload } from '../../messages/schemas.js';
-import { createInTurn } from '../in-turn.js';
+import { sendInTurn, type Addressed } from '../sending.js';
 import { createProgress, sendParts } from '../progress.js';
 import type { SendGuard, WindowRule } from '../send-guard.js';
 import type { GraphApi, GraphError } from './api.js';
@@ -61,9 +61,6 @@ export function createWhatsAppAdapter(
   }: { api: GraphApi; guard: SendGuard; requestTimeoutMs?: number; now?: () => number },
 ): ChannelAdapter {
   const progress = createProgress();
-  // One send at a time per person: the pair rate lets several go at once, and WhatsApp keeps
-  // no order between requests in flight together.
-  const inTurn = createInTurn();
   /** Each bot's throughput as its settings said at its last send (pace() cannot read them). */
   const rates = new Map<number, number>();
   const numberKey = (d: Delivery) => `whatsapp:number:${d.bot_id}`;
@@ -104,18 +101,12 @@ export function createWhatsAppAdapter(
       ];
     },
 
-    send(d, signal) {
-      if (d.bot_id == null || !d.chat_id)
-        return Promise.resolve(permanent('No bot or number to send to.'));
-      const to = { ...d, bot_id: d.bot_id, chat_id: d.chat_id };
-      return inTurn(`${d.bot_id}:${d.chat_id}`, () => sendNow(to, signal));
-    },
+    // One send at a time per person: the pair rate lets several go at once, and WhatsApp
+    // keeps no order between requests in flight together.
+    send: sendInTurn(sendNow),
   };
 
-  async function sendNow(
-    d: Delivery & { bot_id: number; chat_id: string },
-    signal: AbortSignal,
-  ): Promise<SendResult> {
+  async function sendNow(d: Addressed, signal: AbortSignal): Promise<SendResult> {
     const bot = await stores.bots.withSecrets(d.bot_id);
     if (!bot?.token) return permanent('The bot was deleted or has no access token.');
     const settings = storedSettings(bot.bot.settings);

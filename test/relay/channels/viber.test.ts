@@ -5,7 +5,7 @@ import { sql } from '../../../relay/db/sql.js';
 import { startViberFake, type ViberFake } from '../../fakes/viber.js';
 import { freePort } from '../../helpers/process.js';
 import { startRelay, userWithShop, type Owner, type Relay } from '../../helpers/relay.js';
-import { deliveryOf, eventually } from './fixtures.js';
+import { botCount, deliveryOf, eventually, rowCounts } from './fixtures.js';
 import { viberBot, viberRelay, type ViberBot } from './viber-fixtures.js';
 
 describe('Viber (REST Bot API) channel', () => {
@@ -32,15 +32,8 @@ describe('Viber (REST Bot API) channel', () => {
       { shop_id: who.shop.id, bot_type: 'viber', name: 'Viber', ...body },
       { token: who.token },
     );
-  const countBots = async () =>
-    (await relay.db.get(sql<[], { n: number }>(`SELECT count(*) AS n FROM bots`)))!.n;
-  const counts = () =>
-    relay.db.get(
-      sql(
-        `SELECT (SELECT count(*) FROM bot_users) AS users, (SELECT count(*) FROM messages) AS messages,
-                (SELECT count(*) FROM deliveries) AS deliveries`,
-      ),
-    );
+  const countBots = () => botCount(relay);
+  const counts = () => rowCounts(relay);
   const userOf = async (viberId: string) =>
     (
       await relay.api.get(`/api/bot/bot_users/?shop_id=${owner.shop.id}&bot_id=${vb.bot.id}`, {

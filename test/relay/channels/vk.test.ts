@@ -3,7 +3,7 @@ import { sql } from '../../../relay/db/sql.js';
 import { startVkFake, type VkFake } from '../../fakes/vk.js';
 import { freePort } from '../../helpers/process.js';
 import { startRelay, userWithShop, type Owner, type Relay } from '../../helpers/relay.js';
-import { deliveryOf, eventually } from './fixtures.js';
+import { botCount, deliveryOf, eventually, rowCounts } from './fixtures.js';
 import { vkBot, type VkBot } from './vk-fixtures.js';
 
 describe('VK (Callback API and messages.send) channel', () => {
@@ -29,15 +29,8 @@ describe('VK (Callback API and messages.send) channel', () => {
       { shop_id: who.shop.id, bot_type: 'vk', name: 'VK', ...body },
       { token: who.token },
     );
-  const countBots = async () =>
-    (await relay.db.get(sql<[], { n: number }>(`SELECT count(*) AS n FROM bots`)))!.n;
-  const counts = () =>
-    relay.db.get(
-      sql(
-        `SELECT (SELECT count(*) FROM bot_users) AS users, (SELECT count(*) FROM messages) AS messages,
-                (SELECT count(*) FROM deliveries) AS deliveries`,
-      ),
-    );
+  const countBots = () => botCount(relay);
+  const counts = () => rowCounts(relay);
   const userOf = async (vkId: number) =>
     (
       await relay.api.get(`/api/bot/bot_users/?shop_id=${owner.shop.id}&bot_id=${vk.bot.id}`, {

@@ -1,11 +1,10 @@
-import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { migrations } from '../../../relay/db/migrations.js';
 import { openDb, type Db } from '../../../relay/db/open.js';
 import type { SqliteDatabase } from '../../../relay/db/sqlite.js';
+import { databaseBefore } from './old-database.js';
 
 /**
  * A database from before Viber and VK adapters, opened by this code: the alert channels table
@@ -19,13 +18,10 @@ describe('migration: Viber and VK alert channels and bot settings', () => {
 
   it('rebuilds alert channels keeping every row and reference, and moves old names to settings', async () => {
     const path = join(dir, 'old.db');
-    const before = migrations.findIndex((m) => m.includes('notification_channels_v8'));
-    expect(before).toBeGreaterThan(0);
-    const old = new Database(path);
-    old.pragma('foreign_keys = ON');
-    for (const sql of migrations.slice(0, before)) old.exec(sql);
-    old.pragma(`user_version = ${before}`);
-    old.exec(`
+    databaseBefore(
+      path,
+      'notification_channels_v8',
+      `
       INSERT INTO shops (id, name) VALUES (1, 'Shop');
       INSERT INTO bots (id, shop_id, bot_type, name, credential, settings) VALUES
         (1, 1, 'telegram', 'Bot', 'x', '{}'), (2, 1, 'viber', 'shopviber', NULL, '{}'),
@@ -39,8 +35,8 @@ describe('migration: Viber and VK alert channels and bot settings', () => {
                (4, 1, 'lead.created', 'email', 8, NULL, NULL, 'sent', NULL);
       INSERT INTO delivery_attempts (delivery_id, started_at, duration_ms, outcome)
         VALUES (3, '2025-01-01T00:00:00.000Z', 5, 'sent');
-    `);
-    old.close();
+    `,
+    );
 
     const sqlite = (await openDb(path)) as Db & SqliteDatabase;
     const db = sqlite.raw;
