@@ -12,8 +12,7 @@ import { openDb } from '../relay/db/open.js';
 import { sql } from '../relay/db/sql.js';
 import { createStores } from '../relay/deps.js';
 import { startVkFake } from '../test/fakes/vk.js';
-import { spawnRelay, stop } from '../test/helpers/process.js';
-import { paceOf } from './pace.js';
+import { drain, paceOf } from './pace.js';
 
 const PEOPLE = sql<{ shop_id: number; bot_id: number; vk_id: string; now: string }, never>(
   `INSERT INTO bot_users (shop_id, bot_id, messenger_user_id, chat_id, last_inbound_at)
@@ -63,27 +62,29 @@ export async function vk(total = 600, rps = 20): Promise<Record<string, number |
   );
   await db.close();
 
-  const relay = await spawnRelay({ TOUCHPOINT_DB: dbPath, VK_API_URL: fake.url });
   try {
-    const deadline = Date.now() + 180_000;
-    while (fake.messages.length < total && Date.now() < deadline)
-      await new Promise((r) => setTimeout(r, 100));
-    const accepted = fake.messages;
-    const { seconds, rate, worst } = paceOf(accepted.map((m) => m.at));
-    return {
-      messages: total,
-      'accepted by VK': accepted.length,
-      'distinct people': new Set(accepted.map((m) => m.peer)).size,
-      'first to last (s)': seconds,
-      'configured rate (req/s)': rps,
-      'messages/s': Number(rate.toFixed(2)),
-      'rate ÷ configured': Number((rate / rps).toFixed(3)),
-      '6 answers': fake.attempts.filter((a) => a.outcome === '6').length,
-      'most in one second': worst,
-      'load average (1 min)': loadavg()[0].toFixed(2),
-    };
+    return await drain(
+      { TOUCHPOINT_DB: dbPath, VK_API_URL: fake.url },
+      () => fake.messages.length >= total,
+      () => {
+        const accepted = fake.messages;
+        const { seconds, rate, worst } = paceOf(accepted.map((m) => m.at));
+        return {
+          messages: total,
+          'accepted by VK': accepted.length,
+          'distinct people': new Set(accepted.map((m) => m.peer)).size,
+          'first to last (s)': seconds,
+          'configured rate (req/s)': rps,
+          'messages/s': Number(rate.toFixed(2)),
+          'rate ÷ configured': Number((rate / rps).toFixed(3)),
+          '6 answers': fake.attempts.filter((a) => a.outcome === '6').length,
+          'most in one second': worst,
+          'load average (1 min)': loadavg()[0].toFixed(2),
+        };
+      },
+      180_000,
+    );
   } finally {
-    await stop(relay.child);
     await fake.close();
     rmSync(dir, { recursive: true, force: true });
   }

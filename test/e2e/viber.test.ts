@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from '../../relay/db/sql.js';
 import { backoffMs } from '../../relay/delivery/backoff.js';
 import { startViberFake, type FakeViberUser, type ViberFake } from '../fakes/viber.js';
-import { buildFlow } from '../helpers/flows.js';
+import { buildFlow, menuFlow } from '../helpers/flows.js';
 import type { Relay } from '../helpers/relay.js';
 import {
   deliveryOf,
@@ -14,7 +14,7 @@ import {
 import { viberBot, viberRelay, type ViberBot } from '../relay/channels/viber-fixtures.js';
 import {
   leadBody,
-  ORIGIN,
+  orderOptin,
   postLead,
   widgetShop,
   type WidgetShop,
@@ -113,31 +113,17 @@ describe('end to end: Viber', () => {
   });
 
   it('links a buyer who opens the bot from the order page, subscribes them with their first message, then tells them about the order', async () => {
-    const created = await relay.api.post(
-      '/api/store/orders/',
-      {
-        external_id: 'VB-42',
-        number: '42',
-        items: [{ name: 'Sofa', qty: 1, price: 499 }],
-        currency: 'EUR',
-      },
-      { token: secretKey },
-    );
-    expect(created.status).toBe(201);
-    const orderId = created.body.result.id;
-    const optin = await relay.api.post(
-      '/public/v1/optins',
-      { key: shop.pk, bot_id: vb.bot.id, order_ref: created.body.result.optin_ref },
-      { headers: { origin: ORIGIN } },
-    );
-    expect(optin.status, JSON.stringify(optin.body)).toBe(201);
-    const { token, links } = optin.body.result;
-    expect(links[0].url).toBe(`viber://pa?chatURI=${vb.account.uri}&context=${token}`);
+    const { orderId, token, url } = await orderOptin(relay, shop, {
+      secretKey,
+      botId: vb.bot.id,
+      externalId: 'VB-42',
+    });
+    expect(url).toBe(`viber://pa?chatURI=${vb.account.uri}&context=${token}`);
 
     // Viber opens the chat and sends conversation_started with the link's context.
     const buyer = fake.user('Bea');
     const opened = await fake.open(vb.account, buyer, {
-      context: new URL(links[0].url.replace('viber://', 'http://')).searchParams.get('context')!,
+      context: new URL(url.replace('viber://', 'http://')).searchParams.get('context')!,
     });
     expect(opened.status).toBe(200);
     expect(opened.body).toMatchObject({
@@ -184,20 +170,7 @@ describe('end to end: Viber', () => {
     const flow = await buildFlow(
       relay.api,
       { token: shop.token, shopId: shop.shopId, botId: vb.bot.id },
-      [
-        {
-          key: 'greet',
-          type: 'message',
-          text: 'Hello! How can we help?',
-          buttons: [
-            { title: 'Delivery <times>', to: 'delivery' },
-            { title: 'Sizes', to: 'sizes' },
-            { title: 'Our prices', url: 'https://sofa.example/prices' },
-          ],
-        },
-        { key: 'delivery', type: 'message', text: 'We deliver in 3 days.', next: 'sizes' },
-        { key: 'sizes', type: 'message', text: 'Our sofas are 2 or 3 metres long.' },
-      ],
+      menuFlow('Delivery <times>'),
       { welcome: true },
     );
     const visitor = fake.user('Cleo');

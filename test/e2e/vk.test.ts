@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backoffMs } from '../../relay/delivery/backoff.js';
 import { startVkFake, type FakeVkUser, type VkFake } from '../fakes/vk.js';
-import { buildFlow } from '../helpers/flows.js';
+import { buildFlow, menuFlow } from '../helpers/flows.js';
 import { startRelay, type Relay } from '../helpers/relay.js';
 import { eventually, outcomesOf, rowCounts, sendRounds } from '../relay/channels/fixtures.js';
 import { vkBot, type VkBot } from '../relay/channels/vk-fixtures.js';
 import {
   leadBody,
-  ORIGIN,
+  orderOptin,
   postLead,
   widgetShop,
   type WidgetShop,
@@ -103,25 +103,13 @@ describe('end to end: VK', () => {
   });
 
   it('links a buyer whose first message carries the vk.me link’s ref, then tells them about the order', async () => {
-    const created = await relay.api.post(
-      '/api/store/orders/',
-      {
-        external_id: 'VK-42',
-        number: '42',
-        items: [{ name: 'Sofa', qty: 1, price: 499 }],
-        currency: 'RUB',
-      },
-      { token: secretKey },
-    );
-    const orderId = created.body.result.id;
-    const optin = await relay.api.post(
-      '/public/v1/optins',
-      { key: shop.pk, bot_id: vk.bot.id, order_ref: created.body.result.optin_ref },
-      { headers: { origin: ORIGIN } },
-    );
-    expect(optin.status, JSON.stringify(optin.body)).toBe(201);
-    const { token, links } = optin.body.result;
-    const link = new URL(links[0].url);
+    const { orderId, token, url } = await orderOptin(relay, shop, {
+      secretKey,
+      botId: vk.bot.id,
+      externalId: 'VK-42',
+      currency: 'RUB',
+    });
+    const link = new URL(url);
     expect(`${link.origin}${link.pathname}`).toBe(`https://vk.me/${vk.community.screen_name}`);
     expect(link.searchParams.get('ref')).toBe(token);
 
@@ -150,20 +138,7 @@ describe('end to end: VK', () => {
     const flow = await buildFlow(
       relay.api,
       { token: shop.token, shopId: shop.shopId, botId: vk.bot.id },
-      [
-        {
-          key: 'greet',
-          type: 'message',
-          text: 'Hello! How can we help?',
-          buttons: [
-            { title: 'Delivery times', to: 'delivery' },
-            { title: 'Sizes', to: 'sizes' },
-            { title: 'Our prices', url: 'https://sofa.example/prices' },
-          ],
-        },
-        { key: 'delivery', type: 'message', text: 'We deliver in 3 days.', next: 'sizes' },
-        { key: 'sizes', type: 'message', text: 'Our sofas are 2 or 3 metres long.' },
-      ],
+      menuFlow('Delivery times'),
       { welcome: true },
     );
     const visitor = fake.user('Cleo');
