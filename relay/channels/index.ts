@@ -49,7 +49,7 @@ export function createChannels(
     ...(deps.config.demo ? [createSandboxMessenger(deps, { inbound })] : []),
   ];
   const byType = new Map(messengers.map((m) => [m.type, m]));
-  /** A bot type's messenger; one that connects nothing for types without one yet. */
+  /** A bot type's messenger; one that connects nothing for the web visitors' pseudo-bot. */
   const messenger = (type: BotType): Messenger => byType.get(type) ?? plainMessenger(type);
 
   const owned = (type: BotType) => (OWNED_TYPES as readonly string[]).includes(type);
