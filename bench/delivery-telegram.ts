@@ -11,8 +11,7 @@ import { join } from 'node:path';
 import { openDb } from '../relay/db/open.js';
 import { createStores } from '../relay/deps.js';
 import { startTelegramFake } from '../test/fakes/telegram.js';
-import { spawnRelay, stop } from '../test/helpers/process.js';
-import { paceOf } from './pace.js';
+import { drain, paceOf } from './pace.js';
 
 export async function telegram(total = 600): Promise<Record<string, number | string>> {
   const fake = await startTelegramFake();
@@ -44,26 +43,28 @@ export async function telegram(total = 600): Promise<Record<string, number | str
   );
   await db.close();
 
-  const relay = await spawnRelay({ TOUCHPOINT_DB: dbPath, TELEGRAM_API_URL: fake.url });
   try {
-    const deadline = Date.now() + 120_000;
-    while (fake.messages.length < total && Date.now() < deadline)
-      await new Promise((r) => setTimeout(r, 100));
-    const accepted = fake.messages;
-    const { seconds, rate, worst } = paceOf(accepted.map((m) => m.at));
-    return {
-      messages: total,
-      'accepted by Telegram': accepted.length,
-      'distinct chats': new Set(accepted.map((m) => m.chat_id)).size,
-      'first to last (s)': seconds,
-      'messages/s': Number(rate.toFixed(2)),
-      'rate ÷ 30': Number((rate / 30).toFixed(3)),
-      '429 answers': fake.attempts.filter((a) => a.outcome === '429').length,
-      'most in one second': worst,
-      'load average (1 min)': loadavg()[0].toFixed(2),
-    };
+    return await drain(
+      { TOUCHPOINT_DB: dbPath, TELEGRAM_API_URL: fake.url },
+      () => fake.messages.length >= total,
+      () => {
+        const accepted = fake.messages;
+        const { seconds, rate, worst } = paceOf(accepted.map((m) => m.at));
+        return {
+          messages: total,
+          'accepted by Telegram': accepted.length,
+          'distinct chats': new Set(accepted.map((m) => m.chat_id)).size,
+          'first to last (s)': seconds,
+          'messages/s': Number(rate.toFixed(2)),
+          'rate ÷ 30': Number((rate / 30).toFixed(3)),
+          '429 answers': fake.attempts.filter((a) => a.outcome === '429').length,
+          'most in one second': worst,
+          'load average (1 min)': loadavg()[0].toFixed(2),
+        };
+      },
+      120_000,
+    );
   } finally {
-    await stop(relay.child);
     await fake.close();
     rmSync(dir, { recursive: true, force: true });
   }

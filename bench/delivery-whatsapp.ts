@@ -15,8 +15,7 @@ import { openDb } from '../relay/db/open.js';
 import { sql } from '../relay/db/sql.js';
 import { createStores } from '../relay/deps.js';
 import { startWhatsAppFake } from '../test/fakes/whatsapp.js';
-import { spawnRelay, stop } from '../test/helpers/process.js';
-import { paceOf } from './pace.js';
+import { drain, paceOf } from './pace.js';
 
 const PEOPLE = sql<{ shop_id: number; bot_id: number; wa_id: string; now: string }, never>(
   `INSERT INTO bot_users (shop_id, bot_id, messenger_user_id, chat_id, last_inbound_at)
@@ -72,29 +71,31 @@ export async function whatsapp(total = 1_600, mps = 80): Promise<Record<string, 
   );
   await db.close();
 
-  const relay = await spawnRelay({ TOUCHPOINT_DB: dbPath, WHATSAPP_API_URL: fake.url });
   try {
-    const deadline = Date.now() + 180_000;
-    while (fake.messages.length < total && Date.now() < deadline)
-      await new Promise((r) => setTimeout(r, 100));
-    const accepted = fake.messages;
-    const { seconds, rate, worst } = paceOf(accepted.map((m) => m.at));
-    const refused = (code: string) => fake.attempts.filter((a) => a.outcome === code).length;
-    return {
-      messages: total,
-      'accepted by WhatsApp': accepted.length,
-      'distinct people': new Set(accepted.map((m) => m.to)).size,
-      'first to last (s)': seconds,
-      'configured rate (msg/s)': mps,
-      'messages/s': Number(rate.toFixed(2)),
-      'rate ÷ configured': Number((rate / mps).toFixed(3)),
-      '130429 answers': refused('130429'),
-      '131056 answers': refused('131056'),
-      'most in one second': worst,
-      'load average (1 min)': loadavg()[0].toFixed(2),
-    };
+    return await drain(
+      { TOUCHPOINT_DB: dbPath, WHATSAPP_API_URL: fake.url },
+      () => fake.messages.length >= total,
+      () => {
+        const accepted = fake.messages;
+        const { seconds, rate, worst } = paceOf(accepted.map((m) => m.at));
+        const refused = (code: string) => fake.attempts.filter((a) => a.outcome === code).length;
+        return {
+          messages: total,
+          'accepted by WhatsApp': accepted.length,
+          'distinct people': new Set(accepted.map((m) => m.to)).size,
+          'first to last (s)': seconds,
+          'configured rate (msg/s)': mps,
+          'messages/s': Number(rate.toFixed(2)),
+          'rate ÷ configured': Number((rate / mps).toFixed(3)),
+          '130429 answers': refused('130429'),
+          '131056 answers': refused('131056'),
+          'most in one second': worst,
+          'load average (1 min)': loadavg()[0].toFixed(2),
+        };
+      },
+      180_000,
+    );
   } finally {
-    await stop(relay.child);
     await fake.close();
     rmSync(dir, { recursive: true, force: true });
   }

@@ -7,6 +7,8 @@
  *   (3) alerts   — lead POST to alert latency p50/p99 at 20 leads/s (bench/delivery-alerts.ts)
  *   (4) whatsapp — 1,600 messages for 1,600 people of one WhatsApp number against the Graph
  *       API fake's 80/s: achieved rate ÷ 80 and pacing errors (bench/delivery-whatsapp.ts)
+ *   (5) vk       — 600 messages for 600 people of one VK community against the VK API fake's
+ *       20 requests/s: achieved rate ÷ 20 and 6 answers (bench/delivery-vk.ts)
  * Each part is a function returning its figures; add a part to PARTS.
  */
 import { fork } from 'node:child_process';
@@ -19,6 +21,7 @@ import { emitInTx } from '../relay/events/emit.js';
 import { createRelay } from '../relay/relay.js';
 import { alerts } from './delivery-alerts.js';
 import { telegram } from './delivery-telegram.js';
+import { vk } from './delivery-vk.js';
 import { whatsapp } from './delivery-whatsapp.js';
 
 type Figures = Record<string, number | string>;
@@ -143,6 +146,7 @@ const PARTS: Record<string, () => Promise<Figures>> = {
   webhooks: () => webhooks(),
   alerts: () => alerts(),
   whatsapp: () => whatsapp(),
+  vk: () => vk(),
 };
 
 async function main() {

@@ -27,6 +27,12 @@ export const Env = z
     WHATSAPP_API_URL: z
       .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
       .default('https://graph.facebook.com'),
+    VIBER_API_URL: z
+      .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+      .default('https://chatapi.viber.com'),
+    VK_API_URL: z
+      .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+      .default('https://api.vk.com/method'),
     TOUCHPOINT_SMTP_URL: z
       .url({
         protocol: /^smtps?$/,
@@ -94,6 +100,10 @@ export type Config = {
   telegramApiUrl: string;
   /** WHATSAPP_API_URL: the Graph API (the Cloud API's version is pinned in the client). */
   whatsappApiUrl: string;
+  /** VIBER_API_URL: the REST Bot API (methods under `/pa/`). */
+  viberApiUrl: string;
+  /** VK_API_URL: the API's method root (`<url>/messages.send`; the version is pinned in the client). */
+  vkApiUrl: string;
   /**
    * TOUCHPOINT_SMTP_URL and TOUCHPOINT_MAIL_FROM: how email alerts leave; null when either is
    * unset (the API then refuses email alert channels, saying what to set).
@@ -155,6 +165,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     demo: e.TOUCHPOINT_DEMO,
     telegramApiUrl: e.TELEGRAM_API_URL.replace(/\/+$/, ''),
     whatsappApiUrl: e.WHATSAPP_API_URL.replace(/\/+$/, ''),
+    viberApiUrl: e.VIBER_API_URL.replace(/\/+$/, ''),
+    vkApiUrl: e.VK_API_URL.replace(/\/+$/, ''),
     mail:
       e.TOUCHPOINT_SMTP_URL && e.TOUCHPOINT_MAIL_FROM
         ? { smtpUrl: e.TOUCHPOINT_SMTP_URL, from: e.TOUCHPOINT_MAIL_FROM }

@@ -293,7 +293,7 @@ export interface paths {
     /** List a shop's bots (messenger channels) */
     get: operations['listBots'];
     put?: never;
-    /** Connect a bot; its token is checked with the messenger first (Telegram getMe, WhatsApp: the phone number id with the access token). Owners only */
+    /** Connect a bot; its token is checked with the messenger first (Telegram getMe, WhatsApp: the phone number id with the access token, Viber get_account_info, VK groups.getById). Owners only */
     post: operations['createBot'];
     delete?: never;
     options?: never;
@@ -563,7 +563,7 @@ export interface paths {
     /** List a shop's staff alert channels */
     get: operations['listChannels'];
     put?: never;
-    /** Create an alert channel: a Telegram chat or a WhatsApp number (through one of the shop’s bots), email addresses, or a webhook. Owners only */
+    /** Create an alert channel: a Telegram chat, a WhatsApp number, a Viber or VK chat (through one of the shop’s bots), email addresses, or a webhook. Owners only */
     post: operations['createChannel'];
     delete?: never;
     options?: never;
@@ -1166,35 +1166,38 @@ export interface components {
     BotConnected: components['schemas']['Bot'] & {
       /** @description WhatsApp: the verify token the relay generated (none was given), shown once; paste it next to the callback URL. */
       verify_token?: string;
-      /** @description WhatsApp: the callback URL to paste into the Meta app dashboard (Webhooks). null for messengers the relay connects itself. */
+      /** @description WhatsApp: the callback URL to paste into the Meta app dashboard (Webhooks); VK: the server address to paste into the community’s Callback API settings. null for messengers the relay connects itself (Telegram, Viber). */
       webhook_url: string | null;
     };
     BotInput: {
       /** @enum {string} */
       bot_type: 'telegram' | 'whatsapp' | 'viber' | 'vk' | 'web' | 'sandbox';
-      /** @description Per messenger, write-only (never returned; stored encrypted like the token): WhatsApp `WhatsAppCredentials`. */
+      /** @description Per messenger, write-only (never returned; stored encrypted like the token): WhatsApp `WhatsAppCredentials`, VK `VkCredentials`. Viber takes none (its auth token signs its callbacks). */
       credentials?:
         | {
             [key: string]: unknown;
           }
         | components['schemas']['WhatsAppCredentials']
+        | components['schemas']['VkCredentials']
         | {
             [key: string]: unknown;
           };
       name: string;
-      /** @description Per messenger, readable later: WhatsApp `WhatsAppSettings`. Other messengers take none. */
+      /** @description Per messenger, readable later: WhatsApp `WhatsAppSettings`, Viber `ViberSettings`, VK `VkSettings`. Other messengers take none. */
       settings?:
         | {
             [key: string]: unknown;
           }
         | components['schemas']['WhatsAppSettings']
+        | components['schemas']['ViberSettings']
+        | components['schemas']['VkSettings']
         | {
             [key: string]: unknown;
           };
       /** @example 1 */
       shop_id?: number;
       /**
-       * @description The messenger credential (for Telegram, the token from @BotFather). Never returned.
+       * @description The messenger credential (Telegram: the token from @BotFather; WhatsApp: an access token; Viber: the auth token; VK: a community token). Never returned.
        * @example 123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw
        */
       token?: string;
@@ -1205,29 +1208,32 @@ export interface components {
        * @enum {string}
        */
       bot_type?: 'telegram' | 'whatsapp' | 'viber' | 'vk' | 'web' | 'sandbox';
-      /** @description Per messenger, write-only (never returned; stored encrypted like the token): WhatsApp `WhatsAppCredentials`. */
+      /** @description Per messenger, write-only (never returned; stored encrypted like the token): WhatsApp `WhatsAppCredentials`, VK `VkCredentials`. Viber takes none (its auth token signs its callbacks). */
       credentials?:
         | {
             [key: string]: unknown;
           }
         | components['schemas']['WhatsAppCredentials']
+        | components['schemas']['VkCredentials']
         | {
             [key: string]: unknown;
           };
       name?: string;
-      /** @description Per messenger, readable later: WhatsApp `WhatsAppSettings`. Other messengers take none. */
+      /** @description Per messenger, readable later: WhatsApp `WhatsAppSettings`, Viber `ViberSettings`, VK `VkSettings`. Other messengers take none. */
       settings?:
         | {
             [key: string]: unknown;
           }
         | components['schemas']['WhatsAppSettings']
+        | components['schemas']['ViberSettings']
+        | components['schemas']['VkSettings']
         | {
             [key: string]: unknown;
           };
       /** @example 1 */
       shop_id?: number;
       /**
-       * @description The messenger credential (for Telegram, the token from @BotFather). Never returned.
+       * @description The messenger credential (Telegram: the token from @BotFather; WhatsApp: an access token; Viber: the auth token; VK: a community token). Never returned.
        * @example 123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw
        */
       token?: string | null;
@@ -1727,7 +1733,7 @@ export interface components {
       shop_id: number;
       to: string[] | null;
       /** @enum {string} */
-      type: 'telegram' | 'whatsapp' | 'webhook' | 'email';
+      type: 'telegram' | 'whatsapp' | 'viber' | 'vk' | 'webhook' | 'email';
       updated_at: string;
       url: string | null;
       whatsapp_template: components['schemas']['WhatsAppTemplate'] | null;
@@ -1762,7 +1768,7 @@ export interface components {
        */
       to?: string[] | null;
       /** @enum {string} */
-      type: 'telegram' | 'whatsapp' | 'webhook' | 'email';
+      type: 'telegram' | 'whatsapp' | 'viber' | 'vk' | 'webhook' | 'email';
       /** @example https://shop.example/hooks/touchpoint */
       url?: string | null;
       whatsapp_template?: components['schemas']['WhatsAppTemplate'] | null;
@@ -1796,7 +1802,7 @@ export interface components {
        */
       to?: string[] | null;
       /** @enum {string} */
-      type?: 'telegram' | 'whatsapp' | 'webhook' | 'email';
+      type?: 'telegram' | 'whatsapp' | 'viber' | 'vk' | 'webhook' | 'email';
       /** @example https://shop.example/hooks/touchpoint */
       url?: string | null;
       whatsapp_template?: components['schemas']['WhatsAppTemplate'] | null;
@@ -2219,6 +2225,36 @@ export interface components {
     TestAlert: {
       channel_id: number;
       delivery: components['schemas']['Delivery'];
+    };
+    ViberSettings: {
+      /**
+       * @description The chat URI (viber://pa?chatURI=…); read from Viber when absent, checked when given.
+       * @example sofashop
+       */
+      uri?: string;
+    };
+    VkCredentials: {
+      /**
+       * @description Callback API → “String to be returned”.
+       * @example bb112c41
+       */
+      confirmation: string;
+      /** @description Callback API → Secret key. */
+      secret: string;
+    };
+    VkSettings: {
+      /**
+       * @description The community’s id (Manage → API usage shows it with the Callback API).
+       * @example 218903211
+       */
+      group_id: number;
+      /** @description API requests a second the community's token may make (20 when absent). */
+      requests_per_second?: number;
+      /**
+       * @description The short address in vk.me links; read from VK when absent.
+       * @example sofashop
+       */
+      screen_name?: string;
     };
     WebhookEndpoint: {
       created_at: string;

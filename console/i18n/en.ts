@@ -439,7 +439,7 @@ export const en = {
   'alerts.pickBot': 'Choose a bot',
   'alerts.chatId': 'Chat id',
   'alerts.chatIdHint':
-    'The managers’ group, e.g. -1001234567890, or @channelname. Add the bot to the group first.',
+    'Telegram: the managers’ group, e.g. -1001234567890, or @channelname (add the bot to the group first). Viber, VK: the manager’s id from the bot’s users.',
   'alerts.phone': 'Manager’s WhatsApp number',
   'alerts.phoneHint':
     'International format, e.g. +44 7911 123456. WhatsApp delivers a text within 24 hours of the manager’s last message to the bot; outside it, an approved template (set through the API).',
@@ -454,6 +454,8 @@ export const en = {
   'channelType.webhook': 'Webhook',
   'channelType.email': 'Email',
   'channelType.whatsapp': 'WhatsApp number',
+  'channelType.viber': 'Viber chat',
+  'channelType.vk': 'VK chat',
   'events.legend': 'Events',
   'event.lead.created': 'New lead',
   'event.order.created': 'New order',

@@ -474,7 +474,7 @@ export const ru: Catalogue = {
   'alerts.pickBot': 'Выберите бота',
   'alerts.chatId': 'Id чата',
   'alerts.chatIdHint':
-    'Группа менеджеров, например -1001234567890, или @имяканала. Сначала добавьте бота в группу.',
+    'Telegram: группа менеджеров, например -1001234567890, или @имяканала (сначала добавьте бота в группу). Viber, VK: id менеджера из пользователей бота.',
   'alerts.phone': 'Номер WhatsApp менеджера',
   'alerts.phoneHint':
     'В международном формате, например +7 912 345-67-89. WhatsApp доставляет текст в течение 24 часов после последнего сообщения менеджера боту; вне этого окна — одобренный шаблон (задаётся через API).',
@@ -489,6 +489,8 @@ export const ru: Catalogue = {
   'channelType.webhook': 'Вебхук',
   'channelType.email': 'Эл. почта',
   'channelType.whatsapp': 'Номер WhatsApp',
+  'channelType.viber': 'Чат Viber',
+  'channelType.vk': 'Чат VK',
   'events.legend': 'События',
   'event.lead.created': 'Новая заявка',
   'event.order.created': 'Новый заказ',

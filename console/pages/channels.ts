@@ -261,7 +261,7 @@ export class TpcChannelsPage extends PageElement {
     const bot = bots.find((b) => b.id === c.bot_id);
     const chat = titles.get(`${c.bot_id}:${c.chat_id}`) ?? c.chat_id ?? '';
     const target =
-      c.type === 'telegram'
+      c.type === 'telegram' || c.type === 'viber' || c.type === 'vk'
         ? t('alerts.toChat', { bot: bot?.name ?? `#${c.bot_id}`, chat })
         : c.type === 'whatsapp'
           ? t('alerts.toChat', { bot: bot?.name ?? `#${c.bot_id}`, chat: c.phone ?? '' })

@@ -3,7 +3,6 @@ import { must, type Api, type Schemas } from '../api/client.js';
 import { ConsoleElement, define } from '../app/element.js';
 import { Action } from '../app/resource.js';
 import { t } from '../i18n/i18n.js';
-import { ALERT_BOTS } from './alert-groups.js';
 import { EVENTS, eventChecks, eventsOf } from './events.js';
 import {
   failureAlert,
@@ -20,6 +19,17 @@ type Input = Schemas['NotificationChannelInput'];
 type ChannelType = Input['type'];
 
 const FIELDS = ['type', 'bot_id', 'chat_id', 'phone', 'to', 'url', 'events'];
+
+/**
+ * Bots that post alerts to a chat typed in by its id, and the alert channel's type for each
+ * (DESIGN.md "staff alerts"; the sandbox stands in for Telegram).
+ */
+const CHAT_BOTS = new Map<Bot['bot_type'], 'telegram' | 'viber' | 'vk'>([
+  ['telegram', 'telegram'],
+  ['sandbox', 'telegram'],
+  ['viber', 'viber'],
+  ['vk', 'vk'],
+]);
 
 /** Addresses as typed: one per line, or separated by commas, semicolons or spaces. */
 const addressesOf = (text: string) => text.split(/[\s,;]+/).filter(Boolean);
@@ -53,7 +63,13 @@ export class TpcNewAlertChannel extends ConsoleElement {
     const bot_id = v.bot_id ? Number(v.bot_id) : null;
     switch (this.type) {
       case 'telegram':
-        return { ...base, type: 'telegram', bot_id, chat_id: v.chat_id };
+      case 'viber':
+      case 'vk': {
+        // A messenger chat: the channel's type is the chosen bot's messenger.
+        const sender = this.bots.find((b) => b.id === bot_id);
+        const type = (sender && CHAT_BOTS.get(sender.bot_type)) ?? 'telegram';
+        return { ...base, type, bot_id, chat_id: v.chat_id };
+      }
       case 'whatsapp':
         return { ...base, type: 'whatsapp', bot_id, phone: v.phone };
       case 'email':
@@ -91,7 +107,9 @@ export class TpcNewAlertChannel extends ConsoleElement {
     const failure = this.create.failure;
     switch (this.type) {
       case 'telegram':
-        return html`${this.botField(this.bots.filter((b) => ALERT_BOTS.has(b.bot_type)))}
+      case 'viber':
+      case 'vk':
+        return html`${this.botField(this.bots.filter((b) => CHAT_BOTS.has(b.bot_type)))}
         ${inputField({
           id: 'alert-chat',
           name: 'chat_id',

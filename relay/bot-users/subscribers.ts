@@ -51,6 +51,20 @@ const toRecipient = (r: RecipientRow): Recipient => ({
 });
 
 /**
+ * What a later update of a known person changes: what it knows (their chat, a name, a
+ * language, a profile, a new opt-in token) over what was stored; nothing it does not know.
+ */
+const FILL_IN = `
+         chat_id = excluded.chat_id,
+         name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE bot_users.name END,
+         lang_code = CASE WHEN excluded.lang_code <> '' THEN excluded.lang_code ELSE bot_users.lang_code END,
+         messenger_user_url = CASE WHEN excluded.messenger_user_url <> ''
+           THEN excluded.messenger_user_url ELSE bot_users.messenger_user_url END,
+         start_parameter = CASE WHEN excluded.start_parameter <> ''
+           THEN excluded.start_parameter ELSE bot_users.start_parameter END,
+         updated_at = excluded.updated_at`;
+
+/**
  * Bot users as the messengers see them: created or updated from inbound updates, linked to
  * the opt-in they arrived with, unsubscribed when they block the bot. The `…InTx` methods run
  * in the caller's transaction: the /start handler makes one write of all of them.
@@ -72,16 +86,8 @@ export function createSubscriberStore(db: Db) {
          last_inbound_at)
        VALUES (@shop_id, @bot_id, @messenger_user_id, @chat_id, @name, @lang_code,
          @messenger_user_url, 1, @start_parameter, @now, @now, @now)
-       ON CONFLICT (bot_id, messenger_user_id) DO UPDATE SET
-         chat_id = excluded.chat_id,
-         name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE bot_users.name END,
-         lang_code = CASE WHEN excluded.lang_code <> '' THEN excluded.lang_code ELSE bot_users.lang_code END,
-         messenger_user_url = CASE WHEN excluded.messenger_user_url <> ''
-           THEN excluded.messenger_user_url ELSE bot_users.messenger_user_url END,
+       ON CONFLICT (bot_id, messenger_user_id) DO UPDATE SET ${FILL_IN},
          subscribed_to_bot = CASE WHEN @subscribe = 1 THEN 1 ELSE bot_users.subscribed_to_bot END,
-         start_parameter = CASE WHEN excluded.start_parameter <> ''
-           THEN excluded.start_parameter ELSE bot_users.start_parameter END,
-         updated_at = excluded.updated_at,
          last_inbound_at = excluded.last_inbound_at
        RETURNING id`,
     ),
@@ -94,6 +100,16 @@ export function createSubscriberStore(db: Db) {
        VALUES (@shop_id, @bot_id, @messenger_user_id, @chat_id, @name, @lang_code,
          @messenger_user_url, 1, @start_parameter, @now, @now, @now)
        ON CONFLICT (bot_id, messenger_user_id) DO NOTHING
+       RETURNING id`,
+    ),
+    // A person who opened the bot's chat but has not written yet (Viber's conversation_started):
+    // new, they are not subscribed and have never written; known, they keep both.
+    open: sql<Omit<Upsert, 'subscribe'>, { id: number }>(
+      `INSERT INTO bot_users (shop_id, bot_id, messenger_user_id, chat_id, name, lang_code,
+         messenger_user_url, subscribed_to_bot, start_parameter, created_at, updated_at)
+       VALUES (@shop_id, @bot_id, @messenger_user_id, @chat_id, @name, @lang_code,
+         @messenger_user_url, 0, @start_parameter, @now, @now)
+       ON CONFLICT (bot_id, messenger_user_id) DO UPDATE SET ${FILL_IN}
        RETURNING id`,
     ),
     setVisitor: sql<{ id: number; visitor_id: string; now: string }, never>(
@@ -147,8 +163,10 @@ export function createSubscriberStore(db: Db) {
          AND b.status = 'active' AND b.bot_type IN (${[...SENDABLE_BOTS].map((t) => `'${t}'`).join(', ')})
        ORDER BY u.id`,
     ),
-    exists: sql<{ bot_id: number; messenger_user_id: string }, { one: number }>(
-      `SELECT 1 AS one FROM bot_users WHERE bot_id = @bot_id AND messenger_user_id = @messenger_user_id`,
+    wrote: sql<{ bot_id: number; messenger_user_id: string }, { one: number }>(
+      `SELECT 1 AS one FROM bot_users
+       WHERE bot_id = @bot_id AND messenger_user_id = @messenger_user_id
+         AND last_inbound_at IS NOT NULL`,
     ),
     lastInbound: sql<{ bot_id: number; messenger_user_id: string }, { at: string | null }>(
       `SELECT last_inbound_at AS at FROM bot_users
@@ -217,6 +235,22 @@ export function createSubscriberStore(db: Db) {
     },
 
     /**
+     * A person opened the bot's chat without writing (Viber's conversation_started): a new bot
+     * user is created unsubscribed — the messenger lets the bot write only after their first
+     * message — and a known one keeps its subscription; says what they were before.
+     */
+    async openInTx(
+      tx: Tx,
+      bot: { id: number; shop_id: number },
+      person: MessengerPerson,
+      startParameter: string,
+    ): Promise<{ id: number; before: { id: number; subscribed: boolean } | undefined }> {
+      const before = await findInTx(tx, bot.id, person.messenger_user_id);
+      const id = (await tx.get(q.open, row(bot, person, startParameter)))!.id;
+      return { id, before };
+    },
+
+    /**
      * Links the bot user to what the opt-in named: the web visitor, the lead (unless another
      * person's chat has it already), the order (as one more subscriber). Idempotent. Answers
      * what the bot user is linked to now, for the confirmation they are sent.
@@ -265,11 +299,13 @@ export function createSubscriberStore(db: Db) {
       return r && toRecipient(r);
     },
 
-    /** Whether the person is a bot user of the bot already (a messenger's first contact). */
-    async exists(botId: number, messengerUserId: string): Promise<boolean> {
+    /**
+     * Whether the person has written to the bot before: a first message (from someone new, or
+     * from someone who only opened the chat) starts their subscription.
+     */
+    async wrote(botId: number, messengerUserId: string): Promise<boolean> {
       return (
-        (await db.get(q.exists, { bot_id: botId, messenger_user_id: messengerUserId })) !==
-        undefined
+        (await db.get(q.wrote, { bot_id: botId, messenger_user_id: messengerUserId })) !== undefined
       );
     },
 

@@ -21,6 +21,8 @@ import { Bot, BotConnected, BotInput, BotPatch, BotStatus } from './schemas.js';
 import type { BotChanges, BotCredentials } from './store.js';
 import { plainMessenger } from '../channels/setup.js';
 import type { Messenger } from '../channels/types.js';
+import { ViberSettings } from '../channels/viber/settings.js';
+import { VkCredentials, VkSettings } from '../channels/vk/settings.js';
 import {
   WhatsAppCredentials,
   WhatsAppSettings,
@@ -42,7 +44,7 @@ const create = createRoute({
   method: 'post',
   path: '/bots',
   summary:
-    'Connect a bot; its token is checked with the messenger first (Telegram getMe, WhatsApp: the phone number id with the access token). Owners only',
+    'Connect a bot; its token is checked with the messenger first (Telegram getMe, WhatsApp: the phone number id with the access token, Viber get_account_info, VK groups.getById). Owners only',
   request: { query: ShopQuery, body: jsonBody(BotInput) },
   responses: { 201: okJson(BotConnected, 'Created'), ...errorResponses, ...ownersOnlyResponses },
 });
@@ -137,6 +139,9 @@ export function botRoutes(
   router.openAPIRegistry.register('WhatsAppSettings', WhatsAppSettings);
   router.openAPIRegistry.register('WhatsAppCredentials', WhatsAppCredentials);
   router.openAPIRegistry.register('WhatsAppTemplate', WhatsAppTemplate);
+  router.openAPIRegistry.register('ViberSettings', ViberSettings);
+  router.openAPIRegistry.register('VkSettings', VkSettings);
+  router.openAPIRegistry.register('VkCredentials', VkCredentials);
   return router
     .openapi(list, async (c) => {
       const { shop_id, ...page } = c.req.valid('query');

@@ -10,7 +10,7 @@ export type BotStatusValue = z.infer<typeof BotStatusValue>;
 /** The messenger's credential. Written only; a bot answers with `has_token` instead. */
 const Token = z.string().trim().min(1).max(512).openapi({
   description:
-    'The messenger credential (for Telegram, the token from @BotFather). Never returned.',
+    'The messenger credential (Telegram: the token from @BotFather; WhatsApp: an access token; Viber: the auth token; VK: a community token). Never returned.',
   example: '123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw',
 });
 
@@ -33,7 +33,9 @@ export const Bot = z
     tg_bot_nickname: z.string().nullable(),
     /**
      * What the messenger needs besides the token, readable by the shop's members (WhatsApp:
-     * `{phone_number, phone_number_id, waba_id?, messages_per_second?}`); `{}` for the others.
+     * `{phone_number, phone_number_id, waba_id?, messages_per_second?}`, Viber `{uri}`, VK
+     * `{group_id, screen_name, requests_per_second?}`, with names the messenger gave);
+     * `{}` for the others.
      */
     settings: z.record(z.string(), z.unknown()),
     welcome_flow_id: z.number().int().nullable(),
@@ -50,7 +52,7 @@ export const BotStatus = z
     status: BotStatusValue,
     status_detail: z.string(),
     tg_bot_nickname: z.string().nullable(),
-    /** Where the messenger posts this bot's updates, when the owner pastes it (WhatsApp). */
+    /** Where the messenger posts this bot's updates, when the owner pastes it (WhatsApp, VK). */
     webhook_url: z.string().nullable(),
     updated_at: z.string(),
   })
@@ -61,24 +63,25 @@ export type BotStatus = z.infer<typeof BotStatus>;
  * A bot's settings and credentials as the API takes them: objects whose fields depend on
  * `bot_type`, checked by that messenger (relay/channels: `setup`), which names the field in
  * error answers (`settings.phone_number_id`). The per-type shapes are documented as their
- * own components (WhatsAppSettings, WhatsAppCredentials).
+ * own components (WhatsAppSettings, WhatsAppCredentials, ViberSettings, VkSettings,
+ * VkCredentials).
  */
-const PerType = (description: string, whatsapp: string) =>
+const PerType = (description: string, shapes: string[]) =>
   z.record(z.string(), z.unknown()).openapi({
     description,
-    // For generated clients: WhatsApp's shape, or any object (other messengers take none).
+    // For generated clients: one of the messengers' shapes, or any object (others take none).
     anyOf: [
-      { $ref: `#/components/schemas/${whatsapp}` },
+      ...shapes.map((name) => ({ $ref: `#/components/schemas/${name}` })),
       { type: 'object', additionalProperties: {} },
     ],
   });
 export const SettingsInput = PerType(
-  'Per messenger, readable later: WhatsApp `WhatsAppSettings`. Other messengers take none.',
-  'WhatsAppSettings',
+  'Per messenger, readable later: WhatsApp `WhatsAppSettings`, Viber `ViberSettings`, VK `VkSettings`. Other messengers take none.',
+  ['WhatsAppSettings', 'ViberSettings', 'VkSettings'],
 );
 export const CredentialsInput = PerType(
-  'Per messenger, write-only (never returned; stored encrypted like the token): WhatsApp `WhatsAppCredentials`.',
-  'WhatsAppCredentials',
+  'Per messenger, write-only (never returned; stored encrypted like the token): WhatsApp `WhatsAppCredentials`, VK `VkCredentials`. Viber takes none (its auth token signs its callbacks).',
+  ['WhatsAppCredentials', 'VkCredentials'],
 );
 
 export const BotInput = z
@@ -114,13 +117,13 @@ export const BotPatch = z
 
 /**
  * A create or update answer: the bot, where its messenger posts updates when the owner must
- * paste that somewhere (WhatsApp: Meta's app dashboard), and a verify token the relay made
- * up, shown this once.
+ * paste that somewhere (WhatsApp: Meta's app dashboard; VK: the community's Callback API
+ * settings), and a verify token the relay made up, shown this once.
  */
 export const BotConnected = Bot.extend({
   webhook_url: z.string().nullable().openapi({
     description:
-      'WhatsApp: the callback URL to paste into the Meta app dashboard (Webhooks). null for messengers the relay connects itself.',
+      'WhatsApp: the callback URL to paste into the Meta app dashboard (Webhooks); VK: the server address to paste into the community’s Callback API settings. null for messengers the relay connects itself (Telegram, Viber).',
   }),
   verify_token: z.string().optional().openapi({
     description:

@@ -27,6 +27,17 @@ export type MessageResult = {
   notice?: string;
 } | null;
 
+/**
+ * What opening the bot's chat did (a messenger that lets the bot write only after the person's
+ * first message): the bot user, and what their token did (null without one); null when this
+ * update was handled before.
+ */
+export type OpenResult = {
+  botUser: BotUser;
+  created: boolean;
+  outcome: OptinOutcome | null;
+} | null;
+
 /** The messenger's id for an inbound message, unique per bot (dedupes repeated updates). */
 type StartMeta = {
   remoteId: string | null;
@@ -146,6 +157,35 @@ export function createInbound({ db, stores }: Pick<Deps, 'db' | 'stores'>) {
       return { botUser, created: !before, linked: outcome?.status === 'linked', steps };
     });
 
+  /**
+   * The person opened the bot's chat, and the bot may write only after their first message
+   * (Viber): their bot user (new ones unsubscribed, known ones as they were), `/start` in the
+   * history and the token's links — nothing queued, no event: the messenger lets the caller
+   * answer once, and the subscription begins with their first message (`startWithToken`).
+   */
+  const openTx = (
+    bot: BotRef,
+    person: MessengerPerson,
+    token: string | null,
+    meta: StartMeta,
+  ): Promise<OpenResult> =>
+    once(async (tx) => {
+      if (await seen(tx, bot, meta.remoteId)) return null;
+      const { id, before } = await subscribers.openInTx(tx, bot, person, token ?? '');
+      const messageId = await record(
+        tx,
+        bot,
+        id,
+        person,
+        'command',
+        { text: '/start' },
+        meta.remoteId,
+      );
+      if (messageId === null) throw duplicate;
+      const outcome = token ? await redeem(tx, token, id) : null;
+      return { botUser: (await botUsers.getInTx(tx, id))!, created: !before, outcome };
+    });
+
   /** Records the message, then lets the person's scenario run answer it. */
   const messageTx = (
     bot: BotRef,
@@ -257,6 +297,15 @@ export function createInbound({ db, stores }: Pick<Deps, 'db' | 'stores'>) {
       return startTx(bot, person, token, meta);
     },
 
+    /**
+     * The person opened the bot's chat, possibly from a deep link with `token`, where the
+     * messenger lets the bot write only after their first message (Viber's
+     * `conversation_started` of someone not subscribed). See `openTx`.
+     */
+    async open(bot: BotRef, person: MessengerPerson, token: string | null, meta: StartMeta) {
+      return openTx(bot, person, token, meta);
+    },
+
     /** The person wrote something (text, or `other` for what the relay does not read). */
     async message(
       bot: BotRef,
@@ -296,24 +345,35 @@ export function createInbound({ db, stores }: Pick<Deps, 'db' | 'stores'>) {
     },
 
     /**
-     * A message from a messenger without a start command (WhatsApp), which may carry an
-     * opt-in token inside the person's words (the prefilled `wa.me` text): when `token` is one
-     * this bot may redeem, it is a start with that token — linked, answered and welcomed
-     * exactly like `/start <token>` (the history keeps `/start`, never the token). A first
-     * message from someone new starts them too (subscribed, welcomed; the history keeps what
-     * they wrote). Anything else is a message.
+     * A message from a messenger without a start command (WhatsApp, Viber, VK), which may
+     * carry an opt-in token: inside the person's words (the prefilled `wa.me` text) or beside
+     * them (VK's `ref` from a `vk.me` link). When `token` is one this bot may redeem, it is a
+     * start with that token — linked, answered and welcomed exactly like `/start <token>` (the
+     * history keeps `/start`, never the token). A first message from someone new, or from
+     * someone who only opened the chat so far (Viber), starts them too (subscribed, welcomed;
+     * the history keeps what they wrote). Anything else is a message.
      */
     async startWithToken(
       bot: BotRef,
       person: MessengerPerson,
-      meta: Meta & { token: string | null },
+      meta: Meta & { token: string | null; contentType?: 'text' | 'other' },
     ): Promise<StartResult | MessageResult> {
-      const { remoteId, text, token } = meta;
+      const { remoteId, text, token, contentType = 'text' } = meta;
       if (token && (await optins.known(token, bot)))
         return startTx(bot, person, token, { remoteId });
-      if (!(await subscribers.exists(bot.id, person.messenger_user_id)))
+      if (!(await subscribers.wrote(bot.id, person.messenger_user_id)))
         return startTx(bot, person, null, { remoteId, said: text });
-      return messageTx(bot, person, 'text', { text }, remoteId);
+      return messageTx(bot, person, contentType, { text }, remoteId);
+    },
+
+    /**
+     * The person subscribed outside the chat (Viber's Subscribe button, VK's "Allow
+     * messages"): someone new starts as with `/start` (a token may come along, as VK's
+     * `key`); someone known is subscribed again, without a second welcome.
+     */
+    async subscribed(bot: BotRef, person: MessengerPerson, token: string | null, meta: StartMeta) {
+      if ((await membershipTx(bot, person, true)) === undefined)
+        await startTx(bot, person, token, meta);
     },
 
     /** The person blocked (false) or unblocked (true) the bot; unknown people are ignored. */

@@ -8,6 +8,8 @@ import { createSandboxMessenger } from './sandbox/messenger.js';
 import { plainMessenger } from './setup.js';
 import { createTelegramMessenger } from './telegram/messenger.js';
 import type { Messenger } from './types.js';
+import { createViberMessenger } from './viber/messenger.js';
+import { createVkMessenger } from './vk/messenger.js';
 import { createWhatsAppMessenger } from './whatsapp/messenger.js';
 
 export type ChannelOptions = {
@@ -42,10 +44,12 @@ export function createChannels(
   const messengers: Messenger[] = [
     telegram,
     createWhatsAppMessenger(deps, { inbound, sendTimeoutMs }),
+    createViberMessenger(deps, { inbound, sendTimeoutMs }),
+    createVkMessenger(deps, { inbound, sendTimeoutMs }),
     ...(deps.config.demo ? [createSandboxMessenger(deps, { inbound })] : []),
   ];
   const byType = new Map(messengers.map((m) => [m.type, m]));
-  /** A bot type's messenger; one that connects nothing for types without one yet. */
+  /** A bot type's messenger; one that connects nothing for the web visitors' pseudo-bot. */
   const messenger = (type: BotType): Messenger => byType.get(type) ?? plainMessenger(type);
 
   const owned = (type: BotType) => (OWNED_TYPES as readonly string[]).includes(type);

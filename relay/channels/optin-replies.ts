@@ -22,6 +22,9 @@ const TEXTS = {
       'the button for a new link.',
     expired:
       'This link has expired. Open the shop’s page again and press the button for a new link.',
+    hello: 'Hello! The shop’s messages will come here.',
+    start: 'Press “Start” to subscribe.',
+    startButton: 'Start',
   },
   ru: {
     order: (number: string) => `Здесь вы будете получать новости о заказе ${number}.`,
@@ -33,6 +36,9 @@ const TEXTS = {
     expired:
       'Срок действия ссылки истёк. Откройте страницу магазина ещё раз и нажмите кнопку, ' +
       'чтобы получить новую ссылку.',
+    hello: 'Здравствуйте! Сообщения магазина будут приходить сюда.',
+    start: 'Нажмите «Начать», чтобы подписаться.',
+    startButton: 'Начать',
   },
 } as const;
 
@@ -55,4 +61,21 @@ export function optinReply(outcome: OptinOutcome, langCode: string): string {
     ...(lead ? [t.lead] : []),
   ];
   return lines.length ? lines.join('\n') : t.subscribed;
+}
+
+/**
+ * The one message a messenger lets the bot send when a person opens its chat before they are
+ * subscribed (Viber's welcome message): what their link did, or a greeting, and a button whose
+ * press is their first message — which subscribes them.
+ */
+export function openReply(
+  outcome: OptinOutcome | null,
+  langCode: string,
+): { text: string; button: string } {
+  const t = TEXTS[languageOf(langCode)];
+  const first = outcome ? optinReply(outcome, langCode) : t.hello;
+  return {
+    text: outcome?.status === 'linked' || !outcome ? `${first}\n${t.start}` : first,
+    button: t.startButton,
+  };
 }

@@ -1,4 +1,4 @@
-import type { z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import type { BotType } from '../bots/schemas.js';
 import { ApiError, fieldErrorsFromZod, type FieldErrors } from '../http/errors.js';
 import type { BotSetup, BotSetupInput, Messenger } from './types.js';
@@ -25,6 +25,9 @@ export function parseSetup<S extends z.ZodType, C extends z.ZodType>(
   throw new ApiError(400, 'Check the highlighted fields.', fields);
 }
 
+/** The credentials of a messenger whose token is its only secret (Viber): none. */
+export const NoCredentials = z.object({}).strict();
+
 /** A messenger that takes no settings or credentials refuses them, naming the field. */
 export function noSettings(
   type: BotType,
@@ -39,8 +42,8 @@ export function noSettings(
 }
 
 /**
- * A bot type the relay connects to nothing (yet): a web visitor's pseudo-bot, Viber and VK
- * until their adapters arrive. Its token, if any, is stored as given.
+ * A bot type the relay connects to nothing: a web visitor's pseudo-bot (and the sandbox,
+ * which adds its own adapter). Its token, if any, is stored as given.
  */
 export const plainMessenger = (type: BotType): Messenger => ({
   type,

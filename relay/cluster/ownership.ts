@@ -8,12 +8,17 @@ import { ownerOf } from './rendezvous.js';
 import { sessionName, type Session } from './session.js';
 
 /**
- * Messenger bot types whose bots are owned: one relay at a time connects each (Telegram
- * webhook or long polling) and sends its messages, so the messenger's limits per bot hold
- * over the whole cluster (WhatsApp: its per-number and per-person pacing). Viber and VK join
- * this list when they get adapters.
+ * Messenger bot types whose bots are owned: one relay at a time connects each (Telegram's
+ * webhook or long polling, Viber's webhook) and sends its messages, so the messenger's limits
+ * per bot hold over the whole cluster (WhatsApp's per-number and per-person pacing, VK's
+ * requests per second per community).
  */
-export const OWNED_TYPES = ['telegram', 'whatsapp'] as const satisfies readonly BotType[];
+export const OWNED_TYPES = [
+  'telegram',
+  'whatsapp',
+  'viber',
+  'vk',
+] as const satisfies readonly BotType[];
 
 /** The advisory lock namespace (first key) of bot ownership; the second key is the bot's id. */
 export const OWNER_LOCKS = 7406;

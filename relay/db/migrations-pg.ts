@@ -488,4 +488,17 @@ UPDATE bot_users SET read_message_id = coalesce(
   (SELECT max(id) FROM messages WHERE bot_user_id = bot_users.id), 0);
 `;
 
-export const pgMigrations: readonly string[] = [v1, v2Cluster, v3WhatsApp, v4Console];
+/**
+ * v5 (twin of SQLite's v9ViberVk): alert channels of type `viber` and `vk`; old Viber and VK
+ * bots' chat URI or screen name moves from their name to their settings.
+ */
+const v5ViberVk = `
+ALTER TABLE notification_channels
+  DROP CONSTRAINT notification_channels_type_check,
+  ADD CONSTRAINT notification_channels_type_check
+    CHECK (type IN ('telegram', 'whatsapp', 'viber', 'vk', 'webhook', 'email'));
+UPDATE bots SET settings = json_build_object(CASE bot_type WHEN 'viber' THEN 'uri' ELSE 'screen_name' END, name)::text
+WHERE bot_type IN ('viber', 'vk') AND settings = '{}' AND name ~ '^[A-Za-z0-9._-]{1,64}$';
+`;
+
+export const pgMigrations: readonly string[] = [v1, v2Cluster, v3WhatsApp, v4Console, v5ViberVk];

@@ -636,6 +636,41 @@ UPDATE bot_users SET read_message_id = coalesce(
   (SELECT max(id) FROM messages WHERE bot_user_id = bot_users.id), 0);
 `;
 
+/**
+ * v9 (Viber and VK; twin of PostgreSQL's v5ViberVk):
+ * - alert channels of type `viber` and `vk` (a manager's chat through one of the shop's bots):
+ *   the CHECK changes, so the table is rebuilt keeping every row, and deliveries keep their
+ *   channel (relay/db/migrate.ts runs migrations with foreign keys off, as a rebuild requires);
+ * - Viber and VK bots made before settings held their chat URI or screen name in their name:
+ *   it moves to settings (`uri`, `screen_name`), so that the widget keeps their links.
+ */
+const v9ViberVk = `
+CREATE TABLE notification_channels_v9 (
+  id         INTEGER PRIMARY KEY,
+  shop_id    INTEGER NOT NULL REFERENCES shops (id) ON DELETE CASCADE,
+  type       TEXT NOT NULL CHECK (type IN ('telegram', 'whatsapp', 'viber', 'vk', 'webhook', 'email')),
+  bot_id     INTEGER REFERENCES bots (id) ON DELETE CASCADE,
+  chat_id    TEXT,
+  url        TEXT,
+  events     TEXT NOT NULL DEFAULT '[]',
+  enabled    INTEGER NOT NULL DEFAULT 1,
+  created_at ${at},
+  updated_at ${at},
+  settings   TEXT NOT NULL DEFAULT '{}'
+) STRICT;
+INSERT INTO notification_channels_v9 (id, shop_id, type, bot_id, chat_id, url, events, enabled,
+    created_at, updated_at, settings)
+  SELECT id, shop_id, type, bot_id, chat_id, url, events, enabled, created_at, updated_at, settings
+  FROM notification_channels;
+DROP TABLE notification_channels;
+ALTER TABLE notification_channels_v9 RENAME TO notification_channels;
+CREATE INDEX notification_channels_shop ON notification_channels (shop_id, id);
+
+UPDATE bots SET settings = json_object(CASE bot_type WHEN 'viber' THEN 'uri' ELSE 'screen_name' END, name)
+WHERE bot_type IN ('viber', 'vk') AND settings = '{}'
+  AND name NOT GLOB '*[^A-Za-z0-9._-]*' AND length(name) BETWEEN 1 AND 64;
+`;
+
 export const migrations: readonly string[] = [
   v1,
   v2,
@@ -645,4 +680,5 @@ export const migrations: readonly string[] = [
   v6Cluster,
   v7WhatsApp,
   v8Console,
+  v9ViberVk,
 ];

@@ -1,3 +1,5 @@
+import type { BotType } from '../bots/schemas.js';
+import type { NewBot } from '../bots/store.js';
 import type { Stores } from '../deps.js';
 import type { EventType } from '../events/types.js';
 import { FormInput } from '../forms/schemas.js';
@@ -48,6 +50,39 @@ const CALLBACK_FORM = FormInput.parse({
   min_fill_ms: 1500,
 });
 
+/**
+ * The messengers a shop connects for real, shown on the demo's home page as a connected
+ * shop's subscribe buttons look. They have no token, so nothing is sent through them (the
+ * sandbox carries the demo); their addresses are placeholders — the WhatsApp number is one of
+ * the 555-01xx numbers kept for fiction.
+ */
+const SHOWCASE = [
+  {
+    bot_type: 'telegram',
+    name: 'Demo Shop on Telegram',
+    tg_bot_nickname: 'touchpoint_demo_bot',
+    settings: {},
+  },
+  {
+    bot_type: 'whatsapp',
+    name: 'Demo Shop on WhatsApp',
+    tg_bot_nickname: null,
+    settings: { phone_number: '+12025550143' },
+  },
+  {
+    bot_type: 'viber',
+    name: 'Demo Shop on Viber',
+    tg_bot_nickname: null,
+    settings: { uri: 'touchpoint-demo' },
+  },
+  {
+    bot_type: 'vk',
+    name: 'Demo Shop on VK',
+    tg_bot_nickname: null,
+    settings: { screen_name: 'touchpoint_demo' },
+  },
+] as const;
+
 /** Where `npm start` serves the relay when TOUCHPOINT_PUBLIC_URL is not set. */
 const DEFAULT_PUBLIC_URL = 'http://localhost:8787';
 
@@ -56,7 +91,8 @@ const FIRST_PAGE = { limit: 100, offset: 0 };
 /**
  * The demo shop a newcomer sees after `npm start` on an empty database: a `web` bot (the
  * widget's visitors), a `sandbox` bot (the messenger of /demo/inbox/) whose welcome flow
- * greets, asks for a phone and makes a lead (relay/demo/flow.ts), the contact form, a staff
+ * greets, asks for a phone and makes a lead (relay/demo/flow.ts), the four messengers' bots
+ * as a connected shop lists them (SHOWCASE: shown, never sent through), the contact form, a staff
  * alert channel posting every event to the managers' sandbox chat, and the buyers' texts per
  * order status. Runs in demo mode only (relay/bootstrap.ts). Seeding again adds only what is
  * missing — nothing, the second time — so it is safe on a database seeded before.
@@ -83,17 +119,26 @@ export async function seedDemo(
     shop = { ...shop, demo: true };
   }
   const { rows: bots } = await stores.bots.list(shop.id, FIRST_PAGE);
-  const bot = async (type: 'web' | 'sandbox', name: string) =>
+  const bot = async (
+    type: BotType,
+    name: string,
+    {
+      tg_bot_nickname = null,
+      settings = {},
+    }: Partial<Pick<NewBot, 'tg_bot_nickname' | 'settings'>> = {},
+  ) =>
     bots.find((b) => b.bot_type === type) ??
     (await stores.bots.create({
       shop_id: shop.id,
       bot_type: type,
       name,
       credential: null,
-      tg_bot_nickname: null,
+      tg_bot_nickname,
+      settings,
     }));
   await bot('web', 'Website');
   const sandbox = await bot('sandbox', 'Demo Shop Bot');
+  for (const b of SHOWCASE) await bot(b.bot_type, b.name, b);
   const form =
     (await stores.forms.byName(shop.id, CALLBACK_FORM.name)) ??
     (await stores.forms.create(shop.id, CALLBACK_FORM));

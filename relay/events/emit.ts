@@ -7,6 +7,9 @@ import { alertActions, renderAlert } from './render.js';
 import type { ChannelTarget, EventTargetStore } from './store.js';
 import type { AppEvent } from './types.js';
 
+/** Alert channels that post to a messenger chat of one of the shop's bots. */
+const CHAT_CHANNELS: ReadonlySet<string> = new Set(['telegram', 'viber', 'vk']);
+
 export type EmitStores = { eventTargets: EventTargetStore; deliveries: DeliveryStore };
 
 /**
@@ -15,7 +18,8 @@ export type EmitStores = { eventTargets: EventTargetStore; deliveries: DeliveryS
  * (transactional outbox), so the lead or order and its notifications commit together or not
  * at all. Returns the ids of the deliveries it queued.
  *
- * - Telegram (or sandbox) alert channel → kind = the bot's type, `{text, parse_mode: 'HTML'}`.
+ * - Telegram (or sandbox), Viber or VK alert channel → kind = the bot's type, `{text,
+ *   parse_mode: 'HTML'}` to the channel's chat (each adapter renders the HTML its own way).
  * - WhatsApp alert channel → kind `whatsapp` to the manager's number, the same text, and the
  *   channel's template (parameters filled in) for when the manager has not written in 24 hours.
  * - Email alert channel → kind `email`, `{subject, text, html}`; the addresses are read when
@@ -52,7 +56,7 @@ export async function emitInTx(
     const alert = renderAlert(e, labels);
     const buttons = alertActions(e);
     for (const ch of channels) {
-      if (ch.type === 'telegram' && ch.bot_type && ch.chat_id) {
+      if (CHAT_CHANNELS.has(ch.type) && ch.bot_type && ch.chat_id) {
         ids.push(
           await deliveries.enqueueInTx(tx, {
             ...base,
@@ -63,7 +67,9 @@ export async function emitInTx(
             payload: {
               text: alert.html,
               parse_mode: 'HTML',
-              ...(buttons.length ? { buttons } : {}),
+              // Alert actions where the chat answers them (Telegram, and the sandbox standing
+              // in for it); Viber and VK managers get the alert as plain text.
+              ...(buttons.length && ch.type === 'telegram' ? { buttons } : {}),
             },
           }),
         );

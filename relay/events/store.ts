@@ -2,14 +2,15 @@ import { dialect, type Dialect } from '../db/dialect.js';
 import { fromJson, type Db } from '../db/open.js';
 import { sql, type Tx } from '../db/sql.js';
 import type { EventType } from './types.js';
+import type { ChannelType } from '../notifications/schemas.js';
 
 export type ChannelTarget = {
   id: number;
-  type: 'telegram' | 'whatsapp' | 'webhook' | 'email';
+  type: ChannelType;
   bot_id: number | null;
-  /** The bot's messenger (`telegram`, `sandbox`, `whatsapp`): the delivery's adapter kind. */
+  /** The bot's messenger (`telegram`, `sandbox`, `whatsapp`, `viber`, `vk`): the delivery's adapter kind. */
   bot_type: string | null;
-  /** A Telegram chat; a WhatsApp number (E.164). */
+  /** A Telegram, Viber or VK chat; a WhatsApp number (E.164). */
   chat_id: string | null;
   url: string | null;
   /** JSON: a WhatsApp alert template (email addresses are read when sending). */

@@ -25,7 +25,7 @@ export { isBlockedAddress } from './blocklist.js';
  * and a cap on how much of an answer is read.
  */
 export function createOutbound(
-  config: Pick<Config, 'telegramApiUrl' | 'whatsappApiUrl' | 'webhookAllowPrivate'>,
+  config: Pick<Config, OperatorApi | 'webhookAllowPrivate'>,
   { lookup = dnsLookup as Lookup, maxSockets = 64 }: OutboundOptions = {},
 ) {
   const allowPrivate = config.webhookAllowPrivate;
@@ -94,7 +94,7 @@ export function createOutbound(
       return send('shop', url, req);
     },
 
-    /** A request to a destination the operator configured (TELEGRAM_API_URL, WHATSAPP_API_URL …). */
+    /** A request to a destination the operator configured (TELEGRAM_API_URL, VK_API_URL …). */
     toOperator(raw: string | URL, req: OutboundRequest = {}): Promise<OutboundResponse> {
       const url = new URL(raw);
       if (!operatorOrigins.has(url.origin))
@@ -135,10 +135,13 @@ export function createOutbound(
 }
 export type Outbound = ReturnType<typeof createOutbound>;
 
-/** The API base URLs the operator configured; a new messenger adds its own here. */
-const operatorUrls = (config: Pick<Config, 'telegramApiUrl' | 'whatsappApiUrl'>) => [
+/** The messenger API base URLs the operator configures; a new messenger adds its own here. */
+type OperatorApi = 'telegramApiUrl' | 'whatsappApiUrl' | 'viberApiUrl' | 'vkApiUrl';
+const operatorUrls = (config: Pick<Config, OperatorApi>) => [
   config.telegramApiUrl,
   config.whatsappApiUrl,
+  config.viberApiUrl,
+  config.vkApiUrl,
 ];
 
 export type OutboundOptions = {
@@ -149,7 +152,7 @@ export type OutboundOptions = {
 };
 
 export type OutboundRequest = {
-  method?: 'GET' | 'POST';
+  method?: 'GET' | 'HEAD' | 'POST';
   headers?: Record<string, string>;
   body?: string | Buffer;
   /** The caller's deadline; without one the request gets `timeoutMs`. */

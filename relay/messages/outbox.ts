@@ -5,8 +5,17 @@ import type { DeliveryStore } from '../delivery/store.js';
 import type { OutgoingPayload } from './schemas.js';
 import { contentTypeOf, type MessageStore } from './store.js';
 
-/** Messengers the relay has a sending adapter for (relay/delivery/adapters). */
-export const SENDABLE_BOTS: ReadonlySet<string> = new Set(['telegram', 'whatsapp', 'sandbox']);
+/**
+ * Messengers the relay has a sending adapter for (relay/channels: each messenger's `adapter`);
+ * a literal list because SQL statements are built from it when modules load.
+ */
+export const SENDABLE_BOTS: ReadonlySet<string> = new Set([
+  'telegram',
+  'whatsapp',
+  'viber',
+  'vk',
+  'sandbox',
+]);
 
 export type MessageOutboxStores = { deliveries: DeliveryStore; messages: MessageStore };
 

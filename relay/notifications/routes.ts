@@ -25,14 +25,16 @@ const BOT_TYPES: Partial<Record<ChannelWrite['type'], { types: string[]; noun: s
   // The sandbox stands in for Telegram in the demo.
   telegram: { types: ['telegram', 'sandbox'], noun: 'Telegram bot' },
   whatsapp: { types: ['whatsapp'], noun: 'WhatsApp bot' },
+  viber: { types: ['viber'], noun: 'Viber bot' },
+  vk: { types: ['vk'], noun: 'VK bot' },
 };
 
 const definedOnly = <T extends Record<string, unknown>>(o: T): Partial<T> =>
   Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 
 /**
- * Staff alert channels: a Telegram (or sandbox) chat or a manager's WhatsApp number through
- * one of the shop's bots, email addresses, or a webhook.
+ * Staff alert channels: a Telegram (or sandbox) chat, a manager's WhatsApp number, Viber or
+ * VK chat through one of the shop's bots, email addresses, or a webhook.
  */
 export function channelRoutes({ stores, outbound, config }: Deps) {
   const { channels } = stores;
@@ -67,7 +69,7 @@ export function channelRoutes({ stores, outbound, config }: Deps) {
     summaries: {
       list: "List a shop's staff alert channels",
       create:
-        'Create an alert channel: a Telegram chat or a WhatsApp number (through one of the shop’s bots), email addresses, or a webhook. Owners only',
+        'Create an alert channel: a Telegram chat, a WhatsApp number, a Viber or VK chat (through one of the shop’s bots), email addresses, or a webhook. Owners only',
       read: 'Read an alert channel',
       update: 'Update an alert channel (events, target, enabled)',
       remove: 'Delete an alert channel',

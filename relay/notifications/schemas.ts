@@ -5,26 +5,40 @@ import { EventList } from '../events/types.js';
 import { toE164 } from '../forms/phone.js';
 import { WebhookUrl } from '../webhooks/schemas.js';
 
-export const ChannelType = z.enum(['telegram', 'whatsapp', 'webhook', 'email']);
+export const ChannelType = z.enum(['telegram', 'whatsapp', 'viber', 'vk', 'webhook', 'email']);
 export type ChannelType = z.infer<typeof ChannelType>;
 
-/**
- * A Telegram chat: a numeric id (negative for groups, -100… for supergroups and channels)
- * or a public `@channelusername`. Numbers are accepted and kept as text.
- * https://core.telegram.org/bots/api#sendmessage
- */
+/** A messenger chat as the API takes it: numbers are accepted and kept as text. */
 export const ChatId = z
   .preprocess(
     (v) => (typeof v === 'number' && Number.isInteger(v) ? String(v) : v),
-    z
-      .string()
-      .trim()
-      .regex(
-        /^(-?\d{1,20}|@[A-Za-z][A-Za-z0-9_]{3,31})$/,
-        'Enter a Telegram chat id (e.g. -1001234567890) or @channelusername.',
-      ),
+    z.string().trim().min(1).max(64),
   )
   .openapi({ type: 'string', example: '-1001234567890' });
+
+/**
+ * Whom each messenger's alert channel writes to, by the messenger's own ids:
+ * - Telegram: a numeric chat id (negative for groups, -100… for supergroups and channels) or a
+ *   public `@channelusername` (https://core.telegram.org/bots/api#sendmessage);
+ * - Viber: the manager's user id as the bot sees it (base64, e.g. `01234567890A=`), once they
+ *   have subscribed to the bot (https://developers.viber.com/docs/api/rest-bot-api/);
+ * - VK: the manager's user id (a positive number), once they have written to the community or
+ *   allowed its messages (https://dev.vk.com/method/messages.send).
+ */
+const CHATS: Partial<Record<ChannelType, { pattern: RegExp; message: string }>> = {
+  telegram: {
+    pattern: /^(-?\d{1,20}|@[A-Za-z][A-Za-z0-9_]{3,31})$/,
+    message: 'Enter a Telegram chat id (e.g. -1001234567890) or @channelusername.',
+  },
+  viber: {
+    pattern: /^[A-Za-z0-9+/=_-]{4,64}$/,
+    message: 'Enter the manager’s Viber user id (e.g. 01234567890A=), as their bot user shows it.',
+  },
+  vk: {
+    pattern: /^[1-9][0-9]{0,11}$/,
+    message: 'Enter the manager’s VK user id (digits, e.g. 1234567).',
+  },
+};
 
 /** A manager's WhatsApp number in international format, kept as E.164 (`+15550101234`). */
 export const Phone = z
@@ -76,9 +90,9 @@ export type NotificationChannel = z.infer<typeof NotificationChannel>;
 const fields = {
   shop_id: ShopId.optional(),
   type: ChannelType,
-  /** telegram, whatsapp: the shop's bot that sends the alerts. */
+  /** telegram, whatsapp, viber, vk: the shop's bot that sends the alerts. */
   bot_id: z.number().int().positive().nullable().optional(),
-  /** telegram: the chat it posts to. */
+  /** telegram, viber, vk: the chat it posts to (the messenger's id of it, see CHATS). */
   chat_id: ChatId.nullable().optional(),
   /** whatsapp: the manager's number. */
   phone: Phone.nullable().optional(),
@@ -100,6 +114,8 @@ type Field = 'bot_id' | 'chat_id' | 'phone' | 'whatsapp_template' | 'to' | 'url'
 const NEEDS: Record<ChannelType, Field[]> = {
   telegram: ['bot_id', 'chat_id'],
   whatsapp: ['bot_id', 'phone'],
+  viber: ['bot_id', 'chat_id'],
+  vk: ['bot_id', 'chat_id'],
   webhook: ['url'],
   email: ['to'],
 };
@@ -121,6 +137,9 @@ export const NotificationChannelInput = z
       if (!allowed.includes(key) && ch[key] != null)
         ctx.addIssue({ code: 'custom', path: [key], message: foreign });
     }
+    const chat = CHATS[ch.type];
+    if (chat && ch.chat_id != null && !chat.pattern.test(ch.chat_id))
+      ctx.addIssue({ code: 'custom', path: ['chat_id'], message: chat.message });
   })
   .openapi('NotificationChannelInput');
 export type NotificationChannelInput = z.infer<typeof NotificationChannelInput>;

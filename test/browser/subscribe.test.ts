@@ -172,4 +172,94 @@ describeBrowser('subscribe buttons', () => {
       clearPublicCaches();
     }
   });
+  it('shows all four messengers with their names and marks, and opens VK with the token as ref', async () => {
+    const extra = [
+      {
+        bot_type: 'whatsapp',
+        name: 'Shop WhatsApp',
+        settings: { phone_number: '+15550101234', phone_number_id: '106540352242922' },
+      },
+      {
+        bot_type: 'viber',
+        name: 'Shop Viber',
+        settings: { uri: 'sofashop', account_name: 'Sofa Shop' },
+      },
+      {
+        bot_type: 'vk',
+        name: 'Shop VK',
+        settings: { group_id: 218903211, screen_name: 'sofashop' },
+      },
+    ] as const;
+    const created = [];
+    for (const b of extra)
+      created.push(
+        await shop.relay.stores.bots.create({
+          shop_id: shop.shopId,
+          bot_type: b.bot_type,
+          name: b.name,
+          credential: null,
+          tg_bot_nickname: null,
+          settings: b.settings,
+        }),
+      );
+    clearPublicCaches();
+    const context = await browser.newContext();
+    // vk.me is outside the machine: the popup gets a stand-in page at its real address.
+    await context.route('https://vk.me/**', (r) =>
+      r.fulfill({ status: 200, contentType: 'text/html', body: '<title>VK</title>' }),
+    );
+    try {
+      const page = await context.newPage();
+      await page.goto(
+        shop.page({ body: '<tp-subscribe channels="telegram,whatsapp,viber,vk"></tp-subscribe>' }),
+      );
+      await settled(page);
+      const links = page.locator('tp-subscribe a[part~=link]');
+      await links.nth(3).waitFor();
+      const shown = await links.evaluateAll((as) =>
+        as.map((a) => ({
+          part: a.getAttribute('part'),
+          href: a.getAttribute('href'),
+          name: a.textContent,
+          mark: a.querySelector('svg path')?.getAttribute('d') ?? null,
+          width: a.querySelector('svg')?.getBoundingClientRect().width ?? 0,
+        })),
+      );
+      expect(shown.map((l) => [l.part, l.href])).toEqual([
+        ['link link-telegram', 'https://t.me/demo_shop_bot'],
+        ['link link-whatsapp', 'https://wa.me/15550101234'],
+        ['link link-viber', 'viber://pa?chatURI=sofashop'],
+        ['link link-vk', 'https://vk.me/sofashop'],
+      ]);
+      expect(shown.map((l) => l.name)).toEqual([
+        'Subscribe in Telegram',
+        'Subscribe in WhatsApp+1 555 010 1234',
+        'Subscribe in Viber',
+        'Subscribe in VK',
+      ]);
+      // Four different marks, each drawn at the button's size.
+      expect(new Set(shown.map((l) => l.mark)).size).toBe(4);
+      for (const l of shown) {
+        expect(l.mark).toMatch(/^M[\d .a-zA-Z-]+$/);
+        expect(l.width).toBeGreaterThan(15);
+      }
+      await page.locator('tp-subscribe').screenshot({ path: artifactPath('subscribe-all.png') });
+
+      const [popup] = await Promise.all([
+        context.waitForEvent('page'),
+        page.locator('tp-subscribe a[part~=link-vk]').click(),
+      ]);
+      await popup.waitForLoadState();
+      const vk = new URL(popup.url());
+      expect(`${vk.origin}${vk.pathname}`).toBe('https://vk.me/sofashop');
+      const token = vk.searchParams.get('ref')!;
+      expect(token).toMatch(/^[A-Za-z0-9_-]{22}$/);
+      const stored = (await shop.optins()).at(-1)!;
+      expect(stored).toMatchObject({ bot_id: created[2].id, token_hash: hashToken(token) });
+    } finally {
+      await context.close();
+      for (const b of created) await shop.relay.stores.bots.delete(b.id);
+      clearPublicCaches();
+    }
+  });
 });

@@ -1,6 +1,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { closeServer, readBody } from './http.js';
 import { seededRandom } from './random.js';
 
 /**
@@ -286,14 +287,6 @@ export async function startWhatsAppFake(
         return param(`Invalid parameter: type ${m.type}`);
     }
   }
-
-  const readBody = (req: IncomingMessage) =>
-    new Promise<string>((resolve, reject) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-      req.on('error', reject);
-    });
 
   const server = createServer(async (req, res) => {
     const arrived = Date.now();
@@ -600,10 +593,8 @@ export async function startWhatsAppFake(
     settled: () => chain,
 
     async close() {
-      for (const res of hung) res.destroy();
       await chain;
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await closeServer(server, hung);
     },
   };
   return fake;

@@ -111,3 +111,23 @@ export async function buildFlow(
     );
   return { flowId: flow.id, steps, items };
 }
+
+/**
+ * A greeting with two step buttons and a URL button; the first leads through a second
+ * message to a third, the second straight to the third: a scenario pressed through in a
+ * messenger's own buttons (`first` names the first button).
+ */
+export const menuFlow = (first = 'Delivery times'): StepSpec[] => [
+  {
+    key: 'greet',
+    type: 'message',
+    text: 'Hello! How can we help?',
+    buttons: [
+      { title: first, to: 'delivery' },
+      { title: 'Sizes', to: 'sizes' },
+      { title: 'Our prices', url: 'https://sofa.example/prices' },
+    ],
+  },
+  { key: 'delivery', type: 'message', text: 'We deliver in 3 days.', next: 'sizes' },
+  { key: 'sizes', type: 'message', text: 'Our sofas are 2 or 3 metres long.' },
+];

@@ -101,6 +101,25 @@ describe('configuration', () => {
     );
   });
 
+  it('reads VIBER_API_URL and VK_API_URL, and refuses a value that is not an http(s) URL', () => {
+    const defaults = loadConfig({});
+    expect([defaults.viberApiUrl, defaults.vkApiUrl]).toEqual([
+      'https://chatapi.viber.com',
+      'https://api.vk.com/method',
+    ]);
+    const local = loadConfig({
+      VIBER_API_URL: 'http://127.0.0.1:9001/',
+      VK_API_URL: 'http://127.0.0.1:9002/method/',
+    });
+    expect([local.viberApiUrl, local.vkApiUrl]).toEqual([
+      'http://127.0.0.1:9001',
+      'http://127.0.0.1:9002/method',
+    ]);
+    expect(() => loadConfig({ VK_API_URL: 'ftp://api.vk.com' })).toThrow(
+      /^Invalid VK_API_URL="ftp:\/\/api.vk.com": must be an http\(s\) URL$/,
+    );
+  });
+
   it('refuses PostgreSQL without TOUCHPOINT_SECRET_KEY, before connecting', async () => {
     // Nothing listens on port 1: the refusal comes before any connection is tried.
     const open = openDb('postgres://touchpoint@127.0.0.1:1/touchpoint');

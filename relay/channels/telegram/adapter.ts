@@ -1,7 +1,8 @@
 import type { Deps } from '../../deps.js';
 import type { ChannelAdapter, Delivery, Pace, SendResult } from '../../delivery/types.js';
 import type { OutgoingPayload } from '../../messages/schemas.js';
-import { createProgress, noAnswer } from '../progress.js';
+import { createProgress, sendParts } from '../progress.js';
+import { unsubscribed } from '../sending.js';
 import type { TelegramApi, TelegramReply } from './api.js';
 import { toTelegramCalls } from './format.js';
 import type { SendGuard, WindowRule } from '../send-guard.js';
@@ -73,41 +74,33 @@ export function createTelegramAdapter(
       if (d.bot_id == null || !d.chat_id) return permanent('No bot or chat to send to.');
       const token = await stores.bots.credential(d.bot_id);
       if (!token) return permanent('The bot was deleted or has no token.');
-      if (d.bot_user_id != null) {
-        const to = await stores.subscribers.recipient(d.bot_user_id);
-        // Blocked the bot meanwhile (403 on another message, or my_chat_member): no attempt.
-        if (to && !to.subscribed) return permanent('The bot user unsubscribed from the bot.');
-      }
+      // Blocked the bot meanwhile (403 on another message, or my_chat_member): no attempt.
+      if (await unsubscribed({ stores }, d))
+        return permanent('The bot user unsubscribed from the bot.');
       const list = calls(d);
       if (!list.length) return permanent('Nothing to send: the message is empty.');
-      const p = progress.take(d.id);
-      const from = p.done;
-      for (let k = from; k < list.length; k++) {
-        let reply: TelegramReply<{ message_id?: number }>;
-        let requestSignal: AbortSignal | undefined;
-        let ended: (() => void) | undefined;
-        try {
-          // Waiting for a slot may end with the worker's timeout: nothing was sent yet. The
-          // request gets its own full timeout, so that a wait never shortens it: a request
-          // aborted after Telegram took it would be sent again (a duplicate).
-          ended = await guard.take(rules(d), k === from ? signal : undefined);
-          requestSignal = AbortSignal.timeout(requestTimeoutMs);
-          reply = await api.call(token, list[k].method, list[k].params, requestSignal);
-        } catch (err) {
-          progress.keep(d.id, p);
-          return noAnswer('Telegram', requestSignal, err);
-        } finally {
-          ended?.(); // the guard counts this send from now on (its answer's time)
-        }
-        if (!reply.ok) {
-          progress.keep(d.id, p);
+      const sent = await sendParts({
+        id: d.id,
+        parts: list,
+        progress,
+        messenger: 'Telegram',
+        signal,
+        requestTimeoutMs,
+        take: (wait) => guard.take(rules(d), wait),
+        send: async (call, _k, requestSignal) => {
+          const reply: TelegramReply<{ message_id?: number }> = await api.call(
+            token,
+            call.method,
+            call.params,
+            requestSignal,
+          );
+          if (reply.ok) return { ok: true, id: String(reply.result?.message_id ?? '') };
           if ((reply.error_code || reply.status) === 429) guard.slowDown(rules(d)[0].key);
-          return classify(reply);
-        }
-        p.ids.push(String(reply.result?.message_id ?? ''));
-        p.done = k + 1;
-      }
-      return { ok: true, remoteId: p.ids.join(',') };
+          return { ok: false, result: classify(reply) };
+        },
+      });
+      if (!sent.ok) return sent;
+      return { ok: true, remoteId: sent.ids.join(',') };
     },
   };
 }

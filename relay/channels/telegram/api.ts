@@ -1,4 +1,5 @@
 import type { Outbound } from '../../http/outbound.js';
+import { httpProblem, messengerRequest } from '../api.js';
 
 /**
  * The Bot API answer: `{"ok":true,"result":…}` or `{"ok":false,"error_code":…,"description":…,
@@ -33,22 +34,6 @@ const MAX_ANSWER_BYTES = 8 * 1024 * 1024;
  * The token is a secret: it appears in the request path only, never in an error message.
  */
 export function createTelegramApi(apiUrl: string, outbound: Outbound) {
-  const post = async (url: string, body: string, signal?: AbortSignal) => {
-    try {
-      const res = await outbound.toOperator(url, {
-        body,
-        signal,
-        headers: { 'content-type': 'application/json' },
-        maxBytes: MAX_ANSWER_BYTES,
-      });
-      return { status: res.status, text: res.body.toString('utf8') };
-    } catch (err) {
-      // The error's code only: Node's messages may carry the URL, and the URL the token.
-      const e = err as NodeJS.ErrnoException;
-      throw new Error(`${e.code ?? e.name}`);
-    }
-  };
-
   return {
     async call<T = unknown>(
       token: string,
@@ -56,18 +41,16 @@ export function createTelegramApi(apiUrl: string, outbound: Outbound) {
       params: Record<string, unknown>,
       signal?: AbortSignal,
     ): Promise<TelegramReply<T>> {
-      const res = await post(`${apiUrl}/bot${token}/${method}`, JSON.stringify(params), signal);
-      let body: any;
-      try {
-        body = JSON.parse(res.text);
-      } catch {
-        body = undefined;
-      }
+      const res = await messengerRequest(outbound, `${apiUrl}/bot${token}/${method}`, {
+        body: JSON.stringify(params),
+        signal,
+        headers: { 'content-type': 'application/json' },
+        maxBytes: MAX_ANSWER_BYTES,
+      });
+      const body = res.json;
       if (body?.ok === true) return { ok: true, result: body.result as T };
       const description =
-        typeof body?.description === 'string'
-          ? body.description
-          : `HTTP ${res.status}${res.text ? `: ${res.text.slice(0, 200)}` : ''}`;
+        typeof body?.description === 'string' ? body.description : httpProblem(res);
       return {
         ok: false,
         status: res.status,

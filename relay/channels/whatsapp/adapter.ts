@@ -1,7 +1,8 @@
 import type { Deps } from '../../deps.js';
 import type { ChannelAdapter, Delivery, Pace, SendResult } from '../../delivery/types.js';
 import type { OutgoingPayload } from '../../messages/schemas.js';
-import { createProgress, noAnswer } from '../progress.js';
+import { sendInTurn, type Addressed } from '../sending.js';
+import { createProgress, sendParts } from '../progress.js';
 import type { SendGuard, WindowRule } from '../send-guard.js';
 import type { GraphApi, GraphError } from './api.js';
 import {
@@ -60,24 +61,6 @@ export function createWhatsAppAdapter(
   }: { api: GraphApi; guard: SendGuard; requestTimeoutMs?: number; now?: () => number },
 ): ChannelAdapter {
   const progress = createProgress();
-  /**
-   * One send at a time per person, in the order the worker hands them over: the pair rate
-   * lets several messages to one person go at once, and WhatsApp keeps no order between
-   * requests in flight together (a scenario's text and its buttons would cross).
-   */
-  const queues = new Map<string, Promise<unknown>>();
-  const inTurn = <T>(key: string, fn: () => Promise<T>): Promise<T> => {
-    const run = (queues.get(key) ?? Promise.resolve()).then(fn);
-    const tail = run.then(
-      () => {},
-      () => {},
-    );
-    queues.set(key, tail);
-    void tail.then(() => {
-      if (queues.get(key) === tail) queues.delete(key);
-    });
-    return run;
-  };
   /** Each bot's throughput as its settings said at its last send (pace() cannot read them). */
   const rates = new Map<number, number>();
   const numberKey = (d: Delivery) => `whatsapp:number:${d.bot_id}`;
@@ -118,18 +101,12 @@ export function createWhatsAppAdapter(
       ];
     },
 
-    send(d, signal) {
-      if (d.bot_id == null || !d.chat_id)
-        return Promise.resolve(permanent('No bot or number to send to.'));
-      const to = { ...d, bot_id: d.bot_id, chat_id: d.chat_id };
-      return inTurn(`${d.bot_id}:${d.chat_id}`, () => sendNow(to, signal));
-    },
+    // One send at a time per person: the pair rate lets several go at once, and WhatsApp
+    // keeps no order between requests in flight together.
+    send: sendInTurn(sendNow),
   };
 
-  async function sendNow(
-    d: Delivery & { bot_id: number; chat_id: string },
-    signal: AbortSignal,
-  ): Promise<SendResult> {
+  async function sendNow(d: Addressed, signal: AbortSignal): Promise<SendResult> {
     const bot = await stores.bots.withSecrets(d.bot_id);
     if (!bot?.token) return permanent('The bot was deleted or has no access token.');
     const settings = storedSettings(bot.bot.settings);
@@ -146,34 +123,24 @@ export function createWhatsAppAdapter(
     else return permanent(outsideWindow(last));
     if (!list.length) return permanent('Nothing to send: the message is empty.');
 
-    const p = progress.take(d.id);
-    const from = p.done;
-    for (let k = from; k < list.length; k++) {
-      let reply;
-      let requestSignal: AbortSignal | undefined;
-      let ended: (() => void) | undefined;
-      try {
-        // As for Telegram: a wait for a slot may end with the worker's timeout (nothing was
-        // sent); the request itself gets its own full timeout.
-        ended = await guard.take(rules(d), k === from ? signal : undefined);
-        requestSignal = AbortSignal.timeout(requestTimeoutMs);
-        reply = await api.send(settings.phone_number_id, bot.token, list[k], requestSignal);
-      } catch (err) {
-        progress.keep(d.id, p);
-        return noAnswer('WhatsApp', requestSignal, err);
-      } finally {
-        ended?.(); // the guard counts this send from now on (its answer's time)
-      }
-      if (!reply.ok) {
+    const token = bot.token;
+    const phoneNumberId = settings.phone_number_id;
+    const sent = await sendParts({
+      id: d.id,
+      parts: list,
+      progress,
+      messenger: 'WhatsApp',
+      signal,
+      requestTimeoutMs,
+      take: (wait) => guard.take(rules(d), wait),
+      send: async (message, k, requestSignal) => {
+        const reply = await api.send(phoneNumberId, token, message, requestSignal);
+        if (reply.ok) return { ok: true, id: reply.result.messages?.[0]?.id ?? '' };
         const { code } = reply.error;
         // The relay's record said the window was open, WhatsApp says it is not (the person's
         // last message never reached the relay): the template goes instead, nothing was sent.
-        if (code === 131047 && template && k === 0 && list[0].type !== 'template') {
-          list = [templateMessage(d.chat_id, template)];
-          k = -1;
-          continue;
-        }
-        progress.keep(d.id, p);
+        if (code === 131047 && template && k === 0 && message.type !== 'template')
+          return { instead: [templateMessage(d.chat_id, template)] };
         if (code === 130429) guard.slowDown(numberKey(d));
         if (code === 190 || reply.status === 401)
           await stores.bots.update(d.bot_id, {
@@ -185,13 +152,11 @@ export function createWhatsAppAdapter(
         // does it too, but only after this send has let the next one go).
         if (!result.ok && result.recipientGone && d.bot_user_id != null)
           await stores.subscribers.unsubscribe(d.bot_user_id);
-        return result;
-      }
-      p.ids.push(reply.result.messages?.[0]?.id ?? '');
-      p.done = k + 1;
-    }
+        return { ok: false, result };
+      },
+    });
     // The last message's receipts stand for the delivery (WhatsApp delivers in order).
-    return { ok: true, remoteId: p.ids.at(-1) };
+    return sent.ok ? { ok: true, remoteId: sent.ids.at(-1) } : sent;
   }
 }
 

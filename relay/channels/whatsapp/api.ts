@@ -1,4 +1,5 @@
 import type { Outbound } from '../../http/outbound.js';
+import { httpProblem, messengerRequest } from '../api.js';
 
 /**
  * The Graph API version every call names. Pinned, so that Meta's yearly changes arrive when
@@ -57,38 +58,23 @@ export function createGraphApi(apiUrl: string, outbound: Outbound) {
     body: unknown,
     signal?: AbortSignal,
   ): Promise<GraphReply<T>> {
-    let res;
-    try {
-      res = await outbound.toOperator(`${base}/${path}`, {
-        method,
-        signal,
-        headers: {
-          authorization: `Bearer ${token}`,
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        maxBytes: MAX_ANSWER_BYTES,
-      });
-    } catch (err) {
-      const e = err as NodeJS.ErrnoException;
-      throw new Error(`${e.code ?? e.name}`);
-    }
-    const text = res.body.toString('utf8');
-    let parsed: any;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      parsed = undefined;
-    }
+    const res = await messengerRequest(outbound, `${base}/${path}`, {
+      method,
+      signal,
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      maxBytes: MAX_ANSWER_BYTES,
+    });
+    const parsed = res.json;
     if (res.status >= 200 && res.status < 300 && parsed && !parsed.error)
       return { ok: true, status: res.status, result: parsed as T };
     const error: GraphError =
       parsed?.error && typeof parsed.error.code === 'number'
         ? parsed.error
-        : {
-            code: res.status,
-            message: `HTTP ${res.status}${text ? `: ${text.slice(0, 200)}` : ''}`,
-          };
+        : { code: res.status, message: httpProblem(res) };
     return { ok: false, status: res.status, error };
   }
 

@@ -1,4 +1,5 @@
 import type { OutgoingButton, OutgoingPayload } from '../../messages/schemas.js';
+import { clip, fileName, htmlToText, splitText as split, uniqueTitles as unique } from '../text.js';
 
 /**
  * The Cloud API's limits (characters).
@@ -30,16 +31,6 @@ export type WhatsAppMessage = { to: string; type: string } & Record<string, unkn
  */
 export type TemplateSpec = { name: string; language: string; parameters?: string[] };
 
-const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
-const decode = (s: string) =>
-  s.replace(/&(#x[0-9a-f]+|#[0-9]+|[a-z]+);/gi, (m, e: string) =>
-    e[0] === '#'
-      ? String.fromCodePoint(
-          e[1].toLowerCase() === 'x' ? parseInt(e.slice(2), 16) : Number(e.slice(1)),
-        )
-      : (ENTITIES[e.toLowerCase()] ?? m),
-  );
-
 const MARKS: Record<string, string> = {
   b: '*',
   strong: '*',
@@ -58,57 +49,10 @@ const MARKS: Record<string, string> = {
  * its address; other tags are dropped and entities decoded.
  * https://faq.whatsapp.com/539178204879377
  */
-export function htmlToWhatsApp(html: string): string {
-  return decode(
-    html.replace(
-      /<a\s[^>]*href="([^"]*)"[^>]*>([\s\S]*?)<\/a>|<\/?([a-z]+)[^>]*>/gi,
-      (_m, href: string | undefined, text: string | undefined, tag: string | undefined) => {
-        if (href !== undefined) {
-          const label = text!.replace(/<[^>]*>/g, '');
-          return decode(label) === decode(href) ? href : `${label} (${href})`;
-        }
-        return MARKS[tag!.toLowerCase()] ?? '';
-      },
-    ),
-  );
-}
+export const htmlToWhatsApp = (html: string): string => htmlToText(html, MARKS);
 
-/** At most `n` characters (code points), with an ellipsis when cut. */
-export const clip = (s: string, n: number) => {
-  const chars = [...s.trim()];
-  return chars.length <= n
-    ? chars.join('')
-    : `${chars
-        .slice(0, n - 1)
-        .join('')
-        .trimEnd()}…`;
-};
-
-/** Splits text into parts of at most `limit`, at a line break or a space where one is near. */
-export function splitText(text: string, limit: number = LIMITS.text): string[] {
-  const parts: string[] = [];
-  let rest = text.trim();
-  while ([...rest].length > limit) {
-    const head = [...rest].slice(0, limit).join('');
-    const cut = Math.max(head.lastIndexOf('\n'), head.lastIndexOf(' '));
-    const at = cut >= limit / 2 ? cut : head.length;
-    parts.push(rest.slice(0, at).trimEnd());
-    rest = rest.slice(at).trimStart();
-  }
-  if (rest) parts.push(rest);
-  return parts;
-}
-
-/** Button titles must differ within a message: a repeated one gets a number. */
-const unique = (titles: string[], n: number) => {
-  const seen = new Set<string>();
-  return titles.map((t) => {
-    let title = clip(t, n);
-    for (let k = 2; seen.has(title); k++) title = `${clip(t, n - 3)} ${k}`;
-    seen.add(title);
-    return title;
-  });
-};
+/** Splits text into parts of at most 4,096 (WhatsApp's limit), or `limit`. */
+export const splitText = (text: string, limit: number = LIMITS.text) => split(text, limit);
 
 /** Shown above buttons when the message has no text: the body is required. */
 const CHOOSE = '👇';
@@ -201,16 +145,6 @@ const textMessage = (to: string, body: string): WhatsAppMessage => ({
   type: 'text',
   text: { body, preview_url: /https?:\/\//.test(body) },
 });
-
-/** A document's name as the person sees it: the URL's last path segment. */
-function fileName(url: string): string {
-  try {
-    const last = decodeURIComponent(new URL(url).pathname.split('/').pop() ?? '');
-    return clip(last || 'document', 240);
-  } catch {
-    return 'document';
-  }
-}
 
 /**
  * A template message. Body parameters cannot hold line breaks, tabs or more than four spaces

@@ -1,25 +1,19 @@
 import { Hono } from 'hono';
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { BotRef } from '../../bots/lifecycle.js';
 import type { Deps } from '../../deps.js';
 import { ok } from '../../http/api.js';
 import { ApiError, badRequest } from '../../http/errors.js';
 import { bodyLimit } from '../../http/guards.js';
+import { createLateReceipts, hookBot, sameSecret } from '../hooks.js';
 import type { Inbound } from '../inbound.js';
 import { storedSettings } from './settings.js';
-import { handleWhatsAppWebhook, type LateReceipt } from './updates.js';
+import { handleWhatsAppWebhook } from './updates.js';
 
 /** Meta batches up to 1,000 updates in one webhook; 3 MiB leaves room for that. */
 const WEBHOOK_BODY_LIMIT = 3 * 1024 * 1024;
 
-/** A status whose send is not recorded yet is tried again after these delays, then dropped. */
-const LATE_RECEIPT_DELAYS_MS = [500, 2_000, 8_000];
-
 const SIGNATURE = /^sha256=([0-9a-f]{64})$/i;
-
-/** Constant-time comparison of two secrets of any length (their SHA-256 digests are compared). */
-const sameSecret = (a: string, b: string) =>
-  timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
 
 /**
  * WhatsApp's webhook endpoint, `/hooks/whatsapp/:bot_id` (paste it into the Meta app
@@ -33,26 +27,8 @@ const sameSecret = (a: string, b: string) =>
  *   anything else. https://developers.facebook.com/docs/graph-api/webhooks/getting-started
  */
 export function whatsappHookRoutes({ stores }: Pick<Deps, 'stores'>, inbound: Inbound) {
-  const pending = new Set<NodeJS.Timeout>();
-  const retryLater = (apply: LateReceipt, attempt = 0) => {
-    const delay = LATE_RECEIPT_DELAYS_MS[attempt];
-    if (delay === undefined || pending.size > 10_000) return;
-    const timer = setTimeout(async () => {
-      pending.delete(timer);
-      const outcome = await apply().catch(() => 'unknown' as const);
-      if (outcome === 'unknown') retryLater(apply, attempt + 1);
-    }, delay);
-    timer.unref();
-    pending.add(timer);
-  };
-
-  /** The bot when it is a WhatsApp bot with its secrets; null for any other id. */
-  const whatsappBot = async (raw: string) => {
-    const id = Number(raw);
-    if (!Number.isSafeInteger(id) || id <= 0) return null;
-    const found = await stores.bots.withSecrets(id);
-    return found && found.bot.bot_type === 'whatsapp' ? found : null;
-  };
+  const retryLater = createLateReceipts();
+  const whatsappBot = (raw: string) => hookBot({ stores }, raw, 'whatsapp');
 
   return new Hono({ strict: false })
     .get('/hooks/whatsapp/:bot_id', async (c) => {

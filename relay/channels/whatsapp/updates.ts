@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import type { MessengerPerson } from '../../bot-users/subscribers.js';
 import type { BotRef } from '../../bots/lifecycle.js';
+import type { LateReceipt } from '../hooks.js';
 import type { Inbound } from '../inbound.js';
 import { classify } from './adapter.js';
 
@@ -71,9 +72,6 @@ const person = (waId: string, contacts: z.infer<typeof Contact>[]): MessengerPer
   lang_code: '',
   messenger_user_url: `https://wa.me/${waId}`,
 });
-
-/** A status the relay could not match yet (its send not recorded): tried again shortly. */
-export type LateReceipt = () => Promise<'moved' | 'same' | 'unknown'>;
 
 /**
  * Feeds one verified webhook to the inbound handlers: each message of this bot's number in

@@ -101,7 +101,7 @@ describe('bots', () => {
     expect(count?.n).toBe(0);
   });
 
-  it('allows sandbox bots in demo mode only, and other messengers without a check', async () => {
+  it('allows sandbox bots in demo mode only, and web bots without a check', async () => {
     const refused = await create(a, { bot_type: 'sandbox', name: 'Play' });
     expect(refused.status).toBe(400);
     expect(refused.body.errors.bot_type).toBeDefined();
@@ -125,8 +125,6 @@ describe('bots', () => {
     }
     const web = await create(a, { bot_type: 'web', name: 'Site' });
     expect(web.body.result).toMatchObject({ has_token: false, tg_bot_nickname: null });
-    const viber = await create(a, { bot_type: 'viber', name: 'Viber', token: 'viber-auth-token' });
-    expect(viber.body.result).toMatchObject({ has_token: true, tg_bot_nickname: null });
   });
 
   it('replaces a token after checking it, and only when it changes', async () => {

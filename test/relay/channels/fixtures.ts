@@ -5,7 +5,9 @@ import type { TelegramFake } from '../../fakes/telegram.js';
 import type { FakeUser } from '../../fakes/telegram-updates.js';
 import type { Owner, Relay } from '../../helpers/relay.js';
 
-export { eventually } from '../webhooks/receiver.js';
+import { eventually } from '../webhooks/receiver.js';
+
+export { eventually };
 
 let n = 0;
 
@@ -86,3 +88,56 @@ export const deliveryOf = async (relay: Relay, id: number) =>
     >('SELECT * FROM deliveries WHERE id = ?'),
     [id],
   ))!;
+
+/** How many bot users, messages and deliveries the database holds: a refused update adds none. */
+export const rowCounts = (relay: Relay) =>
+  relay.db.get(
+    sql<[], { users: number; messages: number; deliveries: number }>(
+      `SELECT (SELECT count(*) FROM bot_users) AS users, (SELECT count(*) FROM messages) AS messages,
+              (SELECT count(*) FROM deliveries) AS deliveries`,
+    ),
+  );
+
+/** How many bots the database holds: a refused create adds none. */
+export const botCount = async (relay: Relay) =>
+  (await relay.db.get(sql<[], { n: number }>(`SELECT count(*) AS n FROM bots`)))!.n;
+
+/** A fake messenger's attempts by outcome (`accepted`, an error code, `hang` …). */
+export const outcomesOf = (attempts: { outcome: string }[]) =>
+  attempts.reduce<Record<string, number>>((acc, a) => {
+    acc[a.outcome] = (acc[a.outcome] ?? 0) + 1;
+    return acc;
+  }, {});
+
+/**
+ * `send_message` of `rounds` texts to each bot user (`message <round>-<i>`), through the API
+ * as a shop's backend would, round after round; then waits until every delivery is `sent`.
+ * Answers the texts, in the order asked.
+ */
+export async function sendRounds(
+  relay: Relay,
+  shop: { shopId: number; token: string },
+  botUserIds: number[],
+  rounds: number,
+  waitMs = 60_000,
+): Promise<string[]> {
+  const ids: number[] = [];
+  const texts: string[] = [];
+  for (let round = 0; round < rounds; round++)
+    for (const [i, id] of botUserIds.entries()) {
+      const text = `message ${round}-${i}`;
+      const r = await relay.api.post(
+        '/api/bot/messages/send_message/',
+        { shop_id: shop.shopId, bot_user_id: id, payload: { text } },
+        { token: shop.token },
+      );
+      expect(r.status, JSON.stringify(r.body)).toBe(201);
+      ids.push(r.body.result.delivery_id);
+      texts.push(text);
+    }
+  await eventually(async () => {
+    const rows = await Promise.all(ids.map((id) => deliveryOf(relay, id)));
+    return rows.every((d) => d.status === 'sent');
+  }, waitMs);
+  return texts;
+}

@@ -6,7 +6,7 @@ import { updates } from '../../fakes/telegram-updates.js';
 import { freePort } from '../../helpers/process.js';
 import { startRelay, type Relay } from '../../helpers/relay.js';
 import { leadBody, ORIGIN, postLead, widgetShop, type WidgetShop } from '../public/fixtures.js';
-import { eventually, telegramBot, tgUser } from './fixtures.js';
+import { eventually, rowCounts, telegramBot, tgUser } from './fixtures.js';
 
 /** Inbound Telegram updates through the webhook: /start with opt-in tokens, messages, blocks. */
 describe('Telegram webhook', () => {
@@ -61,13 +61,7 @@ describe('Telegram webhook', () => {
     expect(r.status, JSON.stringify(r.body)).toBe(201);
     return r.body.result.token as string;
   };
-  const counts = () =>
-    relay.db.get(
-      sql(
-        `SELECT (SELECT count(*) FROM bot_users) AS users, (SELECT count(*) FROM messages) AS messages,
-                (SELECT count(*) FROM deliveries) AS deliveries`,
-      ),
-    );
+  const counts = () => rowCounts(relay);
 
   it('registers its webhook with a random secret and stores only the secret’s hash', async () => {
     const hook = fake.webhookOf(token)!;

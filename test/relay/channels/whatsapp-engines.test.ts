@@ -48,7 +48,7 @@ describe.each(engines)('WhatsApp in the stores (%s)', (_engine, open) => {
       expect(updated!.settings.phone_number_id).toBe('42');
       expect((await stores.bots.withSecrets(bot.id))!.credentials.app_secret).toBe('new-secret');
 
-      // A first message: the person exists from then on, with the time they wrote.
+      // A first message: the person has written from then on, with the time they wrote.
       const inbound = createInbound({ db, stores });
       const ref = { id: bot.id, shop_id: shop.id, bot_type: 'whatsapp' as const };
       const person = {
@@ -58,14 +58,14 @@ describe.each(engines)('WhatsApp in the stores (%s)', (_engine, open) => {
         lang_code: '',
         messenger_user_url: 'https://wa.me/447900000001',
       };
-      expect(await stores.subscribers.exists(bot.id, person.messenger_user_id)).toBe(false);
+      expect(await stores.subscribers.wrote(bot.id, person.messenger_user_id)).toBe(false);
       const started = await inbound.startWithToken(ref, person, {
         remoteId: 'wamid.1',
         text: 'Hi',
         token: null,
       });
       expect(started).toMatchObject({ created: true });
-      expect(await stores.subscribers.exists(bot.id, person.messenger_user_id)).toBe(true);
+      expect(await stores.subscribers.wrote(bot.id, person.messenger_user_id)).toBe(true);
       const last = await stores.subscribers.lastInbound(bot.id, person.messenger_user_id);
       expect(Date.now() - Date.parse(last!)).toBeLessThan(60_000);
       // An opt-in token of the shop is found in a message; a look-alike word is not one.

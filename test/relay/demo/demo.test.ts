@@ -37,11 +37,16 @@ describe('demo shop website', () => {
   });
   afterAll(() => relay.close());
 
-  it('seeds a web bot, a sandbox bot, the callback form, the alert channel and order texts', async () => {
+  it('seeds a web bot, a sandbox bot, the four messengers’ bots, the callback form, the alert channel and order texts', async () => {
     const bots = await relay.stores.bots.list(shopId, { limit: 10, offset: 0 });
-    expect(bots.rows.map((b) => [b.bot_type, b.name])).toEqual([
-      ['web', 'Website'],
-      ['sandbox', 'Demo Shop Bot'],
+    expect(bots.rows.map((b) => [b.bot_type, b.name, b.has_token])).toEqual([
+      ['web', 'Website', false],
+      ['sandbox', 'Demo Shop Bot', false],
+      // Shown as a connected shop lists them; without tokens nothing goes through them.
+      ['telegram', 'Demo Shop on Telegram', false],
+      ['whatsapp', 'Demo Shop on WhatsApp', false],
+      ['viber', 'Demo Shop on Viber', false],
+      ['vk', 'Demo Shop on VK', false],
     ]);
     const callback = await relay.stores.forms.byName(shopId, 'callback');
     expect(callback!.fields.map((f) => f.name)).toEqual(['name', 'phone', 'message']);
@@ -107,6 +112,23 @@ describe('demo shop website', () => {
     });
     expect(config.status).toBe(200);
     expect(config.body.result.forms.map((f: { name: string }) => f.name)).toEqual(['callback']);
+    // The home page lists the four messengers next to the sandbox, each with its link.
+    expect(
+      config.body.result.bots.map((b: { bot_type: string; label: string; url: string }) => [
+        b.bot_type,
+        b.label,
+        b.url,
+      ]),
+    ).toEqual([
+      ['sandbox', 'Demo Shop Bot', expect.stringMatching(/\/demo\/inbox\/\?bot=\d+$/)],
+      ['telegram', 'Telegram', 'https://t.me/touchpoint_demo_bot'],
+      ['whatsapp', 'WhatsApp', 'https://wa.me/12025550143'],
+      ['viber', 'Viber', 'viber://pa?chatURI=touchpoint-demo'],
+      ['vk', 'VK', 'https://vk.me/touchpoint_demo'],
+    ]);
+    const home = await relay.api.get('/demo/');
+    expect(home.text).toContain('<tp-subscribe channels="telegram,whatsapp,viber,vk">');
+    expect(home.text).toContain('<tp-subscribe channels="sandbox">');
   });
 
   it('issues one demo key per process and revokes the one before it', async () => {

@@ -72,7 +72,7 @@ describe('demo welcome flow', () => {
     expect(again.sandboxBotId).toBe(seeded.sandboxBotId);
     expect(again.welcomeFlowId).toBe(seeded.welcomeFlowId);
     expect((await relay.stores.scenario.flows.list(seeded.shop.id, null, PAGE)).count).toBe(1);
-    expect((await relay.stores.bots.list(seeded.shop.id, PAGE)).count).toBe(2);
+    expect((await relay.stores.bots.list(seeded.shop.id, PAGE)).count).toBe(6);
     expect((await relay.stores.forms.list(seeded.shop.id, PAGE)).count).toBe(1);
     expect((await relay.stores.channels.list(seeded.shop.id, PAGE)).count).toBe(1);
     expect(await relay.stores.shops.first()).toMatchObject({ id: seeded.shop.id });

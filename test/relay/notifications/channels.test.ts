@@ -12,11 +12,13 @@ describe('staff alert channels', () => {
   let botB: number;
   let webBotA: number;
   let whatsappA: number;
+  let viberA: number;
+  let vkA: number;
   beforeAll(async () => {
     relay = await startRelay({ webhookAllowPrivate: true });
     a = await userWithShop(relay, 'A');
     b = await userWithShop(relay, 'B');
-    const bot = (shop_id: number, bot_type: 'telegram' | 'web' | 'whatsapp') =>
+    const bot = (shop_id: number, bot_type: 'telegram' | 'web' | 'whatsapp' | 'viber' | 'vk') =>
       relay.stores.bots.create({
         shop_id,
         bot_type,
@@ -28,6 +30,8 @@ describe('staff alert channels', () => {
     botB = (await bot(b.shop.id, 'telegram')).id;
     webBotA = (await bot(a.shop.id, 'web')).id;
     whatsappA = (await bot(a.shop.id, 'whatsapp')).id;
+    viberA = (await bot(a.shop.id, 'viber')).id;
+    vkA = (await bot(a.shop.id, 'vk')).id;
   });
   afterAll(() => relay.close());
 
@@ -125,6 +129,64 @@ describe('staff alert channels', () => {
       expect(bad.status, JSON.stringify(extra)).toBe(400);
       expect(Object.keys(bad.body.errors), JSON.stringify(extra)).toContain(field);
     }
+  });
+
+  it('creates Viber and VK channels to a manager’s chat through the shop’s bot of that messenger, its id as the messenger writes it', async () => {
+    const viber = await create(a, {
+      type: 'viber',
+      bot_id: viberA,
+      chat_id: 'K917PBuvPZmhKfb8Vw3b2Q==',
+      events: ['lead.created'],
+    });
+    expect(viber.status, JSON.stringify(viber.body)).toBe(201);
+    expect(viber.body.result).toMatchObject({
+      type: 'viber',
+      bot_id: viberA,
+      chat_id: 'K917PBuvPZmhKfb8Vw3b2Q==',
+      phone: null,
+    });
+    const vk = await create(a, {
+      type: 'vk',
+      bot_id: vkA,
+      chat_id: 1234567,
+      events: ['lead.created'],
+    });
+    expect(vk.status, JSON.stringify(vk.body)).toBe(201);
+    expect(vk.body.result).toMatchObject({ type: 'vk', bot_id: vkA, chat_id: '1234567' });
+
+    const wrongBot = await create(a, {
+      type: 'vk',
+      bot_id: viberA,
+      chat_id: '1',
+      events: ['lead.created'],
+    });
+    expect(wrongBot.status).toBe(400);
+    expect(wrongBot.body.errors.bot_id).toEqual(['No such VK bot in this shop.']);
+    const viberOfTelegram = await create(a, {
+      type: 'viber',
+      bot_id: botA,
+      chat_id: 'K917PBuvPZmhKfb8Vw3b2Q==',
+      events: ['lead.created'],
+    });
+    expect(viberOfTelegram.body.errors.bot_id).toEqual(['No such Viber bot in this shop.']);
+    const badVk = await create(a, {
+      type: 'vk',
+      bot_id: vkA,
+      chat_id: '-100',
+      events: ['lead.created'],
+    });
+    expect(badVk.body.errors.chat_id).toEqual([
+      'Enter the manager’s VK user id (digits, e.g. 1234567).',
+    ]);
+    const badViber = await create(a, {
+      type: 'viber',
+      bot_id: viberA,
+      chat_id: 'has spaces in it',
+      events: ['lead.created'],
+    });
+    expect(badViber.body.errors.chat_id[0]).toMatch(/^Enter the manager’s Viber user id/);
+    const missing = await create(a, { type: 'viber', bot_id: viberA, events: ['lead.created'] });
+    expect(missing.body.errors.chat_id).toEqual(['This field is required for this channel type.']);
   });
 
   it('refuses email channels while the relay has no SMTP server, saying what to set', async () => {

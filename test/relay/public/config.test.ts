@@ -46,8 +46,10 @@ describe('public widget config', () => {
     });
     // The number is the bot's settings', never read out of its name any more.
     await bot('whatsapp', '+7 (912) 345-67-80');
-    const vk = await bot('vk', 'shopclub');
-    const viber = await bot('viber', 'shopviber');
+    // Viber and VK links come from their settings (read from the messenger when connected).
+    const vk = await bot('vk', 'Shop VK', null, { group_id: 218903211, screen_name: 'shopclub' });
+    const viber = await bot('viber', 'Shop Viber', null, { uri: 'shopviber' });
+    await bot('vk', 'no screen name yet', null, { group_id: 218903212 }); // no link: not listed
     const sandbox = await bot('sandbox', 'Demo');
     await bot('web', 'Website'); // not an opt-in bot
     const stopped = await bot('telegram', 'Old bot', 'old_bot');
@@ -134,7 +136,7 @@ describe('public widget config', () => {
           {
             id: vk.id,
             bot_type: 'vk',
-            name: 'shopclub',
+            name: 'Shop VK',
             nickname: 'shopclub',
             url: 'https://vk.me/shopclub',
             label: 'VK',
@@ -144,7 +146,7 @@ describe('public widget config', () => {
           {
             id: viber.id,
             bot_type: 'viber',
-            name: 'shopviber',
+            name: 'Shop Viber',
             nickname: 'shopviber',
             url: 'viber://pa?chatURI=shopviber',
             label: 'Viber',

@@ -84,6 +84,47 @@ export const postLead = (
     headers: { ...(origin === null ? {} : { origin }), ...headers },
   });
 
+/**
+ * An order created by the shop's backend (its `sk_` key) and an opt-in for it on `botId`, as
+ * the order page's `<tp-subscribe order-ref>` asks for one: the order's id, the token and the
+ * deep link.
+ */
+export async function orderOptin(
+  relay: Relay,
+  shop: WidgetShop,
+  {
+    secretKey,
+    botId,
+    externalId,
+    currency = 'EUR',
+  }: {
+    secretKey: string;
+    botId: number;
+    externalId: string;
+    currency?: string;
+  },
+) {
+  const created = await relay.api.post(
+    '/api/store/orders/',
+    {
+      external_id: externalId,
+      number: '42',
+      items: [{ name: 'Sofa', qty: 1, price: 499 }],
+      currency,
+    },
+    { token: secretKey },
+  );
+  expect(created.status, JSON.stringify(created.body)).toBe(201);
+  const optin = await relay.api.post(
+    '/public/v1/optins',
+    { key: shop.pk, bot_id: botId, order_ref: created.body.result.optin_ref },
+    { headers: { origin: ORIGIN } },
+  );
+  expect(optin.status, JSON.stringify(optin.body)).toBe(201);
+  const { token, links } = optin.body.result as { token: string; links: { url: string }[] };
+  return { orderId: created.body.result.id as number, token, url: links[0].url };
+}
+
 /** Row counts that must not move when input is refused. */
 export const counts = async (relay: Relay) =>
   (await relay.db.get(COUNTS)) as Record<string, number>;

@@ -25,17 +25,23 @@ describe('messenger opt-in tokens', () => {
   beforeAll(async () => {
     relay = await startRelay({ publicRateLimit: 0, publicUrl: 'https://relay.example' });
     shop = await widgetShop(relay);
-    const bot = (bot_type: Bot['bot_type'], name: string, tg_bot_nickname: string | null = null) =>
+    const bot = (
+      bot_type: Bot['bot_type'],
+      name: string,
+      tg_bot_nickname: string | null = null,
+      settings: Record<string, unknown> = {},
+    ) =>
       relay.stores.bots.create({
         shop_id: shop.shopId,
         bot_type,
         name,
         credential: null,
         tg_bot_nickname,
+        settings,
       });
     tg = await bot('telegram', 'Shop bot', 'shop_bot');
     sandbox = await bot('sandbox', 'Demo');
-    await bot('vk', 'shopclub');
+    await bot('vk', 'Shop VK', null, { group_id: 218903211, screen_name: 'shopclub' });
     await bot('telegram', 'Unnamed bot'); // no username yet: no link
     clearPublicCaches();
   });
@@ -65,7 +71,7 @@ describe('messenger opt-in tokens', () => {
       {
         bot_id: expect.any(Number),
         bot_type: 'vk',
-        name: 'shopclub',
+        name: 'Shop VK',
         url: `https://vk.me/shopclub?ref=${token}`,
       },
     ]);

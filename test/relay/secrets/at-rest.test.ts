@@ -10,6 +10,9 @@ import { keyFilePath } from '../../../relay/secrets/keys.js';
 import { startTelegramFake, type TelegramFake } from '../../fakes/telegram.js';
 import { startWhatsAppFake, type WhatsAppFake } from '../../fakes/whatsapp.js';
 import { whatsappBot, type WhatsAppBot } from '../channels/whatsapp-fixtures.js';
+import { startViberFake, type ViberFake } from '../../fakes/viber.js';
+import { startVkFake, type VkFake } from '../../fakes/vk.js';
+import { vkBot, type VkBot } from '../channels/vk-fixtures.js';
 import { startRelay, userWithShop, type Owner, type Relay } from '../../helpers/relay.js';
 import { telegramBot } from '../channels/fixtures.js';
 import { describeSqlite, onPostgres, testDatabase } from '../../helpers/engine.js';
@@ -26,6 +29,10 @@ describe('secrets at rest', () => {
   let fake: TelegramFake;
   let waFake: WhatsAppFake;
   let wa: WhatsAppBot;
+  let viberFake: ViberFake;
+  let vkFake: VkFake;
+  let vk: VkBot;
+  let viberToken: string;
   let relay: Relay;
   let owner: Owner;
   let token: string;
@@ -35,8 +42,15 @@ describe('secrets at rest', () => {
   beforeAll(async () => {
     fake = await startTelegramFake();
     waFake = await startWhatsAppFake();
+    [viberFake, vkFake] = await Promise.all([startViberFake(), startVkFake()]);
     relay = await startRelay(
-      { telegramApiUrl: fake.url, whatsappApiUrl: waFake.url, webhookAllowPrivate: true },
+      {
+        telegramApiUrl: fake.url,
+        whatsappApiUrl: waFake.url,
+        viberApiUrl: viberFake.url,
+        vkApiUrl: vkFake.url,
+        webhookAllowPrivate: true,
+      },
       { channels: { pollTimeoutS: 1 } },
     );
     owner = await userWithShop(relay);
@@ -45,6 +59,15 @@ describe('secrets at rest', () => {
       bot: { id: botId },
     } = await telegramBot(relay, fake, owner));
     wa = await whatsappBot(relay, waFake, owner);
+    vk = await vkBot(relay, vkFake, owner);
+    // Without TOUCHPOINT_PUBLIC_URL the Viber bot cannot get its webhook; its token is kept all the same.
+    viberToken = viberFake.addAccount().token;
+    const viber = await relay.api.post(
+      '/api/bot/bots/',
+      { shop_id: owner.shop.id, bot_type: 'viber', name: 'Viber', token: viberToken },
+      { token: owner.token },
+    );
+    expect(viber.status).toBe(201);
     const created = await relay.api.post(
       '/api/webhooks/endpoints/',
       { shop_id: owner.shop.id, url: 'http://127.0.0.1:9/hook', events: ['lead.created'] },
@@ -69,9 +92,22 @@ describe('secrets at rest', () => {
     await relay.close();
     await fake.close();
     await waFake.close();
+    await viberFake.close();
+    await vkFake.close();
   });
-  /** The WhatsApp bot's access token, app secret and the verify token the relay made up. */
-  const whatsappSecrets = () => [wa.number.token, wa.appSecret, wa.verifyToken];
+  /**
+   * The WhatsApp bot's access token, app secret and the verify token the relay made up; the
+   * VK community's token, confirmation string and secret key; the Viber auth token.
+   */
+  const messengerSecrets = () => [
+    wa.number.token,
+    wa.appSecret,
+    wa.verifyToken,
+    vk.community.token,
+    vk.confirmation,
+    vk.secret,
+    viberToken,
+  ];
 
   it('keeps no bot token, webhook secret or captcha secret in clear in the database or its WAL', async () => {
     if (relay.db.engine === 'sqlite') {
@@ -81,7 +117,7 @@ describe('secrets at rest', () => {
       for (const secret of [
         token,
         token.split(':')[1],
-        ...whatsappSecrets(),
+        ...messengerSecrets(),
         ...webhookSecrets,
         CAPTCHA_SECRET,
       ])
@@ -101,6 +137,13 @@ describe('secrets at rest', () => {
       app_secret: wa.appSecret,
       verify_token: wa.verifyToken,
     });
+    const vkRow = (await relay.db.get(sql('SELECT credentials FROM bots WHERE id = ?'), [
+      vk.bot.id,
+    ])) as { credentials: string };
+    expect(JSON.parse(relay.db.secrets.open(vkRow.credentials))).toEqual({
+      confirmation: vk.confirmation,
+      secret: vk.secret,
+    });
   });
 
   it('never answers a secret: bots, webhook endpoints and shop settings show that one is set', async () => {
@@ -117,7 +160,7 @@ describe('secrets at rest', () => {
     );
     for (const r of [shop, bot, endpoint, ...lists]) {
       expect(r.status).toBe(200);
-      for (const secret of [token, ...whatsappSecrets(), ...webhookSecrets, CAPTCHA_SECRET])
+      for (const secret of [token, ...messengerSecrets(), ...webhookSecrets, CAPTCHA_SECRET])
         expect(r.text).not.toContain(secret);
       expect(r.text).not.toContain('enc:v1:');
     }

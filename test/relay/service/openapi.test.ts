@@ -92,6 +92,14 @@ describe('the OpenAPI document', () => {
       'verify_token',
     ]);
     expect(schemas.WhatsAppTemplate.required).toEqual(['name', 'language']);
+    expect(Object.keys(schemas.ViberSettings.properties)).toEqual(['uri']);
+    expect(Object.keys(schemas.VkSettings.properties)).toEqual([
+      'group_id',
+      'screen_name',
+      'requests_per_second',
+    ]);
+    expect(schemas.VkSettings.required).toEqual(['group_id']);
+    expect(schemas.VkCredentials.required).toEqual(['confirmation', 'secret']);
     for (const name of ['BotInput', 'BotPatch'])
       expect(Object.keys(schemas[name].properties)).toEqual(
         expect.arrayContaining(['settings', 'credentials']),
@@ -109,6 +117,8 @@ describe('the OpenAPI document', () => {
     expect(schemas.NotificationChannelInput.properties.type.enum).toEqual([
       'telegram',
       'whatsapp',
+      'viber',
+      'vk',
       'webhook',
       'email',
     ]);
