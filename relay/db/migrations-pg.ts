@@ -449,4 +449,9 @@ UPDATE bot_users SET read_message_id = coalesce(
   (SELECT max(id) FROM messages WHERE bot_user_id = bot_users.id), 0);
 `;
 
-export const pgMigrations: readonly string[] = [v1, v2Console];
+/** SQLite's v7ScenarioEditor (relay/db/migrations.ts): where the editor draws a step. */
+const v3ScenarioEditor = `
+ALTER TABLE steps ADD COLUMN ui text;
+`;
+
+export const pgMigrations: readonly string[] = [v1, v2Console, v3ScenarioEditor];

@@ -533,6 +533,14 @@ UPDATE bot_users SET read_message_id = coalesce(
   (SELECT max(id) FROM messages WHERE bot_user_id = bot_users.id), 0);
 `;
 
+/**
+ * The scenario editor (issue 15): `steps.ui`, where the console's editor draws a step
+ * (JSON `{x, y}`; the runtime ignores it).
+ */
+const v7ScenarioEditor = `
+ALTER TABLE steps ADD COLUMN ui TEXT;
+`;
+
 export const migrations: readonly string[] = [
   v1,
   v2,
@@ -540,4 +548,5 @@ export const migrations: readonly string[] = [
   v4Roles,
   v5Instances,
   v6Console,
+  v7ScenarioEditor,
 ];

@@ -64,10 +64,10 @@ export function scenarioQueries(d: Dialect) {
     insertStep: sql<StepParams & { shop_id: number }, StepRow>(
       `INSERT INTO steps (shop_id, flow_id, type, name, payload, next_step_id, variable, validate,
          error_text, form_id, delay_seconds, condition, then_step_id, else_step_id, action,
-         add_tag_id, remove_tag_id)
+         add_tag_id, remove_tag_id, ui)
        VALUES (@shop_id, @flow_id, @type, @name, @payload, @next_step_id, @variable, @validate,
          @error_text, @form_id, @delay_seconds, @condition, @then_step_id, @else_step_id, @action,
-         @add_tag_id, @remove_tag_id)
+         @add_tag_id, @remove_tag_id, @ui)
        RETURNING *`,
     ),
     getStep: sql<[number], StepRow>(`SELECT * FROM steps WHERE id = ?`),
@@ -85,7 +85,7 @@ export function scenarioQueries(d: Dialect) {
          error_text = @error_text, form_id = @form_id, delay_seconds = @delay_seconds,
          condition = @condition, then_step_id = @then_step_id, else_step_id = @else_step_id,
          action = @action, add_tag_id = @add_tag_id, remove_tag_id = @remove_tag_id,
-         updated_at = @updated_at
+         ui = @ui, updated_at = @updated_at
        WHERE id = @id RETURNING *`,
     ),
     deleteStep: sql<[number]>(`DELETE FROM steps WHERE id = ?`),

@@ -1,6 +1,7 @@
 import type { Deps } from '../deps.js';
 import { crudRoutes } from '../http/crud.js';
 import {
+  EXAMPLES,
   Flow,
   FlowInput,
   FlowPatch,
@@ -24,6 +25,7 @@ export const flowRoutes = ({ stores }: Deps) =>
     patch: FlowPatch,
     filter: 'bot_id',
     store: stores.scenario.flows,
+    versioned: { what: 'flow', example: EXAMPLES.flow },
     summaries: {
       list: "List a shop's flows, optionally of one bot",
       create: 'Create a flow for a bot of the shop',
@@ -43,6 +45,7 @@ export const stepRoutes = ({ stores }: Deps) =>
     patch: StepPatch,
     filter: 'flow_id',
     store: stores.scenario.steps,
+    versioned: { what: 'step', example: EXAMPLES.step },
     summaries: {
       list: "List a shop's steps (with their buttons), optionally of one flow",
       create: 'Create a step in a flow of the shop',
@@ -68,6 +71,7 @@ export const menuItemRoutes = ({ stores }: Deps) =>
     patch: MenuItemPatch,
     filter: 'step_id',
     store: stores.scenario.menuItems,
+    versioned: { what: 'button', example: EXAMPLES.menuItem },
     summaries: {
       list: "List a shop's buttons (menu items), optionally of one step",
       create: 'Add a button to a step: it leads to a step of the same flow or opens a URL',
