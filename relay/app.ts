@@ -35,7 +35,7 @@ import { orderRoutes } from './orders/routes.js';
 import { orderTemplateRoutes } from './orders/templates.js';
 import { benchEchoEnabled, benchEchoRoutes } from './public/bench-echo.js';
 import { publicRoutes } from './public/routes.js';
-import { flowRoutes, menuItemRoutes, stepRoutes } from './scenario/routes.js';
+import { flowRoutes, flowTransferRoutes, menuItemRoutes, stepRoutes } from './scenario/routes.js';
 import { flowSubscriptionRoutes } from './scenario/subscriptions.js';
 import { docsRoutes } from './service/docs.js';
 import { completeDocument } from './service/openapi.js';
@@ -115,6 +115,8 @@ export function createApp({ db, config, stores, log, streamHeartbeatMs, ...share
   api.route('/store', leadRoutes(deps));
   api.route('/store', orderRoutes(deps));
   api.route('/store', orderTemplateRoutes(deps));
+  // Before flowRoutes: /flows/import is not a flow id.
+  api.route('/bot', flowTransferRoutes(deps));
   api.route('/bot', flowRoutes(deps));
   api.route('/bot', stepRoutes(deps));
   api.route('/bot', menuItemRoutes(deps));

@@ -26,7 +26,10 @@ const urlWith = (schemes: string[], message: string) =>
     }, message);
 const HttpUrl = urlWith(['http:', 'https:'], 'Enter an http:// or https:// URL.');
 /** Buttons may also open a Telegram link such as tg://resolve?domain=shop_bot. */
-const ButtonUrl = urlWith(['http:', 'https:', 'tg:'], 'Enter an http://, https:// or tg:// URL.');
+export const ButtonUrl = urlWith(
+  ['http:', 'https:', 'tg:'],
+  'Enter an http://, https:// or tg:// URL.',
+);
 
 const Timestamps = { created_at: z.string(), updated_at: z.string() };
 
@@ -124,6 +127,16 @@ export type StepUi = z.infer<typeof StepUi>;
 /** One day in seconds; a delay step waits at least a second and at most 30 days. */
 const DAY = 86_400;
 
+/** A delay step's pause. */
+export const DelaySeconds = z
+  .number()
+  .int()
+  .min(1)
+  .max(30 * DAY);
+
+/** A button's label: short enough for one button in every messenger. */
+export const ButtonTitle = z.string().trim().min(1).max(64);
+
 /** What a step stores, beyond its id, shop and timestamps. */
 const stepFields = {
   flow_id: Ref,
@@ -137,12 +150,7 @@ const stepFields = {
   error_text: z.string().max(4096).nullable(),
   /** lead: the form whose fields are filled from the user's variables. */
   form: Ref.nullable(),
-  delay_seconds: z
-    .number()
-    .int()
-    .min(1)
-    .max(30 * DAY)
-    .nullable(),
+  delay_seconds: DelaySeconds.nullable(),
   condition: Condition.nullable(),
   action: Action.nullable(),
   ui: StepUi.nullable(),
@@ -195,8 +203,7 @@ export const MenuItemInput = z
   .object({
     shop_id: ShopId.optional(),
     step_id: Ref,
-    /** A button label: short enough for one button in every messenger. */
-    title: z.string().trim().min(1).max(64),
+    title: ButtonTitle,
     next_step_id: Ref.nullable().optional(),
     url: ButtonUrl.nullable().optional(),
     /** Where the button goes among the step's buttons; by default after the last one. */

@@ -8,7 +8,9 @@ import { scenarioQueries } from './queries.js';
 import { referenceChecks } from './references.js';
 import { stepParams, toFlow, toMenuItem, toStep, toStepData, type MenuItemRow } from './rows.js';
 import { resolveMenuItem, resolveStep } from './rules.js';
+import { exportFlow, importFlow } from './transfer.js';
 import { checkVersion, nextVersion } from './versions.js';
+import type { FlowDocument, FlowImport } from './document.js';
 import type {
   Flow,
   FlowInput,
@@ -319,6 +321,27 @@ export function createScenarioStore(db: Database, events: Events) {
       },
       async update(id: number, patch: FlowPatch): Promise<Flow | undefined> {
         return db.tx((tx) => write.updateFlow(tx, id, patch));
+      },
+      /** The flow as a portable document (relay/scenario/document.ts). */
+      async export(id: number): Promise<FlowDocument | undefined> {
+        const row = await db.get(q.getFlow, [id]);
+        return row && exportFlow(db, q, row);
+      },
+      /** A new flow of `input.bot_id` from a document, all of it or nothing. */
+      async import(shopId: number, input: FlowImport): Promise<Flow> {
+        return db.tx(async (tx) => {
+          const errors = {};
+          const flow = await importFlow(
+            tx,
+            q,
+            references(tx, shopId, errors),
+            errors,
+            shopId,
+            input,
+          );
+          await changed(tx, shopId, flow.id);
+          return flow;
+        });
       },
       /** Deletes the flow with its steps and their buttons (ON DELETE CASCADE). */
       async delete(id: number): Promise<boolean> {
