@@ -35,6 +35,7 @@ import { orderRoutes } from './orders/routes.js';
 import { orderTemplateRoutes } from './orders/templates.js';
 import { benchEchoEnabled, benchEchoRoutes } from './public/bench-echo.js';
 import { publicRoutes } from './public/routes.js';
+import { tryRoutes } from './scenario/try.js';
 import { flowRoutes, flowTransferRoutes, menuItemRoutes, stepRoutes } from './scenario/routes.js';
 import { flowSubscriptionRoutes } from './scenario/subscriptions.js';
 import { docsRoutes } from './service/docs.js';
@@ -127,6 +128,7 @@ export function createApp({ db, config, stores, log, streamHeartbeatMs, ...share
   api.route('/bot', messageImageRoutes(deps));
   api.route('/bot', botUserRoutes(deps));
   api.route('/bot', flowSubscriptionRoutes(deps));
+  api.route('/bot', tryRoutes(deps));
   api.route('/store', tagRoutes(deps));
   api.route('/store', customFieldRoutes(deps));
   api.route('/notifications', channelRoutes(deps));

@@ -449,9 +449,10 @@ UPDATE bot_users SET read_message_id = coalesce(
   (SELECT max(id) FROM messages WHERE bot_user_id = bot_users.id), 0);
 `;
 
-/** SQLite's v7ScenarioEditor (relay/db/migrations.ts): where the editor draws a step. */
+/** SQLite's v7ScenarioEditor (relay/db/migrations.ts): step positions, test persons. */
 const v3ScenarioEditor = `
 ALTER TABLE steps ADD COLUMN ui text;
+ALTER TABLE bot_users ADD COLUMN test integer NOT NULL DEFAULT 0;
 `;
 
 export const pgMigrations: readonly string[] = [v1, v2Console, v3ScenarioEditor];

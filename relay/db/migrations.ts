@@ -535,10 +535,12 @@ UPDATE bot_users SET read_message_id = coalesce(
 
 /**
  * The scenario editor (issue 15): `steps.ui`, where the console's editor draws a step
- * (JSON `{x, y}`; the runtime ignores it).
+ * (JSON `{x, y}`; the runtime ignores it), and `bot_users.test`: the test persons its Try
+ * panel runs flows for (never sent to a messenger, left out of the shop's lists).
  */
 const v7ScenarioEditor = `
 ALTER TABLE steps ADD COLUMN ui TEXT;
+ALTER TABLE bot_users ADD COLUMN test INTEGER NOT NULL DEFAULT 0;
 `;
 
 export const migrations: readonly string[] = [

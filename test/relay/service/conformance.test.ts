@@ -301,6 +301,13 @@ describe('the OpenAPI document against real answers', () => {
       flow: { ...exported, first_step: 'nowhere' },
     });
     await ok('DELETE', `/api/bot/flows/${copy.id}/${q()}`);
+    // Try it: a test person through the flow, typing and pressing.
+    const tried = await ok('POST', `/api/bot/flows/${flow.id}/try/${q()}`, { name: 'Tess' });
+    await ok('POST', `/api/bot/try/${tried.bot_user_id}/messages/${q()}`, { text: 'Hello' });
+    await ok('POST', `/api/bot/try/${tried.bot_user_id}/press/${q()}`, {
+      message_id: tried.messages[0].id,
+      menu_item_id: item.id,
+    });
     // 409: without its button the menu would stop waiting and the two steps loop forever.
     await call('DELETE', `/api/bot/menu_items/${item.id}/${q()}`);
     await call('DELETE', `/api/bot/steps/${back.id}/${q()}`);
