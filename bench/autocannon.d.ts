@@ -17,7 +17,8 @@ declare module 'autocannon' {
       ) => void;
     };
     type Options = {
-      url: string;
+      /** Several URLs: the connections are spread over them, round-robin. */
+      url: string | string[];
       connections?: number;
       duration?: number;
       amount?: number;

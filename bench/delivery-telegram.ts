@@ -12,6 +12,7 @@ import { openDb } from '../relay/db/open.js';
 import { createStores } from '../relay/deps.js';
 import { startTelegramFake } from '../test/fakes/telegram.js';
 import { spawnRelay, stop } from '../test/helpers/process.js';
+import { paceOf } from './pace.js';
 
 export async function telegram(total = 600): Promise<Record<string, number | string>> {
   const fake = await startTelegramFake();
@@ -49,20 +50,12 @@ export async function telegram(total = 600): Promise<Record<string, number | str
     while (fake.messages.length < total && Date.now() < deadline)
       await new Promise((r) => setTimeout(r, 100));
     const accepted = fake.messages;
-    const first = accepted[0].at;
-    const last = accepted[accepted.length - 1].at;
-    // The steady rate: n − 1 intervals between the first and the last message Telegram took.
-    const rate = (accepted.length - 1) / ((last - first) / 1000);
-    let worst = 0;
-    for (let i = 0, j = 0; j < accepted.length; j++) {
-      while (accepted[j].at - accepted[i].at >= 1000) i++;
-      worst = Math.max(worst, j - i + 1);
-    }
+    const { seconds, rate, worst } = paceOf(accepted.map((m) => m.at));
     return {
       messages: total,
       'accepted by Telegram': accepted.length,
       'distinct chats': new Set(accepted.map((m) => m.chat_id)).size,
-      'first to last (s)': Number(((last - first) / 1000).toFixed(2)),
+      'first to last (s)': seconds,
       'messages/s': Number(rate.toFixed(2)),
       'rate ÷ 30': Number((rate / 30).toFixed(3)),
       '429 answers': fake.attempts.filter((a) => a.outcome === '429').length,

@@ -5,6 +5,8 @@
  *       achieved rate ÷ 30 and 429s (bench/delivery-telegram.ts)
  *   (2) webhooks — 20,000 signed webhook deliveries to a local receiver, deliveries/s
  *   (3) alerts   — lead POST to alert latency p50/p99 at 20 leads/s (bench/delivery-alerts.ts)
+ *   (4) whatsapp — 1,600 messages for 1,600 people of one WhatsApp number against the Graph
+ *       API fake's 80/s: achieved rate ÷ 80 and pacing errors (bench/delivery-whatsapp.ts)
  * Each part is a function returning its figures; add a part to PARTS.
  */
 import { fork } from 'node:child_process';
@@ -17,6 +19,7 @@ import { emitInTx } from '../relay/events/emit.js';
 import { createRelay } from '../relay/relay.js';
 import { alerts } from './delivery-alerts.js';
 import { telegram } from './delivery-telegram.js';
+import { whatsapp } from './delivery-whatsapp.js';
 
 type Figures = Record<string, number | string>;
 
@@ -139,6 +142,7 @@ const PARTS: Record<string, () => Promise<Figures>> = {
   telegram: () => telegram(),
   webhooks: () => webhooks(),
   alerts: () => alerts(),
+  whatsapp: () => whatsapp(),
 };
 
 async function main() {

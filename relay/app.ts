@@ -121,7 +121,7 @@ export function createApp({ db, config, stores, log, streamHeartbeatMs, ...share
   api.route('/bot', flowRoutes(deps));
   api.route('/bot', stepRoutes(deps));
   api.route('/bot', menuItemRoutes(deps));
-  api.route('/bot', botRoutes(deps, channels.lifecycle));
+  api.route('/bot', botRoutes(deps, channels.lifecycle, channels.messenger));
   api.route('/bot', botChatRoutes(deps));
   api.route('/bot', conversationRoutes(deps));
   api.route('/bot', messageRoutes(deps));
@@ -158,7 +158,7 @@ export function createApp({ db, config, stores, log, streamHeartbeatMs, ...share
   app.get('/api/openapi.json', (c) => c.json(openApiDocument(app)));
   app.route('/', docsRoutes());
   app.route('/', metrics.routes());
-  // Telegram's webhook endpoint; in demo mode the sandbox messenger's inbox.
+  // The messengers' webhook endpoints; in demo mode the sandbox messenger's inbox.
   channels.mount(app);
   // The demo shop website under /demo/ (its inbox, /demo/inbox/, is the sandbox channel's).
   if (config.demo) app.route('/', demoRoutes(deps));

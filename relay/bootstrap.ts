@@ -1,4 +1,5 @@
 import type { Config } from './config.js';
+import { exclusively, LOCKS } from './db/locks.js';
 import type { Db } from './db/open.js';
 import { constraintKind } from './db/sql.js';
 import { createStores } from './deps.js';
@@ -12,13 +13,19 @@ const FIRST = { limit: 1, offset: 0 };
  * bot scenario, on a demo database seeded before scenarios existed).
  */
 export async function bootstrap(db: Db, config: Config, log: (line: string) => void = () => {}) {
+  // Relays starting together on one PostgreSQL database: the first does it, the others find
+  // it done.
+  await exclusively(db, LOCKS.startup, () => once(db, config, log));
+}
+
+async function once(db: Db, config: Config, log: (line: string) => void) {
   const stores = createStores(db);
   if (config.admin && !(await stores.users.findByEmail(config.admin.email))) {
     try {
       await stores.users.create(config.admin.email, config.admin.password);
       log(`Created platform user ${config.admin.email}`);
     } catch (err) {
-      // Relays starting together on one PostgreSQL database: another one created it first.
+      // Another process created it first (a second relay on the same SQLite file).
       if (constraintKind(err) !== 'unique') throw err;
     }
   }

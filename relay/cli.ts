@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { ConfigError } from './config.js';
 import { run, UsageError } from './commands.js';
+import { CopyError } from './db/copy.js';
 import { SecretKeyError } from './secrets/index.js';
 
 /** `npx touchpoint …`: setup commands for scripts and first start. See relay/commands.ts. */
@@ -14,6 +15,7 @@ run(process.argv.slice(2))
       err instanceof UsageError ||
       err instanceof ConfigError ||
       err instanceof SecretKeyError ||
+      err instanceof CopyError ||
       err.code?.startsWith('ERR_PARSE_ARGS')
     ) {
       console.error(`touchpoint: ${err.message}`);

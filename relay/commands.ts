@@ -1,8 +1,11 @@
+import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { databaseLocation, loadConfig } from './config.js';
+import { databaseLocation, loadConfig, type Config } from './config.js';
 import { createStores } from './deps.js';
-import { openDb } from './db/open.js';
+import { copySqliteToPostgres } from './db/copy.js';
+import { isPostgresUrl, openDb } from './db/open.js';
 import { Origin } from './keys/schemas.js';
+import { keyFilePath } from './secrets/keys.js';
 import { rotateKey } from './secrets/rotate.js';
 
 const USAGE = `Usage: touchpoint <command> [options]
@@ -23,6 +26,12 @@ TOUCHPOINT_DB, default ./data/touchpoint.db):
   secrets:rotate-key                        re-encrypt every stored secret under a new
                                             key (the key file's, or printed for
                                             TOUCHPOINT_SECRET_KEY)
+  db:copy --to postgres://…                 copy the SQLite file TOUCHPOINT_DB into an
+                                            empty PostgreSQL database (stop the relay
+                                            first); secrets stay encrypted, so every
+                                            PostgreSQL relay needs the same operator key:
+                                            TOUCHPOINT_SECRET_KEY set to the key file's
+                                            key (the command prints how)
 
 Add --json for machine-readable output.`;
 
@@ -38,8 +47,16 @@ const shopIdOf = (value: string | undefined) => {
   return id;
 };
 
-/** Runs one CLI command; returns what to print. Exported for tests. */
-export async function run(argv: string[], env: Record<string, string | undefined> = process.env) {
+/**
+ * Runs one CLI command; returns what to print. `progress` gets the lines of a long command
+ * (db:copy) as they happen: stderr, so that `--json` output stays alone on stdout. Exported
+ * for tests.
+ */
+export async function run(
+  argv: string[],
+  env: Record<string, string | undefined> = process.env,
+  progress: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
+) {
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -52,6 +69,7 @@ export async function run(argv: string[], env: Record<string, string | undefined
       kind: { type: 'string' },
       role: { type: 'string' },
       origin: { type: 'string', multiple: true },
+      to: { type: 'string' },
       demo: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -61,6 +79,8 @@ export async function run(argv: string[], env: Record<string, string | undefined
   if (!command || values.help) return { text: USAGE, json: null };
 
   const config = loadConfig(env);
+  // Its source is always the SQLite file, whatever TOUCHPOINT_DATABASE_URL says.
+  if (command === 'db:copy') return copyToPostgres(need(values.to, 'to'), config, progress);
   const db = await openDb(databaseLocation(config), config);
   try {
     const stores = createStores(db);
@@ -159,4 +179,28 @@ export async function run(argv: string[], env: Record<string, string | undefined
   } finally {
     await db.close();
   }
+}
+
+/** `db:copy --to postgres://…`: relay/db/copy.ts, then what the PostgreSQL relays need. */
+async function copyToPostgres(to: string, config: Config, progress: (line: string) => void) {
+  if (!isPostgresUrl(to)) throw new UsageError('--to must be a postgres:// URL');
+  const from = config.dbPath;
+  if (from === ':memory:' || from.startsWith('file:') || !existsSync(from))
+    throw new UsageError(`no SQLite database at ${from} (TOUCHPOINT_DB)`);
+  // Opened the relay's way first: migrated to this version's schema, secrets still in clear
+  // sealed, and the key checked against every stored secret before anything is copied.
+  const db = await openDb(from, config);
+  const keyId = db.secrets.keyId;
+  await db.close();
+  const report = await copySqliteToPostgres({ sqlitePath: from, postgresUrl: to, progress });
+  const keyFile = config.secretKeys ? null : keyFilePath(from);
+  const text = [
+    `Copied ${report.rows.toLocaleString('en')} rows in ${report.tables.length} tables from ${from} to ${report.location}; every table's row count matches.`,
+    `The stored secrets are still encrypted with key ${keyId}: start every PostgreSQL relay with that operator key and this database:`,
+    keyFile
+      ? `  TOUCHPOINT_SECRET_KEY="$(grep -v '^#' ${keyFile} | paste -sd, -)"`
+      : '  TOUCHPOINT_SECRET_KEY=<the same value as for this command>',
+    '  TOUCHPOINT_DATABASE_URL=<the --to URL>',
+  ].join('\n');
+  return { text, json: { ...report, from, key_id: keyId, key_file: keyFile } };
 }

@@ -24,6 +24,23 @@ export const Env = z
     TELEGRAM_API_URL: z
       .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
       .default('https://api.telegram.org'),
+    WHATSAPP_API_URL: z
+      .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+      .default('https://graph.facebook.com'),
+    TOUCHPOINT_SMTP_URL: z
+      .url({
+        protocol: /^smtps?$/,
+        error: 'must be an smtp://user:pass@host:port or smtps://… URL',
+      })
+      .optional(),
+    TOUCHPOINT_MAIL_FROM: z
+      .string()
+      .trim()
+      .regex(
+        /^(?:[^<>\r\n]*<[^\s@<>]+@[^\s@<>]+>|[^\s@<>]+@[^\s@<>]+)$/,
+        'must be an address such as alerts@shop.example or "Shop <alerts@shop.example>"',
+      )
+      .optional(),
     TOUCHPOINT_PUBLIC_RATE_LIMIT: z.coerce
       .number({ error: 'must be a whole number of requests per minute' })
       .int()
@@ -75,6 +92,13 @@ export type Config = {
   admin: { email: string; password: string } | null;
   demo: boolean;
   telegramApiUrl: string;
+  /** WHATSAPP_API_URL: the Graph API (the Cloud API's version is pinned in the client). */
+  whatsappApiUrl: string;
+  /**
+   * TOUCHPOINT_SMTP_URL and TOUCHPOINT_MAIL_FROM: how email alerts leave; null when either is
+   * unset (the API then refuses email alert channels, saying what to set).
+   */
+  mail: { smtpUrl: string; from: string } | null;
   publicRateLimit: number;
   webhookAllowPrivate: boolean;
   /** How long a login token lives after its last use (TOUCHPOINT_TOKEN_TTL_DAYS; sliding). */
@@ -90,8 +114,9 @@ const DAY_MS = 24 * 60 * 60_000;
 
 export class ConfigError extends Error {}
 
-// The database URL may carry a password.
+// The database and SMTP URLs may carry a password.
 const SECRET_VARIABLES = new Set([
+  'TOUCHPOINT_SMTP_URL',
   'TOUCHPOINT_SECRET_KEY',
   'TOUCHPOINT_ADMIN_PASSWORD',
   'TOUCHPOINT_DATABASE_URL',
@@ -129,6 +154,11 @@ export function loadConfig(source: Record<string, string | undefined> = process.
         : null,
     demo: e.TOUCHPOINT_DEMO,
     telegramApiUrl: e.TELEGRAM_API_URL.replace(/\/+$/, ''),
+    whatsappApiUrl: e.WHATSAPP_API_URL.replace(/\/+$/, ''),
+    mail:
+      e.TOUCHPOINT_SMTP_URL && e.TOUCHPOINT_MAIL_FROM
+        ? { smtpUrl: e.TOUCHPOINT_SMTP_URL, from: e.TOUCHPOINT_MAIL_FROM }
+        : null,
     publicRateLimit: e.TOUCHPOINT_PUBLIC_RATE_LIMIT,
     webhookAllowPrivate: e.TOUCHPOINT_WEBHOOK_ALLOW_PRIVATE,
     tokenTtlMs: e.TOUCHPOINT_TOKEN_TTL_DAYS * DAY_MS,

@@ -8,6 +8,7 @@ import { createBotChatStore } from './bots/chats.js';
 import { createBotStore } from './bots/store.js';
 import { createConversationStore } from './conversations/store.js';
 import { createCustomFieldStore } from './custom-fields/store.js';
+import { createChangeFeed } from './cluster/changes.js';
 import { createEvents } from './db/events.js';
 import { notifyOnEvents } from './events/emit.js';
 import { createEventLog, logOnEvents } from './events/log.js';
@@ -33,20 +34,24 @@ import { createWebhookStore } from './webhooks/store.js';
 export function createStores(db: Db) {
   // Domain events (lead.created, order.*) emitted inside write transactions: relay/db/events.ts.
   const events = createEvents();
+  // Management writes the public cache and the bots' owners must hear of, after commit; on
+  // PostgreSQL other relays hear of them too (relay/cluster).
+  const changes = createChangeFeed();
   const stores = {
     events,
+    changes,
     users: createUserStore(db),
-    shops: createShopStore(db),
+    shops: createShopStore(db, changes),
     members: createMemberStore(db),
-    keys: createKeyStore(db),
-    bots: createBotStore(db),
+    keys: createKeyStore(db, changes),
+    bots: createBotStore(db, changes),
     botUsers: createBotUserStore(db),
     tags: createTagStore(db),
     customFields: createCustomFieldStore(db),
     deliveries: createDeliveryStore(db),
     // Relay processes and their heartbeats (crash recovery of deliveries in flight).
     instances: createInstanceStore(db),
-    forms: createFormStore(db),
+    forms: createFormStore(db, changes),
     leads: createLeadStore(db, events),
     orders: createOrderStore(db, events),
     scenario: createScenarioStore(db, events),
@@ -61,7 +66,7 @@ export function createStores(db: Db) {
     // The groups and channels bots were added to (alert channels are picked from them).
     botChats: createBotChatStore(db),
     // The shop event log the console's live stream reads (relay/events/hub.ts).
-    eventLog: createEventLog(db),
+    eventLog: createEventLog(db, changes),
   };
   // Bot users moving through flows: relay/scenario/runtime (inbound, API and scheduler call it).
   const scenarioRuntime = createScenarioRuntime(db, stores);

@@ -1,5 +1,6 @@
 import { createApp } from './app.js';
 import { createChannels, type ChannelOptions } from './channels/index.js';
+import { createCluster, type ClusterOptions } from './cluster/index.js';
 import { deliveryHooks } from './channels/delivery-hooks.js';
 import type { Config } from './config.js';
 import type { Db } from './db/open.js';
@@ -30,6 +31,8 @@ export type RelayOptions = {
   log?: Deps['log'];
   /** Outbound HTTP tuning: tests pass a resolver that answers as they need. */
   outbound?: OutboundOptions;
+  /** PostgreSQL: bot ownership and notification tuning (relay/cluster). */
+  cluster?: ClusterOptions;
   /** Event streams: how often the log is polled, how often idle streams beat. */
   events?: HubOptions & { heartbeatMs?: number };
 };
@@ -61,13 +64,44 @@ export function createRelay({
   log,
   outbound: outboundOptions,
   heartbeat: heartbeatOptions,
+  cluster: clusterOptions,
   events: { heartbeatMs: streamHeartbeatMs, ...hubOptions } = {},
 }: RelayOptions) {
   const stores = createStores(db);
   const outbound = createOutbound(config, outboundOptions);
   const deps: Deps = { db, config, stores, outbound, log };
   const metrics = createMetrics(stores);
-  const channels = createChannels(deps, channelOptions);
+  let pruning: NodeJS.Timeout | undefined;
+  const prune = () =>
+    stores.eventLog
+      .prune(new Date(Date.now() - EVENT_RETENTION_MS).toISOString())
+      .catch((err) => console.error('event log:', err));
+  const { hooks, ...tuning } = workerOptions;
+  // This process in `relay_instances`: its claims are signed with its id.
+  const heartbeat = createHeartbeat(stores, heartbeatOptions);
+  // PostgreSQL: relays share the bots and tell each other their changes. It connects bots
+  // through the channels and waits for the worker's sends, both made below and used only once
+  // the relay runs. Null on SQLite.
+  const cluster = createCluster(
+    {
+      db,
+      stores,
+      instanceId: heartbeat.id,
+      connector: {
+        connect: (bot) => channels.connector.connect(bot),
+        release: (bot) => channels.connector.release(bot),
+        disconnect: (bot) => channels.connector.disconnect(bot),
+      },
+      idle: (botId) => worker.botIdle(botId),
+    },
+    // A relay is alive to the bots' owners as long as to the deliveries' (the same heartbeat).
+    { staleMs: heartbeatOptions?.staleMs, ...clusterOptions },
+  );
+  const channels = createChannels(deps, {
+    ...channelOptions,
+    ownership: cluster?.ownership,
+    sendTimeoutMs: tuning.sendTimeoutMs,
+  });
   const events = createEventHub(stores.eventLog, hubOptions);
   const app = createApp({
     db,
@@ -80,19 +114,13 @@ export function createRelay({
     events,
     streamHeartbeatMs,
   });
-  let pruning: NodeJS.Timeout | undefined;
-  const prune = () =>
-    stores.eventLog
-      .prune(new Date(Date.now() - EVENT_RETENTION_MS).toISOString())
-      .catch((err) => console.error('event log:', err));
-  const { hooks, ...tuning } = workerOptions;
-  // This process in `relay_instances`: its claims are signed with its id.
-  const heartbeat = createHeartbeat(stores, heartbeatOptions);
   const worker = createWorker({
     store: stores.deliveries,
     instanceId: heartbeat.id,
-    adapters: createAdapters(deps, { sendTimeoutMs: tuning.sendTimeoutMs }),
+    adapters: [...createAdapters(deps), ...channels.adapters],
     hooks: chain(deliveryHooks(deps), { onAttempt: metrics.onAttempt }, hooks ?? {}),
+    // Several relays: only the bots this one owns, so that one relay paces each bot.
+    scope: cluster ? () => cluster.ownership.scope() : undefined,
     ...tuning,
   });
   const scheduler = createScenarioScheduler(db, stores.scenarioRuntime, schedulerOptions);
@@ -108,21 +136,27 @@ export function createRelay({
     channels,
     scheduler,
     heartbeat,
+    cluster,
     events,
     /**
      * Starts the heartbeat (which requeues at once what dead relays left `sending`), then
-     * delivering, ends due delay steps and connects the bots.
+     * delivering, ends due delay steps and connects the bots (with several relays: takes this
+     * relay's share of them).
      */
     async start() {
       await heartbeat.start();
       worker.start();
       scheduler.start();
+      await cluster?.start();
       await channels.startAll();
       void prune();
       pruning = setInterval(prune, 3600_000);
       pruning.unref();
     },
-    /** Disconnects polling bots and lets sends in flight finish and be recorded. */
+    /**
+     * Disconnects polling bots and lets sends in flight finish and be recorded; then (several
+     * relays) marks this relay stopped and gives its bots up, for the others to take at once.
+     */
     async stop() {
       clearInterval(pruning);
       await events.close();
@@ -130,6 +164,7 @@ export function createRelay({
       await scheduler.stop();
       await worker.stop();
       await heartbeat.stop();
+      await cluster?.stop();
       outbound.close();
     },
   };

@@ -241,7 +241,7 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Reconnect a bot (re-checks a Telegram token); a failure shows as status "error" */
+    /** Reconnect a bot (re-checks its token with the messenger); a failure shows as status "error" */
     post: operations['restartBot'];
     delete?: never;
     options?: never;
@@ -293,7 +293,7 @@ export interface paths {
     /** List a shop's bots (messenger channels) */
     get: operations['listBots'];
     put?: never;
-    /** Connect a bot; a Telegram token is checked with getMe first. Owners only */
+    /** Connect a bot; its token is checked with the messenger first (Telegram getMe, WhatsApp: the phone number id with the access token). Owners only */
     post: operations['createBot'];
     delete?: never;
     options?: never;
@@ -316,7 +316,7 @@ export interface paths {
     delete: operations['deleteBot'];
     options?: never;
     head?: never;
-    /** Rename a bot, replace its token or set its welcome flow (managers may rename and set the flow; only owners change credentials) */
+    /** Rename a bot, replace its token, settings or credentials (checked again), or set its welcome flow (managers may rename and set the flow; only owners change the rest) */
     patch: operations['updateBot'];
     trace?: never;
   };
@@ -389,6 +389,63 @@ export interface paths {
     head?: never;
     /** Update a flow; first_step_id must be a step of this flow */
     patch: operations['updateFlow'];
+    trace?: never;
+  };
+  '/api/bot/flows/{id}/export/': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Export a flow as a portable JSON document
+     * @description Steps are named by keys (`s1`, `s2`… in the order they were made), forms and tags by name, so the document imports into any bot of any shop (POST /api/bot/flows/import/).
+     */
+    get: operations['exportFlow'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/bot/flows/{id}/try/': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Start a flow for a new test person (kept in the history, never sent) */
+    post: operations['tryFlow'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/bot/flows/import/': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Create a flow of a bot from a JSON document (an export), ids made anew
+     * @description All or nothing, in one transaction. Every problem is reported at once under its path in the body (`flow.steps.2.form`, `flow.steps.0.buttons.1.next_step`): a key used twice or naming no step, a form or tag the shop does not have (by name) or that is not the shop’s (by id), a field the step’s type does not use or lacks, a button with neither or both of `next_step` and `url`, a loop of steps that never waits for the person.
+     */
+    post: operations['importFlow'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
     trace?: never;
   };
   '/api/bot/menu_items/': {
@@ -533,6 +590,40 @@ export interface paths {
     patch: operations['updateStep'];
     trace?: never;
   };
+  '/api/bot/try/{bot_user_id}/messages/': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** The test person types a message (an answer, a button title, free text) */
+    post: operations['tryText'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/bot/try/{bot_user_id}/press/': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** The test person presses a button under a message the bot sent them */
+    post: operations['tryPress'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/events/stream/': {
     parameters: {
       query?: never;
@@ -563,7 +654,7 @@ export interface paths {
     /** List a shop's staff alert channels */
     get: operations['listChannels'];
     put?: never;
-    /** Create an alert channel: a Telegram chat (through one of the shop’s bots) or a webhook */
+    /** Create an alert channel: a Telegram chat or a WhatsApp number (through one of the shop’s bots), email addresses, or a webhook. Owners only */
     post: operations['createChannel'];
     delete?: never;
     options?: never;
@@ -1139,6 +1230,9 @@ export interface components {
       has_token: boolean;
       id: number;
       name: string;
+      settings: {
+        [key: string]: unknown;
+      };
       shop_id: number;
       /** @enum {string} */
       status: 'active' | 'stopped' | 'error';
@@ -1160,10 +1254,34 @@ export interface components {
       type: string;
       updated_at: string;
     };
+    BotConnected: components['schemas']['Bot'] & {
+      /** @description WhatsApp: the verify token the relay generated (none was given), shown once; paste it next to the callback URL. */
+      verify_token?: string;
+      /** @description WhatsApp: the callback URL to paste into the Meta app dashboard (Webhooks). null for messengers the relay connects itself. */
+      webhook_url: string | null;
+    };
     BotInput: {
       /** @enum {string} */
       bot_type: 'telegram' | 'whatsapp' | 'viber' | 'vk' | 'web' | 'sandbox';
+      /** @description Per messenger, write-only (never returned; stored encrypted like the token): WhatsApp `WhatsAppCredentials`. */
+      credentials?:
+        | {
+            [key: string]: unknown;
+          }
+        | components['schemas']['WhatsAppCredentials']
+        | {
+            [key: string]: unknown;
+          };
       name: string;
+      /** @description Per messenger, readable later: WhatsApp `WhatsAppSettings`. Other messengers take none. */
+      settings?:
+        | {
+            [key: string]: unknown;
+          }
+        | components['schemas']['WhatsAppSettings']
+        | {
+            [key: string]: unknown;
+          };
       /** @example 1 */
       shop_id?: number;
       /**
@@ -1178,7 +1296,25 @@ export interface components {
        * @enum {string}
        */
       bot_type?: 'telegram' | 'whatsapp' | 'viber' | 'vk' | 'web' | 'sandbox';
+      /** @description Per messenger, write-only (never returned; stored encrypted like the token): WhatsApp `WhatsAppCredentials`. */
+      credentials?:
+        | {
+            [key: string]: unknown;
+          }
+        | components['schemas']['WhatsAppCredentials']
+        | {
+            [key: string]: unknown;
+          };
       name?: string;
+      /** @description Per messenger, readable later: WhatsApp `WhatsAppSettings`. Other messengers take none. */
+      settings?:
+        | {
+            [key: string]: unknown;
+          }
+        | components['schemas']['WhatsAppSettings']
+        | {
+            [key: string]: unknown;
+          };
       /** @example 1 */
       shop_id?: number;
       /**
@@ -1198,6 +1334,7 @@ export interface components {
       status_detail: string;
       tg_bot_nickname: string | null;
       updated_at: string;
+      webhook_url: string | null;
     };
     BotUser: {
       avatar_url: string;
@@ -1366,7 +1503,7 @@ export interface components {
       remote_id: string | null;
       shop_id: number;
       /** @enum {string} */
-      status: 'queued' | 'sending' | 'sent' | 'failed' | 'dead';
+      status: 'queued' | 'sending' | 'sent' | 'delivered' | 'read' | 'failed' | 'dead';
       updated_at: string;
     };
     DeliveryAttempt: {
@@ -1395,6 +1532,197 @@ export interface components {
       shop_id: number;
       updated_at: string;
     };
+    /**
+     * @example {
+     *       "format": "touchpoint.flow",
+     *       "version": 1,
+     *       "name": "Request a call back",
+     *       "first_step": "s1",
+     *       "steps": [
+     *         {
+     *           "key": "s1",
+     *           "type": "message",
+     *           "name": "Greeting",
+     *           "payload": {
+     *             "text": "Hi {{name}}! How can we help?"
+     *           },
+     *           "next_step": null,
+     *           "variable": null,
+     *           "validate": null,
+     *           "error_text": null,
+     *           "form": null,
+     *           "delay_seconds": null,
+     *           "condition": null,
+     *           "action": null,
+     *           "ui": {
+     *             "x": 0,
+     *             "y": 0
+     *           },
+     *           "buttons": [
+     *             {
+     *               "title": "Call me back",
+     *               "next_step": "s2",
+     *               "url": null
+     *             },
+     *             {
+     *               "title": "Our prices",
+     *               "next_step": null,
+     *               "url": "https://shop.example/prices"
+     *             }
+     *           ]
+     *         },
+     *         {
+     *           "key": "s2",
+     *           "type": "question",
+     *           "name": "Phone",
+     *           "payload": {
+     *             "text": "Your phone number?"
+     *           },
+     *           "next_step": "s3",
+     *           "variable": "phone",
+     *           "validate": "phone",
+     *           "error_text": "Please send a phone number.",
+     *           "form": null,
+     *           "delay_seconds": null,
+     *           "condition": null,
+     *           "action": null,
+     *           "ui": {
+     *             "x": 320,
+     *             "y": 0
+     *           },
+     *           "buttons": []
+     *         },
+     *         {
+     *           "key": "s3",
+     *           "type": "lead",
+     *           "name": "Lead",
+     *           "payload": {
+     *             "text": "Thanks! We will call you soon."
+     *           },
+     *           "next_step": null,
+     *           "variable": null,
+     *           "validate": null,
+     *           "error_text": null,
+     *           "form": "callback",
+     *           "delay_seconds": null,
+     *           "condition": null,
+     *           "action": null,
+     *           "ui": {
+     *             "x": 640,
+     *             "y": 0
+     *           },
+     *           "buttons": []
+     *         }
+     *       ]
+     *     }
+     */
+    FlowDocument: {
+      /**
+       * @default null
+       * @example s2
+       */
+      first_step?: string | null;
+      /** @enum {string} */
+      format: 'touchpoint.flow';
+      name: string;
+      steps: {
+        /** @default null */
+        action?: {
+          /** @default null */
+          add_tag?: string | number | null;
+          /** @default null */
+          remove_tag?: string | number | null;
+          /** @default null */
+          set_var?: {
+            name: string;
+            value: string;
+          } | null;
+        } | null;
+        /** @default [] */
+        buttons?: {
+          /**
+           * @default null
+           * @example s2
+           */
+          next_step?: string | null;
+          title: string;
+          /** @default null */
+          url?: string | null;
+        }[];
+        /** @default null */
+        condition?: {
+          /**
+           * @default null
+           * @example s2
+           */
+          else_step?: string | null;
+          equals: string;
+          /**
+           * @default null
+           * @example s2
+           */
+          then_step?: string | null;
+          variable: string;
+        } | null;
+        /** @default null */
+        delay_seconds?: number | null;
+        /** @default null */
+        error_text?: string | null;
+        /**
+         * @default null
+         * @example callback
+         */
+        form?: string | number | null;
+        /** @example s2 */
+        key: string;
+        /** @default  */
+        name?: string;
+        /**
+         * @default null
+         * @example s2
+         */
+        next_step?: string | null;
+        /**
+         * @default {
+         *       "text": ""
+         *     }
+         */
+        payload?: {
+          image_url?: string;
+          /** @default  */
+          text?: string;
+        };
+        /** @enum {string} */
+        type: 'message' | 'question' | 'lead' | 'delay' | 'condition' | 'action';
+        /**
+         * @default null
+         * @example {
+         *       "x": 240,
+         *       "y": 120
+         *     }
+         */
+        ui?: {
+          x: number;
+          y: number;
+        } | null;
+        /**
+         * @default null
+         * @enum {string|null}
+         */
+        validate?: 'text' | 'number' | 'phone' | 'email' | null;
+        /** @default null */
+        variable?: string | null;
+      }[];
+      /** @enum {number} */
+      version: 1;
+    };
+    FlowImport: {
+      bot_id: number;
+      flow: components['schemas']['FlowDocument'];
+      name?: string;
+      /** @example 1 */
+      shop_id?: number;
+    };
     FlowInput: {
       bot_id: number;
       first_step_id?: number | null;
@@ -1408,6 +1736,11 @@ export interface components {
       name?: string;
       /** @example 1 */
       shop_id?: number;
+      /**
+       * @description The `updated_at` you last read. When the object changed since, the update is refused with 409 and `current` (the object as it is now).
+       * @example 2025-01-31T12:00:00.000Z
+       */
+      updated_at?: string;
     };
     FlowRun: {
       bot_user_id: number;
@@ -1637,6 +1970,11 @@ export interface components {
       shop_id?: number;
       step_id?: number;
       title?: string;
+      /**
+       * @description The `updated_at` you last read. When the object changed since, the update is refused with 409 and `current` (the object as it is now).
+       * @example 2025-01-31T12:00:00.000Z
+       */
+      updated_at?: string;
       url?: string | null;
     };
     Message: {
@@ -1662,7 +2000,7 @@ export interface components {
       remote_id: string | null;
       shop_id: number;
       /** @enum {string} */
-      status: 'received' | 'queued' | 'sending' | 'sent' | 'failed' | 'dead';
+      status: 'received' | 'queued' | 'sending' | 'sent' | 'delivered' | 'read' | 'failed' | 'dead';
     };
     MessageButton: {
       menu_item_id?: number;
@@ -1677,11 +2015,14 @@ export interface components {
       enabled: boolean;
       events: string[];
       id: number;
+      phone: string | null;
       shop_id: number;
+      to: string[] | null;
       /** @enum {string} */
-      type: 'telegram' | 'webhook' | 'email';
+      type: 'telegram' | 'whatsapp' | 'webhook' | 'email';
       updated_at: string;
       url: string | null;
+      whatsapp_template: components['schemas']['WhatsAppTemplate'] | null;
     };
     NotificationChannelInput: {
       bot_id?: number | null;
@@ -1702,12 +2043,21 @@ export interface components {
         | 'bot_user.subscribed'
         | 'message.received'
       )[];
+      /** @example +15550101234 */
+      phone?: string;
       /** @example 1 */
       shop_id?: number;
+      /**
+       * @example [
+       *       "sales@shop.example"
+       *     ]
+       */
+      to?: string[] | null;
       /** @enum {string} */
-      type: 'telegram' | 'webhook' | 'email';
+      type: 'telegram' | 'whatsapp' | 'webhook' | 'email';
       /** @example https://shop.example/hooks/touchpoint */
       url?: string | null;
+      whatsapp_template?: components['schemas']['WhatsAppTemplate'] | null;
     };
     NotificationChannelPatch: {
       bot_id?: number | null;
@@ -1727,12 +2077,21 @@ export interface components {
         | 'bot_user.subscribed'
         | 'message.received'
       )[];
+      /** @example +15550101234 */
+      phone?: string;
       /** @example 1 */
       shop_id?: number;
+      /**
+       * @example [
+       *       "sales@shop.example"
+       *     ]
+       */
+      to?: string[] | null;
       /** @enum {string} */
-      type?: 'telegram' | 'webhook' | 'email';
+      type?: 'telegram' | 'whatsapp' | 'webhook' | 'email';
       /** @example https://shop.example/hooks/touchpoint */
       url?: string | null;
+      whatsapp_template?: components['schemas']['WhatsAppTemplate'] | null;
     };
     Optin: {
       expires_at: string;
@@ -1758,6 +2117,7 @@ export interface components {
       bot_type: 'telegram' | 'whatsapp' | 'viber' | 'vk' | 'web' | 'sandbox';
       name: string;
       url: string;
+      web_url?: string;
     };
     Order: {
       created_at: string;
@@ -1836,9 +2196,7 @@ export interface components {
       defaults: {
         [key: string]: string;
       };
-      templates: {
-        [key: string]: string;
-      };
+      templates: components['schemas']['OrderTemplateTexts'];
       variables: string[];
     };
     OrderTemplatesInput: {
@@ -1852,15 +2210,22 @@ export interface components {
      *     }
      */
     OrderTemplateTexts: {
-      [key: string]: string;
+      [key: string]: string | components['schemas']['OrderTemplateWithWhatsApp'];
+    };
+    OrderTemplateWithWhatsApp: {
+      text?: string;
+      whatsapp_template?: components['schemas']['WhatsAppTemplate'];
     };
     PublicBot: {
       /** @enum {string} */
       bot_type: 'telegram' | 'whatsapp' | 'viber' | 'vk' | 'web' | 'sandbox';
+      handle: string | null;
       id: number;
+      label: string;
+      mark: string | null;
       name: string;
       nickname: string | null;
-      url: string | null;
+      url: string;
     };
     PublicConfig: {
       bots: components['schemas']['PublicBot'][];
@@ -1968,7 +2333,7 @@ export interface components {
     };
     ShopInput: {
       name: string;
-      /** @description Merged key by key. `captcha`: `{provider: turnstile|hcaptcha, secret, verify_url?}`; the secret is write-only (stored encrypted); a `captcha` without `secret` keeps the stored one, `secret: null` removes it. `order_templates`: `{<status>|"*": text}`, what buyers subscribed to an order hear (see /api/store/order_templates/). */
+      /** @description Merged key by key. `captcha`: `{provider: turnstile|hcaptcha, secret, verify_url?}`; the secret is write-only (stored encrypted); a `captcha` without `secret` keeps the stored one, `secret: null` removes it. `order_templates`: per order status (or `*`), the buyer’s message text with {order.number}, {order.status}, {order.total}, {order.currency}, or `{text?, whatsapp_template?: WhatsAppTemplate}` for WhatsApp buyers outside the 24-hour window (see /api/store/order_templates/). */
       settings?: {
         [key: string]: unknown;
       };
@@ -1995,7 +2360,7 @@ export interface components {
     };
     ShopPatch: {
       name?: string;
-      /** @description Merged key by key. `captcha`: `{provider: turnstile|hcaptcha, secret, verify_url?}`; the secret is write-only (stored encrypted); a `captcha` without `secret` keeps the stored one, `secret: null` removes it. `order_templates`: `{<status>|"*": text}`, what buyers subscribed to an order hear (see /api/store/order_templates/). */
+      /** @description Merged key by key. `captcha`: `{provider: turnstile|hcaptcha, secret, verify_url?}`; the secret is write-only (stored encrypted); a `captcha` without `secret` keeps the stored one, `secret: null` removes it. `order_templates`: per order status (or `*`), the buyer’s message text with {order.number}, {order.status}, {order.total}, {order.currency}, or `{text?, whatsapp_template?: WhatsAppTemplate}` for WhatsApp buyers outside the 24-hour window (see /api/store/order_templates/). */
       settings?: {
         [key: string]: unknown;
       };
@@ -2037,6 +2402,16 @@ export interface components {
       shop_id: number;
       /** @enum {string} */
       type: 'message' | 'question' | 'lead' | 'delay' | 'condition' | 'action';
+      /**
+       * @example {
+       *       "x": 240,
+       *       "y": 120
+       *     }
+       */
+      ui: {
+        x: number;
+        y: number;
+      } | null;
       updated_at: string;
       /** @enum {string|null} */
       validate: 'text' | 'number' | 'phone' | 'email' | null;
@@ -2077,6 +2452,16 @@ export interface components {
       shop_id?: number;
       /** @enum {string} */
       type: 'message' | 'question' | 'lead' | 'delay' | 'condition' | 'action';
+      /**
+       * @example {
+       *       "x": 240,
+       *       "y": 120
+       *     }
+       */
+      ui?: {
+        x: number;
+        y: number;
+      } | null;
       /** @enum {string|null} */
       validate?: 'text' | 'number' | 'phone' | 'email' | null;
       variable?: string | null;
@@ -2116,6 +2501,21 @@ export interface components {
       shop_id?: number;
       /** @enum {string} */
       type?: 'message' | 'question' | 'lead' | 'delay' | 'condition' | 'action';
+      /**
+       * @example {
+       *       "x": 240,
+       *       "y": 120
+       *     }
+       */
+      ui?: {
+        x: number;
+        y: number;
+      } | null;
+      /**
+       * @description The `updated_at` you last read. When the object changed since, the update is refused with 409 and `current` (the object as it is now).
+       * @example 2025-01-31T12:00:00.000Z
+       */
+      updated_at?: string;
       /** @enum {string|null} */
       validate?: 'text' | 'number' | 'phone' | 'email' | null;
       variable?: string | null;
@@ -2146,6 +2546,32 @@ export interface components {
     TestAlert: {
       channel_id: number;
       delivery: components['schemas']['Delivery'];
+    };
+    TryPress: {
+      menu_item_id: number;
+      message_id: number;
+      /** @example 1 */
+      shop_id?: number;
+    };
+    TryStart: {
+      name?: string;
+      /** @example 1 */
+      shop_id?: number;
+    };
+    TryText: {
+      /** @example 1 */
+      shop_id?: number;
+      text: string;
+    };
+    TryTurn: {
+      bot_user_id: number;
+      flow_id: number | null;
+      messages: components['schemas']['Message'][];
+      notice?: string;
+      path: number[];
+      step_id: number | null;
+      /** @enum {string|null} */
+      waiting: 'buttons' | 'answer' | 'delay' | null;
     };
     WebhookEndpoint: {
       created_at: string;
@@ -2204,6 +2630,30 @@ export interface components {
        * @example whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
        */
       secret: string;
+    };
+    WhatsAppCredentials: {
+      /** @description App settings → Basic → App secret. */
+      app_secret: string;
+      /** @description Any string of your choice for Meta's webhook check; generated when absent. */
+      verify_token?: string;
+    };
+    WhatsAppSettings: {
+      /** @description Messages a second this number may send (Meta's throughput; 80 when absent). */
+      messages_per_second?: number;
+      /**
+       * @description The business number in international format; checked against the number id (filled in from it when absent).
+       * @example +1 555 010 1234
+       */
+      phone_number?: string;
+      /** @example 106540352242922 */
+      phone_number_id: string;
+      waba_id?: string;
+    };
+    WhatsAppTemplate: {
+      language: string;
+      name: string;
+      /** @default [] */
+      parameters?: string[];
     };
   };
   responses: never;
@@ -4658,7 +5108,7 @@ export interface operations {
         };
         content: {
           'application/json': {
-            result: components['schemas']['Bot'];
+            result: components['schemas']['BotConnected'];
             /** @enum {string} */
             status: 'ok';
           };
@@ -5043,7 +5493,7 @@ export interface operations {
         };
         content: {
           'application/json': {
-            result: components['schemas']['Bot'];
+            result: components['schemas']['BotConnected'];
             /** @enum {string} */
             status: 'ok';
           };
@@ -5998,6 +6448,417 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
+      /** @description The `updated_at` sent is not the current version: someone saved the object since. Nothing was saved; `current` is the object as it is now. */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "This flow was changed by someone else since you read it; nothing was saved. It is in `current` as it is now."
+           *       },
+           *       "current": {
+           *         "id": 1,
+           *         "shop_id": 1,
+           *         "bot_id": 3,
+           *         "name": "Request a call back",
+           *         "first_step_id": 10,
+           *         "created_at": "2025-01-31T12:00:00.000Z",
+           *         "updated_at": "2025-01-31T12:00:00.000Z"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'] & {
+            current: components['schemas']['Flow'];
+          };
+        };
+      };
+      /** @description The body is over 256 KiB (the connection is closed). */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Request body is larger than 256 KiB."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description A body that is not JSON (`Content-Type: application/json`). */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Send the body as JSON with Content-Type: application/json."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  exportFlow: {
+    parameters: {
+      query?: {
+        shop_id?: number;
+      };
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The flow as a document */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            result: components['schemas']['FlowDocument'];
+            /** @enum {string} */
+            status: 'ok';
+          };
+        };
+      };
+      /** @description Invalid input or JSON; one key per invalid field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Check the highlighted fields.",
+           *         "email": [
+           *           "Enter a valid email."
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or invalid token. */
+      401: {
+        headers: {
+          /** @description `Bearer`: send `Authorization: Bearer <token or sk_ key>`. */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Authentication credentials were not provided or are invalid."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or another shop’s object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Object not found."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another method than this path answers; `Allow` lists the ones it does. */
+      405: {
+        headers: {
+          /** @description The methods this path answers, e.g. `GET, HEAD, POST`. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  tryFlow: {
+    parameters: {
+      query?: {
+        shop_id?: number;
+      };
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['TryStart'];
+      };
+    };
+    responses: {
+      /** @description The test person and the first turn */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            result: components['schemas']['TryTurn'];
+            /** @enum {string} */
+            status: 'ok';
+          };
+        };
+      };
+      /** @description Invalid input or JSON; one key per invalid field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Check the highlighted fields.",
+           *         "email": [
+           *           "Enter a valid email."
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or invalid token. */
+      401: {
+        headers: {
+          /** @description `Bearer`: send `Authorization: Bearer <token or sk_ key>`. */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Authentication credentials were not provided or are invalid."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or another shop’s object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Object not found."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another method than this path answers; `Allow` lists the ones it does. */
+      405: {
+        headers: {
+          /** @description The methods this path answers, e.g. `GET, HEAD, POST`. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body is over 256 KiB (the connection is closed). */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Request body is larger than 256 KiB."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description A body that is not JSON (`Content-Type: application/json`). */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Send the body as JSON with Content-Type: application/json."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  importFlow: {
+    parameters: {
+      query?: {
+        shop_id?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['FlowImport'];
+      };
+    };
+    responses: {
+      /** @description The new flow */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            result: components['schemas']['Flow'];
+            /** @enum {string} */
+            status: 'ok';
+          };
+        };
+      };
+      /** @description Invalid input or JSON; one key per invalid field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Check the highlighted fields.",
+           *         "email": [
+           *           "Enter a valid email."
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or invalid token. */
+      401: {
+        headers: {
+          /** @description `Bearer`: send `Authorization: Bearer <token or sk_ key>`. */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Authentication credentials were not provided or are invalid."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or another shop’s object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Object not found."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another method than this path answers; `Allow` lists the ones it does. */
+      405: {
+        headers: {
+          /** @description The methods this path answers, e.g. `GET, HEAD, POST`. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
       /** @description The body is over 256 KiB (the connection is closed). */
       413: {
         headers: {
@@ -6613,6 +7474,36 @@ export interface operations {
            *     }
            */
           'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The `updated_at` sent is not the current version: someone saved the object since. Nothing was saved; `current` is the object as it is now. */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "This button was changed by someone else since you read it; nothing was saved. It is in `current` as it is now."
+           *       },
+           *       "current": {
+           *         "id": 5,
+           *         "shop_id": 1,
+           *         "step_id": 10,
+           *         "title": "Call me back",
+           *         "next_step_id": 11,
+           *         "url": null,
+           *         "position": 0,
+           *         "created_at": "2025-01-31T12:00:00.000Z",
+           *         "updated_at": "2025-01-31T12:00:00.000Z"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'] & {
+            current: components['schemas']['MenuItem'];
+          };
         };
       };
       /** @description The body is over 256 KiB (the connection is closed). */
@@ -7724,6 +8615,332 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
+      /** @description The `updated_at` sent is not the current version: someone saved the object since. Nothing was saved; `current` is the object as it is now. */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "This step was changed by someone else since you read it; nothing was saved. It is in `current` as it is now."
+           *       },
+           *       "current": {
+           *         "id": 11,
+           *         "shop_id": 1,
+           *         "flow_id": 1,
+           *         "type": "question",
+           *         "name": "Phone",
+           *         "payload": {
+           *           "text": "Your phone number?"
+           *         },
+           *         "next_step_id": 12,
+           *         "variable": "phone",
+           *         "validate": "phone",
+           *         "error_text": "Please send a phone number, e.g. +44 20 7946 0958.",
+           *         "form": null,
+           *         "delay_seconds": null,
+           *         "condition": null,
+           *         "action": null,
+           *         "ui": {
+           *           "x": 320,
+           *           "y": 40
+           *         },
+           *         "menu_items": [],
+           *         "created_at": "2025-01-31T12:00:00.000Z",
+           *         "updated_at": "2025-01-31T12:00:00.000Z"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'] & {
+            current: components['schemas']['Step'];
+          };
+        };
+      };
+      /** @description The body is over 256 KiB (the connection is closed). */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Request body is larger than 256 KiB."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description A body that is not JSON (`Content-Type: application/json`). */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Send the body as JSON with Content-Type: application/json."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  tryText: {
+    parameters: {
+      query?: {
+        shop_id?: number;
+      };
+      header?: never;
+      path: {
+        bot_user_id: number;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['TryText'];
+      };
+    };
+    responses: {
+      /** @description What the bot answered */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            result: components['schemas']['TryTurn'];
+            /** @enum {string} */
+            status: 'ok';
+          };
+        };
+      };
+      /** @description Invalid input or JSON; one key per invalid field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Check the highlighted fields.",
+           *         "email": [
+           *           "Enter a valid email."
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or invalid token. */
+      401: {
+        headers: {
+          /** @description `Bearer`: send `Authorization: Bearer <token or sk_ key>`. */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Authentication credentials were not provided or are invalid."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or another shop’s object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Object not found."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another method than this path answers; `Allow` lists the ones it does. */
+      405: {
+        headers: {
+          /** @description The methods this path answers, e.g. `GET, HEAD, POST`. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body is over 256 KiB (the connection is closed). */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Request body is larger than 256 KiB."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description A body that is not JSON (`Content-Type: application/json`). */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Send the body as JSON with Content-Type: application/json."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  tryPress: {
+    parameters: {
+      query?: {
+        shop_id?: number;
+      };
+      header?: never;
+      path: {
+        bot_user_id: number;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['TryPress'];
+      };
+    };
+    responses: {
+      /** @description What the bot answered */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            result: components['schemas']['TryTurn'];
+            /** @enum {string} */
+            status: 'ok';
+          };
+        };
+      };
+      /** @description Invalid input or JSON; one key per invalid field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Check the highlighted fields.",
+           *         "email": [
+           *           "Enter a valid email."
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or invalid token. */
+      401: {
+        headers: {
+          /** @description `Bearer`: send `Authorization: Bearer <token or sk_ key>`. */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Authentication credentials were not provided or are invalid."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or another shop’s object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Object not found."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another method than this path answers; `Allow` lists the ones it does. */
+      405: {
+        headers: {
+          /** @description The methods this path answers, e.g. `GET, HEAD, POST`. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
       /** @description The body is over 256 KiB (the connection is closed). */
       413: {
         headers: {
@@ -7767,7 +8984,7 @@ export interface operations {
         last_event_id?: number | null;
         /** @description The shop whose events to follow; required with a login token. */
         shop_id?: number;
-        /** @description Comma-separated event types to receive (default: all): lead.created, order.created, order.status_changed, bot_user.subscribed, message.received, message.created, bot.chat_updated. */
+        /** @description Comma-separated event types to receive (default: all): lead.created, order.created, order.status_changed, bot_user.subscribed, message.received, message.created, bot.chat_updated, flow.updated. */
         types?: string;
       };
       header?: {
@@ -7779,7 +8996,7 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      /** @description A `text/event-stream` (https://html.spec.whatwg.org/multipage/server-sent-events.html). Each event has `id:` (send the last one as `Last-Event-ID` to resume: events are kept 7 days and replayed in order, also after a relay restart), `event:` (its type) and `data:` `{"id", "type", "shop_id", "created_at", "data"}` where `data` is the API object the event is about as its GET returns it now (the lead, the order with `previous_status`, the bot user, the message with `bot_user`, the bot chat), or `{"id", "deleted": true}` once deleted. Other events: `ready` (the stream is live), `reset` (the last event id is too old or unknown: reload what you show), `end` (`{"reason"}`: logged out, access removed, relay stopping; do not reconnect with the same token after "logged out"). A comment line every 15 s keeps proxies from closing an idle stream. */
+      /** @description A `text/event-stream` (https://html.spec.whatwg.org/multipage/server-sent-events.html). Each event has `id:` (send the last one as `Last-Event-ID` to resume: events are kept 7 days and replayed in order, also after a relay restart), `event:` (its type) and `data:` `{"id", "type", "shop_id", "created_at", "data"}` where `data` is the API object the event is about as its GET returns it now (the lead, the order with `previous_status`, the bot user, the message with `bot_user`, the bot chat, the flow whose steps or buttons someone saved), or `{"id", "deleted": true}` once deleted. Other events: `ready` (the stream is live), `reset` (the last event id is too old or unknown: reload what you show), `end` (`{"reason"}`: logged out, access removed, relay stopping; do not reconnect with the same token after "logged out"). A comment line every 15 s keeps proxies from closing an idle stream. */
       200: {
         headers: {
           /** @description `no-cache` */
@@ -8618,7 +9835,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The channel’s type cannot send yet (email). */
+      /** @description The channel has nothing to send through (its bot was deleted). */
       409: {
         headers: {
           [name: string]: unknown;
@@ -8628,7 +9845,7 @@ export interface operations {
            * @example {
            *       "status": "error",
            *       "errors": {
-           *         "common": "This channel cannot send alerts yet: nothing was queued."
+           *         "common": "This channel cannot send alerts (its bot is gone): nothing was queued."
            *       }
            *     }
            */
@@ -8680,7 +9897,7 @@ export interface operations {
         limit?: number;
         offset?: number | null;
         shop_id?: number;
-        status?: 'queued' | 'sending' | 'sent' | 'failed' | 'dead';
+        status?: 'queued' | 'sending' | 'sent' | 'delivered' | 'read' | 'failed' | 'dead';
       };
       header?: never;
       path?: never;

@@ -259,6 +259,8 @@ export const en = {
   'messageStatus.sent': 'sent',
   'messageStatus.failed': 'failed, retrying',
   'messageStatus.dead': 'not delivered',
+  'messageStatus.delivered': 'delivered',
+  'messageStatus.read': 'read',
   'botType.telegram': 'Telegram',
   'botType.whatsapp': 'WhatsApp',
   'botType.viber': 'Viber',
@@ -429,6 +431,7 @@ export const en = {
   'channelType.telegram': 'Messenger chat',
   'channelType.webhook': 'Webhook',
   'channelType.email': 'Email',
+  'channelType.whatsapp': 'WhatsApp number',
   'events.legend': 'Events',
   'event.lead.created': 'New lead',
   'event.order.created': 'New order',
@@ -474,6 +477,8 @@ export const en = {
   'deliveryStatus.sent': 'Sent',
   'deliveryStatus.failed': 'Failed (will retry)',
   'deliveryStatus.dead': 'Given up',
+  'deliveryStatus.delivered': 'Delivered',
+  'deliveryStatus.read': 'Read',
   'leads.arrived': 'New lead: {name}',
   'live.connecting': 'Connecting…',
   'live.live': 'Live',
@@ -533,5 +538,7 @@ export const en = {
   'templates.newStatus': 'Another status',
   'templates.newStatusHint': 'As your shop’s backend sends it: lowercase letters, digits, “_”.',
   'templates.addStatus': 'Add a message for it',
+  'templates.whatsapp':
+    'WhatsApp buyers outside the 24-hour window get the approved template “{name}” ({language}).',
   'templates.badStatus': 'Use lowercase letters, digits or “_”, starting with a letter.',
 } as const;

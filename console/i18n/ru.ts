@@ -289,6 +289,8 @@ export const ru: Catalogue = {
   'messageStatus.sent': 'отправлено',
   'messageStatus.failed': 'ошибка, повторим',
   'messageStatus.dead': 'не доставлено',
+  'messageStatus.delivered': 'доставлено',
+  'messageStatus.read': 'прочитано',
   'botType.telegram': 'Telegram',
   'botType.whatsapp': 'WhatsApp',
   'botType.viber': 'Viber',
@@ -465,6 +467,7 @@ export const ru: Catalogue = {
   'channelType.telegram': 'Чат мессенджера',
   'channelType.webhook': 'Вебхук',
   'channelType.email': 'Эл. почта',
+  'channelType.whatsapp': 'Номер WhatsApp',
   'events.legend': 'События',
   'event.lead.created': 'Новая заявка',
   'event.order.created': 'Новый заказ',
@@ -515,6 +518,8 @@ export const ru: Catalogue = {
   'deliveryStatus.sent': 'Отправлено',
   'deliveryStatus.failed': 'Ошибка (повторим)',
   'deliveryStatus.dead': 'Не доставлено',
+  'deliveryStatus.delivered': 'Доставлено',
+  'deliveryStatus.read': 'Прочитано',
   'leads.arrived': 'Новая заявка: {name}',
   'live.connecting': 'Подключение…',
   'live.live': 'В реальном времени',
@@ -579,5 +584,7 @@ export const ru: Catalogue = {
   'templates.newStatus': 'Другой статус',
   'templates.newStatusHint': 'Как его присылает ваш сайт: строчные латинские буквы, цифры, «_».',
   'templates.addStatus': 'Добавить для него сообщение',
+  'templates.whatsapp':
+    'Покупатели в WhatsApp вне 24-часового окна получают одобренный шаблон «{name}» ({language}).',
   'templates.badStatus': 'Используйте строчные латинские буквы, цифры или «_», начиная с буквы.',
 };

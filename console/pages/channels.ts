@@ -96,7 +96,7 @@ export class TpcChannelsPage extends PageElement {
     this.acting = `bot-${bot.id}`;
     const { api } = this.ctx;
     const params = { params: { path: { id: bot.id }, query: { shop_id: this.shopId } } };
-    const result = await this.botAction.run(() =>
+    const result = await this.botAction.run<unknown>(() =>
       what === 'status'
         ? must(api.GET('/api/bot/bot/{id}/status/', params))
         : what === 'restart'
@@ -348,9 +348,11 @@ export class TpcChannelsPage extends PageElement {
     const target =
       c.type === 'telegram'
         ? t('alerts.toChat', { bot: bot?.name ?? `#${c.bot_id}`, chat })
-        : c.type === 'webhook'
-          ? (c.url ?? '')
-          : t('alerts.email');
+        : c.type === 'whatsapp'
+          ? t('alerts.toChat', { bot: bot?.name ?? `#${c.bot_id}`, chat: c.phone ?? '' })
+          : c.type === 'webhook'
+            ? (c.url ?? '')
+            : (c.to ?? []).join(', ') || t('alerts.email');
     const tested = this.tested.get(c.id);
     return html`<tr>
       <td>${t(`channelType.${c.type}`)}</td>
@@ -365,7 +367,10 @@ export class TpcChannelsPage extends PageElement {
         ${failureAlert(failure)}
         ${tested ? html`<p class="notice ${tested.ok ? 'ok' : 'error'}">${tested.text}</p>` : nothing}
         <div class="row">
-          <button type="button" @click=${() => this.testChannel(c, chat || target)}>
+          <button
+            type="button"
+            @click=${() => this.testChannel(c, c.type === 'telegram' ? chat : target)}
+          >
             ${t('alerts.test')}
           </button>
         </div>

@@ -7,6 +7,7 @@ import { failureAlert, focusFirstInvalid } from '../ui/fields.js';
 import { shared } from '../ui/styles.js';
 
 type Set_ = Schemas['OrderTemplates'];
+type WhatsAppTemplate = Schemas['WhatsAppTemplate'];
 const PREVIEW_DELAY_MS = 300;
 const STATUS = /^[a-z][a-z0-9_]{0,31}$/;
 
@@ -58,6 +59,11 @@ export class TpcOrderTemplates extends ConsoleElement {
   /** What each status's box holds now (empty: the default). */
   private drafts = new Map<string, string>();
   private previews = new Map<string, string>();
+  /**
+   * The approved WhatsApp templates statuses carry (set through the API): kept as they are
+   * when the texts are saved, and named under their status.
+   */
+  private whatsapp = new Map<string, WhatsAppTemplate>();
   private readonly data = new Resource<Set_>(
     this,
     async () => {
@@ -66,7 +72,19 @@ export class TpcOrderTemplates extends ConsoleElement {
           params: { query: { shop_id: this.shopId } },
         }),
       );
-      this.drafts = new Map(this.statusesOf(set).map((s) => [s, set.templates[s] ?? '']));
+      const own = (s: string) => set.templates[s] ?? '';
+      this.drafts = new Map(
+        this.statusesOf(set).map((s) => {
+          const v = own(s);
+          return [s, typeof v === 'string' ? v : (v.text ?? '')];
+        }),
+      );
+      this.whatsapp = new Map(
+        this.statusesOf(set).flatMap((s) => {
+          const v = own(s);
+          return typeof v !== 'string' && v.whatsapp_template ? [[s, v.whatsapp_template]] : [];
+        }),
+      );
       for (const s of this.drafts.keys()) void this.preview(s);
       return set;
     },
@@ -113,9 +131,13 @@ export class TpcOrderTemplates extends ConsoleElement {
 
   private onSave = async (e: SubmitEvent) => {
     e.preventDefault();
-    const templates = Object.fromEntries(
-      [...this.drafts].filter(([, text]) => text.trim()).map(([s, text]) => [s, text.trim()]),
-    );
+    const templates: Set_['templates'] = {};
+    for (const [s, draft] of this.drafts) {
+      const text = draft.trim();
+      const wa = this.whatsapp.get(s);
+      if (wa) templates[s] = { ...(text ? { text } : {}), whatsapp_template: wa };
+      else if (text) templates[s] = text;
+    }
     const set = await this.save.run(() =>
       must(
         this.api.PUT('/api/store/order_templates/', {
@@ -167,6 +189,7 @@ export class TpcOrderTemplates extends ConsoleElement {
             ${this.drafts.get(status)?.trim() ? t('templates.own') : t('templates.default')}
           </span>
           ${errors.length ? html`<span class="error" id=${`${id}-error`}>${errors.join(' ')}</span>` : nothing}
+          ${this.renderWhatsApp(status)}
         </div>
         <div>
           <p class="label" id=${`${id}-pv`}>${t('templates.preview')}</p>
@@ -174,6 +197,16 @@ export class TpcOrderTemplates extends ConsoleElement {
         </div>
       </div>
     </fieldset>`;
+  }
+
+  /** The status's WhatsApp template, when it has one (its fields are the API's). */
+  private renderWhatsApp(status: string) {
+    const wa = this.whatsapp.get(status);
+    return wa
+      ? html`<span class="hint"
+          >${t('templates.whatsapp', { name: wa.name, language: wa.language })}</span
+        >`
+      : nothing;
   }
 
   override render() {

@@ -14,7 +14,7 @@ import { ApiError, badRequest } from '../http/errors.js';
 import { createGate, PASSWORD_GATE } from './gate.js';
 import { requireAuth } from './middleware.js';
 import type { IssuedToken, User } from './store.js';
-import { createLoginThrottle, type LoginCounters, memoryLoginCounters } from './throttle.js';
+import { createLoginThrottle, type LoginCounters, loginCounters } from './throttle.js';
 
 export const LoginInput = z
   .object({ email: z.string().trim().min(1).max(254), password: z.string().min(1).max(1000) })
@@ -109,10 +109,13 @@ const invalidLink = () =>
 const loggedIn = (user: User, { token, expiry }: IssuedToken) =>
   ok({ expiry, token, user: { id: user.id, email: user.email } });
 
-/** `counters`: where login attempts are counted (in memory unless a caller shares them). */
+/**
+ * `counters`: where login attempts are counted (in memory on SQLite, in the database shared
+ * by every relay on PostgreSQL, unless a caller passes its own).
+ */
 export function authRoutes(
-  { stores, config }: Deps,
-  counters: LoginCounters = memoryLoginCounters(),
+  { db, stores, config }: Deps,
+  counters: LoginCounters = loginCounters(db),
 ) {
   const throttle = createLoginThrottle(counters);
   // Every scrypt computation of a request goes through here: a flood waits or gets 429,

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Database } from '../db/sql.js';
 import { tooManyRequests } from '../http/errors.js';
-import { createWindowLimiter } from '../http/rate-limit.js';
+import { memoryCounter, sharedCounter, type AttemptCounter } from '../http/shared-counters.js';
 
 /**
  * Login attempt limits, per 15-minute window. Hard (429) per email *and* address, so a
@@ -19,40 +20,6 @@ export const LOGIN_LIMITS = {
   softMaxMs: 8_000,
 } as const;
 
-/**
- * Attempt counts in fixed windows, one per key. In memory for one relay process; the
- * interface is what a database version (shared by several relays) keeps: `add` must count
- * and answer atomically (`INSERT … ON CONFLICT DO UPDATE … RETURNING`).
- */
-export type AttemptCounter = {
-  /** Counts one attempt and answers the window's count including it. */
-  add(key: string): Promise<{ count: number; retryAfterMs: number }>;
-  /** Takes one attempt back. */
-  remove(key: string): Promise<void>;
-  count(key: string): Promise<number>;
-  clear(key: string): Promise<void>;
-};
-
-export function memoryCounter(windowMs: number, now?: () => number): AttemptCounter {
-  // The limiter's own limit is unused: callers compare counts with theirs.
-  const w = createWindowLimiter({ limit: Number.MAX_SAFE_INTEGER, windowMs, now });
-  return {
-    async add(key) {
-      const hit = w.hit(key);
-      return { count: w.count(key), retryAfterMs: hit.retryAfterMs };
-    },
-    async remove(key) {
-      w.undo(key);
-    },
-    async count(key) {
-      return w.count(key);
-    },
-    async clear(key) {
-      w.reset(key);
-    },
-  };
-}
-
 export type LoginCounters = {
   /** Attempts per (email, address): hard limit; cleared by a success. */
   pairs: AttemptCounter;
@@ -66,6 +33,16 @@ export const memoryLoginCounters = (now?: () => number): LoginCounters => ({
   pairs: memoryCounter(LOGIN_LIMITS.windowMs, now),
   addresses: memoryCounter(LOGIN_LIMITS.windowMs, now),
   emails: memoryCounter(LOGIN_LIMITS.windowMs, now),
+});
+
+/**
+ * The relay's counters: in memory on SQLite, in the database on PostgreSQL, where a guesser
+ * spreading attempts over several relays meets the same limits as against one.
+ */
+export const loginCounters = (db: Database): LoginCounters => ({
+  pairs: sharedCounter(db, 'login:pair', LOGIN_LIMITS.windowMs),
+  addresses: sharedCounter(db, 'login:address', LOGIN_LIMITS.windowMs),
+  emails: sharedCounter(db, 'login:email', LOGIN_LIMITS.windowMs),
 });
 
 /**

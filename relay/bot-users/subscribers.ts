@@ -3,6 +3,7 @@ import type { BotType } from '../bots/schemas.js';
 import { now, type Db } from '../db/open.js';
 import { dialect } from '../db/dialect.js';
 import { sql, type Tx } from '../db/sql.js';
+import { SENDABLE_BOTS } from '../messages/outbox.js';
 import type { OptinToken } from '../public/optin-store.js';
 
 /** A person as a messenger describes them (Telegram's `from` and `chat`, the sandbox inbox). */
@@ -28,6 +29,8 @@ export type Recipient = {
   bot_type: BotType;
   chat_id: string | null;
   subscribed: boolean;
+  /** When the person last wrote to the bot (WhatsApp's 24-hour window); null: never. */
+  last_inbound_at: string | null;
   /**
    * A test person of the scenario editor's Try panel: what the bot says to them is kept in
    * the history only, never sent to a messenger.
@@ -51,6 +54,7 @@ const toRecipient = (r: RecipientRow): Recipient => ({
   chat_id: r.chat_id,
   subscribed: r.subscribed === 1,
   ...(r.test === 1 ? { test: true } : {}),
+  last_inbound_at: r.last_inbound_at,
 });
 
 /**
@@ -68,11 +72,13 @@ export function createSubscriberStore(db: Db) {
        WHERE bot_id = @bot_id AND messenger_user_id = @messenger_user_id${d.forUpdate}`,
     ),
     // A later update fills in what it knows and keeps the rest; `subscribe` 1 re-subscribes.
+    // Only inbound updates get here: the person just wrote, which opens WhatsApp's window.
     upsert: sql<Upsert, { id: number }>(
       `INSERT INTO bot_users (shop_id, bot_id, messenger_user_id, chat_id, name, lang_code,
-         messenger_user_url, subscribed_to_bot, start_parameter, created_at, updated_at)
+         messenger_user_url, subscribed_to_bot, start_parameter, created_at, updated_at,
+         last_inbound_at)
        VALUES (@shop_id, @bot_id, @messenger_user_id, @chat_id, @name, @lang_code,
-         @messenger_user_url, 1, @start_parameter, @now, @now)
+         @messenger_user_url, 1, @start_parameter, @now, @now, @now)
        ON CONFLICT (bot_id, messenger_user_id) DO UPDATE SET
          chat_id = excluded.chat_id,
          name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE bot_users.name END,
@@ -82,16 +88,18 @@ export function createSubscriberStore(db: Db) {
          subscribed_to_bot = CASE WHEN @subscribe = 1 THEN 1 ELSE bot_users.subscribed_to_bot END,
          start_parameter = CASE WHEN excluded.start_parameter <> ''
            THEN excluded.start_parameter ELSE bot_users.start_parameter END,
-         updated_at = excluded.updated_at
+         updated_at = excluded.updated_at,
+         last_inbound_at = excluded.last_inbound_at
        RETURNING id`,
     ),
     // The same new row, or nothing when the person exists (also when another relay has just
     // created them: PostgreSQL waits for that transaction, then does nothing).
     insertNew: sql<Omit<Upsert, 'subscribe'>, { id: number }>(
       `INSERT INTO bot_users (shop_id, bot_id, messenger_user_id, chat_id, name, lang_code,
-         messenger_user_url, subscribed_to_bot, start_parameter, created_at, updated_at)
+         messenger_user_url, subscribed_to_bot, start_parameter, created_at, updated_at,
+         last_inbound_at)
        VALUES (@shop_id, @bot_id, @messenger_user_id, @chat_id, @name, @lang_code,
-         @messenger_user_url, 1, @start_parameter, @now, @now)
+         @messenger_user_url, 1, @start_parameter, @now, @now, @now)
        ON CONFLICT (bot_id, messenger_user_id) DO NOTHING
        RETURNING id`,
     ),
@@ -132,7 +140,7 @@ export function createSubscriberStore(db: Db) {
     ),
     recipient: sql<[number], RecipientRow>(
       `SELECT u.id, u.shop_id, u.bot_id, b.bot_type, u.chat_id, u.subscribed_to_bot AS subscribed,
-         u.test
+         u.last_inbound_at, u.test
        FROM bot_users u JOIN bots b ON b.id = u.bot_id WHERE u.id = ?`,
     ),
     insertTestPerson: sql<Omit<Upsert, 'subscribe'>, { id: number }>(
@@ -144,13 +152,21 @@ export function createSubscriberStore(db: Db) {
     ),
     // Only messengers the relay can send through, and only bots that are not stopped.
     ofOrder: sql<[number], RecipientRow>(
-      `SELECT u.id, u.shop_id, u.bot_id, b.bot_type, u.chat_id, u.subscribed_to_bot AS subscribed
+      `SELECT u.id, u.shop_id, u.bot_id, b.bot_type, u.chat_id, u.subscribed_to_bot AS subscribed,
+         u.last_inbound_at
        FROM bot_user_orders bo
        JOIN bot_users u ON u.id = bo.bot_user_id
        JOIN bots b ON b.id = u.bot_id
        WHERE bo.order_id = ? AND u.subscribed_to_bot = 1 AND u.chat_id IS NOT NULL
-         AND b.status = 'active' AND b.bot_type IN ('telegram', 'sandbox')
+         AND b.status = 'active' AND b.bot_type IN (${[...SENDABLE_BOTS].map((t) => `'${t}'`).join(', ')})
        ORDER BY u.id`,
+    ),
+    exists: sql<{ bot_id: number; messenger_user_id: string }, { one: number }>(
+      `SELECT 1 AS one FROM bot_users WHERE bot_id = @bot_id AND messenger_user_id = @messenger_user_id`,
+    ),
+    lastInbound: sql<{ bot_id: number; messenger_user_id: string }, { at: string | null }>(
+      `SELECT last_inbound_at AS at FROM bot_users
+       WHERE bot_id = @bot_id AND messenger_user_id = @messenger_user_id`,
     ),
   };
 
@@ -281,6 +297,26 @@ export function createSubscriberStore(db: Db) {
     async recipientInTx(tx: Tx, id: number): Promise<Recipient | undefined> {
       const r = await tx.get(q.recipient, [id]);
       return r && toRecipient(r);
+    },
+
+    /** Whether the person is a bot user of the bot already (a messenger's first contact). */
+    async exists(botId: number, messengerUserId: string): Promise<boolean> {
+      return (
+        (await db.get(q.exists, { bot_id: botId, messenger_user_id: messengerUserId })) !==
+        undefined
+      );
+    },
+
+    /**
+     * When a person last wrote to a bot, by their messenger id (a manager's WhatsApp number
+     * an alert goes to); null when they never did.
+     */
+    async lastInbound(botId: number, messengerUserId: string): Promise<string | null> {
+      const row = await db.get(q.lastInbound, {
+        bot_id: botId,
+        messenger_user_id: messengerUserId,
+      });
+      return row?.at ?? null;
     },
 
     /** Subscribed bot users linked to an order, on active bots the relay can send through. */

@@ -17,10 +17,15 @@ import {
 import { invalidField, notFound } from '../http/errors.js';
 import { PageQuery, toPage } from '../http/pagination.js';
 import { idleChannels, type ChannelLifecycle } from './lifecycle.js';
-import { Bot, BotInput, BotPatch, BotStatus } from './schemas.js';
-import type { BotChanges } from './store.js';
-import { createTelegramApi } from '../channels/telegram/api.js';
-import { checkTelegramToken, describeCheck, requireTelegramToken } from './telegram.js';
+import { Bot, BotConnected, BotInput, BotPatch, BotStatus } from './schemas.js';
+import type { BotChanges, BotCredentials } from './store.js';
+import { plainMessenger } from '../channels/setup.js';
+import type { Messenger } from '../channels/types.js';
+import {
+  WhatsAppCredentials,
+  WhatsAppSettings,
+  WhatsAppTemplate,
+} from '../channels/whatsapp/settings.js';
 
 const common = { tags: ['bots'], security };
 
@@ -36,9 +41,10 @@ const create = createRoute({
   ...common,
   method: 'post',
   path: '/bots',
-  summary: 'Connect a bot; a Telegram token is checked with getMe first. Owners only',
+  summary:
+    'Connect a bot; its token is checked with the messenger first (Telegram getMe, WhatsApp: the phone number id with the access token). Owners only',
   request: { query: ShopQuery, body: jsonBody(BotInput) },
-  responses: { 201: okJson(Bot, 'Created'), ...errorResponses, ...ownersOnlyResponses },
+  responses: { 201: okJson(BotConnected, 'Created'), ...errorResponses, ...ownersOnlyResponses },
 });
 const read = createRoute({
   ...common,
@@ -53,9 +59,9 @@ const update = createRoute({
   method: 'patch',
   path: '/bots/{id}',
   summary:
-    'Rename a bot, replace its token or set its welcome flow (managers may rename and set the flow; only owners change credentials)',
+    'Rename a bot, replace its token, settings or credentials (checked again), or set its welcome flow (managers may rename and set the flow; only owners change the rest)',
   request: { params: IdParam, query: ShopQuery, body: jsonBody(BotPatch) },
-  responses: { 200: okJson(Bot), ...errorResponses, ...ownersOnlyResponses },
+  responses: { 200: okJson(BotConnected), ...errorResponses, ...ownersOnlyResponses },
 });
 const remove = createRoute({
   ...common,
@@ -77,7 +83,8 @@ const restart = createRoute({
   ...common,
   method: 'post',
   path: '/bot/{id}/restart',
-  summary: 'Reconnect a bot (re-checks a Telegram token); a failure shows as status "error"',
+  summary:
+    'Reconnect a bot (re-checks its token with the messenger); a failure shows as status "error"',
   request: { params: IdParam, query: ShopQuery },
   responses: { 200: okJson(Bot), ...errorResponses },
 });
@@ -97,13 +104,20 @@ const changesCredentials = (patch: Record<string, unknown>) =>
 
 /**
  * `channels` connects bots to their messengers (relay/channels: Telegram webhooks or long
- * polling); `idleChannels` when a caller needs none.
+ * polling); `idleChannels` when a caller needs none. `messenger` checks a bot's token,
+ * settings and credentials with its messenger (relay/channels/types.ts).
  */
 export function botRoutes(
-  { stores, config, outbound }: Deps,
+  { stores, config }: Deps,
   channels: ChannelLifecycle = idleChannels,
+  messenger: (type: Bot['bot_type']) => Messenger = plainMessenger,
 ) {
-  const telegram = createTelegramApi(config.telegramApiUrl, outbound);
+  /** A create or update answer: where to paste the webhook, and what to copy once. */
+  const connected = (bot: Bot, shownOnce: Record<string, string> = {}) => ({
+    ...bot,
+    webhook_url: messenger(bot.bot_type).webhookUrl?.(bot) ?? null,
+    ...shownOnce,
+  });
   /** Sandbox bots are the demo's: its inbox has no login, so no other shop may have one. */
   const sandboxAllowed = async (shopId: number) => {
     if (!config.demo || !(await stores.shops.get(shopId))?.demo)
@@ -118,7 +132,12 @@ export function botRoutes(
     return bot;
   };
 
-  return createRouter()
+  const router = createRouter();
+  // Documented as their own components: BotInput's settings and credentials name them.
+  router.openAPIRegistry.register('WhatsAppSettings', WhatsAppSettings);
+  router.openAPIRegistry.register('WhatsAppCredentials', WhatsAppCredentials);
+  router.openAPIRegistry.register('WhatsAppTemplate', WhatsAppTemplate);
+  return router
     .openapi(list, async (c) => {
       const { shop_id, ...page } = c.req.valid('query');
       const shopId = shopFor(c.var.principal, shop_id);
@@ -126,24 +145,34 @@ export function botRoutes(
       return c.json(ok(toPage(c.req.url, page, count, rows)), 200);
     })
     .openapi(create, async (c) => {
-      const { shop_id, bot_type, name, token } = c.req.valid('json');
+      const {
+        shop_id,
+        bot_type,
+        name,
+        token,
+        settings = {},
+        credentials = {},
+      } = c.req.valid('json');
       const shopId = shopFor(c.var.principal, shop_id ?? c.req.valid('query').shop_id, 'bots');
       if (bot_type === 'sandbox') await sandboxAllowed(shopId);
-      let nickname: string | null = null;
-      if (bot_type === 'telegram') {
-        if (!token) throw invalidField('token', 'Telegram bots need a token from @BotFather.');
-        nickname = await requireTelegramToken(telegram, token);
-      }
+      const setup = await messenger(bot_type).setup({
+        shop_id: shopId,
+        token: token ?? null,
+        settings,
+        credentials: credentials as BotCredentials,
+      });
       const bot = await stores.bots.create({
         shop_id: shopId,
         bot_type,
         name,
         credential: token ?? null,
-        tg_bot_nickname: nickname,
+        tg_bot_nickname: setup.nickname,
+        settings: setup.settings,
+        credentials: setup.credentials,
       });
       await channels.start(bot);
       // Connecting may have failed (setWebhook refused): answer with the status it left.
-      return c.json(ok((await stores.bots.get(bot.id)) ?? bot), 201);
+      return c.json(ok(connected((await stores.bots.get(bot.id)) ?? bot, setup.shownOnce)), 201);
     })
     .openapi(read, async (c) => {
       const bot = await stores.bots.get(c.req.valid('param').id);
@@ -152,7 +181,7 @@ export function botRoutes(
     .openapi(update, async (c) => {
       const { id } = c.req.valid('param');
       const body = c.req.valid('json');
-      const { shop_id, token, bot_type, ...patch } = body;
+      const { shop_id, token, bot_type, settings, credentials, ...patch } = body;
       const bot = owned(
         c.var.principal,
         await stores.bots.get(id),
@@ -168,19 +197,29 @@ export function botRoutes(
         if (!(await stores.bots.isFlowOf(patch.welcome_flow_id, bot.shop_id, bot.id)))
           throw invalidField('welcome_flow_id', 'Choose a flow of this bot.');
       }
-      const tokenChanged = token !== undefined && token !== (await stores.bots.credential(bot.id));
-      if (tokenChanged) {
-        if (bot.bot_type === 'telegram') {
-          if (token === null) throw invalidField('token', 'Telegram bots need a token.');
-          changes.tg_bot_nickname = await requireTelegramToken(telegram, token);
-        }
-        changes.credential = token;
+      const stored = (await stores.bots.withSecrets(bot.id))!;
+      const tokenChanged = token !== undefined && token !== stored.token;
+      // A new token, settings or credentials: the messenger checks the whole bot again.
+      const reconnect = tokenChanged || settings !== undefined || credentials !== undefined;
+      let shownOnce: Record<string, string> | undefined;
+      if (reconnect) {
+        const setup = await messenger(bot.bot_type).setup({
+          shop_id: bot.shop_id,
+          token: token !== undefined ? token : stored.token,
+          settings: { ...bot.settings, ...settings },
+          credentials: { ...stored.credentials, ...(credentials as BotCredentials) },
+          current: bot,
+        });
+        Object.assign(changes, { settings: setup.settings, credentials: setup.credentials });
+        if (setup.nickname !== null) changes.tg_bot_nickname = setup.nickname;
+        if (tokenChanged) changes.credential = token;
+        shownOnce = setup.shownOnce;
         // A working token clears an earlier failure; a stopped bot stays stopped.
         if (bot.status === 'error') Object.assign(changes, { status: 'active', status_detail: '' });
       }
       const updated = await saved(id, changes);
-      if (tokenChanged && updated.status === 'active') await channels.start(updated);
-      return c.json(ok((await stores.bots.get(id)) ?? updated), 200);
+      if (reconnect && updated.status === 'active') await channels.start(updated);
+      return c.json(ok(connected((await stores.bots.get(id)) ?? updated, shownOnce)), 200);
     })
     .openapi(remove, async (c) => {
       const { id } = c.req.valid('param');
@@ -203,7 +242,11 @@ export function botRoutes(
         c.req.valid('query').shop_id,
       );
       const { id, bot_type, status, status_detail, tg_bot_nickname, updated_at } = bot;
-      return c.json(ok({ id, bot_type, status, status_detail, tg_bot_nickname, updated_at }), 200);
+      const webhook_url = messenger(bot_type).webhookUrl?.(bot) ?? null;
+      return c.json(
+        ok({ id, bot_type, status, status_detail, tg_bot_nickname, webhook_url, updated_at }),
+        200,
+      );
     })
     .openapi(restart, async (c) => {
       const { id } = c.req.valid('param');
@@ -214,14 +257,10 @@ export function botRoutes(
         c.req.valid('query').shop_id,
       );
       const changes: BotChanges = { status: 'active', status_detail: '' };
-      if (bot.bot_type === 'telegram') {
-        const token = await stores.bots.credential(id);
-        const check = token
-          ? await checkTelegramToken(telegram, token)
-          : ({ ok: false, reason: 'rejected', description: 'No token' } as const);
-        if (check.ok) changes.tg_bot_nickname = check.username;
-        else Object.assign(changes, { status: 'error', status_detail: describeCheck(check) });
-      }
+      const check = await messenger(bot.bot_type).verify?.(bot);
+      if (check?.ok && check.nickname !== null) changes.tg_bot_nickname = check.nickname;
+      else if (check && !check.ok)
+        Object.assign(changes, { status: 'error', status_detail: check.detail });
       await channels.stop(bot);
       const updated = await saved(id, changes);
       if (updated.status === 'active') await channels.start(updated);

@@ -31,6 +31,11 @@ export const Bot = z
     status: BotStatusValue,
     status_detail: z.string(),
     tg_bot_nickname: z.string().nullable(),
+    /**
+     * What the messenger needs besides the token, readable by the shop's members (WhatsApp:
+     * `{phone_number, phone_number_id, waba_id?, messages_per_second?}`); `{}` for the others.
+     */
+    settings: z.record(z.string(), z.unknown()),
     welcome_flow_id: z.number().int().nullable(),
     created_at: z.string(),
     updated_at: z.string(),
@@ -45,10 +50,36 @@ export const BotStatus = z
     status: BotStatusValue,
     status_detail: z.string(),
     tg_bot_nickname: z.string().nullable(),
+    /** Where the messenger posts this bot's updates, when the owner pastes it (WhatsApp). */
+    webhook_url: z.string().nullable(),
     updated_at: z.string(),
   })
   .openapi('BotStatus');
 export type BotStatus = z.infer<typeof BotStatus>;
+
+/**
+ * A bot's settings and credentials as the API takes them: objects whose fields depend on
+ * `bot_type`, checked by that messenger (relay/channels: `setup`), which names the field in
+ * error answers (`settings.phone_number_id`). The per-type shapes are documented as their
+ * own components (WhatsAppSettings, WhatsAppCredentials).
+ */
+const PerType = (description: string, whatsapp: string) =>
+  z.record(z.string(), z.unknown()).openapi({
+    description,
+    // For generated clients: WhatsApp's shape, or any object (other messengers take none).
+    anyOf: [
+      { $ref: `#/components/schemas/${whatsapp}` },
+      { type: 'object', additionalProperties: {} },
+    ],
+  });
+export const SettingsInput = PerType(
+  'Per messenger, readable later: WhatsApp `WhatsAppSettings`. Other messengers take none.',
+  'WhatsAppSettings',
+);
+export const CredentialsInput = PerType(
+  'Per messenger, write-only (never returned; stored encrypted like the token): WhatsApp `WhatsAppCredentials`.',
+  'WhatsAppCredentials',
+);
 
 export const BotInput = z
   .object({
@@ -56,6 +87,8 @@ export const BotInput = z
     bot_type: BotType,
     name: z.string().trim().min(1).max(100),
     token: Token.optional(),
+    settings: SettingsInput.optional(),
+    credentials: CredentialsInput.optional(),
   })
   .openapi('BotInput');
 export type BotInput = z.infer<typeof BotInput>;
@@ -72,6 +105,27 @@ export const BotPatch = z
     welcome_flow_id: z.number().int().positive().nullable().optional().openapi({
       description: 'A flow of this bot, run on /start; null for none.',
     }),
+    /** Fields given replace the stored ones; the messenger checks the result again. */
+    settings: SettingsInput.optional(),
+    /** Fields given replace the stored ones (owners only); the others are kept. */
+    credentials: CredentialsInput.optional(),
   })
   .openapi('BotPatch');
+
+/**
+ * A create or update answer: the bot, where its messenger posts updates when the owner must
+ * paste that somewhere (WhatsApp: Meta's app dashboard), and a verify token the relay made
+ * up, shown this once.
+ */
+export const BotConnected = Bot.extend({
+  webhook_url: z.string().nullable().openapi({
+    description:
+      'WhatsApp: the callback URL to paste into the Meta app dashboard (Webhooks). null for messengers the relay connects itself.',
+  }),
+  verify_token: z.string().optional().openapi({
+    description:
+      'WhatsApp: the verify token the relay generated (none was given), shown once; paste it next to the callback URL.',
+  }),
+}).openapi('BotConnected');
+export type BotConnected = z.infer<typeof BotConnected>;
 export type BotPatch = z.infer<typeof BotPatch>;

@@ -18,15 +18,7 @@ export function deliveryHooks({ stores }: Pick<Deps, 'stores'>): WorkerHooks {
       if (d.channel_id != null) {
         const ch = await stores.channels.get(d.channel_id);
         if (ch && ch.chat_id === d.chat_id) {
-          const { type, bot_id, url, events, enabled } = ch;
-          await stores.channels.update(ch.id, {
-            type,
-            bot_id,
-            chat_id: chatId,
-            url,
-            events,
-            enabled,
-          });
+          await stores.channels.update(ch.id, { ...ch, chat_id: chatId });
         }
       }
     },

@@ -28,7 +28,14 @@ export type MessageResult = {
 } | null;
 
 /** The messenger's id for an inbound message, unique per bot (dedupes repeated updates). */
-type StartMeta = { remoteId: string | null };
+type StartMeta = {
+  remoteId: string | null;
+  /**
+   * What the person wrote, kept in the history instead of `/start`: a first message that was
+   * not a command (WhatsApp has none) but starts the person's subscription all the same.
+   */
+  said?: string;
+};
 type Meta = StartMeta & { text: string };
 
 /**
@@ -36,7 +43,8 @@ type Meta = StartMeta & { text: string };
  * long polling) and the sandbox inbox both end here. Every handler is one write transaction.
  */
 export function createInbound({ db, stores }: Pick<Deps, 'db' | 'stores'>) {
-  const { subscribers, messages, optins, botUsers, events, scenarioRuntime: scenario } = stores;
+  const { subscribers, messages, optins, botUsers, events, deliveries } = stores;
+  const scenario = stores.scenarioRuntime;
 
   /** Redeems an opt-in token and links what it names; null for a payload that is no token. */
   const redeem = async (tx: Tx, token: string, botUserId: number): Promise<OptinOutcome | null> => {
@@ -119,15 +127,10 @@ export function createInbound({ db, stores }: Pick<Deps, 'db' | 'stores'>) {
       // What the person was before decides "subscribed": read locked, so two /starts at once
       // (two relays) do not both count as the first.
       const { id, before } = await subscribers.subscribeInTx(tx, bot, person, token ?? '');
-      const messageId = await record(
-        tx,
-        bot,
-        id,
-        person,
-        'command',
-        { text: '/start' },
-        meta.remoteId,
-      );
+      const messageId =
+        meta.said === undefined
+          ? await record(tx, bot, id, person, 'command', { text: '/start' }, meta.remoteId)
+          : await record(tx, bot, id, person, 'text', { text: meta.said }, meta.remoteId);
       if (messageId === null) throw duplicate;
       await created(tx, bot, id, messageId);
       const outcome = token ? await redeem(tx, token, id) : null;
@@ -292,9 +295,53 @@ export function createInbound({ db, stores }: Pick<Deps, 'db' | 'stores'>) {
       return alertActionTx(bot, chatId, from, data);
     },
 
+    /**
+     * A message from a messenger without a start command (WhatsApp), which may carry an
+     * opt-in token inside the person's words (the prefilled `wa.me` text): when `token` is one
+     * this bot may redeem, it is a start with that token — linked, answered and welcomed
+     * exactly like `/start <token>` (the history keeps `/start`, never the token). A first
+     * message from someone new starts them too (subscribed, welcomed; the history keeps what
+     * they wrote). Anything else is a message.
+     */
+    async startWithToken(
+      bot: BotRef,
+      person: MessengerPerson,
+      meta: Meta & { token: string | null },
+    ): Promise<StartResult | MessageResult> {
+      const { remoteId, text, token } = meta;
+      if (token && (await optins.known(token, bot)))
+        return startTx(bot, person, token, { remoteId });
+      if (!(await subscribers.exists(bot.id, person.messenger_user_id)))
+        return startTx(bot, person, null, { remoteId, said: text });
+      return messageTx(bot, person, 'text', { text }, remoteId);
+    },
+
     /** The person blocked (false) or unblocked (true) the bot; unknown people are ignored. */
     async membership(bot: BotRef, person: MessengerPerson, member: boolean) {
       return membershipTx(bot, person, member);
+    },
+
+    /**
+     * The messenger's receipt for a message the bot sent (`remoteId`: its id): `delivered`
+     * and `read` move the delivery on; `failed` ends it `dead` with the messenger's reason,
+     * and a person the messenger says is gone is unsubscribed. Repeated receipts change
+     * nothing. `unknown`: no sent message has this id (yet).
+     */
+    async receipt(
+      bot: BotRef,
+      remoteId: string,
+      status: 'delivered' | 'read' | 'failed',
+      failure?: { error: string; recipientGone: boolean },
+    ) {
+      const r = await deliveries.receipt(
+        bot.id,
+        remoteId,
+        status === 'failed' ? 'dead' : status,
+        failure?.error ?? null,
+      );
+      if (r.outcome === 'moved' && failure?.recipientGone && r.bot_user_id != null)
+        await subscribers.unsubscribe(r.bot_user_id);
+      return r.outcome;
     },
   };
 }

@@ -59,3 +59,10 @@ export function dialect(engine: Engine) {
   } as const;
 }
 export type Dialect = ReturnType<typeof dialect>;
+
+/**
+ * PostgreSQL: the database's clock `param` milliseconds from now (negative: ago). Times that
+ * relays on several machines compare — heartbeats, leases, when a row becomes due — are
+ * written and compared with the one clock they share, not each machine's own.
+ */
+export const pgAfterMs = (param: string) => `(now() + ${param}::float8 * interval '1 millisecond')`;

@@ -412,8 +412,47 @@ CREATE TABLE relay_instances (
 );
 `;
 
-/** SQLite's v6Console (relay/db/migrations.ts): the shop event log, bots' chats, conversations. */
-const v2Console = `
+/**
+ * v2 (twin of SQLite's v6Cluster): the previous Telegram webhook secret and its grace
+ * period; the limits counted across relays. UNLOGGED: counters need no crash safety (a
+ * restart of PostgreSQL empties them, which only restarts the windows) and skip the WAL on
+ * every counted request.
+ */
+const v2Cluster = `
+ALTER TABLE bots ADD COLUMN webhook_secret_prev_hash text;
+ALTER TABLE bots ADD COLUMN webhook_secret_prev_until timestamptz(3);
+CREATE UNLOGGED TABLE rate_counters (
+  key      text PRIMARY KEY,
+  count    integer NOT NULL,
+  reset_at timestamptz(3) NOT NULL
+);
+`;
+
+/**
+ * v3 (twin of SQLite's v7WhatsApp): bot settings and sealed credentials, the person's last
+ * inbound message (WhatsApp's 24-hour window), WhatsApp alert channels with their settings,
+ * and deliveries that move on to `delivered` and `read`, found by the messenger's message id.
+ */
+const v3WhatsApp = `
+ALTER TABLE bots ADD COLUMN settings text NOT NULL DEFAULT '{}';
+ALTER TABLE bots ADD COLUMN credentials text;
+UPDATE bots SET settings = json_build_object('phone_number', '+' || regexp_replace(name, '[ ()+.-]', '', 'g'))::text
+WHERE bot_type = 'whatsapp' AND regexp_replace(name, '[ ()+.-]', '', 'g') ~ '^[1-9][0-9]{6,14}$';
+ALTER TABLE bot_users ADD COLUMN last_inbound_at timestamptz(3);
+ALTER TABLE notification_channels
+  DROP CONSTRAINT notification_channels_type_check,
+  ADD CONSTRAINT notification_channels_type_check
+    CHECK (type IN ('telegram', 'whatsapp', 'webhook', 'email')),
+  ADD COLUMN settings text NOT NULL DEFAULT '{}';
+ALTER TABLE deliveries
+  DROP CONSTRAINT deliveries_status_check,
+  ADD CONSTRAINT deliveries_status_check
+    CHECK (status IN ('queued', 'sending', 'sent', 'delivered', 'read', 'failed', 'dead'));
+CREATE INDEX deliveries_remote ON deliveries (bot_id, remote_id) WHERE remote_id IS NOT NULL;
+`;
+
+/** SQLite's v8Console (relay/db/migrations.ts): the shop event log, bots' chats, conversations. */
+const v4Console = `
 CREATE TABLE shop_events (
   id         ${id},
   shop_id    bigint NOT NULL REFERENCES shops (id) ON DELETE CASCADE,
@@ -449,10 +488,16 @@ UPDATE bot_users SET read_message_id = coalesce(
   (SELECT max(id) FROM messages WHERE bot_user_id = bot_users.id), 0);
 `;
 
-/** SQLite's v7ScenarioEditor (relay/db/migrations.ts): step positions, test persons. */
-const v3ScenarioEditor = `
+/** SQLite's v9ScenarioEditor (relay/db/migrations.ts): step positions, test persons. */
+const v5ScenarioEditor = `
 ALTER TABLE steps ADD COLUMN ui text;
 ALTER TABLE bot_users ADD COLUMN test integer NOT NULL DEFAULT 0;
 `;
 
-export const pgMigrations: readonly string[] = [v1, v2Console, v3ScenarioEditor];
+export const pgMigrations: readonly string[] = [
+  v1,
+  v2Cluster,
+  v3WhatsApp,
+  v4Console,
+  v5ScenarioEditor,
+];

@@ -486,7 +486,110 @@ ALTER TABLE deliveries ADD COLUMN claimed_by TEXT;
 `;
 
 /**
- * The console (issue 14):
+ * v6 (several relays on PostgreSQL; twin of PostgreSQL's v2Cluster): a Telegram webhook's
+ * previous secret stays valid until `webhook_secret_prev_until`, so updates Telegram sent
+ * with it while a relay registered a new one are not refused; `rate_counters` holds the
+ * public and login limits that relays sharing a PostgreSQL database count together. SQLite's
+ * one process counts in memory and leaves the table empty: it exists so that both engines
+ * have the same tables (`touchpoint db:copy`).
+ */
+const v6Cluster = `
+ALTER TABLE bots ADD COLUMN webhook_secret_prev_hash TEXT;
+ALTER TABLE bots ADD COLUMN webhook_secret_prev_until TEXT;
+CREATE TABLE rate_counters (
+  key      TEXT PRIMARY KEY,
+  count    INTEGER NOT NULL,
+  reset_at TEXT NOT NULL
+) STRICT, WITHOUT ROWID;
+`;
+
+/**
+ * v7 (WhatsApp and email; twin of PostgreSQL's v3WhatsApp):
+ * - `bots.settings`: what a messenger needs besides the token and members may read (WhatsApp:
+ *   the phone number and its id; an old WhatsApp bot's number moves there from its name);
+ *   `bots.credentials`: write-only secrets besides the token
+ *   (the app secret that signs WhatsApp's webhooks, the verify token), a JSON document sealed
+ *   with the operator key like the token.
+ * - `bot_users.last_inbound_at`: when the person last wrote; WhatsApp takes free-form messages
+ *   only within 24 hours of it.
+ * - alert channels of type `whatsapp` (the number in chat_id) and `settings` (email `to`, a
+ *   WhatsApp template); deliveries move on to `delivered` and `read` on a messenger's receipt,
+ *   found by the messenger's message id. Both CHECKs change, so both tables are rebuilt
+ *   (relay/db/migrate.ts runs migrations with foreign keys off, as a rebuild requires).
+ */
+const digitsOfName = ['(', ')', '+', '.', '-'].reduce(
+  (expr, c) => `replace(${expr}, '${c}', '')`,
+  `replace(name, ' ', '')`,
+);
+const v7WhatsApp = `
+ALTER TABLE bots ADD COLUMN settings TEXT NOT NULL DEFAULT '{}';
+ALTER TABLE bots ADD COLUMN credentials TEXT;
+-- WhatsApp bots made before settings held their number in their name: it moves to settings,
+-- so that the widget keeps their link (they need a phone number id and credentials to work).
+UPDATE bots SET settings = json_object('phone_number', '+' || ${digitsOfName})
+WHERE bot_type = 'whatsapp' AND ${digitsOfName} GLOB '[1-9]*'
+  AND ${digitsOfName} NOT GLOB '*[^0-9]*' AND length(${digitsOfName}) BETWEEN 7 AND 15;
+ALTER TABLE bot_users ADD COLUMN last_inbound_at TEXT;
+
+CREATE TABLE notification_channels_v7 (
+  id         INTEGER PRIMARY KEY,
+  shop_id    INTEGER NOT NULL REFERENCES shops (id) ON DELETE CASCADE,
+  type       TEXT NOT NULL CHECK (type IN ('telegram', 'whatsapp', 'webhook', 'email')),
+  bot_id     INTEGER REFERENCES bots (id) ON DELETE CASCADE,
+  chat_id    TEXT,
+  url        TEXT,
+  events     TEXT NOT NULL DEFAULT '[]',
+  enabled    INTEGER NOT NULL DEFAULT 1,
+  created_at ${at},
+  updated_at ${at},
+  settings   TEXT NOT NULL DEFAULT '{}'
+) STRICT;
+INSERT INTO notification_channels_v7 (id, shop_id, type, bot_id, chat_id, url, events, enabled, created_at, updated_at)
+  SELECT id, shop_id, type, bot_id, chat_id, url, events, enabled, created_at, updated_at
+  FROM notification_channels;
+DROP TABLE notification_channels;
+ALTER TABLE notification_channels_v7 RENAME TO notification_channels;
+CREATE INDEX notification_channels_shop ON notification_channels (shop_id, id);
+
+CREATE TABLE deliveries_v7 (
+  id              INTEGER PRIMARY KEY,
+  shop_id         INTEGER NOT NULL REFERENCES shops (id) ON DELETE CASCADE,
+  event           TEXT NOT NULL,
+  kind            TEXT NOT NULL,
+  channel_id      INTEGER REFERENCES notification_channels (id) ON DELETE SET NULL,
+  endpoint_id     INTEGER REFERENCES webhook_endpoints (id) ON DELETE SET NULL,
+  bot_id          INTEGER REFERENCES bots (id) ON DELETE SET NULL,
+  bot_user_id     INTEGER REFERENCES bot_users (id) ON DELETE SET NULL,
+  chat_id         TEXT,
+  payload         TEXT NOT NULL DEFAULT '{}',
+  status          TEXT NOT NULL DEFAULT 'queued'
+    CHECK (status IN ('queued', 'sending', 'sent', 'delivered', 'read', 'failed', 'dead')),
+  attempts        INTEGER NOT NULL DEFAULT 0,
+  max_attempts    INTEGER NOT NULL DEFAULT 8,
+  next_attempt_at ${at},
+  lease_until     TEXT,
+  last_error      TEXT,
+  remote_id       TEXT,
+  created_at      ${at},
+  updated_at      ${at},
+  claimed_by      TEXT
+) STRICT;
+INSERT INTO deliveries_v7 (id, shop_id, event, kind, channel_id, endpoint_id, bot_id, bot_user_id,
+    chat_id, payload, status, attempts, max_attempts, next_attempt_at, lease_until, last_error,
+    remote_id, created_at, updated_at, claimed_by)
+  SELECT id, shop_id, event, kind, channel_id, endpoint_id, bot_id, bot_user_id, chat_id, payload,
+    status, attempts, max_attempts, next_attempt_at, lease_until, last_error, remote_id,
+    created_at, updated_at, claimed_by
+  FROM deliveries;
+DROP TABLE deliveries;
+ALTER TABLE deliveries_v7 RENAME TO deliveries;
+CREATE INDEX deliveries_due ON deliveries (status, next_attempt_at);
+CREATE INDEX deliveries_shop ON deliveries (shop_id, id);
+CREATE INDEX deliveries_remote ON deliveries (bot_id, remote_id) WHERE remote_id IS NOT NULL;
+`;
+
+/**
+ * v8, the console (issue 14; twin of PostgreSQL's v4Console):
  * - `shop_events`: what a shop's event stream (GET /api/events/stream/) sends, written in the
  *   transaction of what happened, so a stream that reconnects catches up from its last event
  *   id, also after a relay restart, and a stream served by another relay sees it. Rows carry
@@ -499,7 +602,7 @@ ALTER TABLE deliveries ADD COLUMN claimed_by TEXT;
  *   pauses for them) and `read_message_id` (the newest message the shop has read: the
  *   conversations list's unread count). Existing history counts as read.
  */
-const v6Console = `
+const v8Console = `
 CREATE TABLE shop_events (
   id         INTEGER PRIMARY KEY,
   shop_id    INTEGER NOT NULL REFERENCES shops (id) ON DELETE CASCADE,
@@ -538,7 +641,7 @@ UPDATE bot_users SET read_message_id = coalesce(
  * (JSON `{x, y}`; the runtime ignores it), and `bot_users.test`: the test persons its Try
  * panel runs flows for (never sent to a messenger, left out of the shop's lists).
  */
-const v7ScenarioEditor = `
+const v9ScenarioEditor = `
 ALTER TABLE steps ADD COLUMN ui TEXT;
 ALTER TABLE bot_users ADD COLUMN test INTEGER NOT NULL DEFAULT 0;
 `;
@@ -549,6 +652,8 @@ export const migrations: readonly string[] = [
   v3OptinRefsDemoShops,
   v4Roles,
   v5Instances,
-  v6Console,
-  v7ScenarioEditor,
+  v6Cluster,
+  v7WhatsApp,
+  v8Console,
+  v9ScenarioEditor,
 ];

@@ -1,6 +1,7 @@
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { openSecrets, SecretKeyError, type SecretBox } from '../secrets/index.js';
+import { exclusively, LOCKS } from './locks.js';
 import { migrate } from './migrate.js';
 import { migratePostgres } from './migrate-pg.js';
 import { openPostgres, type PostgresOptions } from './postgres.js';
@@ -43,7 +44,11 @@ export async function openDb(
     const db = openPostgres(location, postgres);
     try {
       await migratePostgres(db);
-      return Object.assign(db, { secrets: await openSecrets(db, location, secretKeys) });
+      // Sealing secrets still in clear rewrites rows: once, when relays start together.
+      const secrets = await exclusively(db, LOCKS.startup, () =>
+        openSecrets(db, location, secretKeys),
+      );
+      return Object.assign(db, { secrets });
     } catch (err) {
       await db.close();
       throw err;

@@ -140,6 +140,12 @@ function queries(engine: Engine, compiled: (s: Sql<unknown, unknown>) => Compile
 export type PostgresDatabase = Database & {
   /** The pool, for what only PostgreSQL has (LISTEN, session advisory locks). */
   readonly pool: pg.Pool;
+  /**
+   * A connection of its own, outside the pool, set up as the pool's are (UTC, the same
+   * parsers), for what lasts as long as a session: LISTEN, session advisory locks
+   * (relay/cluster). Not connected yet; the caller ends it.
+   */
+  client(applicationName: string, extra?: pg.ClientConfig): pg.Client;
 };
 
 export type PostgresOptions = { max?: number; applicationName?: string };
@@ -156,13 +162,16 @@ export function redactUrl(url: string): string {
 }
 
 export function openPostgres(url: string, options: PostgresOptions = {}): PostgresDatabase {
-  const pool = new pg.Pool({
+  const settings = {
     connectionString: url,
-    max: options.max ?? 10,
-    application_name: options.applicationName ?? 'touchpoint',
     // Times are compared and printed in UTC, whatever the server's default.
     options: '-c TimeZone=UTC',
     types,
+  };
+  const pool = new pg.Pool({
+    ...settings,
+    max: options.max ?? 10,
+    application_name: options.applicationName ?? 'touchpoint',
   });
   let closed = false;
   // An idle client's error (the server restarted) must not crash the process: the pool drops
@@ -223,6 +232,8 @@ export function openPostgres(url: string, options: PostgresOptions = {}): Postgr
     inTransaction: false,
     location: redactUrl(url),
     pool,
+    client: (applicationName, extra = {}) =>
+      new pg.Client({ ...settings, application_name: applicationName, keepAlive: true, ...extra }),
     async tx<T>(fn: (tx: Tx) => Promise<T>, { retries = 3 }: TxOptions = {}): Promise<T> {
       for (let attempt = 0; ; attempt++) {
         const client = await pool.connect();

@@ -1,7 +1,14 @@
 import { fromJson, now, type Db } from '../db/open.js';
+import { pgAfterMs } from '../db/dialect.js';
 import { sql, type Tx } from '../db/sql.js';
+import type { Staleness } from '../instances/store.js';
 import type { PageQuery } from '../http/pagination.js';
-import type { Delivery, DeliveryInput, DeliveryStatus } from './types.js';
+import {
+  DELIVERY_STATUSES,
+  type Delivery,
+  type DeliveryInput,
+  type DeliveryStatus,
+} from './types.js';
 
 export const DEFAULT_MAX_ATTEMPTS = 8;
 
@@ -40,6 +47,8 @@ export type Attempt = {
 /** The end of one attempt, as the worker records it. */
 export type Finish = {
   id: number;
+  /** The row's bot, for the worker's count of sends in flight per bot. */
+  botId: number | null;
   status: DeliveryStatus;
   startedAt: string;
   durationMs: number;
@@ -47,12 +56,32 @@ export type Finish = {
   error: string | null;
   remoteId: string | null;
   nextAttemptAt: string | null;
+  /** The same retry as a delay: PostgreSQL adds it to the database's clock. */
+  retryInMs: number | null;
   chatId?: string;
 };
+
+/**
+ * Which rows a relay may claim on PostgreSQL: rows of the messenger `kinds` only when their
+ * bot is one of `bots` (the bots this relay owns, relay/cluster/ownership.ts), so that one
+ * relay alone paces each bot; rows of other kinds (webhooks, the sandbox) and rows whose bot
+ * is gone, whoever claims first.
+ */
+export type ClaimScope = { kinds: readonly string[]; bots: readonly number[] };
 
 export type DeliveryFilter = { status?: DeliveryStatus; bot_user_id?: number; event?: string };
 
 type Claimed = Row & { was: 'queued' | 'failed' };
+
+/**
+ * A row of a messenger kind is in scope when its bot is listed (or gone). PostgreSQL only:
+ * the lists are arrays (`pg` sends a JS array as one).
+ */
+const inScope = `kind <> ALL (@kinds::text[]) OR bot_id IS NULL OR bot_id = ANY (@bots::bigint[])`;
+const scopeParams = (scope: ClaimScope | null) => ({
+  kinds: [...(scope?.kinds ?? [])],
+  bots: [...(scope?.bots ?? [])],
+});
 
 const q = {
   insert: sql<Record<string, unknown>, { id: number }>(
@@ -78,22 +107,35 @@ const q = {
      WHERE id = @id AND status IN ('queued', 'failed')`,
   ),
   // PostgreSQL, several relays: each takes due rows no other relay is taking at this moment
-  // (SKIP LOCKED), in one statement; `was` lets a row it cannot send yet go back as it was.
-  // Only rows of the kinds it has an adapter for: another kind is no business of its own, and
-  // a claimed row reads as `sending` in the API until given back.
+  // (SKIP LOCKED), in its scope, in one statement; `was` lets a row it cannot send yet go
+  // back as it was. Due and leased by the database's clock. Only rows of the kinds it has an
+  // adapter for (`adapters`): another kind is no business of its own, and a claimed row
+  // reads as `sending` in the API until given back.
   claimDue: sql<
-    { now: string; limit: number; lease_until: string; by: string; kinds: string[] },
+    {
+      limit: number;
+      lease_ms: number;
+      by: string;
+      adapters: string[];
+      kinds: string[];
+      bots: number[];
+    },
     Claimed
   >(
     `WITH due AS (
        SELECT id, status AS was FROM deliveries
-       WHERE status IN ('queued', 'failed') AND next_attempt_at <= @now AND kind = ANY (@kinds)
+       WHERE status IN ('queued', 'failed') AND next_attempt_at <= now()
+         AND kind = ANY (@adapters::text[]) AND (${inScope})
        ORDER BY next_attempt_at, id LIMIT @limit
        FOR UPDATE SKIP LOCKED)
      UPDATE deliveries d SET status = 'sending', attempts = d.attempts + 1,
-       lease_until = @lease_until, claimed_by = @by, updated_at = @now
+       lease_until = ${pgAfterMs('@lease_ms')}, claimed_by = @by, updated_at = now()
      FROM due WHERE d.id = due.id
      RETURNING d.*, due.was`,
+  ),
+  nextDueInScope: sql<{ kinds: string[]; bots: number[] }, { ms: number | null }>(
+    `SELECT extract(epoch FROM min(next_attempt_at) - now()) * 1000 AS ms FROM deliveries
+     WHERE status IN ('queued', 'failed') AND (${inScope})`,
   ),
   release: sql<{ id: number; was: string; at: string; by: string }, never>(
     `UPDATE deliveries SET status = @was, attempts = attempts - 1, lease_until = NULL,
@@ -104,14 +146,19 @@ const q = {
     `UPDATE deliveries SET next_attempt_at = @at WHERE id = @id AND status IN ('queued', 'failed')`,
   ),
   // A claim from before claims were signed (claimed_by NULL) counts as this process's.
-  reclaim: sql<{ now: string; by: string }, never>(
-    `UPDATE deliveries SET status = 'queued', lease_until = NULL, claimed_by = NULL,
-       next_attempt_at = @now, updated_at = @now
-     WHERE status = 'sending' AND lease_until <= @now AND (claimed_by = @by OR claimed_by IS NULL)`,
-  ),
+  reclaim: sql<{ now: string; by: string }, never>({
+    sqlite: `UPDATE deliveries SET status = 'queued', lease_until = NULL, claimed_by = NULL,
+               next_attempt_at = @now, updated_at = @now
+             WHERE status = 'sending' AND lease_until <= @now
+               AND (claimed_by = @by OR claimed_by IS NULL)`,
+    postgres: `UPDATE deliveries SET status = 'queued', lease_until = NULL, claimed_by = NULL,
+                 next_attempt_at = now(), updated_at = now()
+               WHERE status = 'sending' AND lease_until <= now()
+                 AND (claimed_by = @by OR claimed_by IS NULL)`,
+  }),
   // Claimed by a relay that is not alive: known dead, or with no fresh heartbeat row.
   // Instance ids are text: `dead` is a JSON array of strings.
-  requeueOrphans: sql<{ now: string; stale: string; dead: string }, never>({
+  requeueOrphans: sql<{ now: string; stale: string; stale_ms: number; dead: string }, never>({
     sqlite: `UPDATE deliveries SET status = 'queued', lease_until = NULL, claimed_by = NULL,
                next_attempt_at = @now, updated_at = @now
              WHERE status = 'sending' AND claimed_by IS NOT NULL AND (
@@ -119,23 +166,32 @@ const q = {
                OR NOT EXISTS (SELECT 1 FROM relay_instances i WHERE i.id = deliveries.claimed_by
                                 AND i.stopped_at IS NULL AND i.heartbeat_at >= @stale))`,
     postgres: `UPDATE deliveries SET status = 'queued', lease_until = NULL, claimed_by = NULL,
-                 next_attempt_at = @now, updated_at = @now
+                 next_attempt_at = now(), updated_at = now()
                WHERE status = 'sending' AND claimed_by IS NOT NULL AND (
                  claimed_by IN (SELECT value FROM jsonb_array_elements_text(@dead::jsonb) AS j(value))
                  OR NOT EXISTS (SELECT 1 FROM relay_instances i WHERE i.id = deliveries.claimed_by
-                                  AND i.stopped_at IS NULL AND i.heartbeat_at >= @stale))`,
+                                  AND i.stopped_at IS NULL
+                                  AND i.heartbeat_at >= ${pgAfterMs('-@stale_ms')}))`,
   }),
-  finish: sql<Record<string, unknown>, never>(
-    `UPDATE deliveries SET status = @status, lease_until = NULL, claimed_by = NULL, last_error = @error,
-       remote_id = coalesce(@remote_id, remote_id), chat_id = coalesce(@chat_id, chat_id),
-       next_attempt_at = coalesce(@next_attempt_at, next_attempt_at), updated_at = @now
-     WHERE id = @id AND status = 'sending' AND claimed_by IS NOT DISTINCT FROM @by`,
-  ),
+  finish: sql<Record<string, unknown>, never>({
+    sqlite: `UPDATE deliveries SET status = @status, lease_until = NULL, claimed_by = NULL, last_error = @error,
+               remote_id = coalesce(@remote_id, remote_id), chat_id = coalesce(@chat_id, chat_id),
+               next_attempt_at = coalesce(@next_attempt_at, next_attempt_at), updated_at = @now
+             WHERE id = @id AND status = 'sending' AND claimed_by IS NOT DISTINCT FROM @by`,
+    postgres: `UPDATE deliveries SET status = @status, lease_until = NULL, claimed_by = NULL, last_error = @error,
+                 remote_id = coalesce(@remote_id, remote_id), chat_id = coalesce(@chat_id, chat_id),
+                 next_attempt_at = coalesce(${pgAfterMs('@retry_ms')}, next_attempt_at),
+                 updated_at = now()
+               WHERE id = @id AND status = 'sending' AND claimed_by IS NOT DISTINCT FROM @by`,
+  }),
   attempt: sql<Record<string, unknown>, never>(
     `INSERT INTO delivery_attempts (delivery_id, started_at, duration_ms, outcome, error, remote_id)
      VALUES (@delivery_id, @started_at, @duration_ms, @outcome, @error, @remote_id)`,
   ),
   get: sql<number, Row>(`SELECT * FROM deliveries WHERE id = ?`),
+  clock: sql<undefined, { ms: number }>(
+    `SELECT extract(epoch FROM clock_timestamp()) * 1000 AS ms`,
+  ),
   // `@p IS NULL` after the comparison that types `@p` (PostgreSQL cannot type it from IS NULL).
   list: sql<Record<string, unknown>, Row>(
     `SELECT * FROM deliveries WHERE shop_id = @shop_id
@@ -157,6 +213,21 @@ const q = {
     `UPDATE deliveries SET status = 'queued', next_attempt_at = @now, last_error = NULL,
        max_attempts = attempts + @max_attempts, updated_at = @now
      WHERE id = @id AND status IN ('failed', 'dead') RETURNING *`,
+  ),
+  // Receipts only move a sent message on (sent → delivered → read, or → dead when it failed
+  // after all), never back: a late or repeated one changes nothing.
+  receipt: sql<
+    { bot_id: number; remote_id: string; status: string; error: string | null; now: string },
+    { id: number; bot_user_id: number | null }
+  >(
+    `UPDATE deliveries SET status = @status, updated_at = @now,
+       last_error = CASE WHEN @status = 'dead' THEN @error ELSE last_error END
+     WHERE bot_id = @bot_id AND remote_id = @remote_id
+       AND (status = 'sent' OR (status = 'delivered' AND @status <> 'delivered'))
+     RETURNING id, bot_user_id`,
+  ),
+  byRemote: sql<{ bot_id: number; remote_id: string }, { id: number }>(
+    `SELECT id FROM deliveries WHERE bot_id = @bot_id AND remote_id = @remote_id`,
   ),
   byStatus: sql<undefined, { status: DeliveryStatus; n: number }>(
     `SELECT status, count(*) AS n FROM deliveries GROUP BY status`,
@@ -188,6 +259,22 @@ export function createDeliveryStore(db: Db) {
       for (const l of listeners) l();
     });
   };
+  /**
+   * PostgreSQL: the database's clock minus this process's, measured now and then. Rows given
+   * back for one pacing slot must be due at one instant, whichever tick gave them back, so
+   * that a chat's messages keep their order (ties go by id): the offset changes only when the
+   * clocks drift apart, not with each measurement's jitter.
+   */
+  let offset = { ms: 0, at: -Infinity };
+  const clockOffset = async () => {
+    const t = Date.now();
+    if (t - offset.at < 60_000) return offset.ms;
+    const dbMs = (await db.get(q.clock))!.ms;
+    const measured = Math.round(dbMs - (t + Date.now()) / 2);
+    offset = { ms: Math.abs(measured - offset.ms) > 25 ? measured : offset.ms, at: t };
+    return offset.ms;
+  };
+
   /** Transactions that will wake the worker when they commit: one wake-up each. */
   const waking = new WeakSet<Tx>();
 
@@ -266,22 +353,23 @@ export function createDeliveryStore(db: Db) {
     },
 
     /**
-     * PostgreSQL: claims up to `limit` due rows of `kinds`, oldest first, for relay `by` until
-     * `leaseUntil`, skipping rows other relays are claiming meanwhile.
+     * PostgreSQL: claims up to `limit` due rows of the `adapters` kinds in `scope` (null:
+     * every row), oldest first, for relay `by` for `leaseMs`, skipping rows other relays are
+     * claiming meanwhile.
      */
     async claimDue(
-      at: string,
       limit: number,
-      leaseUntil: string,
+      leaseMs: number,
       by: string,
-      kinds: string[],
+      adapters: readonly string[],
+      scope: ClaimScope | null,
     ): Promise<ClaimedDelivery[]> {
       const rows = await db.all(q.claimDue, {
-        now: at,
         limit,
-        lease_until: leaseUntil,
+        lease_ms: leaseMs,
         by,
-        kinds,
+        adapters: [...adapters],
+        ...scopeParams(scope),
       });
       // RETURNING keeps no order.
       rows.sort((a, b) =>
@@ -294,11 +382,29 @@ export function createDeliveryStore(db: Db) {
       return rows.map((r) => ({ ...toDelivery(r), was: r.was }));
     },
 
-    /** Gives back claimed rows unsent, due again at the time given (their pacing slot). */
-    async release(rows: [row: ClaimedDelivery, at: string][], by: string): Promise<void> {
+    /**
+     * PostgreSQL: milliseconds until the next row in `scope` is due (≤ 0: one is due now), or
+     * null when none waits; by the database's clock.
+     */
+    async nextDueIn(scope: ClaimScope | null): Promise<number | null> {
+      return (await db.get(q.nextDueInScope, scopeParams(scope)))?.ms ?? null;
+    },
+
+    /**
+     * Gives back claimed rows unsent, due again at the time given (their pacing slot, by this
+     * process's clock: it becomes the same instant by the database's, which claims go by).
+     */
+    async release(rows: [row: ClaimedDelivery, at: number][], by: string): Promise<void> {
       if (!rows.length) return;
+      const offset = await clockOffset();
       await db.tx(async (tx) => {
-        for (const [row, at] of rows) await tx.run(q.release, { id: row.id, was: row.was, at, by });
+        for (const [row, at] of rows)
+          await tx.run(q.release, {
+            id: row.id,
+            was: row.was,
+            at: new Date(at + offset).toISOString(),
+            by,
+          });
       });
     },
 
@@ -319,12 +425,13 @@ export function createDeliveryStore(db: Db) {
 
     /**
      * Rows claimed by relays that are not alive — `dead` ones, stopped ones, and those whose
-     * heartbeat is older than `staleBefore` or gone — go back to the queue at once.
+     * heartbeat is `stale` or gone — go back to the queue at once.
      */
-    async requeueOrphans(staleBefore: string, dead: string[] = []): Promise<number> {
+    async requeueOrphans(stale: Staleness, dead: string[] = []): Promise<number> {
       const { changes } = await db.run(q.requeueOrphans, {
         now: now(),
-        stale: staleBefore,
+        stale: stale.before,
+        stale_ms: stale.ms,
         dead: JSON.stringify(dead),
       });
       if (changes) notify();
@@ -348,6 +455,7 @@ export function createDeliveryStore(db: Db) {
             remote_id: f.remoteId,
             chat_id: f.chatId ?? null,
             next_attempt_at: f.nextAttemptAt,
+            retry_ms: f.retryInMs,
             now: at,
           });
           await tx.run(q.attempt, {
@@ -385,6 +493,26 @@ export function createDeliveryStore(db: Db) {
       return { count: count ?? 0, rows: rows.map(toDelivery) };
     },
 
+    /**
+     * A messenger's receipt for a message it took (`remoteId`: its id): the delivery moves on
+     * to `delivered` or `read`, or to `dead` with `error` when the messenger could not deliver
+     * it after all. Answers what happened: `moved` (with the row), `same` (a repeated or late
+     * receipt) or `unknown` (no such message, yet: its send may not be recorded).
+     */
+    async receipt(
+      botId: number,
+      remoteId: string,
+      status: 'delivered' | 'read' | 'dead',
+      error: string | null = null,
+    ): Promise<
+      { outcome: 'moved'; id: number; bot_user_id: number | null } | { outcome: 'same' | 'unknown' }
+    > {
+      const key = { bot_id: botId, remote_id: remoteId };
+      const row = await db.get(q.receipt, { ...key, status, error, now: now() });
+      if (row) return { outcome: 'moved', ...row };
+      return { outcome: (await db.get(q.byRemote, key)) ? 'same' : 'unknown' };
+    },
+
     /** Puts a failed or dead row back in the queue with a fresh set of attempts. */
     async retry(id: number): Promise<Delivery | undefined> {
       const row = await db.get(q.retry, { id, now: now(), max_attempts: DEFAULT_MAX_ATTEMPTS });
@@ -393,7 +521,10 @@ export function createDeliveryStore(db: Db) {
     },
 
     async countByStatus(): Promise<Record<DeliveryStatus, number>> {
-      const counts = { queued: 0, sending: 0, sent: 0, failed: 0, dead: 0 };
+      const counts = Object.fromEntries(DELIVERY_STATUSES.map((s) => [s, 0])) as Record<
+        DeliveryStatus,
+        number
+      >;
       for (const r of await db.all(q.byStatus)) counts[r.status] = r.n;
       return counts;
     },

@@ -21,7 +21,19 @@ export type Delivery = {
   updated_at: string;
 };
 
-export const DELIVERY_STATUSES = ['queued', 'sending', 'sent', 'failed', 'dead'] as const;
+/**
+ * `delivered` and `read` follow `sent` when the messenger reports them (WhatsApp's status
+ * webhooks); `dead` may also follow `sent` when it reports the message failed after all.
+ */
+export const DELIVERY_STATUSES = [
+  'queued',
+  'sending',
+  'sent',
+  'delivered',
+  'read',
+  'failed',
+  'dead',
+] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
 /** What a caller puts into the outbox (in the same transaction as the event that caused it). */
@@ -54,8 +66,11 @@ export type SendResult =
       migrateToChatId?: string;
     };
 
-/** A pacing rule: at most one send per `intervalMs` under `key`. */
-export type Pace = { key: string; intervalMs: number };
+/**
+ * A pacing rule: one send per `intervalMs` under `key` on average, with up to `burst` sends
+ * (default 1: evenly spaced) allowed ahead of that pace, borrowed from the time after.
+ */
+export type Pace = { key: string; intervalMs: number; burst?: number };
 
 /**
  * A messenger or webhook adapter. The worker knows nothing else about channels: it asks the

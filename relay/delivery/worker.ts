@@ -1,6 +1,6 @@
 import { backoffMs } from './backoff.js';
 import { createPacer } from './pacer.js';
-import type { ClaimedDelivery, DeliveryStore, Finish } from './store.js';
+import type { ClaimedDelivery, ClaimScope, DeliveryStore, Finish } from './store.js';
 import type { ChannelAdapter, Delivery, SendResult } from './types.js';
 
 export type WorkerHooks = {
@@ -34,6 +34,11 @@ export type WorkerOptions = {
   idleMs?: number;
   /** Delay before retry n of a transient failure without Retry-After (tests shorten it). */
   backoff?: (attempt: number) => number;
+  /**
+   * PostgreSQL: which rows this relay may claim, asked before every claim (the bots it owns,
+   * relay/cluster/ownership.ts). Absent or null: every row.
+   */
+  scope?: () => ClaimScope | null;
   now?: () => number;
 };
 
@@ -56,11 +61,16 @@ export function createWorker(opts: WorkerOptions) {
     sendTimeoutMs = 15_000,
     idleMs = 1_000,
     backoff = backoffMs,
+    scope = () => null,
     now = Date.now,
   } = opts;
   const adapters = new Map(opts.adapters.map((a) => [a.kind, a]));
   const kinds = [...adapters.keys()];
   const pacer = createPacer();
+  // SQLite (one relay): read due rows, pace them, claim what goes now. PostgreSQL (relays
+  // sharing the queue): claim rows first, none that another relay is taking, pace them and
+  // give back what cannot go yet — no more than there are free slots.
+  const claimsFirst = store.engine === 'postgres';
   let running = false;
   let timer: NodeJS.Timeout | undefined;
   let ticking = false;
@@ -70,6 +80,14 @@ export function createWorker(opts: WorkerOptions) {
   let flushScheduled = false;
   const idleWaiters: (() => void)[] = [];
   let lastReclaim = 0;
+  /** Sends claimed and not yet recorded, per bot: a bot handed to another relay waits for them. */
+  const busyBots = new Map<number, number>();
+  const busy = (botId: number | null, n: number) => {
+    if (botId === null) return;
+    const left = (busyBots.get(botId) ?? 0) + n;
+    if (left > 0) busyBots.set(botId, left);
+    else busyBots.delete(botId);
+  };
 
   const schedule = (ms: number) => {
     if (!running) return;
@@ -96,38 +114,41 @@ export function createWorker(opts: WorkerOptions) {
       // finished sends, and reading (and parsing) 500 rows to fill a handful of slots is waste.
       // Two per slot still lets rows of a saturated chat be stepped aside in the same pass.
       const limit = Math.min(batchSize, Math.max(room * 2, 32));
-      // SQLite (one relay): read due rows, pace them, claim what goes now. PostgreSQL (relays
-      // sharing the queue): claim rows first, none that another relay is taking, pace them and
-      // give back what cannot go yet — no more than there are free slots.
-      const claimsFirst = store.engine === 'postgres';
       const rows = claimsFirst
-        ? await store.claimDue(iso(t), room, iso(t + horizonMs + leaseMs), instanceId, kinds)
+        ? await store.claimDue(room, horizonMs + leaseMs, instanceId, kinds, scope())
         : await store.due(iso(t), limit);
       const chosen: { d: Delivery; at: number; adapter: ChannelAdapter }[] = [];
-      const deferred: [Delivery, string][] = [];
+      const deferred: [Delivery, number][] = [];
       for (const d of rows) {
         const adapter = adapters.get(d.kind);
         if (!adapter) {
-          deferred.push([d, iso(t + 60_000)]);
+          deferred.push([d, t + 60_000]);
           continue;
         }
         const paces = adapter.pace(d);
-        const at = pacer.readyAt(paces, t);
-        if (at - t > horizonMs) {
-          // This chat or bot is saturated: step the row out of the due window so others go first.
-          deferred.push([d, iso(at)]);
+        // An earlier row of this chat waits for a slot: this one goes after it, never before.
+        const after = pacer.behind(paces, d.id, t);
+        const at = after ?? pacer.readyAt(paces, t);
+        if (after !== null || at - t > horizonMs) {
+          // This chat or bot is saturated: step the row out of the due window so others go
+          // first (but no later row of its chat).
+          deferred.push([d, at]);
+          pacer.wait(paces, at, d.id, t);
           continue;
         }
         if (chosen.length >= room) break;
-        pacer.take(paces, at);
+        pacer.take(paces, at, d.id);
         chosen.push({ d, at, adapter });
       }
       let won: Set<number>;
       if (claimsFirst) {
-        await store.release(deferred as [ClaimedDelivery, string][], instanceId);
+        await store.release(
+          deferred.map(([d, at]) => [d as ClaimedDelivery, at]),
+          instanceId,
+        );
         won = new Set(chosen.map((c) => c.d.id));
       } else {
-        await store.defer(deferred.map(([d, at]) => [d.id, at]));
+        await store.defer(deferred.map(([d, at]) => [d.id, iso(at)]));
         const lease = iso(Math.max(t, ...chosen.map((c) => c.at)) + leaseMs);
         won = new Set(
           await store.claim(
@@ -140,6 +161,7 @@ export function createWorker(opts: WorkerOptions) {
       for (const c of chosen) {
         if (!won.has(c.d.id)) continue;
         inFlight += 1;
+        busy(c.d.bot_id, 1);
         const send = () =>
           void attempt(c.adapter, {
             ...c.d,
@@ -160,8 +182,15 @@ export function createWorker(opts: WorkerOptions) {
         again = false;
         schedule(0);
       } else {
-        const next = await store.nextDueAt().catch(() => null);
-        const wait = next ? Math.min(idleMs, Date.parse(next) - now()) : idleMs;
+        // PostgreSQL: only rows this relay may claim, by the database's clock; rows of bots
+        // other relays own would otherwise wake it for nothing.
+        const next = claimsFirst
+          ? await store.nextDueIn(scope()).catch(() => null)
+          : await store.nextDueAt().then(
+              (at) => (at ? Date.parse(at) - now() : null),
+              () => null,
+            );
+        const wait = next !== null ? Math.min(idleMs, next) : idleMs;
         schedule(Math.max(wait, inFlight >= concurrency ? idleMs : 5));
       }
       if (inFlight === 0 && !again) idleWaiters.splice(0).forEach((w) => w());
@@ -195,7 +224,7 @@ export function createWorker(opts: WorkerOptions) {
       if (result.retryAfterMs !== undefined) {
         const paces = adapter.pace(d);
         const narrowest = paces[paces.length - 1];
-        if (narrowest) pacer.block(narrowest.key, now() + result.retryAfterMs);
+        if (narrowest) pacer.block(narrowest, now() + result.retryAfterMs);
       }
       finish = base(
         d,
@@ -205,7 +234,7 @@ export function createWorker(opts: WorkerOptions) {
         result.retry ? 'transient_error' : 'permanent_error',
         result.error,
         null,
-        retry ? iso(now() + delay) : null,
+        retry ? delay : null,
       );
       if (chatId) finish.chatId = chatId;
     }
@@ -226,6 +255,7 @@ export function createWorker(opts: WorkerOptions) {
       console.error('delivery worker: could not record attempts:', err);
     }
     inFlight -= batch.length;
+    for (const f of batch) busy(f.botId, -1);
     schedule(0);
   }
 
@@ -237,16 +267,18 @@ export function createWorker(opts: WorkerOptions) {
     outcome: string,
     error: string | null,
     remoteId: string | null,
-    nextAttemptAt: string | null,
+    retryInMs: number | null,
   ): Finish => ({
     id: d.id,
+    botId: d.bot_id,
     status,
     startedAt: iso(started),
     durationMs,
     outcome,
     error,
     remoteId,
-    nextAttemptAt,
+    nextAttemptAt: retryInMs === null ? null : iso(now() + retryInMs),
+    retryInMs,
   });
 
   return {
@@ -278,6 +310,13 @@ export function createWorker(opts: WorkerOptions) {
     },
     get inFlight() {
       return inFlight;
+    },
+    /**
+     * Resolves once no send of `botId` is in flight or waiting for its slot (the relay is
+     * handing the bot to another one, which must not send alongside it).
+     */
+    async botIdle(botId: number): Promise<void> {
+      while (busyBots.has(botId)) await new Promise((r) => setTimeout(r, 10));
     },
   };
 }

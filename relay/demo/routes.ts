@@ -66,7 +66,7 @@ export function demoRoutes(deps: Deps, { dir = shopDir() }: { dir?: string } = {
   const demoContext = demoKeyIssuer(deps);
   const origins = new Set(demoOrigins(config));
   // Anyone may buy and move demo orders: per address, as many a minute as the public API allows.
-  const write = ipRateLimit({ limit: config.publicRateLimit });
+  const write = ipRateLimit(deps.db, { limit: config.publicRateLimit, name: 'demo-writes' });
 
   /** Writes come from the demo's own pages: another site's form must not move orders. */
   const sameSite = (c: Context) => {

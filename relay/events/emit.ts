@@ -1,5 +1,6 @@
 import type { DomainEvent } from '../db/events.js';
-import { now } from '../db/open.js';
+import { fillParameters, type WhatsAppTemplate } from '../channels/whatsapp/settings.js';
+import { fromJson, now } from '../db/open.js';
 import type { Tx } from '../db/sql.js';
 import type { DeliveryStore } from '../delivery/store.js';
 import { alertActions, renderAlert } from './render.js';
@@ -15,6 +16,10 @@ export type EmitStores = { eventTargets: EventTargetStore; deliveries: DeliveryS
  * at all. Returns the ids of the deliveries it queued.
  *
  * - Telegram (or sandbox) alert channel → kind = the bot's type, `{text, parse_mode: 'HTML'}`.
+ * - WhatsApp alert channel → kind `whatsapp` to the manager's number, the same text, and the
+ *   channel's template (parameters filled in) for when the manager has not written in 24 hours.
+ * - Email alert channel → kind `email`, `{subject, text, html}`; the addresses are read when
+ *   sending.
  * - Webhook alert channel → kind `webhook`, `{url, body: {event, text, data}}` (unsigned;
  *   `text` is what Slack-style incoming webhooks display).
  * - Webhook endpoint → kind `webhook` with endpoint_id, the Standard Webhooks body
@@ -60,6 +65,40 @@ export async function emitInTx(
               parse_mode: 'HTML',
               ...(buttons.length ? { buttons } : {}),
             },
+          }),
+        );
+      } else if (ch.type === 'whatsapp' && ch.bot_type === 'whatsapp' && ch.chat_id) {
+        const template = fromJson<{ whatsapp_template?: WhatsAppTemplate }>(
+          ch.settings,
+          {},
+        ).whatsapp_template;
+        const values = { 'alert.title': alert.title, 'alert.text': alert.details };
+        ids.push(
+          await deliveries.enqueueInTx(tx, {
+            ...base,
+            kind: 'whatsapp',
+            channel_id: ch.id,
+            bot_id: ch.bot_id,
+            chat_id: ch.chat_id.replace(/^\+/, ''),
+            payload: {
+              text: alert.html,
+              parse_mode: 'HTML',
+              ...(template && {
+                whatsapp_template: {
+                  ...template,
+                  parameters: fillParameters(template.parameters, values),
+                },
+              }),
+            },
+          }),
+        );
+      } else if (ch.type === 'email') {
+        ids.push(
+          await deliveries.enqueueInTx(tx, {
+            ...base,
+            kind: 'email',
+            channel_id: ch.id,
+            payload: { subject: alert.title, text: alert.text, html: alert.email },
           }),
         );
       } else if (ch.type === 'webhook' && ch.url) {

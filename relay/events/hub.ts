@@ -1,11 +1,15 @@
 import { after, START, type Cursor, type EventLog, type LoggedEvent } from './log.js';
 
+/** After a wake that found nothing final: looks again after 50, 100, 200, 400, 800 ms. */
+const CHASE_MS = 50;
+const CHASE_STEPS = 5;
+
 export type HubOptions = {
   /**
-   * How often the log is read while streams are open, for events other relays wrote (this
-   * relay's own wake the hub when they commit). The place for PostgreSQL's LISTEN/NOTIFY:
-   * a listener that calls `hub.wake()` on a notification makes other relays' events as
-   * prompt as this one's, and this poll a safety net.
+   * How often the log is read while streams are open, whatever the change feed says: this
+   * relay's commits wake the hub at once, other relays' through the cluster's NOTIFY
+   * (relay/events/log.ts); the poll makes good a notification lost, and an event that was not
+   * final yet when the hub was woken (PostgreSQL: an older transaction still running).
    */
   pollMs?: number;
   /** Events read per query. */
@@ -27,7 +31,7 @@ type Subscriber = {
 
 /**
  * One relay's fan-out of the shop event log to its open streams. A single reader follows
- * the log (woken by this relay's commits, and every `pollMs` for other relays' events) and
+ * the log (woken when any relay's events commit, and every `pollMs` anyway) and
  * hands each stream its own shop's events. A stream joining with a last event id first reads
  * its shop's events after it (catch-up), then goes live: what the hub read meanwhile is held
  * back and deduplicated by position, so nothing is lost or sent twice.
@@ -39,6 +43,8 @@ export function createEventHub(log: EventLog, { pollMs = 1_000, batch = 500 }: H
   let running: Promise<void> | null = null;
   let again = false;
   let closed = false;
+  /** Quick looks left after a wake that found nothing final yet. */
+  let chase = 0;
 
   const deliver = (s: Subscriber, events: LoggedEvent[]) => {
     const fresh = events.filter((e) => e.shop_id === s.shopId && after(e, s.cursor));
@@ -47,16 +53,19 @@ export function createEventHub(log: EventLog, { pollMs = 1_000, batch = 500 }: H
     s.deliver(fresh);
   };
 
-  const read = async () => {
+  /** Reads what is final after the hub's position; how many events it found. */
+  const read = async (): Promise<number> => {
+    let found = 0;
     for (;;) {
-      if (cursor === null) return;
+      if (cursor === null) return found;
       const events = await log.after(cursor, batch);
-      if (!events.length) return;
+      found += events.length;
+      if (!events.length) return found;
       cursor = { tx: events.at(-1)!.tx, id: events.at(-1)!.id };
       for (const s of subscribers)
         if (s.buffer) s.buffer.push(...events.filter((e) => e.shop_id === s.shopId));
         else deliver(s, events);
-      if (events.length < batch) return;
+      if (events.length < batch) return found;
     }
   };
 
@@ -70,21 +79,32 @@ export function createEventHub(log: EventLog, { pollMs = 1_000, batch = 500 }: H
     if (timer) clearTimeout(timer);
     timer = null;
     running = read()
-      .catch((err) => console.error('event stream:', err))
-      .finally(() => {
+      .catch((err) => {
+        console.error('event stream:', err);
+        return 0;
+      })
+      .then((found) => {
         running = null;
         if (!subscribers.size) cursor = null;
         if (closed || !subscribers.size) return;
         if (again) {
           again = false;
-          tick();
-        } else timer = setTimeout(tick, pollMs);
+          return tick();
+        }
+        // Woken for events it could not read yet (PostgreSQL: not final while an older
+        // transaction runs): look again soon, a little later each time, then poll.
+        const delay = !found && chase > 0 ? CHASE_MS * 2 ** (CHASE_STEPS - chase--) : pollMs;
+        timer = setTimeout(tick, Math.min(delay, pollMs));
       });
   };
 
-  const unwake = log.onAppended(() => {
-    if (subscribers.size) tick();
-  });
+  /** Events committed (here, or on another relay): read them now. */
+  const wake = () => {
+    if (!subscribers.size) return;
+    chase = CHASE_STEPS;
+    tick();
+  };
+  const unwake = log.onAppended(wake);
 
   return {
     /**
@@ -133,7 +153,7 @@ export function createEventHub(log: EventLog, { pollMs = 1_000, batch = 500 }: H
     },
 
     /** Reads the log now: this relay committed events, or (LISTEN/NOTIFY) another one did. */
-    wake: tick,
+    wake,
 
     /** Ends the streams of a logged-out token, a user logged out everywhere, a deleted key. */
     revoke(owner: StreamOwner, reason = 'logged out') {

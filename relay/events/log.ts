@@ -1,6 +1,7 @@
+import type { ChangeFeed } from '../cluster/changes.js';
 import type { DomainEvent } from '../db/events.js';
 import { fromJson, type Db } from '../db/open.js';
-import { runSafely, sql, type Tx } from '../db/sql.js';
+import { sql, type Tx } from '../db/sql.js';
 import { EVENT_TYPES } from './types.js';
 
 /**
@@ -51,8 +52,12 @@ type Row = Omit<LoggedEvent, 'data'> & { data: string };
  * order. The price: an event waits for every older write transaction to end (milliseconds;
  * a long-running write, such as `secrets:rotate-key`, holds events back while it runs).
  * https://www.postgresql.org/docs/current/functions-info.html#FUNCTIONS-PG-SNAPSHOT
+ *
+ * Streams hear of new rows through the change feed (`{events: true}` after commit): at once on
+ * this relay, and on PostgreSQL through the cluster's broadcast (NOTIFY) on the others; the
+ * hub's poll is the safety net for a notification lost.
  */
-export function createEventLog(db: Db) {
+export function createEventLog(db: Db, changes: ChangeFeed) {
   const final =
     db.engine === 'postgres'
       ? `AND tx < pg_snapshot_xmin(pg_current_snapshot())::text::bigint`
@@ -78,14 +83,28 @@ export function createEventLog(db: Db) {
     ),
     prune: sql<[string], never>(`DELETE FROM shop_events WHERE created_at < ?`),
   };
-  const listeners = new Set<() => void>();
+  /** Events a caller's own statement logged in the transaction (`loggedInTx`). */
+  const prewritten = new WeakMap<Tx, Set<string>>();
+  const keyOf = (type: string, data: EventRefs) => `${type}:${JSON.stringify(data)}`;
+  const told = (tx: Tx) => tx.afterCommit(() => changes.emit({ events: true }));
   const toEvent = (r: Row): LoggedEvent => ({ ...r, data: fromJson<EventRefs>(r.data, {}) });
 
   return {
     /** Adds an event in the caller's transaction; streams on this relay wake when it commits. */
     async appendInTx(tx: Tx, shopId: number, type: StreamEventType, data: EventRefs) {
-      await tx.run(q.insert, { shop_id: shopId, type, data: JSON.stringify(data) });
-      tx.afterCommit(() => listeners.forEach((fn) => runSafely(fn)));
+      if (!prewritten.get(tx)?.delete(keyOf(type, data)))
+        await tx.run(q.insert, { shop_id: shopId, type, data: JSON.stringify(data) });
+      told(tx);
+    },
+
+    /**
+     * The caller's own statement wrote this event's row (the PostgreSQL lead intake, in its
+     * one statement): `appendInTx` for it, in the same transaction, only tells the streams.
+     */
+    loggedInTx(tx: Tx, type: StreamEventType, data: EventRefs) {
+      const keys = prewritten.get(tx) ?? new Set<string>();
+      keys.add(keyOf(type, data));
+      prewritten.set(tx, keys);
     },
 
     /** Final events after `cursor`, every shop's or one shop's, oldest first. */
@@ -113,10 +132,11 @@ export function createEventLog(db: Db) {
       return (await db.run(q.prune, [before])).changes;
     },
 
-    /** Called after a transaction that appended events committed (on this relay). */
+    /** Called after a transaction that appended events committed (here, or on another relay). */
     onAppended(fn: () => void): () => void {
-      listeners.add(fn);
-      return () => listeners.delete(fn);
+      return changes.on((change) => {
+        if ('events' in change) fn();
+      });
     },
   };
 }

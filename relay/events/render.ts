@@ -9,16 +9,24 @@ type Alert = { title: string; lines: Line[] };
 const MAX_VALUE = 1000;
 
 /**
- * A manager alert for an event, as Telegram HTML (`parse_mode: 'HTML'`) and as plain text
- * (webhook alert channels, e.g. a Slack or Mattermost incoming webhook, which reads `text`).
- * `labels` maps a lead form's field names to their labels.
+ * A manager alert for an event, as Telegram HTML (`parse_mode: 'HTML'`), as plain text
+ * (webhook alert channels, e.g. a Slack or Mattermost incoming webhook, which reads `text`;
+ * an email's text part) and as an email's HTML part; `title` is its one line ("New lead #12:
+ * callback"), an email's subject, and `details` the text's other lines. `labels` maps a lead form's field names to their labels.
  */
 export function renderAlert(
   e: Pick<AppEvent, 'event' | 'data'>,
   labels: Record<string, string> = {},
-): { html: string; text: string } {
+): { title: string; details: string; html: string; text: string; email: string } {
   const alert = describe(e, labels);
-  return { html: toHtml(alert), text: toText(alert) };
+  const text = toText(alert);
+  return {
+    title: alert.title,
+    details: text.slice(alert.title.length + 1),
+    html: toHtml(alert),
+    text,
+    email: toEmail(alert),
+  };
 }
 
 function describe(
@@ -144,6 +152,24 @@ function toHtml({ title, lines }: Alert): string {
     return `<b>${escapeHtml(label)}:</b> ${v}`;
   });
   return [`<b>${escapeHtml(title)}</b>`, ...body].join('\n');
+}
+
+/**
+ * An email's HTML part: a heading and a table of the lines, every value escaped (a visitor
+ * wrote most of them). Inline styles only: mail clients drop style sheets.
+ */
+function toEmail({ title, lines }: Alert): string {
+  const rows = lines.map(({ label, value, href }) => {
+    const v = href ? `<a href="${escapeHtml(href)}">${escapeHtml(value)}</a>` : escapeHtml(value);
+    return `<tr><th align="left" valign="top" style="padding:2px 12px 2px 0">${escapeHtml(label)}</th><td style="padding:2px 0;white-space:pre-wrap">${v}</td></tr>`;
+  });
+  return [
+    '<!doctype html><html><head><meta charset="utf-8"></head>',
+    '<body style="font-family:system-ui,sans-serif;font-size:15px">',
+    `<h2 style="font-size:18px">${escapeHtml(title)}</h2>`,
+    `<table cellspacing="0" cellpadding="0">${rows.join('')}</table>`,
+    '</body></html>',
+  ].join('');
 }
 
 function toText({ title, lines }: Alert): string {

@@ -1,3 +1,4 @@
+import { createChangeFeed, type ChangeFeed } from '../cluster/changes.js';
 import { fromJson, now, type Db } from '../db/open.js';
 import { dialect } from '../db/dialect.js';
 import { sql, type Tx } from '../db/sql.js';
@@ -45,11 +46,12 @@ const q = {
        min_fill_ms = @min_fill_ms, updated_at = @updated_at
      WHERE id = @id RETURNING *`,
   ),
-  delete: sql<[number], never>(`DELETE FROM forms WHERE id = ?`),
+  delete: sql<[number], { shop_id: number }>(`DELETE FROM forms WHERE id = ? RETURNING shop_id`),
 };
 
 /** Lead forms of a shop. `fields` and `consent` are JSON documents validated by the API. */
-export function createFormStore(db: Db) {
+/** `changes` hears of every form created, edited or deleted (the public API caches forms). */
+export function createFormStore(db: Db, changes: ChangeFeed = createChangeFeed()) {
   const d = dialect(db.engine);
   const lockedGet = sql<[number], Row>(`SELECT * FROM forms WHERE id = ?${d.forUpdate}`);
 
@@ -62,6 +64,7 @@ export function createFormStore(db: Db) {
         consent: json(input.consent),
         min_fill_ms: input.min_fill_ms,
       }))!;
+      changes.shop(shopId);
       return toForm(row);
     },
 
@@ -92,7 +95,7 @@ export function createFormStore(db: Db) {
     async update(id: number, patch: FormPatch): Promise<Form | undefined> {
       // Read-modify-write: the row stays locked until the write, so two patches of
       // different fields (several relays) both land.
-      return db.tx(async (tx) => {
+      const form = await db.tx(async (tx) => {
         const current = await tx.get(lockedGet, [id]);
         if (!current) return undefined;
         const row = await tx.get(q.update, {
@@ -105,11 +108,15 @@ export function createFormStore(db: Db) {
         });
         return row && toForm(row);
       });
+      if (form) changes.shop(form.shop_id);
+      return form;
     },
 
     /** Leads of a deleted form keep their fields; their `form` becomes null. */
     async delete(id: number): Promise<boolean> {
-      return (await db.run(q.delete, [id])).changes > 0;
+      const gone = await db.get(q.delete, [id]);
+      if (gone) changes.shop(gone.shop_id);
+      return gone !== undefined;
     },
   };
 }

@@ -73,10 +73,26 @@ export const tooManyRequests = (
     },
   );
 
+type Issue = z.ZodError['issues'][number];
+
+/**
+ * An issue as the fields it is about: a union whose input had the type of exactly one of its
+ * options (an object where text or an object may go) is that option's issues, each under
+ * its own path (`templates.shipped.whatsapp_template.name`), not one "Invalid input".
+ */
+export function expandIssue(issue: Issue): Issue[] {
+  if (issue.code !== 'invalid_union') return [issue];
+  const typed = issue.errors.filter(
+    (branch) => !branch.some((i) => i.code === 'invalid_type' && i.path.length === 0),
+  );
+  if (typed.length !== 1) return [issue];
+  return typed[0].flatMap((i) => expandIssue({ ...i, path: [...issue.path, ...i.path] } as Issue));
+}
+
 /** Turns zod issues into field errors keyed by the dotted path (`customer.email`). */
 export function fieldErrorsFromZod(error: z.ZodError): FieldErrors {
   const fields: FieldErrors = {};
-  for (const issue of error.issues) {
+  for (const issue of error.issues.flatMap(expandIssue)) {
     const key = issue.path.length ? issue.path.join('.') : 'common';
     (fields[key] ??= []).push(issue.message);
   }

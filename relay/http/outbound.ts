@@ -25,7 +25,7 @@ export { isBlockedAddress } from './blocklist.js';
  * and a cap on how much of an answer is read.
  */
 export function createOutbound(
-  config: Pick<Config, 'telegramApiUrl' | 'webhookAllowPrivate'>,
+  config: Pick<Config, 'telegramApiUrl' | 'whatsappApiUrl' | 'webhookAllowPrivate'>,
   { lookup = dnsLookup as Lookup, maxSockets = 64 }: OutboundOptions = {},
 ) {
   const allowPrivate = config.webhookAllowPrivate;
@@ -94,7 +94,7 @@ export function createOutbound(
       return send('shop', url, req);
     },
 
-    /** A request to a destination the operator configured (TELEGRAM_API_URL …). */
+    /** A request to a destination the operator configured (TELEGRAM_API_URL, WHATSAPP_API_URL …). */
     toOperator(raw: string | URL, req: OutboundRequest = {}): Promise<OutboundResponse> {
       const url = new URL(raw);
       if (!operatorOrigins.has(url.origin))
@@ -136,7 +136,10 @@ export function createOutbound(
 export type Outbound = ReturnType<typeof createOutbound>;
 
 /** The API base URLs the operator configured; a new messenger adds its own here. */
-const operatorUrls = (config: Pick<Config, 'telegramApiUrl'>) => [config.telegramApiUrl];
+const operatorUrls = (config: Pick<Config, 'telegramApiUrl' | 'whatsappApiUrl'>) => [
+  config.telegramApiUrl,
+  config.whatsappApiUrl,
+];
 
 export type OutboundOptions = {
   /** The resolver (dns.lookup by default). Tests pass one that answers as they need. */

@@ -1,7 +1,10 @@
 /**
- * Fixed-window counters kept in memory, one window per key. Enough for one relay process;
- * a multi-process deployment would move these counters to a shared store.
+ * Fixed-window counters kept in memory, one window per key: one relay process (SQLite).
+ * Relays sharing PostgreSQL count in the database instead (relay/http/shared-counters.ts).
  */
+/** One counted event: whether it is within the limit, and when the window ends. */
+export type WindowHit = { ok: boolean; retryAfterMs: number; remaining: number };
+
 export type WindowLimiterOptions = { limit: number; windowMs: number; now?: () => number };
 
 export function createWindowLimiter({ limit, windowMs, now = Date.now }: WindowLimiterOptions) {
@@ -25,7 +28,7 @@ export function createWindowLimiter({ limit, windowMs, now = Date.now }: WindowL
 
   return {
     /** Counts one event for `key`; `ok` is false once the window's limit is used up. */
-    hit(key: string): { ok: boolean; retryAfterMs: number; remaining: number } {
+    hit(key: string): WindowHit {
       const t = now();
       sweep(t);
       const w = current(key, t);

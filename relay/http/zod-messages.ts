@@ -33,6 +33,8 @@ export function installZodMessages(): void {
           return `Ensure this value is less than or equal to ${issue.maximum}.`;
         case 'invalid_value':
           return `Must be one of: ${issue.values.map((v) => String(v)).join(', ')}.`;
+        case 'invalid_union':
+          return 'This value has none of the accepted forms.';
         case 'unrecognized_keys':
           return `Unknown field${issue.keys.length > 1 ? 's' : ''}: ${issue.keys.join(', ')}.`;
         default:

@@ -8,8 +8,8 @@ import type { Instance, InstanceStore } from './store.js';
 export const HEARTBEAT_MS = 2_000;
 /**
  * A heartbeat older than this means the process is gone (five missed beats: a busy event
- * loop is late by a second or two, not by ten). Relays on several machines compare their
- * clocks here: keep them in sync (NTP) to well within this.
+ * loop is late by a second or two, not by ten). On PostgreSQL heartbeats are written and
+ * judged by the database's clock, so relays on several machines need not agree on the time.
  */
 export const STALE_MS = 10_000;
 
@@ -37,12 +37,13 @@ export function createHeartbeat(
 
   /** Requeues the deliveries of dead relays and forgets those relays; returns the count. */
   async function sweep(): Promise<number> {
-    const staleBefore = new Date(Date.now() - staleMs).toISOString();
+    // SQLite judges by this machine's clock; PostgreSQL by its own (the age, `ms`).
+    const stale = { before: new Date(Date.now() - staleMs).toISOString(), ms: staleMs };
     const gone = (await instances.list())
       .filter((i) => i.id !== me.id && i.stopped_at === null && provablyGone(i))
       .map((i) => i.id);
-    const requeued = await deliveries.requeueOrphans(staleBefore, gone);
-    await instances.prune(me.id, staleBefore, gone);
+    const requeued = await deliveries.requeueOrphans(stale, gone);
+    await instances.prune(me.id, stale, gone);
     return requeued;
   }
 

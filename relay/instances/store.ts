@@ -1,4 +1,5 @@
 import { now, type Db } from '../db/open.js';
+import { pgAfterMs } from '../db/dialect.js';
 import { sql } from '../db/sql.js';
 
 /** A relay process that uses (or used) this database. */
@@ -16,28 +17,38 @@ export type Instance = {
 
 export type NewInstance = Pick<Instance, 'id' | 'host' | 'host_key' | 'pid'>;
 
+// On PostgreSQL, relays on several machines compare heartbeats: they are written and judged
+// by the database's clock (`now()`); `@now` and `@stale` are SQLite's (one machine).
 const q = {
-  register: sql<NewInstance & { now: string }, never>(
-    `INSERT INTO relay_instances (id, host, host_key, pid, started_at, heartbeat_at)
-     VALUES (@id, @host, @host_key, @pid, @now, @now)
-     ON CONFLICT (id) DO UPDATE SET heartbeat_at = @now, stopped_at = NULL`,
-  ),
-  beat: sql<{ id: string; now: string }, never>(
-    `UPDATE relay_instances SET heartbeat_at = @now WHERE id = @id AND stopped_at IS NULL`,
-  ),
-  stop: sql<{ id: string; now: string }, never>(
-    `UPDATE relay_instances SET stopped_at = @now WHERE id = @id`,
-  ),
+  register: sql<NewInstance & { now: string }, never>({
+    sqlite: `INSERT INTO relay_instances (id, host, host_key, pid, started_at, heartbeat_at)
+             VALUES (@id, @host, @host_key, @pid, @now, @now)
+             ON CONFLICT (id) DO UPDATE SET heartbeat_at = @now, stopped_at = NULL`,
+    postgres: `INSERT INTO relay_instances (id, host, host_key, pid, started_at, heartbeat_at)
+               VALUES (@id, @host, @host_key, @pid, now(), now())
+               ON CONFLICT (id) DO UPDATE SET heartbeat_at = now(), stopped_at = NULL`,
+  }),
+  beat: sql<{ id: string; now: string }, never>({
+    sqlite: `UPDATE relay_instances SET heartbeat_at = @now WHERE id = @id AND stopped_at IS NULL`,
+    postgres: `UPDATE relay_instances SET heartbeat_at = now() WHERE id = @id AND stopped_at IS NULL`,
+  }),
+  stop: sql<{ id: string; now: string }, never>({
+    sqlite: `UPDATE relay_instances SET stopped_at = @now WHERE id = @id`,
+    postgres: `UPDATE relay_instances SET stopped_at = now() WHERE id = @id`,
+  }),
   all: sql<undefined, Instance>(`SELECT * FROM relay_instances ORDER BY started_at, id`),
   // Instance ids are text: the list is a JSON array of strings.
-  prune: sql<{ self: string; stale: string; dead: string }, never>({
+  prune: sql<{ self: string; stale: string; stale_ms: number; dead: string }, never>({
     sqlite: `DELETE FROM relay_instances WHERE id <> @self AND (stopped_at IS NOT NULL
                OR heartbeat_at < @stale OR id IN (SELECT value FROM json_each(@dead)))`,
     postgres: `DELETE FROM relay_instances WHERE id <> @self AND (stopped_at IS NOT NULL
-                 OR heartbeat_at < @stale
+                 OR heartbeat_at < ${pgAfterMs('-@stale_ms')}
                  OR id IN (SELECT value FROM jsonb_array_elements_text(@dead::jsonb) AS j(value)))`,
   }),
 };
+
+/** When a heartbeat counts as stale: SQLite's instant, and PostgreSQL's age. */
+export type Staleness = { before: string; ms: number };
 
 /**
  * The relay processes sharing this database and their heartbeats: a process is alive while
@@ -64,8 +75,13 @@ export function createInstanceStore(db: Db) {
     },
 
     /** Forgets stopped instances, stale ones and those known `dead`; never `self`. */
-    async prune(self: string, staleBefore: string, dead: string[]): Promise<void> {
-      await db.run(q.prune, { self, stale: staleBefore, dead: JSON.stringify(dead) });
+    async prune(self: string, stale: Staleness, dead: string[]): Promise<void> {
+      await db.run(q.prune, {
+        self,
+        stale: stale.before,
+        stale_ms: stale.ms,
+        dead: JSON.stringify(dead),
+      });
     },
   };
 }

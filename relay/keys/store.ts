@@ -1,3 +1,4 @@
+import { createChangeFeed, type ChangeFeed } from '../cluster/changes.js';
 import { fromJson, type Db } from '../db/open.js';
 import { sql } from '../db/sql.js';
 import type { PageQuery } from '../http/pagination.js';
@@ -43,11 +44,14 @@ const q = {
     `SELECT * FROM shop_keys WHERE shop_id = @shop_id ORDER BY id LIMIT @limit OFFSET @offset`,
   ),
   count: sql<[number], { n: number }>(`SELECT count(*) AS n FROM shop_keys WHERE shop_id = ?`),
-  delete: sql<[number], never>(`DELETE FROM shop_keys WHERE id = ?`),
+  delete: sql<[number], { shop_id: number }>(
+    `DELETE FROM shop_keys WHERE id = ? RETURNING shop_id`,
+  ),
 };
 
 /** A shop's API keys. Only a SHA-256 of each key is stored; the key is shown once. */
-export function createKeyStore(db: Db) {
+/** `changes` hears of every key created or revoked (the public API caches keys). */
+export function createKeyStore(db: Db, changes: ChangeFeed = createChangeFeed()) {
   return {
     async create(input: {
       shop_id: number;
@@ -64,6 +68,7 @@ export function createKeyStore(db: Db) {
         key_hint: `${key.slice(0, 7)}…${key.slice(-4)}`,
         allowed_origins: JSON.stringify(input.allowed_origins ?? []),
       }))!;
+      changes.shop(input.shop_id);
       return { ...toKey(row), key };
     },
 
@@ -88,7 +93,9 @@ export function createKeyStore(db: Db) {
 
     /** Revokes the key: the next request that presents it is refused. */
     async delete(id: number): Promise<boolean> {
-      return (await db.run(q.delete, [id])).changes > 0;
+      const gone = await db.get(q.delete, [id]);
+      if (gone) changes.shop(gone.shop_id);
+      return gone !== undefined;
     },
   };
 }

@@ -76,13 +76,22 @@ type FilterParams = {
   bot_user_id: number | null;
 };
 
+/**
+ * A new lead, returned as `get` reads it (one round trip on PostgreSQL). By default its bot
+ * user is a parameter; a statement built on this one (relay/public/lead-writer.ts) passes
+ * the bot user it just upserted instead: `insertLead('visitor.id', 'FROM visitor')`, which
+ * inserts nothing when that gave no row.
+ */
+export const insertLead = (botUserId = '@bot_user_id', from = '') =>
+  `INSERT INTO leads (shop_id, form_id, fields, bot_user_id, status, spam, source, page, utm,
+     consent, visitor_id, announced_at)
+   SELECT @shop_id, @form_id, @fields, ${botUserId}, @status, @spam, @source, @page, @utm,
+     @consent, @visitor_id, @announced_at ${from}
+   RETURNING *, (SELECT f.name FROM forms f WHERE f.id = leads.form_id) AS form_name`;
+export type LeadRow = Row;
+
 const q = {
-  insert: sql<Omit<Row, 'id' | 'form_name' | 'created_at' | 'updated_at'>, { id: number }>(
-    `INSERT INTO leads (shop_id, form_id, fields, bot_user_id, status, spam, source, page, utm,
-       consent, visitor_id, announced_at)
-     VALUES (@shop_id, @form_id, @fields, @bot_user_id, @status, @spam, @source, @page, @utm,
-       @consent, @visitor_id, @announced_at) RETURNING id`,
-  ),
+  insert: sql<Omit<Row, 'id' | 'form_name' | 'created_at' | 'updated_at'>, Row>(insertLead()),
   // Once per lead: a lead that is not spam and was never announced is announced now.
   announce: sql<{ id: number; now: string }, never>(
     `UPDATE leads SET announced_at = @now
@@ -126,24 +135,13 @@ export function createLeadStore(db: Db, events: Events) {
    * `lead.created` is emitted inside the caller's transaction, so the outbox rows a handler
    * adds commit with the lead or not at all (see relay/db/events.ts).
    */
-  const createInTx = async (tx: Tx, input: NewLead): Promise<Lead> => {
-    const spam = input.spam ?? false;
-    const { id } = (await tx.get(q.insert, {
-      shop_id: input.shop_id,
-      form_id: input.form_id ?? null,
-      fields: JSON.stringify(input.fields),
-      bot_user_id: input.bot_user_id ?? null,
-      status: input.status ?? 'new',
-      spam: spam ? 1 : 0,
-      source: input.source ?? 'api',
-      page: json(input.page),
-      utm: json(input.utm),
-      consent: json(input.consent),
-      visitor_id: input.visitor_id ?? null,
-      announced_at: spam ? null : now(),
-    }))!;
-    const lead = toLead((await tx.get(q.get, id))!);
-    if (!spam) await events.emit(tx, { name: 'lead.created', shop_id: lead.shop_id, lead });
+  const createInTx = async (tx: Tx, input: NewLead): Promise<Lead> =>
+    createdInTx(tx, (await tx.get(q.insert, insertParams(input)))!);
+
+  /** A lead row just inserted: raises `lead.created` unless it is spam. */
+  const createdInTx = async (tx: Tx, row: Row): Promise<Lead> => {
+    const lead = toLead(row);
+    if (!lead.spam) await events.emit(tx, { name: 'lead.created', shop_id: lead.shop_id, lead });
     return lead;
   };
 
@@ -182,6 +180,12 @@ export function createLeadStore(db: Db, events: Events) {
      * bot scenario). A caller that must survive its failure runs it in `tx.savepoint`.
      */
     createInTx,
+
+    /**
+     * After a caller's own statement inserted the lead (`insertLead`, in the intake's one
+     * statement on PostgreSQL): what `createInTx` does once its row is in.
+     */
+    createdInTx,
 
     async get(id: number): Promise<Lead | undefined> {
       const row = await db.get(q.get, id);
@@ -227,3 +231,22 @@ export function createLeadStore(db: Db, events: Events) {
 export type LeadStore = ReturnType<typeof createLeadStore>;
 
 const json = (v: unknown) => (v == null ? null : JSON.stringify(v));
+
+/** `insertLead`'s parameters for a new lead (all but its bot user's, when a statement sets it). */
+export const insertParams = (input: NewLead) => {
+  const spam = input.spam ?? false;
+  return {
+    shop_id: input.shop_id,
+    form_id: input.form_id ?? null,
+    fields: JSON.stringify(input.fields),
+    bot_user_id: input.bot_user_id ?? null,
+    status: input.status ?? 'new',
+    spam: spam ? 1 : 0,
+    source: input.source ?? 'api',
+    page: json(input.page),
+    utm: json(input.utm),
+    consent: json(input.consent),
+    visitor_id: input.visitor_id ?? null,
+    announced_at: spam ? null : now(),
+  };
+};

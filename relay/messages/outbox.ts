@@ -6,7 +6,7 @@ import type { OutgoingPayload } from './schemas.js';
 import { contentTypeOf, type MessageStore } from './store.js';
 
 /** Messengers the relay has a sending adapter for (relay/delivery/adapters). */
-export const SENDABLE_BOTS: ReadonlySet<string> = new Set(['telegram', 'sandbox']);
+export const SENDABLE_BOTS: ReadonlySet<string> = new Set(['telegram', 'whatsapp', 'sandbox']);
 
 export type MessageOutboxStores = { deliveries: DeliveryStore; messages: MessageStore };
 

@@ -18,6 +18,11 @@ export type OutgoingPayload = {
   file_url?: string;
   /** Rows of buttons (an inline keyboard). */
   buttons?: OutgoingButton[][];
+  /**
+   * WhatsApp only: the approved template that carries the message outside the 24-hour window
+   * (free-form messages are refused there), its parameters filled in.
+   */
+  whatsapp_template?: { name: string; language: string; parameters?: string[] };
 };
 
 /** A button that runs a scenario step sends this as its callback data. */

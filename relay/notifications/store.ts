@@ -1,6 +1,7 @@
 import { fromJson, now, type Db } from '../db/open.js';
 import { sql } from '../db/sql.js';
 import type { PageQuery } from '../http/pagination.js';
+import type { WhatsAppTemplate } from '../channels/whatsapp/settings.js';
 import type { ChannelType, NotificationChannel } from './schemas.js';
 
 type Row = {
@@ -10,47 +11,71 @@ type Row = {
   bot_id: number | null;
   chat_id: string | null;
   url: string | null;
+  settings: string;
   events: string;
   enabled: number;
   created_at: string;
   updated_at: string;
 };
-const toChannel = (r: Row): NotificationChannel => ({
-  id: r.id,
-  shop_id: r.shop_id,
-  type: r.type,
-  bot_id: r.bot_id,
-  chat_id: r.chat_id,
-  url: r.url,
-  events: fromJson(r.events, []),
-  enabled: r.enabled === 1,
-  created_at: r.created_at,
-  updated_at: r.updated_at,
-});
+
+/** What a type keeps in `settings`: email recipients, a WhatsApp alert template. */
+type Settings = { to?: string[]; whatsapp_template?: WhatsAppTemplate };
+
+/** A WhatsApp channel keeps the manager's number (E.164) in `chat_id`, its sending address. */
+const toChannel = (r: Row): NotificationChannel => {
+  const settings = fromJson<Settings>(r.settings, {});
+  const whatsapp = r.type === 'whatsapp';
+  return {
+    id: r.id,
+    shop_id: r.shop_id,
+    type: r.type,
+    bot_id: r.bot_id,
+    chat_id: whatsapp ? null : r.chat_id,
+    phone: whatsapp ? r.chat_id : null,
+    whatsapp_template: settings.whatsapp_template ?? null,
+    to: settings.to ?? null,
+    url: r.url,
+    events: fromJson(r.events, []),
+    enabled: r.enabled === 1,
+    created_at: r.created_at,
+    updated_at: r.updated_at,
+  };
+};
 
 /** Every column a channel is written with (create, or update after merging a patch). */
 export type ChannelWrite = {
   type: ChannelType;
   bot_id: number | null;
   chat_id: string | null;
+  /** whatsapp: the manager's number (E.164). */
+  phone?: string | null;
+  whatsapp_template?: WhatsAppTemplate | null;
+  /** email: the recipients. */
+  to?: string[] | null;
   url: string | null;
   events: string[];
   enabled: boolean;
 };
 
-const columns = (w: ChannelWrite) => ({
-  type: w.type,
-  bot_id: w.bot_id,
-  chat_id: w.chat_id,
-  url: w.url,
-  events: JSON.stringify(w.events),
-  enabled: w.enabled ? 1 : 0,
-});
+const columns = (w: ChannelWrite) => {
+  const settings: Settings = {};
+  if (w.to) settings.to = w.to;
+  if (w.whatsapp_template) settings.whatsapp_template = w.whatsapp_template;
+  return {
+    type: w.type,
+    bot_id: w.bot_id,
+    chat_id: w.type === 'whatsapp' ? (w.phone ?? null) : w.chat_id,
+    url: w.url,
+    settings: JSON.stringify(settings),
+    events: JSON.stringify(w.events),
+    enabled: w.enabled ? 1 : 0,
+  };
+};
 
 const q = {
   insert: sql<Record<string, unknown>, Row>(
-    `INSERT INTO notification_channels (shop_id, type, bot_id, chat_id, url, events, enabled)
-     VALUES (@shop_id, @type, @bot_id, @chat_id, @url, @events, @enabled) RETURNING *`,
+    `INSERT INTO notification_channels (shop_id, type, bot_id, chat_id, url, settings, events, enabled)
+     VALUES (@shop_id, @type, @bot_id, @chat_id, @url, @settings, @events, @enabled) RETURNING *`,
   ),
   get: sql<number, Row>(`SELECT * FROM notification_channels WHERE id = ?`),
   list: sql<{ shop_id: number; limit: number; offset: number }, Row>(
@@ -61,7 +86,7 @@ const q = {
   ),
   update: sql<Record<string, unknown>, Row>(
     `UPDATE notification_channels SET type = @type, bot_id = @bot_id, chat_id = @chat_id,
-       url = @url, events = @events, enabled = @enabled, updated_at = @now
+       url = @url, settings = @settings, events = @events, enabled = @enabled, updated_at = @now
      WHERE id = @id RETURNING *`,
   ),
   delete: sql<number, never>(`DELETE FROM notification_channels WHERE id = ?`),

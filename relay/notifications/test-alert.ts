@@ -22,7 +22,7 @@ export const TestAlert = z
   })
   .openapi('TestAlert');
 
-const NOTHING = 'This channel cannot send alerts yet: nothing was queued.';
+const NOTHING = 'This channel cannot send alerts (its bot is gone): nothing was queued.';
 
 const test = createRoute({
   tags: ['staff alerts'],
@@ -35,7 +35,11 @@ const test = createRoute({
   request: { params: IdParam, query: ShopQuery },
   responses: {
     202: okJson(TestAlert, 'Queued: the delivery’s status says when it was sent, or why not'),
-    409: errorResponse(409, 'The channel’s type cannot send yet (email).', NOTHING),
+    409: errorResponse(
+      409,
+      'The channel has nothing to send through (its bot was deleted).',
+      NOTHING,
+    ),
     ...errorResponses,
   },
 });

@@ -5,7 +5,9 @@ import { sql, type Tx } from '../db/sql.js';
 import type { DeliveryStore } from '../delivery/store.js';
 import { escapeHtml } from '../events/render.js';
 import { queueMessageInTx } from '../messages/outbox.js';
+import type { OutgoingPayload } from '../messages/schemas.js';
 import type { MessageStore } from '../messages/store.js';
+import { fillParameters, WhatsAppTemplate } from '../channels/whatsapp/settings.js';
 import type { Order } from './schemas.js';
 
 /**
@@ -13,6 +15,9 @@ import type { Order } from './schemas.js';
  * `settings.order_templates` (`{"shipped": "Your order {order.number} is on its way"}`).
  * Templates are plain text with variables: {order.number}, {order.status}, {order.total},
  * {order.currency}. A shop's `*` template is its text for every status it has no text for.
+ * A status may also be an object `{text?, whatsapp_template?: {name, language, parameters}}`:
+ * the approved WhatsApp template that carries the message to a buyer outside WhatsApp's
+ * 24-hour window (its parameters use the same variables).
  */
 export const DEFAULT_ORDER_TEMPLATES: Record<string, string> = {
   paid: 'We have received your payment for order {order.number}. Thank you!',
@@ -41,21 +46,18 @@ function amount(order: Pick<Order, 'total' | 'currency'>): string {
  * number arrives as `&`, and nothing a shop or a backend writes can inject markup).
  */
 export function renderOrderMessage(order: Order, templates: unknown): string {
-  const own =
-    templates && typeof templates === 'object' ? (templates as Record<string, unknown>) : {};
-  const pick = (key: string) =>
-    typeof own[key] === 'string' && own[key] ? (own[key] as string) : undefined;
+  const own = shopTemplates(templates);
+  const text = (key: string) => {
+    const t = own[key];
+    const value = typeof t === 'string' ? t : isObject(t) ? t.text : undefined;
+    return typeof value === 'string' && value ? value : undefined;
+  };
   const template =
-    pick(order.status) ??
-    pick('*') ??
+    text(order.status) ??
+    text('*') ??
     DEFAULT_ORDER_TEMPLATES[order.status] ??
     DEFAULT_ORDER_TEMPLATES['*'];
-  const values: Record<string, string> = {
-    'order.number': order.number,
-    'order.status': order.status,
-    'order.total': amount(order),
-    'order.currency': order.currency,
-  };
+  const values = orderValues(order);
   return template
     .split(/(\{order\.[a-z_]+\})/)
     .map((piece) => {
@@ -63,6 +65,37 @@ export function renderOrderMessage(order: Order, templates: unknown): string {
       return escapeHtml(name && name in values ? values[name] : piece);
     })
     .join('');
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+const shopTemplates = (templates: unknown) => (isObject(templates) ? templates : {});
+
+const orderValues = (order: Order): Record<string, string> => ({
+  'order.number': order.number,
+  'order.status': order.status,
+  'order.total': amount(order),
+  'order.currency': order.currency,
+});
+
+/**
+ * The shop's approved WhatsApp template for the order's status (or its `*`), parameters
+ * filled in; undefined when the shop set none (or one that is not a valid template).
+ */
+export function orderWhatsAppTemplate(
+  order: Order,
+  templates: unknown,
+): OutgoingPayload['whatsapp_template'] {
+  const own = shopTemplates(templates);
+  for (const key of [order.status, '*']) {
+    const t = own[key];
+    if (!isObject(t) || t.whatsapp_template === undefined) continue;
+    const parsed = WhatsAppTemplate.safeParse(t.whatsapp_template);
+    if (!parsed.success) return undefined;
+    const { parameters, ...spec } = parsed.data;
+    return { ...spec, parameters: fillParameters(parameters, orderValues(order)) };
+  }
+  return undefined;
 }
 
 export type BuyerNotifyStores = {
@@ -87,11 +120,13 @@ export function notifyBuyers(stores: BuyerNotifyStores) {
       {},
     ).order_templates;
     const text = renderOrderMessage(e.order, templates);
+    const whatsapp = orderWhatsAppTemplate(e.order, templates);
     for (const to of recipients)
       if (to.chat_id)
         await queueMessageInTx(tx, stores, { ...to, chat_id: to.chat_id }, e.name, {
           text,
           parse_mode: 'HTML',
+          ...(to.bot_type === 'whatsapp' && whatsapp ? { whatsapp_template: whatsapp } : {}),
         });
   };
 }

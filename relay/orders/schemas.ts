@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { WhatsAppTemplate } from '../channels/whatsapp/settings.js';
 import { ShopId } from '../auth/principal.js';
 
 /** A short slug the shop's backend chooses: `new`, `paid`, `shipped`, `delivered`, … */
@@ -128,7 +129,16 @@ export type OrderFilter = z.infer<typeof OrderFilter>;
 const TemplateKey = z
   .string()
   .regex(/^(\*|[a-z][a-z0-9_]{0,31})$/, 'Use an order status (lowercase) or "*".');
-export const TemplateText = z.string().trim().min(1).max(2000);
+export const TemplateText = z.string().trim().min(1).max(4000);
+
+/**
+ * A status's message with the approved WhatsApp template that carries it to a buyer outside
+ * WhatsApp's 24-hour window (relay/orders/notify.ts).
+ */
+export const OrderTemplateWithWhatsApp = z
+  .object({ text: TemplateText.optional(), whatsapp_template: WhatsAppTemplate.optional() })
+  .strict()
+  .openapi('OrderTemplateWithWhatsApp');
 
 /**
  * What a buyer hears per order status, as the shop writes it: `settings.order_templates`
@@ -136,7 +146,7 @@ export const TemplateText = z.string().trim().min(1).max(2000);
  * shop's own PATCH.
  */
 export const OrderTemplates = z
-  .record(TemplateKey, TemplateText)
+  .record(TemplateKey, z.union([TemplateText, OrderTemplateWithWhatsApp]))
   .refine((t) => Object.keys(t).length <= 50, 'Write at most 50 templates.')
   .openapi('OrderTemplateTexts', {
     example: { shipped: 'Your order {order.number} is on its way!' },

@@ -18,8 +18,11 @@ export const VARIABLES = ['order.number', 'order.status', 'order.total', 'order.
 
 export const OrderTemplateSet = z
   .object({
-    /** The shop's own texts, by status (`*`: every other status). */
-    templates: z.record(z.string(), z.string()),
+    /**
+     * The shop's own texts, by status (`*`: every other status); a status may also carry the
+     * approved WhatsApp template for buyers outside WhatsApp's 24-hour window.
+     */
+    templates: OrderTemplates,
     /** What the relay says for a status the shop wrote nothing for. */
     defaults: z.record(z.string(), z.string()),
     /** `{order.number}` etc., replaced by the order's values. */

@@ -7,10 +7,11 @@ import { captchaSettings, type CaptchaSettings } from './captcha.js';
 import { buildConfig } from './config.js';
 
 /**
- * How long the public API trusts what it read about a key or a shop. A revoked key, an
- * edited form or a changed allowed origin takes effect within this time at most (per
- * process); the management API does not tell this cache. The hot path (every lead) then
- * costs no database read for the key, the shop, its forms or its config.
+ * How long the public API trusts what it read about a key or a shop. The hot path (every
+ * lead) then costs no database read for the key, the shop, its forms or its config. A
+ * management write of a key, form, shop or bot forgets that shop's entries at once, in this
+ * relay and (on PostgreSQL, through LISTEN/NOTIFY: relay/cluster/broadcast.ts) in the others
+ * within moments; this time is the backstop should a notification be lost.
  */
 export const PUBLIC_CACHE_TTL_MS = 5_000;
 
@@ -36,7 +37,8 @@ export type ShopContext = {
 /** Writes (leads, opt-ins, form posts) per minute per publishable key, unless the shop sets `settings.public_key_rate_limit`. */
 export const PUBLIC_KEY_RATE_LIMIT = 600;
 
-type Entry<T> = { value: Promise<T>; expires: number };
+/** `shopId`: whose entry it is, once loaded (a key's shop), to forget it with its shop. */
+type Entry<T> = { value: Promise<T>; expires: number; shopId?: number };
 
 const live = new Set<WeakRef<{ clear(): void }>>();
 
@@ -54,16 +56,22 @@ export function createPublicCache({ stores, config }: Deps, ttlMs = PUBLIC_CACHE
   const shops = new Map<number, Entry<ShopContext | null>>();
 
   /** A cached promise, so that concurrent misses share one read. Failures are not kept. */
-  function cached<K, T>(map: Map<K, Entry<T>>, key: K, load: () => Promise<T>): Promise<T> {
+  function cached<K, T>(
+    map: Map<K, Entry<T>>,
+    key: K,
+    load: () => Promise<T>,
+    shopOf: (value: NonNullable<T>) => number,
+  ): Promise<T> {
     const now = Date.now();
     const hit = map.get(key);
     if (hit && hit.expires > now) return hit.value;
     if (map.size > 10_000) for (const [k, e] of map) if (e.expires <= now) map.delete(k);
     const value = load();
-    map.set(key, { value, expires: now + ttlMs });
+    const entry: Entry<T> = { value, expires: now + ttlMs };
+    map.set(key, entry);
     // Unknown keys and failed reads are not remembered: a key created now works at once.
     const forget = () => map.get(key)?.value === value && map.delete(key);
-    value.then((v) => v === null && forget(), forget);
+    value.then((v) => (v === null ? forget() : (entry.shopId = shopOf(v!))), forget);
     return value;
   }
 
@@ -98,14 +106,37 @@ export function createPublicCache({ stores, config }: Deps, ttlMs = PUBLIC_CACHE
   }
 
   const cache = {
-    key: (raw: string) => cached(keys, raw, () => loadKey(raw)),
-    shop: (shopId: number) => cached(shops, shopId, () => loadShop(shopId)),
+    key: (raw: string) =>
+      cached(
+        keys,
+        raw,
+        () => loadKey(raw),
+        (k) => k.shopId,
+      ),
+    shop: (shopId: number) =>
+      cached(
+        shops,
+        shopId,
+        () => loadShop(shopId),
+        (s) => s.id,
+      ),
+
+    /** Forgets what it holds about the shop: its context and its keys (also those loading). */
+    forgetShop(shopId: number) {
+      shops.delete(shopId);
+      for (const [raw, entry] of keys)
+        if (entry.shopId === undefined || entry.shopId === shopId) keys.delete(raw);
+    },
 
     clear() {
       keys.clear();
       shops.clear();
     },
   };
+  stores.changes.on((change) => {
+    if ('shop' in change) cache.forgetShop(change.shop);
+    else if ('all' in change) cache.clear();
+  });
   live.add(new WeakRef(cache));
   return cache;
 }

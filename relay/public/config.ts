@@ -3,7 +3,7 @@ import type { Bot } from '../bots/schemas.js';
 import type { Form } from '../forms/schemas.js';
 import { ok } from '../http/api.js';
 import type { Shop } from '../shops/schemas.js';
-import { botLink, botNickname } from './links.js';
+import { botFace, botHandle, botLink } from '../channels/links.js';
 import type { PublicConfig } from './schemas.js';
 
 const LOCALES = ['en', 'ru'] as const;
@@ -28,19 +28,41 @@ export function buildConfig(
       consent: f.consent,
       min_fill_ms: f.min_fill_ms,
     })),
-    bots: bots.map((b) => ({
-      id: b.id,
-      bot_type: b.bot_type,
-      name: b.name,
-      nickname: botNickname(b),
-      url: botLink(b, publicUrl),
-    })),
+    bots: publicBots(bots, publicUrl),
     texts: texts(shop.settings.widget_texts),
     theme: strings(shop.settings.widget_theme),
   };
   const body = JSON.stringify(ok(result));
   const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
   return { body, etag };
+}
+
+/**
+ * The shop's bots as the subscribe button shows them: only bots a visitor can open (a
+ * WhatsApp bot needs its number, a Telegram bot its username), each with its messenger's
+ * name — the bot's own when the shop has two of that messenger, so the buttons differ — and
+ * mark, and the handle where the button shows it (WhatsApp's number).
+ */
+function publicBots(bots: readonly Bot[], publicUrl: string): PublicConfig['bots'] {
+  const linked = bots.flatMap((b) => {
+    const url = botLink(b, publicUrl);
+    return url ? [{ bot: b, url }] : [];
+  });
+  return linked.map(({ bot: b, url }) => {
+    const face = botFace(b);
+    const shared = linked.filter((l) => l.bot.bot_type === b.bot_type).length > 1;
+    const nickname = botHandle(b);
+    return {
+      id: b.id,
+      bot_type: b.bot_type,
+      name: b.name,
+      nickname,
+      url,
+      label: (!shared && face.label) || b.name,
+      mark: face.mark ?? null,
+      handle: face.showHandle ? nickname : null,
+    };
+  });
 }
 
 /** `settings.widget_texts`: `{en: {submit: "…"}, ru: {…}}`, strings only. */

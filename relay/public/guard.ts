@@ -1,9 +1,10 @@
 import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import type { Config } from '../config.js';
+import type { Database } from '../db/sql.js';
 import { clientIp } from '../http/client-ip.js';
 import { ApiError, tooManyRequests } from '../http/errors.js';
-import { createWindowLimiter, type WindowLimiter } from '../http/rate-limit.js';
+import { sharedLimiter, type Limiter } from '../http/shared-counters.js';
 import { readJson, requestHeader } from './body.js';
 import type { PublicCache, PublicKey, ShopContext } from './cache.js';
 import type { RefusalLog } from './refusals.js';
@@ -39,17 +40,29 @@ const refuseSecret = () =>
  * announces is checked for real. A request without `Origin` (a server, an old browser's
  * form post) is allowed: CORS protects browsers' users, not the API; the limits still apply.
  * https://fetch.spec.whatwg.org/#http-cors-protocol
+ *
+ * The limits count in memory on SQLite (one relay), and in the database on PostgreSQL, so
+ * that several relays behind one address allow what one would (relay/http/shared-counters.ts).
  */
-export function createPublicGuard(cache: PublicCache, config: Config, refused: RefusalLog) {
+export function createPublicGuard(
+  db: Database,
+  cache: PublicCache,
+  config: Config,
+  refused: RefusalLog,
+) {
   const perIp =
     config.publicRateLimit > 0
-      ? createWindowLimiter({ limit: config.publicRateLimit, windowMs: 60_000 })
+      ? sharedLimiter(db, { name: 'public:ip', limit: config.publicRateLimit, windowMs: 60_000 })
       : null;
   /** One limiter per distinct limit: shops may set their own `public_key_rate_limit`. */
-  const perKey = new Map<number, WindowLimiter>();
+  const perKey = new Map<number, Limiter>();
   const keyLimiter = (limit: number) => {
     let l = perKey.get(limit);
-    if (!l) perKey.set(limit, (l = createWindowLimiter({ limit, windowMs: 60_000 })));
+    if (!l)
+      perKey.set(
+        limit,
+        (l = sharedLimiter(db, { name: `public:key:${limit}`, limit, windowMs: 60_000 })),
+      );
     return l;
   };
 
@@ -82,7 +95,9 @@ export function createPublicGuard(cache: PublicCache, config: Config, refused: R
       });
     try {
       if (perIp) {
-        const hit = perIp.hit(clientIp(c));
+        // Counted in memory (SQLite) the answer is at hand: the intake awaits nothing for it.
+        let hit = perIp.hit(clientIp(c));
+        if (hit instanceof Promise) hit = await hit;
         if (!hit.ok) throw tooManyRequests(hit.retryAfterMs / 1000);
       }
       await next();
@@ -130,7 +145,8 @@ export function createPublicGuard(cache: PublicCache, config: Config, refused: R
     const shop = await cache.shop(key.shopId);
     if (!shop) throw new ApiError(401, 'This publishable key is not valid or was revoked.');
     if (write && shop.keyRateLimit > 0) {
-      const hit = keyLimiter(shop.keyRateLimit).hit(String(key.id));
+      let hit = keyLimiter(shop.keyRateLimit).hit(String(key.id));
+      if (hit instanceof Promise) hit = await hit;
       if (!hit.ok) throw tooManyRequests(hit.retryAfterMs / 1000);
     }
     c.set('publicKey', key);

@@ -31,6 +31,13 @@ const q = {
  */
 export function createIdempotencyStore(db: Db) {
   let nextPrune = 0;
+  /** Drops expired rows, about once an hour (nothing at all the other times). */
+  const pruneInTx = async (tx: Tx) => {
+    const t = Date.now();
+    if (t < nextPrune) return;
+    nextPrune = t + 60 * 60 * 1000;
+    await tx.run(q.prune, new Date(t - IDEMPOTENCY_TTL_MS).toISOString());
+  };
 
   return {
     find: (k: { scope: string; key: string }): Promise<StoredAnswer | undefined> =>
@@ -39,7 +46,7 @@ export function createIdempotencyStore(db: Db) {
     /**
      * Inside the write transaction: stores the first answer for `k`, or returns false when
      * the key is taken (a concurrent repeat won: on PostgreSQL the insert waits for that
-     * repeat's transaction, then does nothing). Drops expired rows about once an hour.
+     * repeat's transaction, then does nothing). Drops expired rows (`pruneInTx`).
      */
     async recordInTx(tx: Tx, k: IdemKey, status: number, body: string): Promise<boolean> {
       const stored = await tx.run(q.insert, {
@@ -49,13 +56,12 @@ export function createIdempotencyStore(db: Db) {
         status,
         body,
       });
-      const t = Date.now();
-      if (t >= nextPrune) {
-        nextPrune = t + 60 * 60 * 1000;
-        await tx.run(q.prune, new Date(t - IDEMPOTENCY_TTL_MS).toISOString());
-      }
+      await pruneInTx(tx);
       return stored.changes === 1;
     },
+
+    /** For a write that stores its first answer itself (the intake's one statement). */
+    pruneInTx,
   };
 }
 export type IdempotencyStore = ReturnType<typeof createIdempotencyStore>;

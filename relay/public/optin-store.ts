@@ -70,6 +70,12 @@ const q = {
        AND shop_id = (SELECT shop_id FROM bot_users WHERE id = @bot_user_id)
        AND (bot_id IS NULL OR bot_id = (SELECT bot_id FROM bot_users WHERE id = @bot_user_id))`,
   ),
+  // Any token of the shop the bot may redeem, in whatever state (used, expired): the person
+  // meant to opt in, and is told what became of it.
+  known: sql<{ token_hash: string; shop_id: number; bot_id: number }, { one: number }>(
+    `SELECT 1 AS one FROM optin_tokens
+     WHERE token_hash = @token_hash AND shop_id = @shop_id AND (bot_id IS NULL OR bot_id = @bot_id)`,
+  ),
   leadOfVisitor: sql<{ id: number; shop_id: number; visitor_id: string }, { one: number }>(
     `SELECT 1 AS one FROM leads WHERE id = @id AND shop_id = @shop_id AND visitor_id = @visitor_id`,
   ),
@@ -145,6 +151,22 @@ export function createOptinStore(db: Db) {
       if (known?.used_at && known.bot_user_id === botUserId)
         return { status: 'linked', optin: known, now: false };
       return known?.used_at ? { status: 'used' } : { status: 'expired' };
+    },
+
+    /**
+     * True when `token` is an opt-in token that `bot` may redeem (its shop's, for it or for any
+     * of the shop's bots), used or not: for messengers where the token arrives inside a
+     * message the person typed (WhatsApp), so that a word that merely looks like a token is
+     * read as text.
+     */
+    async known(token: string, bot: { id: number; shop_id: number }): Promise<boolean> {
+      if (!OPTIN_TOKEN.test(token)) return false;
+      const row = await db.get(q.known, {
+        token_hash: hashToken(token),
+        shop_id: bot.shop_id,
+        bot_id: bot.id,
+      });
+      return row !== undefined;
     },
 
     /**

@@ -13,7 +13,7 @@ import { createPublicGuard, type PublicEnv } from './guard.js';
 import { submissionHash } from './idempotency.js';
 import { draftLead } from './intake.js';
 import { createLeadWriter, MISMATCH, storedAnswer, type LeadAnswer } from './lead-writer.js';
-import { botLink } from './links.js';
+import { botLink, botWebLink } from '../channels/links.js';
 import { createRefusalLog } from './refusals.js';
 import {
   KeyQuery,
@@ -100,7 +100,12 @@ const reused = () =>
 export function publicRoutes(deps: Deps) {
   const { stores, config: relayConfig } = deps;
   const cache = createPublicCache(deps);
-  const guard = createPublicGuard(cache, relayConfig, createRefusalLog({ write: deps.log }));
+  const guard = createPublicGuard(
+    deps.db,
+    cache,
+    relayConfig,
+    createRefusalLog({ write: deps.log }),
+  );
   const writer = createLeadWriter(deps);
 
   const answer = (c: Context, a: LeadAnswer) => {
@@ -192,12 +197,16 @@ export function publicRoutes(deps: Deps) {
         order_id: orderId,
         visitor_id: body.visitor_id ?? null,
       });
-      const links = targets.map((b) => ({
-        bot_id: b.id,
-        bot_type: b.bot_type,
-        name: b.name,
-        url: botLink(b, publicUrl, token)!,
-      }));
+      const links = targets.map((b) => {
+        const web = botWebLink(b, token);
+        return {
+          bot_id: b.id,
+          bot_type: b.bot_type,
+          name: b.name,
+          url: botLink(b, publicUrl, token)!,
+          ...(web ? { web_url: web } : {}),
+        };
+      });
       return c.json(ok({ token, expires_at, links }), 201);
     });
 

@@ -31,10 +31,19 @@ export const PublicBot = z
     id: z.number().int(),
     bot_type: BotType,
     name: z.string(),
-    /** Telegram: the username without "@"; viber, vk: the handle in links; else null. */
+    /**
+     * Telegram: the username without "@"; WhatsApp: the business number as people write it
+     * (the widget shows it); viber, vk: the handle in links; else null.
+     */
     nickname: z.string().nullable(),
-    /** The bot's link without an opt-in token, for the `href` before a click. */
-    url: z.string().nullable(),
+    /** The bot's link without an opt-in token, for the `href` before a click (only bots with one are listed). */
+    url: z.string(),
+    /** The button's name: the messenger's, or the bot's when the shop has two of its messenger. */
+    label: z.string(),
+    /** The messenger's mark: an SVG path on a 24-unit grid (even-odd), or null. */
+    mark: z.string().nullable(),
+    /** Shown on the button under the name: WhatsApp's number; else null. */
+    handle: z.string().nullable(),
   })
   .openapi('PublicBot');
 export type PublicBot = z.infer<typeof PublicBot>;
@@ -127,7 +136,14 @@ export const OptinInput = z
 export type OptinInput = z.infer<typeof OptinInput>;
 
 export const OptinLink = z
-  .object({ bot_id: z.number().int(), bot_type: BotType, name: z.string(), url: z.string() })
+  .object({
+    bot_id: z.number().int(),
+    bot_type: BotType,
+    name: z.string(),
+    url: z.string(),
+    /** Where a desktop browser opens the chat instead: WhatsApp Web. */
+    web_url: z.string().optional(),
+  })
   .openapi('OptinLink');
 export type OptinLink = z.infer<typeof OptinLink>;
 

@@ -8,6 +8,16 @@ import type { LeadValues } from '../forms/validate-fields.js';
 /** What a lead tells about its visitor, copied onto the visitor's bot user. */
 export type VisitorDetails = { name: string; phone: string; email: string };
 
+/** The visitor's parameters of `upsert` (and of the intake's statement built on it). */
+export type VisitorParams = {
+  shop_id: number;
+  visitor_id: string;
+  name: string;
+  phone: string;
+  email: string;
+  now: string;
+};
+
 const q = {
   webBot: sql<number, { id: number }>(
     `SELECT id FROM bots WHERE shop_id = ? AND bot_type = 'web' ORDER BY id LIMIT 1`,
@@ -15,22 +25,14 @@ const q = {
   insertWebBot: sql<number, { id: number }>(
     `INSERT INTO bots (shop_id, bot_type, name) VALUES (?, 'web', 'Website') RETURNING id`,
   ),
-  upsert: sql<
-    {
-      shop_id: number;
-      bot_id: number;
-      visitor_id: string;
-      name: string;
-      phone: string;
-      email: string;
-      now: string;
-    },
-    { id: number }
-  >(
-    // A later lead from the same visitor fills in what it knows and keeps the rest.
+  upsert: sql<VisitorParams, { id: number }>(
+    // On the shop's web bot, found in the same statement (one round trip on PostgreSQL): no
+    // row when the shop has none yet. A later lead from the same visitor fills in what it
+    // knows and keeps the rest.
     `INSERT INTO bot_users (shop_id, bot_id, messenger_user_id, visitor_id, name, phone, email,
        created_at, updated_at)
-     VALUES (@shop_id, @bot_id, @visitor_id, @visitor_id, @name, @phone, @email, @now, @now)
+     SELECT @shop_id, b.id, @visitor_id, @visitor_id, @name, @phone, @email, @now, @now
+     FROM bots b WHERE b.shop_id = @shop_id AND b.bot_type = 'web' ORDER BY b.id LIMIT 1
      ON CONFLICT (bot_id, messenger_user_id) DO UPDATE SET
        name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE bot_users.name END,
        phone = CASE WHEN excluded.phone <> '' THEN excluded.phone ELSE bot_users.phone END,
@@ -40,6 +42,9 @@ const q = {
   ),
   newestBotUser: sql<undefined, { id: number | null }>(`SELECT max(id) AS id FROM bot_users`),
 };
+
+/** The upsert's SQL, for a statement that writes the visitor and their lead at once. */
+export const upsertVisitorSql = q.upsert.text('postgres');
 
 /**
  * The shop's `web` bot and its bot users, one per website visitor (messenger_user_id =
@@ -65,21 +70,21 @@ export function createVisitorStore(db: Db) {
   return {
     webBotInTx,
 
-    /** Creates or updates the visitor's bot user on the shop's web bot; returns its id. */
+    /**
+     * Creates or updates the visitor's bot user on the shop's web bot (made on the shop's
+     * first lead); returns its id.
+     */
     async upsertInTx(
       tx: Tx,
       shopId: number,
       visitorId: string,
       details: VisitorDetails,
     ): Promise<number> {
-      const botId = await webBotInTx(tx, shopId);
-      return (await tx.value(q.upsert, {
-        shop_id: shopId,
-        bot_id: botId,
-        visitor_id: visitorId,
-        ...details,
-        now: now(),
-      }))!;
+      const params = visitorParams(shopId, visitorId, details);
+      const id = await tx.value(q.upsert, params);
+      if (id !== undefined) return id;
+      await webBotInTx(tx, shopId);
+      return (await tx.value(q.upsert, params))!;
     },
 
     /** The id the next new bot user would get: the answer for a spam lead, which has none. */
@@ -89,6 +94,12 @@ export function createVisitorStore(db: Db) {
   };
 }
 export type VisitorStore = ReturnType<typeof createVisitorStore>;
+
+export const visitorParams = (
+  shopId: number,
+  visitorId: string,
+  details: VisitorDetails,
+): VisitorParams => ({ shop_id: shopId, visitor_id: visitorId, ...details, now: now() });
 
 /**
  * Name, phone and email from a lead's values, by field type (`tel`, `email`) and, for the

@@ -10,6 +10,8 @@ type Place = { what: string; read: Sql<undefined, Stored>; write: Sql<Stored, ne
  * Every secret the relay keeps in order to use it, wherever it is stored: this list is the
  * one place to add a new one (and the at-rest test reads the database for all of them).
  * - `bots.credential`: messenger tokens;
+ * - `bots.credentials`: a messenger's other secrets (WhatsApp's app secret and verify token),
+ *   one JSON document sealed whole;
  * - `webhook_endpoints.secret` / `previous_secret`: Standard Webhooks signing secrets;
  * - `shops.settings` → `captcha.secret`: the shop's captcha provider secret.
  * Passwords, login tokens, API keys and opt-in tokens are hashed instead (relay/auth/secrets.ts):
@@ -23,6 +25,10 @@ const q = {
     `SELECT id, credential AS value FROM bots WHERE credential IS NOT NULL AND credential <> ''`,
   ),
   setBot: sql<Stored, never>(`UPDATE bots SET credential = @value WHERE id = @id`),
+  botCredentials: sql<undefined, Stored>(
+    `SELECT id, credentials AS value FROM bots WHERE credentials IS NOT NULL AND credentials <> ''`,
+  ),
+  setBotCredentials: sql<Stored, never>(`UPDATE bots SET credentials = @value WHERE id = @id`),
   endpoints: sql<undefined, Stored>(`SELECT id, secret AS value FROM webhook_endpoints`),
   setEndpoint: sql<Stored, never>(`UPDATE webhook_endpoints SET secret = @value WHERE id = @id`),
   previous: sql<undefined, Stored>(
@@ -47,6 +53,7 @@ const q = {
 function createStoredSecrets() {
   const places: Place[] = [
     { what: 'bot token', read: q.bots, write: q.setBot },
+    { what: 'bot credentials', read: q.botCredentials, write: q.setBotCredentials },
     { what: 'webhook signing secret', read: q.endpoints, write: q.setEndpoint },
     { what: 'previous webhook signing secret', read: q.previous, write: q.setPrevious },
     { what: 'captcha secret', read: q.captchas, write: q.setCaptcha },

@@ -1,3 +1,4 @@
+import { createChangeFeed, type ChangeFeed } from '../cluster/changes.js';
 import { fromJson, now, type Db } from '../db/open.js';
 import { dialect } from '../db/dialect.js';
 import { sql } from '../db/sql.js';
@@ -30,7 +31,11 @@ const toShop = (r: Row): Shop => ({
  * encrypted with the operator's key (`db.secrets`, relay/secrets), never shown again, and
  * opened only for the public API (`getWithSecrets`).
  */
-export function createShopStore(db: Db) {
+/**
+ * `changes` hears of every shop edited or deleted (the public API caches settings; a deleted
+ * shop's bots go with it).
+ */
+export function createShopStore(db: Db, changes: ChangeFeed = createChangeFeed()) {
   /**
    * Settings as stored: a captcha secret given is sealed; a captcha without `secret` keeps
    * the stored one (a client sends back what it read); `secret: null` or `""` removes it.
@@ -132,7 +137,7 @@ export function createShopStore(db: Db) {
     async update(id: number, patch: ShopPatch): Promise<Shop | undefined> {
       // Read-modify-write of the settings document: the row stays locked until the write, so
       // two patches of different settings (several relays) both land.
-      return db.tx(async (tx) => {
+      const shop = await db.tx(async (tx) => {
         const current = await tx.get(q.lockedGet, [id]);
         if (!current) return undefined;
         const stored = fromJson<Settings>(current.settings, {});
@@ -145,10 +150,17 @@ export function createShopStore(db: Db) {
         });
         return row && toShop(row);
       });
+      if (shop) changes.shop(id);
+      return shop;
     },
 
     async delete(id: number): Promise<boolean> {
-      return (await db.run(q.delete, [id])).changes > 0;
+      const deleted = (await db.run(q.delete, [id])).changes > 0;
+      if (deleted) {
+        changes.shop(id);
+        changes.bot(null);
+      }
+      return deleted;
     },
 
     /**

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { hashToken } from '../../relay/auth/secrets.js';
-import { describeBrowser, launch, settled, type Browser } from './harness.js';
+import { clearPublicCaches } from '../../relay/public/cache.js';
+import { artifactPath, describeBrowser, launch, settled, type Browser } from './harness.js';
 import { startShop, type Shop } from './shop.js';
 
 describeBrowser('subscribe buttons', () => {
@@ -105,5 +106,70 @@ describeBrowser('subscribe buttons', () => {
       'Could not get the link. Please try again.',
     );
     await page.close();
+  });
+
+  it('shows WhatsApp with its mark and real number, and opens WhatsApp Web on a desktop', async () => {
+    const wa = await shop.relay.stores.bots.create({
+      shop_id: shop.shopId,
+      bot_type: 'whatsapp',
+      name: 'Shop WhatsApp',
+      credential: null,
+      tg_bot_nickname: null,
+      settings: { phone_number: '+15550101234', phone_number_id: '106540352242922' },
+    });
+    clearPublicCaches();
+    const context = await browser.newContext();
+    // WhatsApp Web is outside the machine: the popup gets a stand-in page at its real address.
+    await context.route('https://web.whatsapp.com/**', (r) =>
+      r.fulfill({ status: 200, contentType: 'text/html', body: '<title>WhatsApp Web</title>' }),
+    );
+    try {
+      const page = await context.newPage();
+      await page.goto(
+        shop.page({ body: '<tp-subscribe channels="telegram,whatsapp"></tp-subscribe>' }),
+      );
+      await settled(page);
+      const link = page.locator('tp-subscribe a[part~=link-whatsapp]');
+      await link.waitFor();
+      // Without JavaScript the link opens a chat with the shop's real number.
+      expect(await link.getAttribute('href')).toBe('https://wa.me/15550101234');
+      expect(await link.locator('[part=handle]').textContent()).toBe('+1 555 010 1234');
+      expect(await link.textContent()).toBe('Subscribe in WhatsApp+1 555 010 1234');
+      // Both messengers show their mark, drawn in the button's text colour, hidden from readers.
+      const marks = await page.locator('tp-subscribe a[part~=link] svg').evaluateAll((svgs) =>
+        svgs.map((svg) => ({
+          hidden: svg.getAttribute('aria-hidden'),
+          d: svg.querySelector('path')!.getAttribute('d'),
+          width: svg.getBoundingClientRect().width,
+          fill: getComputedStyle(svg).fill,
+          color: getComputedStyle(svg.closest('a')!).color,
+        })),
+      );
+      expect(marks).toHaveLength(2);
+      for (const m of marks) {
+        expect(m).toMatchObject({ hidden: 'true', d: expect.stringMatching(/^M[\d .a-zA-Z-]+$/) });
+        expect(m.width).toBeGreaterThan(15);
+        expect(m.fill).toBe(m.color);
+      }
+      expect(marks[0].d).not.toBe(marks[1].d);
+      await page
+        .locator('tp-subscribe')
+        .screenshot({ path: artifactPath('subscribe-whatsapp.png') });
+
+      const [popup] = await Promise.all([context.waitForEvent('page'), link.click()]);
+      await popup.waitForLoadState();
+      const web = new URL(popup.url());
+      expect(`${web.origin}${web.pathname}`).toBe('https://web.whatsapp.com/send');
+      expect(web.searchParams.get('phone')).toBe('15550101234');
+      const token = /([A-Za-z0-9_-]{22})$/.exec(web.searchParams.get('text')!)![1];
+      // The phone's link, to copy, carries the same token.
+      const copy = await page.locator('tp-subscribe a[part=copy-link]').getAttribute('href');
+      expect(new URL(copy!).origin + new URL(copy!).pathname).toBe('https://wa.me/15550101234');
+      expect(new URL(copy!).searchParams.get('text')).toContain(token);
+    } finally {
+      await context.close();
+      await shop.relay.stores.bots.delete(wa.id);
+      clearPublicCaches();
+    }
   });
 });

@@ -11,26 +11,40 @@ import { startConsoleShop, type ConsoleShop } from './shop.js';
 
 /** Every view of the console: its route, its heading, and something its data renders. */
 const views = (s: ConsoleShop): { path: string; h1: string; ready: string; nav?: string }[] => [
-  { path: '', h1: 'Getting started', ready: 'ol.steps' },
+  { path: '', h1: 'Getting started', ready: 'ol.steps >>> tpc-alert-groups li.group' },
   { path: 'leads', h1: 'Leads', ready: 'table' },
   { path: `leads/${s.leads.lead}`, h1: `Lead #${s.leads.lead}`, ready: 'dl.props' },
   { path: 'conversations', h1: 'Conversations', ready: '.people li' },
   { path: `conversations/${s.person.botUserId}`, h1: 'Conversations', ready: 'ol.chat' },
   { path: 'orders', h1: 'Orders', ready: 'table' },
   { path: `orders/${s.order.id}`, h1: 'Order #1001', ready: 'ol.history' },
+  {
+    path: 'orders/templates',
+    h1: 'Messages to buyers',
+    ready: 'tpc-order-templates >>> tpc-order-templates p.preview',
+  },
   { path: 'forms', h1: 'Forms', ready: 'table' },
   { path: `forms/${s.form.id}`, h1: 'Edit form', ready: 'tpc-form-preview tp-lead-form' },
   { path: 'forms/new', h1: 'New form', ready: 'tpc-form-preview tp-lead-form' },
-  { path: 'channels', h1: 'Channels', ready: 'ul.bots' },
+  { path: 'channels', h1: 'Channels', ready: 'ul.bots >>> tpc-alert-groups li.group' },
   { path: 'webhooks', h1: 'Webhooks and deliveries', ready: 'table', nav: 'Webhooks' },
   { path: 'keys', h1: 'Keys', ready: 'table' },
   { path: 'members', h1: 'Members', ready: 'table' },
 ];
 
-/** Waits for a view's data, through the page element's shadow root (and the preview's). */
+/**
+ * Waits for a view's data, through the page element's shadow root (and the preview's).
+ * `a >>> b c`: `a` in the page, then `c` in the shadow root of the page's element `b`.
+ */
 async function ready(page: Page, selector: string) {
   await page.waitForFunction((sel) => {
     const main = document.querySelector('tpc-app')!.shadowRoot!.querySelector('main > *');
+    const [first, nested] = sel.split(' >>> ');
+    if (nested !== undefined) {
+      const [host, ...inner] = nested.split(' ');
+      const within = main?.shadowRoot?.querySelector(host)?.shadowRoot;
+      return !!main?.shadowRoot?.querySelector(first) && !!within?.querySelector(inner.join(' '));
+    }
     const [outer, inner] = sel.split(' tp-lead-form');
     const found = main?.shadowRoot?.querySelector(outer);
     if (inner === undefined) return !!found;

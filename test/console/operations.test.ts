@@ -79,6 +79,49 @@ describeBrowser('console operations', () => {
     await expect.poll(() => page.locator('#order-status-error').textContent()).toMatch(/lowercase/);
   });
 
+  it('edits the message buyers hear for a status, with a preview as it is typed', async () => {
+    const { page } = tab;
+    await link('orders');
+    await atPage(page, 'Orders');
+    await page.getByRole('link', { name: 'Messages to buyers' }).click();
+    await atPage(page, 'Messages to buyers');
+    const box = page.getByLabel('Message for “delivered”');
+    await box.waitFor();
+    // The shop has no text of its own yet: the default, shown in the box and previewed.
+    expect(await box.getAttribute('placeholder')).toBe(
+      'Your order {order.number} has been delivered.',
+    );
+    const row = page.locator('tpc-order-templates fieldset', { hasText: 'delivered' });
+    await expect
+      .poll(() => row.locator('.preview').textContent())
+      .toBe('Your order 1001 has been delivered.');
+    await box.fill('Delivered: {order.number}, {order.total} {order.currency} & more');
+    await expect
+      .poll(() => row.locator('.preview').textContent())
+      .toBe('Delivered: 1001, 49.90 EUR & more');
+    await page.getByRole('button', { name: 'Save messages' }).click();
+    await page
+      .locator('tpc-app')
+      .getByRole('status')
+      .getByText('Messages to buyers saved.')
+      .waitFor();
+    const saved = await shop.relay.api.get(`/api/store/order_templates/?shop_id=${shop.shopId}`, {
+      token: shop.owner.token,
+    });
+    expect(saved.body.result.templates).toEqual({
+      delivered: 'Delivered: {order.number}, {order.total} {order.currency} & more',
+    });
+    // What a subscribed buyer of order 1001 now hears when it arrives.
+    const delivered = await shop.relay.api.patch(
+      `/api/store/orders/${shop.order.id}/?shop_id=${shop.shopId}`,
+      { status: 'delivered' },
+      { token: shop.owner.token },
+    );
+    expect(delivered.status).toBe(200);
+    // (The history keeps the Telegram HTML sent: the `&` escaped.)
+    await expect.poll(() => shop.person.texts()).toContain('Delivered: 1001, 24.00 EUR &amp; more');
+  });
+
   it('releases a lead held as spam, which raises its alert then', async () => {
     const { page } = tab;
     // Sent faster than the form's min_fill_ms: held as spam, nobody alerted.

@@ -46,6 +46,18 @@ export async function startConsoleShop() {
     chat_id: person.userId,
     events: ['lead.created', 'order.created'],
   });
+  // The managers' group the bot was added to (the sandbox's my_chat_member), picked for alerts.
+  const group = await relay.api.post('/demo/inbox/api/groups', {
+    bot_id: bot.id,
+    title: 'Managers',
+  });
+  expect(group.status, JSON.stringify(group.body)).toBe(201);
+  await created('/api/notifications/channels/', {
+    type: 'telegram',
+    bot_id: bot.id,
+    chat_id: group.body.result.chat_id,
+    events: ['lead.created', 'message.received'],
+  });
   const endpoint = await created('/api/webhooks/endpoints/', {
     url: 'http://127.0.0.1:9/touchpoint',
     events: ['lead.created'],

@@ -23,7 +23,9 @@ describe('delivery to a faulty Telegram', () => {
       { telegramApiUrl: fake.url },
       {
         worker: {
-          sendTimeoutMs: 1_500,
+          // Long enough that an answered request is never taken for a hung one on a busy
+          // machine (that would be a legitimate duplicate: delivery is at-least-once).
+          sendTimeoutMs: 4_000,
           backoff: (n) => backoffMs(n, { baseMs: 100, capMs: 1_000, floorMs: 50 }),
         },
         channels: { pollTimeoutS: 1 },

@@ -61,10 +61,7 @@ export type Client = ReturnType<typeof client>;
  */
 export async function startRelay(
   overrides: Partial<Config> = {},
-  options: Pick<
-    RelayOptions,
-    'worker' | 'channels' | 'scheduler' | 'outbound' | 'heartbeat' | 'events'
-  > = {},
+  options: Omit<RelayOptions, 'db' | 'config' | 'log'> = {},
 ) {
   const dir = mkdtempSync(join(tmpdir(), 'touchpoint-test-'));
   // A database of its own, unless the test passes one to share (test/helpers/engine.ts
@@ -91,6 +88,7 @@ export async function startRelay(
     worker,
     channels: relay.channels,
     heartbeat: relay.heartbeat,
+    cluster: relay.cluster,
     events: relay.events,
     metrics: relay.metrics,
     config,

@@ -80,6 +80,27 @@ describe('configuration', () => {
     );
   });
 
+  it('reads WHATSAPP_API_URL, and SMTP for email alerts only with both variables, never printing the URL', () => {
+    expect(loadConfig({}).whatsappApiUrl).toBe('https://graph.facebook.com');
+    expect(loadConfig({ WHATSAPP_API_URL: 'http://127.0.0.1:9000/' }).whatsappApiUrl).toBe(
+      'http://127.0.0.1:9000',
+    );
+    expect(loadConfig({}).mail).toBeNull();
+    const smtp = 'smtps://alerts:smtp-pw@mail.example:465';
+    expect(loadConfig({ TOUCHPOINT_SMTP_URL: smtp }).mail).toBeNull();
+    expect(
+      loadConfig({ TOUCHPOINT_SMTP_URL: smtp, TOUCHPOINT_MAIL_FROM: 'Shop <alerts@shop.example>' })
+        .mail,
+    ).toEqual({ smtpUrl: smtp, from: 'Shop <alerts@shop.example>' });
+    const bad = 'http://alerts:smtp-pw@mail.example';
+    expect(() => loadConfig({ TOUCHPOINT_SMTP_URL: bad })).toThrow(
+      /^Invalid TOUCHPOINT_SMTP_URL: must be an smtp:\/\/user:pass@host:port or smtps:\/\/… URL$/,
+    );
+    expect(() => loadConfig({ TOUCHPOINT_MAIL_FROM: 'not an address' })).toThrow(
+      /^Invalid TOUCHPOINT_MAIL_FROM="not an address": must be an address/,
+    );
+  });
+
   it('refuses PostgreSQL without TOUCHPOINT_SECRET_KEY, before connecting', async () => {
     // Nothing listens on port 1: the refusal comes before any connection is tried.
     const open = openDb('postgres://touchpoint@127.0.0.1:1/touchpoint');

@@ -25,7 +25,10 @@ export class OptinController implements ReactiveController {
   }
 
   /** Resolves to the fresh link for `body.bot_id`, or null when superseded. */
-  async request(url: string, body: OptinRequest): Promise<{ url: string; token: string } | null> {
+  async request(
+    url: string,
+    body: OptinRequest,
+  ): Promise<{ url: string; token: string; web_url?: string } | null> {
     const seq = ++this.seq;
     this.abort?.abort();
     const abort = (this.abort = new AbortController());
@@ -41,7 +44,7 @@ export class OptinController implements ReactiveController {
       const link = optin.links.find((l) => l.bot_id === body.bot_id) ?? optin.links[0];
       if (!link) throw new ApiFailure(404, 'No link for this bot.');
       this.last = { bot_id: link.bot_id, url: link.url };
-      return { url: link.url, token: optin.token };
+      return { url: link.url, token: optin.token, web_url: link.web_url };
     } catch (err) {
       if (seq !== this.seq) return null;
       this.failure = err instanceof ApiFailure ? err : new ApiFailure(0, String(err));

@@ -41,14 +41,26 @@ export type PublicBot = {
   id: number;
   bot_type: BotType;
   name: string;
-  /** Telegram: the bot's username without "@"; other messengers: their handle, or null. */
+  /**
+   * Telegram: the bot's username without "@"; WhatsApp: the business number as people write
+   * it (`+1 555 010 1234`, shown on the button); other messengers: their handle, or null.
+   */
   nickname: string | null;
   /**
    * The bot's link without an opt-in token (e.g. https://t.me/shop_bot), used as the
    * `href` before a click fetches a tokened one, so the link works without JavaScript.
-   * Optional: the widget builds a t.me link from `nickname` when absent.
+   * Only bots that have one are listed.
    */
-  url?: string | null;
+  url: string;
+  /** The button's name: the messenger's, or the bot's when the shop has two of its messenger. */
+  label: string;
+  /**
+   * The messenger's mark, from the relay (the widget knows no messenger itself): an SVG path
+   * on a 24-unit grid, filled by the even-odd rule; null for none.
+   */
+  mark: string | null;
+  /** Shown under the name on the button (WhatsApp: the number a person will write to). */
+  handle: string | null;
 };
 
 /** Overrides of the widget's built-in texts (keys of `Texts` in widget/core/i18n.ts). */
@@ -102,7 +114,14 @@ export type OptinRequest = {
   visitor_id?: string;
 };
 
-export type OptinLink = { bot_id: number; bot_type: BotType; name: string; url: string };
+/** `web_url`: where a desktop browser opens the chat instead (WhatsApp Web). */
+export type OptinLink = {
+  bot_id: number;
+  bot_type: BotType;
+  name: string;
+  url: string;
+  web_url?: string;
+};
 
 /** 200/201 `{status:'ok', result: Optin}`; the token is single-use and short-lived. */
 export type Optin = { token: string; expires_at: string; links: OptinLink[] };

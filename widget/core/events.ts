@@ -25,7 +25,14 @@ export type ErrorDetail = {
 };
 
 /** `tp-optin`: the visitor is being sent to a messenger with a fresh token. */
-export type OptinDetail = { bot_id: number; bot_type: string; url: string; token: string };
+/** `url`: the deep link; `web_url`: the desktop one, when the messenger has one (WhatsApp Web). */
+export type OptinDetail = {
+  bot_id: number;
+  bot_type: string;
+  url: string;
+  token: string;
+  web_url?: string;
+};
 
 export type TpEvents = {
   'tp-submit': SubmitDetail;

@@ -7,13 +7,6 @@ import { fill, type Texts } from '../core/i18n.js';
 import { visitorId } from '../core/settings.js';
 import { base } from '../core/styles.js';
 
-const MESSENGERS: Record<string, string> = {
-  telegram: 'Telegram',
-  whatsapp: 'WhatsApp',
-  viber: 'Viber',
-  vk: 'VK',
-};
-
 /**
  * Messenger opt-in buttons: one real link per connected bot of the shop (optionally only
  * the `channels` listed). The link works without JavaScript (the bot's plain address);
@@ -30,7 +23,9 @@ const MESSENGERS: Record<string, string> = {
  *
  * @csspart base - The card around everything.
  * @csspart list - The list of buttons.
- * @csspart link - Each messenger link; also `link-telegram`, `link-whatsapp`, … per type.
+ * @csspart link - Each messenger link (with the messenger's mark); also `link-telegram`,
+ *   `link-whatsapp`, … per type.
+ * @csspart handle - The WhatsApp number on its link.
  * @csspart copy - The desktop "open on your phone" block.
  * @csspart copy-link - The deep link shown there, to open or copy.
  * @csspart status - The live region.
@@ -66,6 +61,14 @@ export class TpSubscribe extends TpElement {
       .copy a {
         color: var(--_fg);
       }
+      svg {
+        width: 1.25em;
+        fill: currentColor;
+        fill-rule: evenodd;
+      }
+      small {
+        font-weight: 400;
+      }
     `,
   ];
 
@@ -100,8 +103,9 @@ export class TpSubscribe extends TpElement {
       });
       if (!link) return;
       emit(this, 'tp-optin', { bot_id: bot.id, bot_type: bot.bot_type, ...link });
-      // On a phone the messenger app takes over the link; on a desktop keep the shop open.
-      if (desktop()) window.open(link.url, '_blank', 'noopener');
+      // On a phone the messenger app takes over the link; on a desktop keep the shop open, and
+      // open the messenger's web app where it has one (WhatsApp Web).
+      if (desktop()) window.open(link.web_url || link.url, '_blank', 'noopener');
       else location.assign(link.url);
     } catch {
       if (this.optin.failure) this.fail('optin', this.optin.failure);
@@ -120,15 +124,9 @@ export class TpSubscribe extends TpElement {
 
   private statusLine(t: Texts, bots: PublicBot[]): [string, string] {
     const pending = bots.find((b) => b.id === this.optin.pending);
-    if (pending) return [fill(t.opening, { name: this.nameOf(pending, bots) }), ''];
+    if (pending) return [fill(t.opening, { name: pending.label }), ''];
     if (this.optin.failure) return [t.optinFailed, 'err'];
     return ['', ''];
-  }
-
-  /** The messenger's name, or the bot's when two bots share a messenger (or for sandbox). */
-  private nameOf(bot: PublicBot, bots: PublicBot[]) {
-    const shared = bots.filter((b) => b.bot_type === bot.bot_type).length > 1;
-    return (!shared && MESSENGERS[bot.bot_type]) || bot.name;
   }
 
   override render() {
@@ -147,13 +145,19 @@ export class TpSubscribe extends TpElement {
               <a
                 class="btn"
                 part="link link-${b.bot_type}"
-                href=${plainLink(b)}
+                href=${b.url}
                 target="_blank"
                 rel="noopener"
                 data-bot=${b.id}
                 aria-busy=${this.optin.pending === b.id ? 'true' : 'false'}
                 @click=${this.onClick}
-                >${fill(t.subscribe, { name: this.nameOf(b, bots) })}</a
+                >${
+                  b.mark
+                    ? html`<svg viewBox="0 0 24 24" aria-hidden="true"><path d=${b.mark} /></svg>`
+                    : nothing
+                }${fill(t.subscribe, { name: b.label })}${
+                  b.handle ? html`<small part="handle">${b.handle}</small>` : nothing
+                }</a
               >
             </li>`,
         )}
@@ -170,10 +174,6 @@ export class TpSubscribe extends TpElement {
     </div>`;
   }
 }
-
-/** The bot's address without a token: what the link does with JavaScript off. */
-const plainLink = (b: PublicBot) =>
-  b.url || (b.bot_type === 'telegram' && b.nickname ? `https://t.me/${b.nickname}` : '#');
 
 const desktop = () => matchMedia('(hover: hover) and (pointer: fine)').matches;
 

@@ -84,7 +84,7 @@ export function sandboxInboxRoutes(
   inbound: Inbound,
 ) {
   const sandbox = createSandboxStore(db);
-  const write = ipRateLimit({ limit: config.publicRateLimit });
+  const write = ipRateLimit(db, { limit: config.publicRateLimit, name: 'inbox-writes' });
   const sandboxBot = async (id: number): Promise<BotRef> => {
     const bot = await sandbox.get(id);
     if (!bot) throw invalidField('bot_id', 'No such sandbox bot.');

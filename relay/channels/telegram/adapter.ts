@@ -1,9 +1,10 @@
 import type { Deps } from '../../deps.js';
 import type { ChannelAdapter, Delivery, Pace, SendResult } from '../../delivery/types.js';
 import type { OutgoingPayload } from '../../messages/schemas.js';
+import { createProgress, noAnswer } from '../progress.js';
 import type { TelegramApi, TelegramReply } from './api.js';
 import { toTelegramCalls } from './format.js';
-import type { SendGuard, WindowRule } from './guard.js';
+import type { SendGuard, WindowRule } from '../send-guard.js';
 
 /**
  * Telegram's flood limits: about 30 messages a second per bot, one a second per private chat,
@@ -21,10 +22,6 @@ export const isGroupChat = (chatId: string) => chatId.startsWith('-') || chatId.
 const transient = (error: string): SendResult => ({ ok: false, retry: true, error });
 const permanent = (error: string): SendResult => ({ ok: false, retry: false, error });
 
-/** Parts sent so far of a message whose later part failed; a retry continues from there. */
-type Progress = { done: number; ids: string[] };
-const MAX_PROGRESS = 10_000;
-
 /**
  * Sends `telegram` deliveries through the Bot API: one message (a photo or document and/or
  * text parts, see format.ts) per delivery, with the bot's token read at send time. Records
@@ -39,7 +36,7 @@ export function createTelegramAdapter(
     publicUrl,
   }: { api: TelegramApi; guard: SendGuard; requestTimeoutMs?: number; publicUrl?: string },
 ): ChannelAdapter {
-  const progress = new Map<number, Progress>();
+  const progress = createProgress();
   const calls = (d: Delivery) =>
     toTelegramCalls(d.payload as OutgoingPayload, d.chat_id ?? '', publicUrl);
 
@@ -53,12 +50,6 @@ export function createTelegramAdapter(
         ? { key: `chat:${d.bot_id}:${chat}`, max: 20, windowMs: 60_000, marginMs: 100 }
         : { key: `chat:${d.bot_id}:${chat}`, max: 1, windowMs: 1000, marginMs: 100 },
     ];
-  };
-
-  const remember = (id: number, p: Progress) => {
-    if (p.done === 0) return;
-    if (progress.size >= MAX_PROGRESS) progress.delete(progress.keys().next().value!);
-    progress.set(id, p);
   };
 
   return {
@@ -89,31 +80,27 @@ export function createTelegramAdapter(
       }
       const list = calls(d);
       if (!list.length) return permanent('Nothing to send: the message is empty.');
-      const p = progress.get(d.id) ?? { done: 0, ids: [] };
-      progress.delete(d.id);
+      const p = progress.take(d.id);
       const from = p.done;
       for (let k = from; k < list.length; k++) {
         let reply: TelegramReply<{ message_id?: number }>;
         let requestSignal: AbortSignal | undefined;
+        let ended: (() => void) | undefined;
         try {
           // Waiting for a slot may end with the worker's timeout: nothing was sent yet. The
           // request gets its own full timeout, so that a wait never shortens it: a request
           // aborted after Telegram took it would be sent again (a duplicate).
-          await guard.take(rules(d), k === from ? signal : undefined);
+          ended = await guard.take(rules(d), k === from ? signal : undefined);
           requestSignal = AbortSignal.timeout(requestTimeoutMs);
           reply = await api.call(token, list[k].method, list[k].params, requestSignal);
         } catch (err) {
-          remember(d.id, p);
-          return transient(
-            requestSignal?.aborted
-              ? 'Telegram did not answer in time.'
-              : requestSignal
-                ? `Network error: ${errorText(err)}`
-                : 'No send slot within the time allowed.',
-          );
+          progress.keep(d.id, p);
+          return noAnswer('Telegram', requestSignal, err);
+        } finally {
+          ended?.(); // the guard counts this send from now on (its answer's time)
         }
         if (!reply.ok) {
-          remember(d.id, p);
+          progress.keep(d.id, p);
           if ((reply.error_code || reply.status) === 429) guard.slowDown(rules(d)[0].key);
           return classify(reply);
         }
@@ -150,8 +137,3 @@ export function classify(reply: Extract<TelegramReply, { ok: false }>): SendResu
   if (code >= 400 && code < 500) return permanent(error);
   return transient(error);
 }
-
-const errorText = (err: unknown) => {
-  const e = err as Error & { cause?: { code?: string; message?: string } };
-  return e?.cause?.code ? `${e.cause.code}` : String(e?.message ?? err);
-};

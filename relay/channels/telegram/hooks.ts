@@ -17,7 +17,8 @@ const sameHash = (a: string, b: string) =>
 
 /**
  * `POST /hooks/telegram/:bot_id`: Telegram's webhook calls. The `X-Telegram-Bot-Api-Secret-
- * Token` header is checked against the bot's stored hash BEFORE the body is read; a missing
+ * Token` header is checked against the bot's stored hash (or, for a grace period after a new
+ * secret was registered, the previous one's) BEFORE the body is read; a missing
  * or wrong one (or an unknown, stopped or deleted bot) is a 401 that changes nothing. Then the
  * update goes to the same handler as long polling. Any 2xx tells Telegram the update was
  * taken; an error makes it retry later.
@@ -38,8 +39,9 @@ export function telegramHookRoutes(
       const id = Number(c.req.param('bot_id'));
       const header = c.req.header(SECRET_HEADER) ?? '';
       const stored =
-        Number.isSafeInteger(id) && id > 0 ? await stores.bots.webhookSecretHash(id) : null;
-      if (!header || !stored || !sameHash(hashToken(header), stored))
+        Number.isSafeInteger(id) && id > 0 ? await stores.bots.webhookSecretHashes(id) : [];
+      const presented = header && hashToken(header);
+      if (!presented || !stored.some((hash) => sameHash(presented, hash)))
         throw new ApiError(401, 'Missing or wrong X-Telegram-Bot-Api-Secret-Token.');
       let update: unknown;
       try {

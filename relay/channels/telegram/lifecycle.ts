@@ -87,6 +87,14 @@ export function createTelegramLifecycle(
         await api.call(token, 'deleteWebhook', {}, AbortSignal.timeout(10_000)).catch(() => {});
     },
 
+    /**
+     * Stops long polling and leaves the webhook registered: another relay now owns the bot
+     * (relay/cluster/ownership.ts) and goes on where this one stopped.
+     */
+    async release(bot: BotRef): Promise<void> {
+      if (bot.bot_type === 'telegram') await stopPolling(bot.id);
+    },
+
     /** At relay start: connects every active Telegram bot. */
     async startAll(): Promise<void> {
       for (const bot of await stores.bots.active('telegram')) await this.start(bot);

@@ -202,7 +202,7 @@ export function createScenarioRuntime(db: Database, stores: RuntimeStores) {
     let p: Person | undefined = who;
     let steps = 0;
     const path: number[] = [];
-    let at: { id: number; waiting: Waiting; resume_at: string | null } | null = null;
+    let at: { id: number; waiting: Waiting; delayMs: number | null } | null = null;
     while (p && stepId !== null && at === null) {
       if (steps >= MAX_STEPS_PER_MOVE) {
         console.error(`scenario: flow ${run.flow_id} ran ${steps} steps without waiting; stopped`);
@@ -224,23 +224,25 @@ export function createScenarioRuntime(db: Database, stores: RuntimeStores) {
       }
       if (step.type === 'lead') await createLead(tx, step, p);
       await say(tx, p, step, seq);
-      if (step.type === 'question') at = { id: step.id, waiting: 'answer', resume_at: null };
-      else if (step.type === 'delay') {
-        const due = new Date(Date.now() + (step.delay_seconds ?? 1) * 1000).toISOString();
-        at = { id: step.id, waiting: 'delay', resume_at: due };
-      } else if (step.menu_items.some((i) => i.next_step_id !== null))
-        at = { id: step.id, waiting: 'buttons', resume_at: null };
+      if (step.type === 'question') at = { id: step.id, waiting: 'answer', delayMs: null };
+      else if (step.type === 'delay')
+        at = { id: step.id, waiting: 'delay', delayMs: (step.delay_seconds ?? 1) * 1000 };
+      else if (step.menu_items.some((i) => i.next_step_id !== null))
+        at = { id: step.id, waiting: 'buttons', delayMs: null };
       else stepId = step.next_step_id;
     }
-    await runs.saveInTx(tx, {
-      bot_user_id: run.bot_user_id,
-      shop_id: run.shop_id,
-      flow_id: run.flow_id,
-      step_id: at?.id ?? null,
-      waiting: at?.waiting ?? null,
-      seq,
-      resume_at: at?.resume_at ?? null,
-    });
+    await runs.saveInTx(
+      tx,
+      {
+        bot_user_id: run.bot_user_id,
+        shop_id: run.shop_id,
+        flow_id: run.flow_id,
+        step_id: at?.id ?? null,
+        waiting: at?.waiting ?? null,
+        seq,
+      },
+      at?.delayMs ?? null,
+    );
     stepsTotal += steps;
     return { steps, path };
   };
@@ -296,7 +298,7 @@ export function createScenarioRuntime(db: Database, stores: RuntimeStores) {
 
   /** Ends the run where it is: nothing left to wait for. */
   const end = (tx: Tx, run: Run) =>
-    runs.saveInTx(tx, { ...run, step_id: null, waiting: null, resume_at: null });
+    runs.saveInTx(tx, { ...run, step_id: null, waiting: null }, null);
 
   return {
     runs,
@@ -399,12 +401,12 @@ export function createScenarioRuntime(db: Database, stores: RuntimeStores) {
     },
 
     /**
-     * Continues the runs whose delay ended by `at`, at most `limit`, each in a savepoint: one
+     * Continues the runs whose delay ended by `at` (null: now), at most `limit`, each in a savepoint: one
      * run that fails (logged) ends that run instead of blocking the others forever. The runs
      * are claimed (locked, skipping those another relay holds, on PostgreSQL), so each delay
      * resumes once however many relays look.
      */
-    async resumeDueInTx(tx: Tx, at: string, limit: number): Promise<number> {
+    async resumeDueInTx(tx: Tx, at: string | null, limit: number): Promise<number> {
       let resumed = 0;
       for (const run of await runs.dueInTx(tx, at, limit)) {
         try {

@@ -1,5 +1,4 @@
-import { now } from '../../db/open.js';
-import { dialect } from '../../db/dialect.js';
+import { dialect, pgAfterMs } from '../../db/dialect.js';
 import { sql, type Database, type Tx } from '../../db/sql.js';
 
 /** What a run waits for at its step: a press, an answer, the end of a pause; null when done. */
@@ -27,25 +26,31 @@ const notTakenOver = `NOT EXISTS (SELECT 1 FROM bot_users u
 
 const q = {
   get: sql<[number], Run>(`SELECT * FROM scenario_runs WHERE bot_user_id = ?`),
-  save: sql<Omit<Run, 'updated_at'> & { now: string }, never>(
-    // updated_at given on insert too: PostgreSQL's default (now()) is the transaction's start,
-    // earlier than the `resume_at` the move computed from the same clock as @now.
-    `INSERT INTO scenario_runs (bot_user_id, shop_id, flow_id, step_id, waiting, seq, resume_at, updated_at)
-     VALUES (@bot_user_id, @shop_id, @flow_id, @step_id, @waiting, @seq, @resume_at, @now)
-     ON CONFLICT (bot_user_id) DO UPDATE SET shop_id = excluded.shop_id,
-       flow_id = excluded.flow_id, step_id = excluded.step_id, waiting = excluded.waiting,
-       seq = excluded.seq, resume_at = excluded.resume_at, updated_at = @now`,
-  ),
+  // A pause ends at `resume_at`, another relay's scheduler may end it: on PostgreSQL it is
+  // the database's clock plus the pause (`delay_ms`).
+  save: sql<Omit<Run, 'updated_at'> & { now: string; delay_ms: number | null }, never>({
+    sqlite: `INSERT INTO scenario_runs (bot_user_id, shop_id, flow_id, step_id, waiting, seq, resume_at, updated_at)
+             VALUES (@bot_user_id, @shop_id, @flow_id, @step_id, @waiting, @seq, @resume_at, @now)
+             ON CONFLICT (bot_user_id) DO UPDATE SET shop_id = excluded.shop_id,
+               flow_id = excluded.flow_id, step_id = excluded.step_id, waiting = excluded.waiting,
+               seq = excluded.seq, resume_at = excluded.resume_at, updated_at = @now`,
+    postgres: `INSERT INTO scenario_runs (bot_user_id, shop_id, flow_id, step_id, waiting, seq, resume_at)
+               VALUES (@bot_user_id, @shop_id, @flow_id, @step_id, @waiting, @seq, ${pgAfterMs('@delay_ms')})
+               ON CONFLICT (bot_user_id) DO UPDATE SET shop_id = excluded.shop_id,
+                 flow_id = excluded.flow_id, step_id = excluded.step_id, waiting = excluded.waiting,
+                 seq = excluded.seq, resume_at = excluded.resume_at, updated_at = now()`,
+  }),
   /**
    * Due runs, each claimed by one relay: on PostgreSQL the rows stay locked until the tick's
    * transaction ends, and rows another relay (or an inbound message) holds are skipped, not
    * waited for. SQLite's one writer is the claim there.
    */
-  due: sql<{ now: string; limit: number }, Run>({
+  due: sql<{ now: string | null; limit: number }, Run>({
     sqlite: `SELECT * FROM scenario_runs WHERE resume_at IS NOT NULL AND resume_at <= @now
                AND ${notTakenOver}
              ORDER BY resume_at LIMIT @limit`,
-    postgres: `SELECT * FROM scenario_runs WHERE resume_at IS NOT NULL AND resume_at <= @now
+    postgres: `SELECT * FROM scenario_runs WHERE resume_at IS NOT NULL
+                 AND resume_at <= coalesce(@now::timestamptz, now())
                  AND ${notTakenOver}
                ORDER BY resume_at LIMIT @limit FOR UPDATE SKIP LOCKED`,
   }),
@@ -80,12 +85,29 @@ export function createRunStore(db: Database) {
     get: (botUserId: number): Promise<Run | undefined> => db.get(q.get, [botUserId]),
     /** The run, locked for the rest of the transaction (PostgreSQL) before it is moved. */
     getInTx: (tx: Tx, botUserId: number): Promise<Run | undefined> => tx.get(lock, [botUserId]),
-    async saveInTx(tx: Tx, run: Omit<Run, 'updated_at'>): Promise<void> {
-      await tx.run(q.save, { ...run, now: now() });
+    /** `delayMs`: the run pauses that long (`resume_at` is now plus that). */
+    async saveInTx(
+      tx: Tx,
+      run: Omit<Run, 'updated_at' | 'resume_at'>,
+      delayMs: number | null,
+    ): Promise<void> {
+      const t = Date.now();
+      await tx.run(q.save, {
+        ...run,
+        resume_at: delayMs === null ? null : new Date(t + delayMs).toISOString(),
+        delay_ms: delayMs,
+        now: new Date(t).toISOString(),
+      });
     },
-    /** Runs whose pause has ended, oldest first, claimed for this transaction. */
-    dueInTx: (tx: Tx, at: string, limit: number): Promise<Run[]> =>
-      tx.all(q.due, { now: at, limit }),
+    /**
+     * Runs whose pause has ended by `at` (null: now, by the database's clock on PostgreSQL),
+     * oldest first, claimed for this transaction.
+     */
+    dueInTx: (tx: Tx, at: string | null, limit: number): Promise<Run[]> =>
+      tx.all(q.due, {
+        now: at ?? (tx.engine === 'sqlite' ? new Date().toISOString() : null),
+        limit,
+      }),
     /** When the next pause ends, or null when none is pending. */
     nextDue: async (): Promise<string | null> => (await db.value(q.nextDue)) ?? null,
     /** Runs paused at a delay step. */

@@ -23,7 +23,9 @@ export function createScenarioScheduler(
   let running = false;
   let busy: Promise<void> | null = null;
 
-  const resume = (at: string) => db.tx((tx) => runtime.resumeDueInTx(tx, at, batch));
+  // Due by the database's clock on PostgreSQL, where relays on other machines resume too.
+  const resume = (at: string) =>
+    db.tx((tx) => runtime.resumeDueInTx(tx, db.engine === 'sqlite' ? at : null, batch));
 
   const tick = async () => {
     timer = null;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createSendGuard } from '../../../relay/channels/telegram/guard.js';
+import { createSendGuard } from '../../../relay/channels/send-guard.js';
 
 describe('send guard', () => {
   it('holds a send until it fits every sliding window, margin included', async () => {
@@ -24,5 +24,18 @@ describe('send guard', () => {
     await guard.take(chat);
     expect(Date.now() - started).toBeGreaterThanOrEqual(245);
     await expect(guard.take(chat, AbortSignal.timeout(20))).rejects.toThrow();
+  });
+
+  it('counts a send until its answer came back, and from then on', async () => {
+    const guard = createSendGuard({ marginMs: 10 });
+    const rules = [{ key: 'chat', max: 1, windowMs: 200 }];
+    const first = await guard.take(rules);
+    // The request takes 150 ms: it may have reached the messenger just before its answer,
+    // so the window runs from then, not from when it left.
+    await new Promise((r) => setTimeout(r, 150));
+    first();
+    const answered = Date.now();
+    await guard.take(rules);
+    expect(Date.now() - answered).toBeGreaterThanOrEqual(200);
   });
 });

@@ -52,7 +52,13 @@ describe('demo shop website', () => {
         type: 'telegram',
         bot_id: sandboxBotId,
         chat_id: DEMO_MANAGERS_CHAT,
-        events: ['lead.created', 'order.created', 'order.status_changed', 'bot_user.subscribed'],
+        events: [
+          'lead.created',
+          'order.created',
+          'order.status_changed',
+          'bot_user.subscribed',
+          'message.received',
+        ],
       },
     ]);
     const shop = await relay.stores.shops.get(shopId);

@@ -1,5 +1,6 @@
+import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { testDatabase, type TestDatabase } from '../../helpers/engine.js';
+import { onPostgres, testDatabase, type TestDatabase } from '../../helpers/engine.js';
 import { startRelay, userWithShop, type Owner, type Relay } from '../../helpers/relay.js';
 import { openStream, type Stream } from '../../helpers/sse.js';
 
@@ -196,6 +197,66 @@ describe('the shop event stream across relays', () => {
       await one.close();
     }
   });
+
+  // The poll alone would take a minute here: the other relay's NOTIFY wakes the stream's.
+  it.runIf(onPostgres)(
+    'is woken by the other relay’s notification (PostgreSQL), not only by its poll',
+    async () => {
+      const one = await startRelay(
+        { ...database.config },
+        { events: { pollMs: 60_000, heartbeatMs: 200 } },
+      );
+      const two = await startRelay({ ...database.config }, FAST);
+      try {
+        const owner = await userWithShop(one, 'Notified');
+        const s = await openStream(`${one.url}/api/events/stream/?shop_id=${owner.shop.id}`, {
+          token: owner.token,
+        });
+        await s.next('ready');
+        for (const name of ['First', 'Second']) {
+          const l = await lead(two, owner, name);
+          expect((await s.next('lead.created', 10_000)).json.data.id).toBe(l.id);
+        }
+        s.close();
+      } finally {
+        await two.close();
+        await one.close();
+      }
+    },
+  );
+
+  // An event is read only once every older transaction ended (relay/events/log.ts): a wake
+  // that came too early must not leave it to the next poll.
+  it.runIf(onPostgres)(
+    'sends an event that was not final when the stream was woken soon after it is (PostgreSQL)',
+    async () => {
+      const one = await startRelay(
+        { ...database.config },
+        { events: { pollMs: 60_000, heartbeatMs: 200 } },
+      );
+      const blocker = new pg.Client(database.config.databaseUrl!);
+      await blocker.connect();
+      try {
+        const owner = await userWithShop(one, 'Held back');
+        const s = await openStream(`${one.url}/api/events/stream/?shop_id=${owner.shop.id}`, {
+          token: owner.token,
+        });
+        await s.next('ready');
+        // An older transaction with an id, still running when the lead commits.
+        await blocker.query('BEGIN');
+        await blocker.query('SELECT pg_current_xact_id()');
+        const l = await lead(one, owner, 'Behind an older transaction');
+        await new Promise((r) => setTimeout(r, 150));
+        expect(s.events.filter((e) => e.event === 'lead.created')).toEqual([]);
+        await blocker.query('COMMIT');
+        expect((await s.next('lead.created', 5_000)).json.data.id).toBe(l.id);
+        s.close();
+      } finally {
+        await blocker.end();
+        await one.close();
+      }
+    },
+  );
 
   it('loses no lead across a relay restart: the new relay replays it from the last event id', async () => {
     let relay = await startRelay({ ...database.config }, FAST);

@@ -11,11 +11,12 @@ describe('staff alert channels', () => {
   let botA: number;
   let botB: number;
   let webBotA: number;
+  let whatsappA: number;
   beforeAll(async () => {
     relay = await startRelay({ webhookAllowPrivate: true });
     a = await userWithShop(relay, 'A');
     b = await userWithShop(relay, 'B');
-    const bot = (shop_id: number, bot_type: 'telegram' | 'web') =>
+    const bot = (shop_id: number, bot_type: 'telegram' | 'web' | 'whatsapp') =>
       relay.stores.bots.create({
         shop_id,
         bot_type,
@@ -26,6 +27,7 @@ describe('staff alert channels', () => {
     botA = (await bot(a.shop.id, 'telegram')).id;
     botB = (await bot(b.shop.id, 'telegram')).id;
     webBotA = (await bot(a.shop.id, 'web')).id;
+    whatsappA = (await bot(a.shop.id, 'whatsapp')).id;
   });
   afterAll(() => relay.close());
 
@@ -74,10 +76,70 @@ describe('staff alert channels', () => {
     expect(read.body.result).toEqual(wh.body.result);
   });
 
-  it('refuses email channels for now, with a clear message', async () => {
-    const r = await create(a, { type: 'email', events: ['lead.created'] });
+  it('creates a WhatsApp channel to a manager’s number through one of the shop’s WhatsApp bots', async () => {
+    const template = { name: 'lead_alert', language: 'en_US', parameters: ['{alert.title}'] };
+    const r = await create(a, {
+      type: 'whatsapp',
+      bot_id: whatsappA,
+      phone: '+1 (555) 010-2000',
+      whatsapp_template: template,
+      events: ['lead.created'],
+    });
+    expect(r.status, JSON.stringify(r.body)).toBe(201);
+    expect(r.body.result).toMatchObject({
+      type: 'whatsapp',
+      bot_id: whatsappA,
+      phone: '+15550102000',
+      chat_id: null,
+      whatsapp_template: template,
+      to: null,
+    });
+    // Switching to Telegram drops the number and the template.
+    const moved = await relay.api.patch(
+      `${BASE}${r.body.result.id}/`,
+      { type: 'telegram', bot_id: botA, chat_id: '-100' },
+      { token: a.token },
+    );
+    expect(moved.status, JSON.stringify(moved.body)).toBe(200);
+    expect(moved.body.result).toMatchObject({
+      phone: null,
+      whatsapp_template: null,
+      chat_id: '-100',
+    });
+    const cases: [Record<string, unknown>, string][] = [
+      [{ bot_id: botA }, 'bot_id'], // a Telegram bot
+      [{ phone: '12' }, 'phone'],
+      [{ phone: undefined }, 'phone'],
+      [{ chat_id: '-1' }, 'chat_id'],
+      [{ to: ['x@shop.example'] }, 'to'],
+      [{ whatsapp_template: { name: 'Lead Alert!', language: 'en' } }, 'whatsapp_template.name'],
+    ];
+    for (const [extra, field] of cases) {
+      const bad = await create(a, {
+        type: 'whatsapp',
+        bot_id: whatsappA,
+        phone: '+15550102000',
+        events: ['lead.created'],
+        ...extra,
+      });
+      expect(bad.status, JSON.stringify(extra)).toBe(400);
+      expect(Object.keys(bad.body.errors), JSON.stringify(extra)).toContain(field);
+    }
+  });
+
+  it('refuses email channels while the relay has no SMTP server, saying what to set', async () => {
+    const r = await create(a, {
+      type: 'email',
+      to: ['sales@shop.example'],
+      events: ['lead.created'],
+    });
     expect(r.status).toBe(400);
-    expect(r.body.errors.type).toEqual(['Email alerts are not available yet.']);
+    expect(r.body.errors.type).toEqual([
+      expect.stringMatching(/TOUCHPOINT_SMTP_URL .*and TOUCHPOINT_MAIL_FROM/),
+    ]);
+    const missing = await create(a, { type: 'email', events: ['lead.created'] });
+    expect(missing.status).toBe(400);
+    expect(missing.body.errors.to).toEqual(['This field is required for this channel type.']);
   });
 
   it('requires a Telegram bot of the same shop, and the fields of the chosen type', async () => {

@@ -6,13 +6,19 @@ import { CALLBACK_FORM, widgetShop, type WidgetShop } from './fixtures.js';
 describe('public widget config', () => {
   let relay: Relay;
   let shop: WidgetShop;
-  const bot = (bot_type: string, name: string, tg_bot_nickname: string | null = null) =>
+  const bot = (
+    bot_type: string,
+    name: string,
+    tg_bot_nickname: string | null = null,
+    settings: Record<string, unknown> = {},
+  ) =>
     relay.stores.bots.create({
       shop_id: shop.shopId,
       bot_type: bot_type as 'telegram',
       name,
       credential: null,
       tg_bot_nickname,
+      settings,
     });
 
   beforeAll(async () => {
@@ -34,7 +40,12 @@ describe('public widget config', () => {
 
   it("serves the shop's forms, opt-in bots, texts and theme in the widget's shape", async () => {
     const tg = await bot('telegram', 'Shop bot', 'shop_bot');
-    const wa = await bot('whatsapp', '+7 (912) 345-67-89');
+    const wa = await bot('whatsapp', 'Shop WhatsApp', null, {
+      phone_number: '+79123456789',
+      phone_number_id: '106540352242922',
+    });
+    // The number is the bot's settings', never read out of its name any more.
+    await bot('whatsapp', '+7 (912) 345-67-80');
     const vk = await bot('vk', 'shopclub');
     const viber = await bot('viber', 'shopviber');
     const sandbox = await bot('sandbox', 'Demo');
@@ -105,13 +116,20 @@ describe('public widget config', () => {
             name: 'Shop bot',
             nickname: 'shop_bot',
             url: 'https://t.me/shop_bot',
+            label: 'Telegram',
+            mark: expect.stringMatching(/^M[\d .a-zA-Z-]+$/),
+            handle: null,
           },
           {
             id: wa.id,
             bot_type: 'whatsapp',
-            name: '+7 (912) 345-67-89',
-            nickname: '79123456789',
+            name: 'Shop WhatsApp',
+            nickname: '+7 912 345 67 89',
             url: 'https://wa.me/79123456789',
+            label: 'WhatsApp',
+            mark: expect.stringMatching(/^M[\d .a-zA-Z-]+$/),
+            // The button shows the number a person will be writing to.
+            handle: '+7 912 345 67 89',
           },
           {
             id: vk.id,
@@ -119,6 +137,9 @@ describe('public widget config', () => {
             name: 'shopclub',
             nickname: 'shopclub',
             url: 'https://vk.me/shopclub',
+            label: 'VK',
+            mark: expect.any(String),
+            handle: null,
           },
           {
             id: viber.id,
@@ -126,6 +147,9 @@ describe('public widget config', () => {
             name: 'shopviber',
             nickname: 'shopviber',
             url: 'viber://pa?chatURI=shopviber',
+            label: 'Viber',
+            mark: expect.any(String),
+            handle: null,
           },
           {
             id: sandbox.id,
@@ -133,6 +157,9 @@ describe('public widget config', () => {
             name: 'Demo',
             nickname: null,
             url: `https://relay.example/demo/inbox/?bot=${sandbox.id}`,
+            label: 'Demo',
+            mark: null,
+            handle: null,
           },
         ],
         texts: { en: { submit: 'Call me' }, ru: { submit: 'Позвоните мне' } },
@@ -141,6 +168,30 @@ describe('public widget config', () => {
     });
     expect(r.text).not.toContain('never-shown');
     expect(r.text).not.toContain('shop_id');
+  });
+
+  it('names the buttons after the bots when the shop has two of one messenger', async () => {
+    const other = await widgetShop(relay);
+    for (const [name, phone] of [
+      ['Sales', '+15550100001'],
+      ['Support', '+15550100002'],
+    ])
+      await relay.stores.bots.create({
+        shop_id: other.shopId,
+        bot_type: 'whatsapp',
+        name,
+        credential: null,
+        tg_bot_nickname: null,
+        settings: { phone_number: phone, phone_number_id: '1' },
+      });
+    clearPublicCaches();
+    const r = await relay.api.get(`/public/v1/config?key=${other.pk}`);
+    expect(
+      r.body.result.bots.map((b: { label: string; handle: string }) => [b.label, b.handle]),
+    ).toEqual([
+      ['Sales', '+1 555 010 0001'],
+      ['Support', '+1 555 010 0002'],
+    ]);
   });
 
   it('carries a strong ETag and caching headers, and answers 304 to If-None-Match', async () => {

@@ -8,6 +8,8 @@ import { sql } from '../../../relay/db/sql.js';
 import { createStores } from '../../../relay/deps.js';
 import { keyFilePath } from '../../../relay/secrets/keys.js';
 import { startTelegramFake, type TelegramFake } from '../../fakes/telegram.js';
+import { startWhatsAppFake, type WhatsAppFake } from '../../fakes/whatsapp.js';
+import { whatsappBot, type WhatsAppBot } from '../channels/whatsapp-fixtures.js';
 import { startRelay, userWithShop, type Owner, type Relay } from '../../helpers/relay.js';
 import { telegramBot } from '../channels/fixtures.js';
 import { describeSqlite, onPostgres, testDatabase } from '../../helpers/engine.js';
@@ -22,6 +24,8 @@ const rawFiles = (dbPath: string) =>
 
 describe('secrets at rest', () => {
   let fake: TelegramFake;
+  let waFake: WhatsAppFake;
+  let wa: WhatsAppBot;
   let relay: Relay;
   let owner: Owner;
   let token: string;
@@ -30,8 +34,9 @@ describe('secrets at rest', () => {
   let endpointId: number;
   beforeAll(async () => {
     fake = await startTelegramFake();
+    waFake = await startWhatsAppFake();
     relay = await startRelay(
-      { telegramApiUrl: fake.url, webhookAllowPrivate: true },
+      { telegramApiUrl: fake.url, whatsappApiUrl: waFake.url, webhookAllowPrivate: true },
       { channels: { pollTimeoutS: 1 } },
     );
     owner = await userWithShop(relay);
@@ -39,6 +44,7 @@ describe('secrets at rest', () => {
       token,
       bot: { id: botId },
     } = await telegramBot(relay, fake, owner));
+    wa = await whatsappBot(relay, waFake, owner);
     const created = await relay.api.post(
       '/api/webhooks/endpoints/',
       { shop_id: owner.shop.id, url: 'http://127.0.0.1:9/hook', events: ['lead.created'] },
@@ -62,14 +68,23 @@ describe('secrets at rest', () => {
   afterAll(async () => {
     await relay.close();
     await fake.close();
+    await waFake.close();
   });
+  /** The WhatsApp bot's access token, app secret and the verify token the relay made up. */
+  const whatsappSecrets = () => [wa.number.token, wa.appSecret, wa.verifyToken];
 
   it('keeps no bot token, webhook secret or captcha secret in clear in the database or its WAL', async () => {
     if (relay.db.engine === 'sqlite') {
       // The bytes of the files: SQLite only (PostgreSQL's files are the server's).
       const bytes = rawFiles(relay.config.dbPath);
       expect(existsSync(`${relay.config.dbPath}-wal`)).toBe(true); // the writes above are there
-      for (const secret of [token, token.split(':')[1], ...webhookSecrets, CAPTCHA_SECRET])
+      for (const secret of [
+        token,
+        token.split(':')[1],
+        ...whatsappSecrets(),
+        ...webhookSecrets,
+        CAPTCHA_SECRET,
+      ])
         expect(bytes.includes(secret), `${secret.slice(0, 12)}… in the database files`).toBe(false);
     }
     // They are there encrypted, and the relay still reads them.
@@ -78,6 +93,14 @@ describe('secrets at rest', () => {
     };
     expect(raw.credential).toMatch(/^enc:v1:[\w-]{8}:[\w-]{16}:[\w-]{22}:[\w-]+$/);
     expect(relay.db.secrets.open(raw.credential)).toBe(token);
+    const whatsapp = (await relay.db.get(sql('SELECT credentials FROM bots WHERE id = ?'), [
+      wa.bot.id,
+    ])) as { credentials: string };
+    expect(whatsapp.credentials).toMatch(/^enc:v1:/);
+    expect(JSON.parse(relay.db.secrets.open(whatsapp.credentials))).toEqual({
+      app_secret: wa.appSecret,
+      verify_token: wa.verifyToken,
+    });
   });
 
   it('never answers a secret: bots, webhook endpoints and shop settings show that one is set', async () => {
@@ -94,7 +117,7 @@ describe('secrets at rest', () => {
     );
     for (const r of [shop, bot, endpoint, ...lists]) {
       expect(r.status).toBe(200);
-      for (const secret of [token, ...webhookSecrets, CAPTCHA_SECRET])
+      for (const secret of [token, ...whatsappSecrets(), ...webhookSecrets, CAPTCHA_SECRET])
         expect(r.text).not.toContain(secret);
       expect(r.text).not.toContain('enc:v1:');
     }
@@ -171,6 +194,12 @@ describe('a database from before secrets were encrypted', () => {
         ),
         [shop.id],
       )) as { id: number };
+      await db.run(
+        sql(
+          `INSERT INTO bots (shop_id, bot_type, name, credentials) VALUES (?, 'whatsapp', 'Old WA', '{"app_secret":"old-app-secret"}')`,
+        ),
+        [shop.id],
+      );
       const ep = (await db.get(
         sql(
           `INSERT INTO webhook_endpoints (shop_id, url, secret, previous_secret, previous_secret_until)
@@ -187,13 +216,14 @@ describe('a database from before secrets were encrypted', () => {
       const columns = await db.all(
         sql<[number, number, number], { v: string }>(
           `SELECT settings AS v FROM shops WHERE id = ?
-           UNION ALL SELECT credential FROM bots WHERE id = ?
+           UNION ALL SELECT coalesce(credential, '') || ' ' || coalesce(credentials, '')
+             FROM bots WHERE shop_id = ?
            UNION ALL SELECT secret || ' ' || previous_secret FROM webhook_endpoints WHERE id = ?`,
         ),
-        [shop.id, bot.id, ep.id],
+        [shop.id, shop.id, ep.id],
       );
-      expect(columns).toHaveLength(3);
-      for (const secret of ['old-captcha', '123:old-token', 'whsec_old']) {
+      expect(columns).toHaveLength(4);
+      for (const secret of ['old-captcha', '123:old-token', 'whsec_old', 'old-app-secret']) {
         expect(raw).not.toContain(secret);
         for (const { v } of columns) expect(v).not.toContain(secret);
       }

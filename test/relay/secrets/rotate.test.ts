@@ -13,10 +13,12 @@ import {
   testDatabase,
   type TestDatabase,
 } from '../../helpers/engine.js';
+import { startWhatsAppFake, type WhatsAppFake } from '../../fakes/whatsapp.js';
 import { runRelayExpectingExit, spawnRelay, stop } from '../../helpers/process.js';
 import { startRelay, userWithShop, type Owner, type Relay } from '../../helpers/relay.js';
 import { eventually, subscribe, telegramBot, tgUser } from '../channels/fixtures.js';
 import { startReceiver, verify, type Receiver } from '../webhooks/receiver.js';
+import { waUser, whatsappBot } from '../channels/whatsapp-fixtures.js';
 
 /** Every stored secret as it is in the database (encrypted). */
 const storedSecrets = async (relay: { db: Relay['db'] }) =>
@@ -24,6 +26,7 @@ const storedSecrets = async (relay: { db: Relay['db'] }) =>
     await relay.db.all(
       sql<undefined, { v: string }>(
         `SELECT credential AS v FROM bots WHERE credential IS NOT NULL
+         UNION ALL SELECT credentials FROM bots WHERE credentials IS NOT NULL
          UNION ALL SELECT secret FROM webhook_endpoints
          UNION ALL SELECT previous_secret FROM webhook_endpoints WHERE previous_secret IS NOT NULL`,
       ),
@@ -40,24 +43,30 @@ describeSqlite(
   'the key file beside the SQLite file',
   () => {
     let fake: TelegramFake;
+    let wa: WhatsAppFake;
     let receiver: Receiver;
     let relay: Relay;
     let owner: Owner;
     beforeAll(async () => {
-      [fake, receiver] = await Promise.all([startTelegramFake(), startReceiver()]);
+      [fake, wa, receiver] = await Promise.all([
+        startTelegramFake(),
+        startWhatsAppFake(),
+        startReceiver(),
+      ]);
       relay = await startRelay(
-        { telegramApiUrl: fake.url, webhookAllowPrivate: true },
+        { telegramApiUrl: fake.url, whatsappApiUrl: wa.url, webhookAllowPrivate: true },
         { channels: { pollTimeoutS: 1 } },
       );
       owner = await userWithShop(relay);
     });
     afterAll(async () => {
       await relay.close();
-      await Promise.all([fake.close(), receiver.close()]);
+      await Promise.all([fake.close(), wa.close(), receiver.close()]);
     });
 
     it('re-encrypts every secret while the relay runs: webhooks still verify, the bot still sends', async () => {
       const { bot, token } = await telegramBot(relay, fake, owner);
+      const whatsapp = await whatsappBot(relay, wa, owner);
       const endpoint = await relay.api.post(
         '/api/webhooks/endpoints/',
         { shop_id: owner.shop.id, url: `${receiver.url}/hook`, events: ['lead.created'] },
@@ -72,7 +81,8 @@ describeSqlite(
 
       const rotated = await run(['secrets:rotate-key'], { TOUCHPOINT_DB: relay.config.dbPath });
       const json = rotated.json as { key_id: string; secrets: number; key_file: string };
-      expect(json).toMatchObject({ key_file: file, secrets: 2 });
+      // The two bots' tokens, the WhatsApp bot's credentials, the endpoint's signing secret.
+      expect(json).toMatchObject({ key_file: file, secrets: 4 });
       expect(rotated.text).toContain(`under key ${json.key_id}`);
       const keys = keysIn(file);
       expect(keys.map(keyId)).toEqual([json.key_id]); // the old key is gone from the file
@@ -100,6 +110,9 @@ describeSqlite(
       );
       expect(sent.status).toBe(201);
       await eventually(() => fake.messagesTo(user.id).length === 1, 8_000);
+      // …and checks WhatsApp's signatures and verify token with the same app secret and token.
+      expect((await wa.text(whatsapp.number, waUser(), 'after rotation')).status).toBe(200);
+      expect((await wa.verify(whatsapp.hook, whatsapp.verifyToken)).status).toBe(200);
       // A relay started afterwards reads them with the new key file.
       const again = await openDb(relay.config.dbPath);
       const stores = createStores(again);

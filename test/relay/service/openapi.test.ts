@@ -80,4 +80,43 @@ describe('the OpenAPI document', () => {
     expect(r.status).toBe(200);
     expect(r.body.servers).toEqual([{ url: '/' }]);
   });
+
+  it('documents the messengers’ settings and credentials, the alert channel types and receipts', () => {
+    const schemas = doc.components.schemas;
+    expect(Object.keys(schemas.WhatsAppSettings.properties)).toEqual(
+      expect.arrayContaining(['phone_number', 'phone_number_id', 'waba_id', 'messages_per_second']),
+    );
+    expect(schemas.WhatsAppSettings.required).toEqual(['phone_number_id']);
+    expect(Object.keys(schemas.WhatsAppCredentials.properties)).toEqual([
+      'app_secret',
+      'verify_token',
+    ]);
+    expect(schemas.WhatsAppTemplate.required).toEqual(['name', 'language']);
+    for (const name of ['BotInput', 'BotPatch'])
+      expect(Object.keys(schemas[name].properties)).toEqual(
+        expect.arrayContaining(['settings', 'credentials']),
+      );
+    // Credentials are written, never read.
+    expect(schemas.Bot.properties.credentials).toBeUndefined();
+    expect(schemas.BotConnected.allOf[0]).toEqual({ $ref: '#/components/schemas/Bot' });
+    expect(Object.keys(schemas.BotConnected.allOf[1].properties)).toEqual([
+      'webhook_url',
+      'verify_token',
+    ]);
+    expect(Object.keys(schemas.Bot.properties)).toContain('settings');
+    const create = doc.paths['/api/bot/bots/'].post.responses['201'].content['application/json'];
+    expect(JSON.stringify(create.schema)).toContain('BotConnected');
+    expect(schemas.NotificationChannelInput.properties.type.enum).toEqual([
+      'telegram',
+      'whatsapp',
+      'webhook',
+      'email',
+    ]);
+    expect(Object.keys(schemas.NotificationChannelInput.properties)).toEqual(
+      expect.arrayContaining(['phone', 'to', 'whatsapp_template']),
+    );
+    expect(schemas.Delivery.properties.status.enum).toEqual(
+      expect.arrayContaining(['delivered', 'read']),
+    );
+  });
 });

@@ -110,6 +110,44 @@ describe('shops', () => {
     });
   });
 
+  it('checks order templates when they are saved: text, or text with an approved WhatsApp template', async () => {
+    const path = `/api/shop/shops/${a.shop.id}/`;
+    const good = {
+      shipped: 'Order {order.number} is on its way',
+      delivered: {
+        text: 'Order {order.number} arrived',
+        whatsapp_template: {
+          name: 'order_update',
+          language: 'en_US',
+          parameters: ['{order.number}'],
+        },
+      },
+    };
+    const ok = await relay.api.patch(
+      path,
+      { settings: { order_templates: good } },
+      { token: a.token },
+    );
+    expect(ok.status, JSON.stringify(ok.body)).toBe(200);
+    expect(ok.body.result.settings.order_templates.delivered.whatsapp_template.parameters).toEqual([
+      '{order.number}',
+    ]);
+    const bad = await relay.api.patch(
+      path,
+      {
+        settings: { order_templates: { shipped: { whatsapp_template: { name: 'Order Update' } } } },
+      },
+      { token: a.token },
+    );
+    expect(bad.status).toBe(400);
+    expect(Object.keys(bad.body.errors)).toEqual(
+      expect.arrayContaining([
+        'settings.order_templates.shipped.whatsapp_template.name',
+        'settings.order_templates.shipped.whatsapp_template.language',
+      ]),
+    );
+  });
+
   it('answers 405 for a method the path does not have, and 404 for unknown paths', async () => {
     const r = await relay.api.put(
       `/api/shop/shops/${a.shop.id}/`,
