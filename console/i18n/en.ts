@@ -628,6 +628,7 @@ export const en = {
   'scn.addedStep': 'Add a step',
   'scn.added': '{type} step added.',
   'scn.newText': 'New message',
+  'scn.newQuestion': 'Your question?',
   'scn.closePanel': 'Close',
   'scn.outlineHelp':
     'The steps in the order people meet them. Open a step to edit it; where its buttons lead is chosen by step number.',
@@ -698,8 +699,8 @@ export const en = {
   'scn.deleteStep': 'Delete step',
   'scn.deleteAsk': 'Delete “{step}”?',
   'scn.pointingHere': {
-    one: 'It leads nowhere afterwards:',
-    other: 'These {n} will lead nowhere afterwards:',
+    one: 'This will then lead nowhere:',
+    other: 'These {n} will then lead nowhere:',
   },
   'scn.isFirst': 'the scenario starts here',
   'scn.viaButton': '“{step}”, button “{button}”',

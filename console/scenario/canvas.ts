@@ -1,4 +1,5 @@
 import { css, html, nothing, svg } from 'lit';
+import { repeat } from 'lit/directives/repeat.js';
 import type { ApiFailure } from '../api/client.js';
 import { ConsoleElement, define } from '../app/element.js';
 import { t, tn, type TextKey } from '../i18n/i18n.js';
@@ -685,7 +686,7 @@ export class TpcFlowCanvas extends ConsoleElement {
         type="button"
         class="head"
         aria-pressed=${ctl.selected === step.key ? 'true' : 'false'}
-        aria-label=${`${type}: ${stepLabel(step)}. ${tn('scn.linksCount', links)}${problem ? `. ${t('scn.hasProblem')}` : ''}`}
+        aria-label=${`${type}: ${step.name.trim() || firstLine || type}. ${tn('scn.linksCount', links)}${problem ? `. ${t('scn.hasProblem')}` : ''}`}
         aria-describedby=${described ?? nothing}
         @pointerdown=${(e: PointerEvent) => this.onCardDown(e, step, box)}
         @click=${(e: MouseEvent) => this.onCardClick(e, step)}
@@ -802,7 +803,11 @@ export class TpcFlowCanvas extends ConsoleElement {
         <p id="canvas-help" class="visually-hidden">${t('scn.canvasHelp')}</p>
         <div class="world" ${place(this.pan.x, this.pan.y, this.zoom)}>
           ${this.renderWires(boxes)}
-          ${this.ctl.doc.steps.map((s) => this.renderCard(s, boxes.get(s.key)!))}
+          ${repeat(
+            this.ctl.doc.steps,
+            (s) => s.key,
+            (s) => this.renderCard(s, boxes.get(s.key)!),
+          )}
         </div>
         ${this.ctl.doc.steps.length ? nothing : html`<p class="empty">${t('scn.emptyCanvas')}</p>`}
         ${this.renderMinimap([...boxes.values()])}

@@ -166,7 +166,7 @@ export class TpcFlowEditor extends ConsoleElement {
 
   override connectedCallback() {
     super.connectedCallback();
-    this.addEventListener('keydown', this.onKey);
+    window.addEventListener('keydown', this.onKey);
     window.addEventListener('beforeunload', this.onLeave);
     void this.load();
     this.unlisten = subscribe(this.shopId, ['flow.updated'], (e) => {
@@ -177,7 +177,7 @@ export class TpcFlowEditor extends ConsoleElement {
 
   override disconnectedCallback() {
     super.disconnectedCallback();
-    this.removeEventListener('keydown', this.onKey);
+    window.removeEventListener('keydown', this.onKey);
     window.removeEventListener('beforeunload', this.onLeave);
     this.unlisten?.();
     clearTimeout(this.remoteTimer);
@@ -270,9 +270,13 @@ export class TpcFlowEditor extends ConsoleElement {
     if (!(e.ctrlKey || e.metaKey) || e.altKey) return;
     const key = e.key.toLowerCase();
     if (key !== 'z' && key !== 'y') return;
-    // Text fields undo their own typing first, as everywhere.
+    // The editor is the page's content: its undo is the page's, except in a text field,
+    // which undoes its own typing first, as everywhere.
     const target = e.composedPath()[0] as HTMLElement;
-    if (target.matches?.('textarea, input:not([type=checkbox]):not([type=radio])')) return;
+    if (
+      target.matches?.('textarea, input:not([type=checkbox]):not([type=radio]), [contenteditable]')
+    )
+      return;
     e.preventDefault();
     if (key === 'y' || e.shiftKey) this.redo();
     else this.undo();
@@ -417,7 +421,10 @@ export class TpcFlowEditor extends ConsoleElement {
   private add(type: Parameters<EditorCtl['add']>[0], at?: Point) {
     const canvas = this.renderRoot.querySelector<TpcFlowCanvas>('tpc-flow-canvas');
     const where = at ?? canvas?.centre() ?? { x: 0, y: (this.doc?.steps.length ?? 0) * 160 };
-    const step = newStep(type, where, { text: t('scn.newText'), form: this.forms[0]?.id ?? null });
+    const step = newStep(type, where, {
+      text: t(type === 'question' ? 'scn.newQuestion' : 'scn.newText'),
+      form: this.forms[0]?.id ?? null,
+    });
     this.edit(t('scn.addedStep'), (d) => ({
       ...d,
       first: d.first ?? step.key,

@@ -1,4 +1,5 @@
 import { css, html, nothing } from 'lit';
+import { repeat } from 'lit/directives/repeat.js';
 import { ConsoleElement, define } from '../app/element.js';
 import { t, type TextKey } from '../i18n/i18n.js';
 import { shared } from '../ui/styles.js';
@@ -167,7 +168,11 @@ export class TpcFlowOutline extends ConsoleElement {
       ${
         order.length
           ? html`<ol class="outline" aria-label=${t('scn.steps')}>
-              ${order.map((s, i) => this.renderItem(s, i + 1, numbers))}
+              ${repeat(
+                order,
+                (s) => s.key,
+                (s, i) => this.renderItem(s, i + 1, numbers),
+              )}
             </ol>`
           : html`<p>${t('scn.noSteps')}</p>`
       }

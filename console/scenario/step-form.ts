@@ -1,4 +1,5 @@
 import { css, html, nothing } from 'lit';
+import { repeat } from 'lit/directives/repeat.js';
 import { ConsoleElement, define } from '../app/element.js';
 import { currentLocale, t, tn, type TextKey } from '../i18n/i18n.js';
 import { errorsFor, failureAlert, inputField, selectField } from '../ui/fields.js';
@@ -576,7 +577,11 @@ export class TpcStepForm extends ConsoleElement {
               ${
                 step.buttons.length
                   ? html`<ol class="buttons">
-                      ${step.buttons.map((b, i) => this.renderButton(step, b, i))}
+                      ${repeat(
+                        step.buttons,
+                        (b) => b.key,
+                        (b, i) => this.renderButton(step, b, i),
+                      )}
                     </ol>`
                   : html`<p class="muted small">${t('scn.noButtons')}</p>`
               }
