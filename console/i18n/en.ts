@@ -631,7 +631,7 @@ export const en = {
   'scn.newQuestion': 'Your question?',
   'scn.closePanel': 'Close',
   'scn.outlineHelp':
-    'The steps in the order people meet them. Open a step to edit it; where its buttons lead is chosen by step number.',
+    'The steps in the order people meet them. Open a step to edit it; where its buttons and ways on lead is chosen by step number and name.',
   'scn.steps': 'Steps',
   'scn.noSteps': 'No steps yet.',
   'scn.newStepType': 'New step',

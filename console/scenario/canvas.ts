@@ -686,16 +686,20 @@ export class TpcFlowCanvas extends ConsoleElement {
         type="button"
         class="head"
         aria-pressed=${ctl.selected === step.key ? 'true' : 'false'}
-        aria-label=${`${type}: ${step.name.trim() || firstLine || type}. ${tn('scn.linksCount', links)}${problem ? `. ${t('scn.hasProblem')}` : ''}`}
-        aria-describedby=${described ?? nothing}
+        aria-describedby=${[`about-${step.key}`, described].filter(Boolean).join(' ')}
         @pointerdown=${(e: PointerEvent) => this.onCardDown(e, step, box)}
         @click=${(e: MouseEvent) => this.onCardClick(e, step)}
         @keydown=${(e: KeyboardEvent) => this.onCardKey(e, step, box)}
       >
         ${icon(step.type)}
-        <span class="title">${step.name.trim() || type}</span>
+        <span class="title"
+          ><span class="visually-hidden">${type}: </span>${step.name.trim() || type}</span
+        >
         <span class="line">${firstLine || subtitle(step)}</span>
       </button>
+      <span class="visually-hidden" id=${`about-${step.key}`}
+        >${tn('scn.linksCount', links)}${problem ? `. ${t('scn.hasProblem')}` : ''}</span
+      >
       <ul class="rows">
         ${rows.map((r) => {
           const start = {

@@ -39,17 +39,17 @@ export class TpcFlowOutline extends ConsoleElement {
       .item.visited {
         border-color: var(--tpc-success);
       }
-      .item h3 .icon {
+      .item h2 .icon {
         vertical-align: -0.25em;
       }
-      .item h3 {
+      .item h2 {
         margin: 0 0 0.25rem;
         overflow-wrap: anywhere;
       }
-      .item h3:focus {
+      .item h2:focus {
         outline: none;
       }
-      .item h3:focus-visible {
+      .item h2:focus-visible {
         outline: 2px solid var(--tpc-accent);
       }
       ul.summary {
@@ -113,10 +113,10 @@ export class TpcFlowOutline extends ConsoleElement {
       class=${['item', problem ? 'problem' : '', ctl.visited.has(step.key) ? 'visited' : ''].join(' ')}
       data-key=${step.key}
     >
-      <h3 id=${`h-${step.key}`} tabindex="-1">
+      <h2 id=${`h-${step.key}`} tabindex="-1">
         ${icon(step.type)} ${n}. ${type}: ${step.name.trim() || text || type}
         ${ctl.doc.first === step.key ? html`<span class="badge ok">${t('scn.startBadge')}</span>` : nothing}
-      </h3>
+      </h2>
       <ul class="summary">
         ${text && step.name.trim() ? html`<li>${text}</li>` : nothing}
         ${rowsOf(step, rowLabels()).map(
@@ -157,8 +157,8 @@ export class TpcFlowOutline extends ConsoleElement {
   private onAdd = (e: SubmitEvent) => {
     e.preventDefault();
     const type = new FormData(e.target as HTMLFormElement).get('type') as StepType;
-    const key = this.ctl.add(type);
-    void this.focusStep(key);
+    // Opened, and its first field focused, once the editor has rendered it.
+    this.ctl.select(this.ctl.add(type), true);
   };
 
   override render() {

@@ -6,6 +6,7 @@ import { errorsFor, failureAlert, inputField, selectField } from '../ui/fields.j
 import { shared } from '../ui/styles.js';
 import type { EditorCtl } from './ctl.js';
 import {
+  flowOrder,
   hasNext,
   incoming,
   newKey,
@@ -85,10 +86,7 @@ export class TpcStepForm extends ConsoleElement {
         margin: 0 0 1rem;
         padding: 0;
       }
-      .buttons > li {
-        border: 1px solid var(--tpc-line);
-        border-radius: var(--tpc-radius);
-        padding: 0.75rem;
+      .buttons fieldset {
         margin-bottom: 0.5rem;
       }
       .buttons legend {
@@ -120,9 +118,11 @@ export class TpcStepForm extends ConsoleElement {
     this.ctl.update(this.key, label, fn, merge && `${this.key}:${merge}`);
   }
 
-  /** The other steps, for "leads to" pickers. */
+  /** The steps, numbered as the outline numbers them, for "leads to" pickers. */
   private targets(current: string | null) {
-    const steps = this.ctl.doc.steps.map((s) => [s.key, stepLabel(s)] as const);
+    const steps = flowOrder(this.ctl.doc).map(
+      (s, i) => [s.key, `${i + 1}. ${stepLabel(s)}`] as const,
+    );
     return [
       ['', t('scn.nowhere')] as const,
       ...steps,

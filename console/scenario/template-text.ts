@@ -9,8 +9,9 @@ const OPENING = /\{\{\s*([A-Za-z_][A-Za-z0-9_]*)?$/;
 /**
  * A step's text, with `{{variables}}` completed as they are typed: after `{{` a list of the
  * names the text may use (the shop's custom fields, the flow's answers, name and phone)
- * opens under the field — arrows move in it, Enter or Tab inserts, Escape closes — as the
- * ARIA combobox pattern has it, so screen readers follow. An "Insert a variable" picker does
+ * opens under the field — arrows move in it, Enter or Tab inserts, Escape closes — the
+ * field pointing at the option in focus (aria-activedescendant), so screen readers follow.
+ * (A textarea may not take the combobox role; its own textbox role takes these.) An "Insert a variable" picker does
  * the same without typing braces.
  *
  * @event tpc-text - `detail`: the new text, on every change.
@@ -161,9 +162,7 @@ export class TpcTemplateText extends ConsoleElement {
           id=${id}
           rows=${this.rows}
           .value=${this.value}
-          role="combobox"
           aria-autocomplete="list"
-          aria-expanded=${matches.length ? 'true' : 'false'}
           aria-controls=${listId}
           aria-activedescendant=${matches.length ? `${listId}-${this.active}` : nothing}
           aria-invalid=${this.errors.length ? 'true' : 'false'}
