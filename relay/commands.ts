@@ -75,7 +75,9 @@ export async function run(
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
-  const [command] = positionals;
+  // `db copy` is also spelled with a space, as `touchpoint db copy --to …`.
+  const command =
+    positionals[0] === 'db' && positionals[1] ? `db:${positionals[1]}` : positionals[0];
   if (!command || values.help) return { text: USAGE, json: null };
 
   const config = loadConfig(env);

@@ -383,9 +383,25 @@ export const en = {
   'bots.welcome': 'Welcome flow (on /start)',
   'bots.noWelcome': 'None',
   'bots.welcomeSaved': 'Welcome flow of {name} saved.',
-  'bots.connectTitle': 'Connect a Telegram bot',
+  'bots.connectTitle': 'Connect a bot',
   'bots.connectHelp':
-    'Create a bot with @BotFather in Telegram, then paste the token it gives you. Touchpoint checks it with Telegram.',
+    'Telegram: create a bot with @BotFather and paste the token it gives you. WhatsApp: a number of the Cloud API in your Meta app. Touchpoint checks them with the messenger.',
+  'bots.messenger': 'Messenger',
+  'bots.accessToken': 'Access token',
+  'bots.accessTokenHint':
+    'A permanent token of a system user with whatsapp_business_messaging (Meta Business settings); stored encrypted, never shown again.',
+  'bots.phoneNumberId': 'Phone number id',
+  'bots.phoneNumberIdHint':
+    'WhatsApp → API Setup in your Meta app: the id of the number, not the number.',
+  'bots.appSecret': 'App secret',
+  'bots.appSecretHint':
+    'App settings → Basic: it signs the webhooks WhatsApp sends; stored encrypted.',
+  'bots.whatsappPaste':
+    'In your Meta app, WhatsApp → Configuration → Webhook: paste this callback URL and the verify token, then subscribe to “messages”.',
+  'bots.callbackUrl': 'Callback URL',
+  'bots.copyUrl': 'Copy the callback URL',
+  'bots.verifyToken': 'Verify token.',
+  'bots.copyVerifyToken': 'Copy the verify token',
   'bots.name': 'Bot name',
   'bots.token': 'Bot token',
   'bots.tokenHint': 'Like 123456789:AA…; stored encrypted, never shown again.',
@@ -393,6 +409,7 @@ export const en = {
   'bots.connecting': 'Connecting…',
   'bots.connected': 'Bot {name} connected.',
   'bots.connectedAs': 'Bot {name} connected as @{nickname}.',
+  'bots.connectedNumber': 'Bot {name} connected: {phone}.',
   'bots.ownersConnect': 'An owner of the shop connects bots.',
   'bots.sandboxTitle': 'Sandbox messenger',
   'bots.sandboxHelp': 'A built-in messenger of the demo, to try everything without Telegram.',
@@ -424,6 +441,11 @@ export const en = {
   'alerts.chatId': 'Chat id',
   'alerts.chatIdHint':
     'The managers’ group, e.g. -1001234567890, or @channelname. Add the bot to the group first.',
+  'alerts.phone': 'Manager’s WhatsApp number',
+  'alerts.phoneHint':
+    'International format, e.g. +44 7911 123456. WhatsApp delivers a text within 24 hours of the manager’s last message to the bot; outside it, an approved template (set through the API).',
+  'alerts.to': 'Email addresses',
+  'alerts.toHint': 'One or more, separated by commas or on lines of their own.',
   'alerts.url': 'URL',
   'alerts.urlHint': 'Receives each alert as JSON {event, text, data}.',
   'alerts.create': 'Add alert channel',

@@ -419,9 +419,24 @@ export const ru: Catalogue = {
   'bots.welcome': 'Приветственный сценарий (по /start)',
   'bots.noWelcome': 'Нет',
   'bots.welcomeSaved': 'Приветственный сценарий бота «{name}» сохранён.',
-  'bots.connectTitle': 'Подключить Telegram-бота',
+  'bots.connectTitle': 'Подключить бота',
   'bots.connectHelp':
-    'Создайте бота у @BotFather в Telegram и вставьте выданный токен. Touchpoint проверит его в Telegram.',
+    'Telegram: создайте бота у @BotFather и вставьте выданный токен. WhatsApp: номер Cloud API в вашем приложении Meta. Touchpoint проверит их в мессенджере.',
+  'bots.messenger': 'Мессенджер',
+  'bots.accessToken': 'Токен доступа',
+  'bots.accessTokenHint':
+    'Постоянный токен системного пользователя с whatsapp_business_messaging (настройки Meta Business); хранится зашифрованным, больше не показывается.',
+  'bots.phoneNumberId': 'ID номера телефона',
+  'bots.phoneNumberIdHint': 'WhatsApp → API Setup в приложении Meta: ID номера, а не сам номер.',
+  'bots.appSecret': 'Секрет приложения',
+  'bots.appSecretHint':
+    'Настройки приложения → Основное: им подписаны вебхуки WhatsApp; хранится зашифрованным.',
+  'bots.whatsappPaste':
+    'В приложении Meta, WhatsApp → Configuration → Webhook: вставьте этот Callback URL и токен проверки, затем подпишитесь на «messages».',
+  'bots.callbackUrl': 'Callback URL',
+  'bots.copyUrl': 'Скопировать Callback URL',
+  'bots.verifyToken': 'Токен проверки.',
+  'bots.copyVerifyToken': 'Скопировать токен проверки',
   'bots.name': 'Название бота',
   'bots.token': 'Токен бота',
   'bots.tokenHint': 'Вида 123456789:AA…; хранится зашифрованным и больше не показывается.',
@@ -429,6 +444,7 @@ export const ru: Catalogue = {
   'bots.connecting': 'Подключаем…',
   'bots.connected': 'Бот «{name}» подключён.',
   'bots.connectedAs': 'Бот «{name}» подключён как @{nickname}.',
+  'bots.connectedNumber': 'Бот {name} подключён: {phone}.',
   'bots.ownersConnect': 'Ботов подключает владелец магазина.',
   'bots.sandboxTitle': 'Песочница',
   'bots.sandboxHelp': 'Встроенный мессенджер демо, чтобы всё попробовать без Telegram.',
@@ -460,6 +476,11 @@ export const ru: Catalogue = {
   'alerts.chatId': 'Id чата',
   'alerts.chatIdHint':
     'Группа менеджеров, например -1001234567890, или @имяканала. Сначала добавьте бота в группу.',
+  'alerts.phone': 'Номер WhatsApp менеджера',
+  'alerts.phoneHint':
+    'В международном формате, например +7 912 345-67-89. WhatsApp доставляет текст в течение 24 часов после последнего сообщения менеджера боту; вне этого окна — одобренный шаблон (задаётся через API).',
+  'alerts.to': 'Адреса электронной почты',
+  'alerts.toHint': 'Один или несколько, через запятую или каждый на своей строке.',
   'alerts.url': 'URL',
   'alerts.urlHint': 'Получает каждое оповещение как JSON {event, text, data}.',
   'alerts.create': 'Добавить канал',

@@ -4,18 +4,13 @@ import { define } from '../app/element.js';
 import { PageElement } from '../app/page.js';
 import { Action, Resource } from '../app/resource.js';
 import { formatDate, t } from '../i18n/i18n.js';
-import {
-  failureAlert,
-  focusFirstInvalid,
-  formValues,
-  inputField,
-  selectField,
-} from '../ui/fields.js';
+import { failureAlert, formValues, selectField } from '../ui/fields.js';
 import { confirmButton } from '../ui/confirm.js';
 import { shared } from '../ui/styles.js';
 import { dataTable } from '../ui/table.js';
-import { EVENTS, eventChecks, eventsOf } from '../ui/events.js';
 import '../ui/alert-groups.js';
+import '../ui/connect-bot.js';
+import '../ui/new-alert-channel.js';
 import { ALERT_BOTS, sendTestAlert } from '../ui/alert-groups.js';
 
 type Bot = Schemas['Bot'];
@@ -25,7 +20,7 @@ type Flow = Schemas['Flow'];
 const statusTone = (s: Bot['status']) => (s === 'active' ? 'ok' : s === 'error' ? 'bad' : 'warn');
 
 /**
- * Channels: the shop's messenger bots (connect Telegram by token, status, restart, stop,
+ * Channels: the shop's messenger bots (connect Telegram or WhatsApp, status, restart, stop,
  * welcome flow) and its alert channels (who hears about new leads and orders): the groups
  * the bots were added to, picked by title (tpc-alert-groups), a chat id or a webhook typed
  * in, and a test alert for each. Connecting, deleting and alert channels are the owners'
@@ -48,10 +43,9 @@ export class TpcChannelsPage extends PageElement {
       }
     `,
   ];
-  static override properties = { confirm: { state: true }, newType: { state: true } };
+  static override properties = { confirm: { state: true } };
 
   private confirm = '';
-  private newType: 'telegram' | 'webhook' = 'telegram';
   private readonly data = new Resource(
     this,
     async () => {
@@ -74,13 +68,10 @@ export class TpcChannelsPage extends PageElement {
     },
     () => this.shopId,
   );
-  private readonly connect = new Action(this);
   private readonly botAction = new Action(this);
   private readonly channelAction = new Action(this);
-  private readonly create = new Action(this);
   /** The bot (or channel) an action's failure belongs to, so it shows on its card. */
   private acting = '';
-  private connected = '';
   /** What the last test alert of a channel said, by channel id. */
   private tested = new Map<number, { ok: boolean; text: string }>();
   private scrolled = false;
@@ -139,52 +130,6 @@ export class TpcChannelsPage extends PageElement {
     );
     if (!saved) return;
     this.announce(t('bots.welcomeSaved', { name: bot.name }));
-    await this.data.reload();
-  };
-
-  private onConnect = async (e: SubmitEvent) => {
-    const { name, token, kind } = formValues(e);
-    const form = e.target as HTMLFormElement;
-    const bot = await this.connect.run(() =>
-      must(
-        this.ctx.api.POST('/api/bot/bots/', {
-          body:
-            kind === 'sandbox'
-              ? { shop_id: this.shopId, bot_type: 'sandbox', name: name || t('bots.sandboxName') }
-              : { shop_id: this.shopId, bot_type: 'telegram', name, token },
-        }),
-      ),
-    );
-    if (!bot) return void focusFirstInvalid(this);
-    form.reset();
-    this.connected = bot.tg_bot_nickname
-      ? t('bots.connectedAs', { name: bot.name, nickname: bot.tg_bot_nickname })
-      : t('bots.connected', { name: bot.name });
-    this.announce(this.connected);
-    await this.data.reload();
-  };
-
-  private onCreateChannel = async (e: SubmitEvent) => {
-    const values = formValues(e);
-    const form = e.target as HTMLFormElement;
-    const events = eventsOf(form);
-    const body: Schemas['NotificationChannelInput'] =
-      this.newType === 'telegram'
-        ? {
-            shop_id: this.shopId,
-            type: 'telegram',
-            bot_id: values.bot_id ? Number(values.bot_id) : null,
-            chat_id: values.chat_id,
-            events,
-            enabled: true,
-          }
-        : { shop_id: this.shopId, type: 'webhook', url: values.url, events, enabled: true };
-    const channel = await this.create.run(() =>
-      must(this.ctx.api.POST('/api/notifications/channels/', { body })),
-    );
-    if (!channel) return void focusFirstInvalid(this);
-    form.reset();
-    this.announce(t('alerts.created'));
     await this.data.reload();
   };
 
@@ -297,47 +242,17 @@ export class TpcChannelsPage extends PageElement {
     </li>`;
   }
 
-  private renderConnect() {
-    const failure = this.connect.failure;
-    return html`<form
-        class="card narrow"
-        @submit=${this.onConnect}
-        novalidate
-        aria-labelledby="connect-h"
-      >
-        <h3 id="connect-h">${t('bots.connectTitle')}</h3>
-        <p class="small">${t('bots.connectHelp')}</p>
-        ${this.connected ? html`<p class="notice ok">${this.connected}</p>` : nothing}
-        ${failureAlert(failure, ['name', 'token'])}
-        <input type="hidden" name="kind" value="telegram" />
-        ${inputField({ id: 'bot-name', name: 'name', label: t('bots.name'), required: true, failure })}
-        ${inputField({
-          id: 'bot-token',
-          name: 'token',
-          type: 'password',
-          autocomplete: 'off',
-          label: t('bots.token'),
-          hint: t('bots.tokenHint'),
-          required: true,
-          failure,
-        })}
-        <div class="row">
-          <button class="primary" type="submit">
-            ${this.connect.busy ? t('bots.connecting') : t('bots.connect')}
-          </button>
-        </div>
-      </form>
-      ${
-        this.ctx.shop.demo
-          ? html`<form class="card narrow" @submit=${this.onConnect} aria-labelledby="sandbox-h">
-              <h3 id="sandbox-h">${t('bots.sandboxTitle')}</h3>
-              <p class="small">${t('bots.sandboxHelp')}</p>
-              <input type="hidden" name="kind" value="sandbox" />
-              <input type="hidden" name="name" value="" />
-              <button type="submit">${t('bots.addSandbox')}</button>
-            </form>`
-          : nothing
-      }`;
+  private renderConnect(bots: Bot[]) {
+    return html`<section class="card narrow" aria-labelledby="connect-h">
+      <h3 id="connect-h">${t('bots.connectTitle')}</h3>
+      <p class="small">${t('bots.connectHelp')}</p>
+      <tpc-connect-bot
+        .api=${this.ctx.api}
+        .shopId=${this.shopId}
+        ?sandbox=${this.ctx.shop.demo && !bots.some((b) => b.bot_type === 'sandbox')}
+        @tpc-bot-connected=${() => this.data.reload()}
+      ></tpc-connect-bot>
+    </section>`;
   }
 
   /** A row of the alert channels, with its test alert and what that said. */
@@ -396,70 +311,6 @@ export class TpcChannelsPage extends PageElement {
     </tr>`;
   }
 
-  /**
-   * The form for a new alert channel. PHASE 2 SEAM: GET /api/bot/bot/:id/chats/ lists the
-   * groups a bot was added to (my_chat_member); a picker of those replaces typing a chat id.
-   */
-  private renderNewChannel(bots: Bot[]) {
-    const failure = this.create.failure;
-    const senders = bots.filter((b) => ALERT_BOTS.has(b.bot_type));
-    return html`<form
-      class="card narrow"
-      @submit=${this.onCreateChannel}
-      novalidate
-      aria-labelledby="new-alert-h"
-    >
-      <h3 id="new-alert-h">${t('alerts.newTitle')}</h3>
-      ${failureAlert(failure, ['type', 'bot_id', 'chat_id', 'url', 'events'])}
-      ${selectField({
-        id: 'alert-type',
-        name: 'type',
-        label: t('alerts.type'),
-        value: this.newType,
-        options: [
-          ['telegram', t('channelType.telegram')],
-          ['webhook', t('channelType.webhook')],
-        ],
-        failure,
-        onChange: (e) =>
-          (this.newType = (e.target as HTMLSelectElement).value as 'telegram' | 'webhook'),
-      })}
-      ${
-        this.newType === 'telegram'
-          ? html`${selectField({
-              id: 'alert-bot',
-              name: 'bot_id',
-              label: t('alerts.bot'),
-              options: [
-                ['', t('alerts.pickBot')],
-                ...senders.map((b) => [String(b.id), b.name] as const),
-              ],
-              required: true,
-              failure,
-            })}
-            ${inputField({
-              id: 'alert-chat',
-              name: 'chat_id',
-              label: t('alerts.chatId'),
-              hint: t('alerts.chatIdHint'),
-              required: true,
-              failure,
-            })}`
-          : inputField({
-              id: 'alert-url',
-              name: 'url',
-              type: 'url',
-              label: t('alerts.url'),
-              hint: t('alerts.urlHint'),
-              required: true,
-              failure,
-            })
-      }
-      ${eventChecks('alert-ev', EVENTS, ['lead.created'], failure)}
-      <button class="primary" type="submit">${t('alerts.create')}</button>
-    </form>`;
-  }
-
   override render() {
     // One outer template whatever the state, so the focused heading is never replaced.
     return html`<div class="spread">
@@ -485,7 +336,7 @@ export class TpcChannelsPage extends PageElement {
               </ul>`
             : html`<p class="card">${t('bots.empty')}</p>`
         }
-        ${this.isOwner ? this.renderConnect() : html`<p class="muted">${t('bots.ownersConnect')}</p>`}
+        ${this.isOwner ? this.renderConnect(data.bots) : html`<p class="muted">${t('bots.ownersConnect')}</p>`}
       </section>
       <section>
         <h2 id="alert-h">${t('alerts.title')}</h2>
@@ -517,7 +368,17 @@ export class TpcChannelsPage extends PageElement {
             @tpc-channels-changed=${() => this.data.reload()}
           ></tpc-alert-groups>
         </section>
-        ${this.isOwner ? this.renderNewChannel(data.bots) : html`<p class="muted">${t('alerts.ownersOnly')}</p>`}
+        ${
+          this.isOwner
+            ? html`<tpc-new-alert-channel
+                class="card narrow"
+                .api=${this.ctx.api}
+                .shopId=${this.shopId}
+                .bots=${data.bots}
+                @tpc-channels-changed=${() => this.data.reload()}
+              ></tpc-new-alert-channel>`
+            : html`<p class="muted">${t('alerts.ownersOnly')}</p>`
+        }
       </section>`;
   }
 }

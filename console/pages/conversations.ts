@@ -49,10 +49,13 @@ export class TpcConversationsPage extends PageElement {
         align-items: start;
       }
       .people form {
+        margin-bottom: 0.5rem;
+      }
+      .people form .row {
         flex-wrap: nowrap;
         margin-bottom: 0.5rem;
       }
-      .people form input {
+      .people form input[type='search'] {
         flex: 1;
         min-width: 0;
       }

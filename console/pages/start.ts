@@ -13,6 +13,7 @@ import {
   textareaField,
 } from '../ui/fields.js';
 import '../ui/alert-groups.js';
+import '../ui/connect-bot.js';
 import { ALERT_BOTS } from '../ui/alert-groups.js';
 import { originsOf } from '../ui/key-created.js';
 import { shared } from '../ui/styles.js';
@@ -31,7 +32,7 @@ type State = {
 /**
  * Getting started: five steps from an empty shop to a first lead, each computed from the
  * shop's state through the API and done right here where it can be: a publishable key and
- * its snippet; a Telegram bot connected by its token (or the demo's sandbox bot); the
+ * its snippet; a messenger bot connected by its token (or the demo's sandbox bot); the
  * managers' group the bot was added to, picked by title (the relay noticed the bot join),
  * with a test alert; the form (with its live preview on the forms page); the first lead,
  * which ticks the last step as it arrives (the live event stream).
@@ -107,9 +108,7 @@ export class TpcStartPage extends PageElement {
     () => this.shopId,
   );
   private readonly keyAction = new Action(this);
-  private readonly botAction = new Action(this);
   private created?: Schemas['CreatedShopKey'];
-  private connected = '';
   private unsubscribe?: () => void;
   private liveShop = 0;
 
@@ -158,28 +157,6 @@ export class TpcStartPage extends PageElement {
       lead: leads.results[0] ?? null,
     };
   }
-
-  private onConnectBot = async (e: SubmitEvent) => {
-    const { name, token, kind } = formValues(e);
-    const form = e.target as HTMLFormElement;
-    const bot = await this.botAction.run(() =>
-      must(
-        this.ctx.api.POST('/api/bot/bots/', {
-          body:
-            kind === 'sandbox'
-              ? { shop_id: this.shopId, bot_type: 'sandbox', name: t('bots.sandboxName') }
-              : { shop_id: this.shopId, bot_type: 'telegram', name, token },
-        }),
-      ),
-    );
-    if (!bot) return void focusFirstInvalid(this);
-    form.reset();
-    this.connected = bot.tg_bot_nickname
-      ? t('bots.connectedAs', { name: bot.name, nickname: bot.tg_bot_nickname })
-      : t('bots.connected', { name: bot.name });
-    this.announce(this.connected);
-    await this.state.reload();
-  };
 
   private onCreateKey = async (e: SubmitEvent) => {
     const { name, origins } = formValues(e);
@@ -261,9 +238,8 @@ export class TpcStartPage extends PageElement {
     return this.step(done, t('start.keyTitle'), t('start.keyText'), action);
   }
 
-  /** Step 2: a messenger bot, connected here by its token (owners), with its name and status. */
+  /** Step 2: a messenger bot, connected here (owners: tpc-connect-bot), with its name and status. */
   private botStep(s: State, bots: Schemas['Bot'][], done: boolean) {
-    const failure = this.botAction.failure;
     const list = bots.length
       ? html`<ul class="bots">
           ${bots.map(
@@ -279,37 +255,13 @@ export class TpcStartPage extends PageElement {
         </ul>`
       : nothing;
     const connect = this.isOwner
-      ? html`${this.connected ? html`<p class="notice ok">${this.connected}</p>` : nothing}
-          ${failureAlert(failure, ['name', 'token'])}
-          <form @submit=${this.onConnectBot} novalidate aria-label=${t('bots.connectTitle')}>
-            <input type="hidden" name="kind" value="telegram" />
-            ${inputField({ id: 'bot-name', name: 'name', label: t('bots.name'), required: true, failure })}
-            ${inputField({
-              id: 'bot-token',
-              name: 'token',
-              type: 'password',
-              autocomplete: 'off',
-              label: t('bots.token'),
-              hint: t('bots.tokenHint'),
-              required: true,
-              failure,
-            })}
-            <div class="row">
-              <button class="primary" type="submit">
-                ${this.botAction.busy ? t('bots.connecting') : t('bots.connect')}
-              </button>
-              <a href=${this.ctx.link('channels')}>${t('start.botLink')}</a>
-            </div>
-          </form>
-          ${
-            this.ctx.shop.demo && !bots.some((b) => b.bot_type === 'sandbox')
-              ? html`<form @submit=${this.onConnectBot} aria-label=${t('bots.sandboxTitle')}>
-                  <input type="hidden" name="kind" value="sandbox" />
-                  <p class="small">${t('bots.sandboxHelp')}</p>
-                  <button type="submit">${t('bots.addSandbox')}</button>
-                </form>`
-              : nothing
-          }`
+      ? html`<tpc-connect-bot
+          .api=${this.ctx.api}
+          .shopId=${this.shopId}
+          ?sandbox=${this.ctx.shop.demo && !bots.some((b) => b.bot_type === 'sandbox')}
+          @tpc-bot-connected=${() => this.state.reload()}
+          ><a href=${this.ctx.link('channels')}>${t('start.botLink')}</a></tpc-connect-bot
+        >`
       : html`<p class="muted">${t('bots.ownersConnect')}</p>`;
     return this.step(
       done,

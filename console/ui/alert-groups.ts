@@ -34,7 +34,9 @@ export async function sendTestAlert(
   );
   const until = Date.now() + TEST_WAIT_MS;
   for (let d = delivery; ;) {
-    if (d.status === 'sent') return { ok: true, error: '' };
+    // WhatsApp's receipts move a sent message on to delivered and read.
+    if (d.status === 'sent' || d.status === 'delivered' || d.status === 'read')
+      return { ok: true, error: '' };
     // Failed once is the answer for a test: the person needs to know now, not after retries.
     if (d.status === 'failed' || d.status === 'dead')
       return { ok: false, error: d.last_error ?? '' };

@@ -49,7 +49,7 @@ const stream = createRoute({
   operationId: 'streamShopEvents',
   summary: 'Follow a shop’s events live (server-sent events), resuming from Last-Event-ID',
   description:
-    'Authenticated like every management call, with `Authorization: Bearer` — so a browser reads it with fetch() and a streamed body, not EventSource, which cannot send headers (a token in the URL would end up in logs and history). ' +
+    'Authenticated like every management call, with `Authorization: Bearer` — so a browser reads it with fetch and a streamed body, not EventSource, which cannot send headers (a token in the URL would end up in logs and history). ' +
     'Members and the shop’s secret key see the shop’s operational events; nothing in the stream is an owner’s secret.',
   request: {
     query: StreamQuery,

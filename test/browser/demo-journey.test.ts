@@ -94,7 +94,7 @@ describeBrowser('demo journey', () => {
     await buyer.waitForLoadState();
     expect(new URL(buyer.url()).searchParams.get('start')).toMatch(/^[A-Za-z0-9_-]{22}$/);
     await expect.poll(() => buyer.locator('#start-token').inputValue()).toMatch(/.{22}/);
-    await buyer.getByRole('button', { name: 'Start' }).click();
+    await buyer.getByRole('button', { name: 'Start', exact: true }).click();
     await expect
       .poll(() => buyer.locator('#start-result').textContent())
       .toMatch(/^Subscribed, and linked/);

@@ -59,7 +59,7 @@ describeBrowser('demo opt-in confirmation in the sandbox inbox', () => {
     expect(await visible()).toContain('You came from the shop’s link');
     expect(await visible()).not.toContain(token);
 
-    await buyer.getByRole('button', { name: 'Start' }).click();
+    await buyer.getByRole('button', { name: 'Start', exact: true }).click();
     const messages = buyer.locator('#messages li');
     const confirmation = buyer.locator('#messages li.out', {
       hasText: 'You will get updates about order 1001 here.',

@@ -73,7 +73,7 @@ describeBrowser('demo welcome scenario in the sandbox inbox', () => {
     });
     await page.goto(`${site.url}/demo/inbox/?bot=${seeded.sandboxBotId}`);
     await page.getByLabel('Your name').fill(NAME);
-    await page.getByRole('button', { name: 'Start' }).click();
+    await page.getByRole('button', { name: 'Start', exact: true }).click();
     await expect.poll(() => page.locator('#start-result').textContent()).toBe('Subscribed.');
     const userId = (await page.evaluate(() => localStorage.getItem('tp-inbox-user')))!;
 
@@ -112,7 +112,7 @@ describeBrowser('demo welcome scenario in the sandbox inbox', () => {
     // A wrong answer → the step's error text; a right one → the thank-you.
     const send = async (text: string) => {
       await page.getByLabel('Message').fill(text);
-      await page.getByRole('button', { name: 'Send' }).click();
+      await page.getByRole('button', { name: 'Send', exact: true }).click();
     };
     await send('call me maybe');
     await botMessage(page, DEMO_FLOW_TEXT.invalid).waitFor({ timeout: 10_000 });
@@ -168,7 +168,7 @@ describeBrowser('demo welcome scenario in the sandbox inbox', () => {
     const context = await browser.newContext({ bypassCSP: true });
     const page = await context.newPage();
     await page.goto(`${site.url}/demo/inbox/?bot=${seeded.sandboxBotId}`);
-    await page.getByRole('button', { name: 'Start' }).click();
+    await page.getByRole('button', { name: 'Start', exact: true }).click();
     await page.locator('#messages li.out .keyboard button').waitFor({ timeout: 10_000 });
     await page.addScriptTag({ path: AXE });
     const result = await page.evaluate(() =>

@@ -51,7 +51,7 @@ describeBrowser('the sandbox messenger', () => {
     const { context, page, errors } = await watched(browser);
     await page.goto(`${relay.url}/demo/inbox/?bot=${seeded.sandboxBotId}`);
     await page.getByLabel('Your name').fill('Mia Buyer');
-    await page.getByRole('button', { name: 'Start' }).click();
+    await page.getByRole('button', { name: 'Start', exact: true }).click();
     await page.locator('#messages li.out .keyboard button').first().waitFor();
     // Another buyer's chat and the managers' group: each once, by name.
     const other = sandboxPerson(relay, seeded.sandboxBotId);
@@ -69,7 +69,7 @@ describeBrowser('the sandbox messenger', () => {
     // Many messages: the chat scrolls inside its pane; the page does not; the composer stays.
     for (let i = 0; i < 25; i++) {
       await page.getByLabel('Message').fill(`Message number ${i}`);
-      await page.getByRole('button', { name: 'Send' }).click();
+      await page.getByRole('button', { name: 'Send', exact: true }).click();
     }
     await page.locator('#messages li.in', { hasText: 'Message number 24' }).waitFor();
     const layout = await page.evaluate(() => {
@@ -127,7 +127,7 @@ describeBrowser('the sandbox messenger', () => {
   it('shows only the notice for a press on an outdated menu, no pressed bubble', async () => {
     const { context, page } = await watched(browser);
     await page.goto(`${relay.url}/demo/inbox/?bot=${seeded.sandboxBotId}`);
-    await page.getByRole('button', { name: 'Start' }).click();
+    await page.getByRole('button', { name: 'Start', exact: true }).click();
     const greeting = page
       .locator('#messages li.out', { has: page.locator('.keyboard button') })
       .first();
@@ -149,7 +149,7 @@ describeBrowser('the sandbox messenger', () => {
       const context = await browser.newContext({ bypassCSP: true, colorScheme });
       const page = await context.newPage();
       await page.goto(`${relay.url}/demo/inbox/?bot=${seeded.sandboxBotId}`);
-      await page.getByRole('button', { name: 'Start' }).click();
+      await page.getByRole('button', { name: 'Start', exact: true }).click();
       await page.locator('#messages li.out .keyboard button').first().waitFor();
       const background = await page.evaluate(
         () => getComputedStyle(document.documentElement).backgroundColor,
@@ -175,7 +175,7 @@ describeBrowser('the sandbox messenger', () => {
       hasTouch: true,
     });
     await page.goto(`${relay.url}/demo/inbox/?bot=${seeded.sandboxBotId}`);
-    await page.getByRole('button', { name: 'Start' }).click();
+    await page.getByRole('button', { name: 'Start', exact: true }).click();
     await page.locator('#messages li.out').first().waitFor();
     // Reopened later: the person's chat comes first, the list behind a back button.
     await page.reload();

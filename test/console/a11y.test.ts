@@ -104,7 +104,7 @@ describeBrowser('console accessibility', () => {
     );
 
   it(
-    'is usable at 375 px: the menu opens the navigation, nothing scrolls sideways',
+    'is usable at 375 px: the menu opens the navigation, nothing scrolls sideways, axe-clean, a reply sent from a phone',
     { timeout: 60_000 },
     async () => {
       const tab = await openConsole(browser, shop.relay, {
@@ -138,15 +138,25 @@ describeBrowser('console accessibility', () => {
           () => document.documentElement.scrollWidth - innerWidth,
         );
         expect(overflow, `${view.h1} scrolls sideways`).toBeLessThanOrEqual(0);
+        expect(await axe(page), `${view.h1} at 375 px`).toEqual([]);
         await page.screenshot({
           path: artifactPath(`console-${(view.path || 'start').replace(/\W+/g, '-')}-mobile.png`),
           fullPage: true,
         });
       }
-      // A conversation at phone width: the chat alone, with a way back to the people.
+      // A conversation at phone width: the chat alone, with a way back to the people; a reply
+      // typed there reaches the person.
       await tab.goto(`#/shops/${shop.shopId}/conversations/${shop.person.botUserId}`);
       await ready(page, 'ol.chat');
       expect(await page.getByRole('search').isVisible()).toBe(false);
+      await page.getByLabel('Reply').fill('Typed on a phone: yes, we ship to Riga.');
+      await page.getByRole('button', { name: 'Send', exact: true }).click();
+      await expect
+        .poll(() => shop.person.texts())
+        .toContain('Typed on a phone: yes, we ship to Riga.');
+      expect(
+        await page.evaluate(() => document.documentElement.scrollWidth - innerWidth),
+      ).toBeLessThanOrEqual(0);
       await page.getByRole('link', { name: '← All people' }).click();
       await page.getByRole('search').waitFor();
       expect(await axe(page)).toEqual([]);

@@ -22,7 +22,7 @@ describeBrowser('console live updates', () => {
     await shop?.close();
   });
 
-  it('shows a lead that arrives while the list is open, without a reload, and ends the stream on logout', async () => {
+  it('shows a lead of its shop that arrives while the list is open (not another shop’s), without a reload, and ends the stream on logout', async () => {
     const tab = await openConsole(browser, shop.relay);
     const { page } = tab;
     await tab.goto();
@@ -34,10 +34,23 @@ describeBrowser('console live updates', () => {
     let reloads = 0;
     page.on('framenavigated', () => (reloads += 1));
 
+    // Another shop of the same person: its lead is not this shop's event.
+    const other = await shop.relay.api.post(
+      '/api/shop/shops/',
+      { name: 'Other shop' },
+      { token: shop.owner.token },
+    );
+    const elsewhere = await shop.relay.api.post(
+      '/api/store/leads/',
+      { shop_id: other.body.result.id, fields: { name: 'Olga Elsewhere' } },
+      { token: shop.owner.token },
+    );
+    expect(elsewhere.status, JSON.stringify(elsewhere.body)).toBe(201);
     await postLead(shop.relay, shop.key, { name: 'Quinn Live', phone: '+79005550101' });
     await page.getByRole('link', { name: 'Quinn Live' }).waitFor({ timeout: 10_000 });
     await page.getByText('2 leads', { exact: true }).waitFor();
     await page.locator('tpc-app').getByRole('status').getByText('New lead: Quinn Live').waitFor();
+    expect(await page.getByText('Olga Elsewhere').count()).toBe(0);
     expect(reloads).toBe(0);
     expect(shop.relay.events.size()).toBe(1);
 

@@ -198,7 +198,21 @@ describeBrowser('console operations', () => {
     await page.getByRole('button', { name: 'Add endpoint' }).click();
     const secret = page.locator('tpc-webhooks-page #secret');
     await secret.waitFor();
-    expect(await secret.textContent()).toMatch(/^whsec_/);
+    const first = (await secret.textContent())!.trim();
+    expect(first).toMatch(/^whsec_/);
+    // A new signing secret, shown once too.
+    await page
+      .getByRole('row')
+      .filter({ hasText: '/second' })
+      .getByRole('button', { name: 'New secret' })
+      .click();
+    await page
+      .locator('tpc-app')
+      .getByRole('status')
+      .getByText('New signing secret made')
+      .waitFor();
+    await expect.poll(async () => (await secret.textContent())!.trim()).not.toBe(first);
+    expect((await secret.textContent())!.trim()).toMatch(/^whsec_/);
 
     // The first endpoint's lead.created deliveries fail: nothing listens on port 9.
     await page.getByLabel('Status', { exact: true }).selectOption('failed');

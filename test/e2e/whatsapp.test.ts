@@ -199,11 +199,14 @@ describe('end to end: WhatsApp and email', () => {
 
   it('marks the order message delivered, then read, from the status webhooks; a late "delivered" changes nothing', async () => {
     const news = fake.messagesTo(buyer.waId)[1];
-    const row = await relay.db.get(
-      sql<[string], { id: number }>(`SELECT id FROM deliveries WHERE remote_id = ?`),
-      [news.wamid],
+    // The relay records the message id once Graph's answer is back: after the fake counted it.
+    const row = await eventually(() =>
+      relay.db.get(
+        sql<[string], { id: number }>(`SELECT id FROM deliveries WHERE remote_id = ?`),
+        [news.wamid],
+      ),
     );
-    const deliveryId = row!.id;
+    const deliveryId = row.id;
     await fake.postStatus(news, 'sent');
     expect((await deliveryOf(relay, deliveryId)).status).toBe('sent');
     await fake.postStatus(news, 'delivered');

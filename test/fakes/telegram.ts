@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { parseHtml } from './telegram-html.js';
 import { createLimiter, TELEGRAM_LIMITS, type Limits } from './telegram-limits.js';
+import { seededRandom } from './random.js';
 
 /**
  * A fake Telegram Bot API server: real HTTP on loopback, speaking the Bot API's request
@@ -130,6 +131,8 @@ export async function startTelegramFake(
   const blocked = new Map<string, string>();
   const migrated = new Map<string, number>();
   let faults: Faults = {};
+  // Faults drawn by probability, the same ones in every run (a new stream per setFaults).
+  let random = seededRandom();
   let failNext = 0;
   let failStatus = 500;
   let tooManyNext = 0;
@@ -274,11 +277,11 @@ export async function startTelegramFake(
         parameters: { retry_after },
       };
     };
-    if (faults.hang && Math.random() < faults.hang) {
+    if (faults.hang && random() < faults.hang) {
       attempt.outcome = 'hang';
       return 'hang';
     }
-    if (failNext > 0 || (faults.error500 && Math.random() < faults.error500)) {
+    if (failNext > 0 || (faults.error500 && random() < faults.error500)) {
       if (failNext > 0) failNext -= 1;
       attempt.outcome = '500';
       return { error_code: failStatus, description: 'Internal Server Error' };
@@ -289,7 +292,7 @@ export async function startTelegramFake(
       tooManyNext -= 1;
       return tooMany(tooManyNextS * 1000, 'injected');
     }
-    if (faults.tooMany && Math.random() < faults.tooMany)
+    if (faults.tooMany && random() < faults.tooMany)
       return tooMany((faults.retryAfterS ?? 1) * 1000, 'injected');
     const gone = blocked.get(chat_id);
     if (gone) {
@@ -411,6 +414,7 @@ export async function startTelegramFake(
     /** Random faults for every later send (replaces the previous set; `{}` ends them). */
     setFaults(f: Faults) {
       faults = f;
+      random = seededRandom();
     },
     /** The next `n` sends answer `status` (500 by default). */
     failNext(n: number, status = 500) {

@@ -1,6 +1,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { seededRandom } from './random.js';
 
 /**
  * A fake WhatsApp Cloud API (Graph API) on loopback, speaking its request and answer
@@ -156,6 +157,8 @@ export async function startWhatsAppFake(
   const hung = new Set<ServerResponse>();
   const injected: GraphErrorBody[] = [];
   let faults: WaFaults = {};
+  // Faults drawn by probability, the same ones in every run (a new stream per setFaults).
+  let random = seededRandom();
   let seq = 0;
 
   const wamid = () =>
@@ -163,11 +166,11 @@ export async function startWhatsAppFake(
 
   /** What stops a send before it is taken, in Meta's order: faults, throughput, pair rate. */
   function refuse(n: FakeNumber, to: string, t: number): GraphErrorBody | 'hang' | null {
-    if (faults.hang && Math.random() < faults.hang) return 'hang';
+    if (faults.hang && random() < faults.hang) return 'hang';
     const next = injected.shift();
     if (next) return next;
-    if (faults.error500 && Math.random() < faults.error500) return ERRORS.unknown;
-    if (faults.throughput && Math.random() < faults.throughput) return ERRORS.throughput;
+    if (faults.error500 && random() < faults.error500) return ERRORS.unknown;
+    if (faults.throughput && random() < faults.throughput) return ERRORS.throughput;
     const times = (sentTimes.get(n.phoneNumberId) ?? []).filter((x) => x > t - 1000);
     sentTimes.set(n.phoneNumberId, times);
     if (times.length >= n.mps) return ERRORS.throughput;
@@ -472,6 +475,7 @@ export async function startWhatsAppFake(
     },
     setFaults(f: WaFaults) {
       faults = f;
+      random = seededRandom();
     },
     /** How a free-form message outside the window fails: at once (sync) or by a status (async). */
     setWindowErrors(mode: 'async' | 'sync') {

@@ -67,6 +67,8 @@ describe('touchpoint CLI', () => {
     await expect(
       run(['shop:create', '--name', 'S', '--owner', 'nobody@example.test'], env),
     ).rejects.toThrow(/no user/);
+    // `db copy` is `db:copy`: it asks for its target, not for a command it does not know.
+    await expect(run(['db', 'copy'], env)).rejects.toThrow('missing --to');
   });
 
   it('adds members as managers, or as owners with --role owner', async () => {

@@ -33,6 +33,14 @@ describe('login throttling', () => {
   const flood = async (addresses: string[]) => {
     const victim = await userWithShop(relay, 'Victim');
     const bystander = await userWithShop(relay, 'Bystander');
+    // What one login costs on this machine right now, with no flood: the bound below scales
+    // with it, so that a busy machine slows both alike (the bug was 37 s of starvation).
+    let baseline = 0;
+    for (let i = 0; i < 3; i++) {
+      const quiet = await loginFrom(relay.url, '127.0.0.98')(bystander.email, bystander.password);
+      expect(quiet.status).toBe(200);
+      baseline = Math.max(baseline, quiet.ms);
+    }
     const logins = Array.from({ length: 300 }, (_, i) => ({
       address: addresses[i % addresses.length],
       email: victim.email,
@@ -47,7 +55,7 @@ describe('login throttling', () => {
       right: i === RIGHT,
       answer,
     }));
-    return { answers: results, other: await other, dns: await dns };
+    return { answers: results, other: await other, dns: await dns, bound: 1000 + 5 * baseline };
   };
 
   const expectNoToken = (answers: { address: string; right: boolean; answer: Answer }[]) => {
@@ -65,24 +73,24 @@ describe('login throttling', () => {
   };
 
   it('gives no token to the right password sent among 300 parallel wrong ones from one address, and other logins and DNS go on', async () => {
-    const { answers, other, dns } = await flood(['127.0.0.2']);
+    const { answers, other, dns, bound } = await flood(['127.0.0.2']);
     expectNoToken(answers);
     expect(other.status, JSON.stringify(other.body)).toBe(200);
-    expect(other.ms).toBeLessThan(1000);
-    expect(dns.ms).toBeLessThan(1000);
+    expect(other.ms).toBeLessThan(bound);
+    expect(dns.ms).toBeLessThan(bound);
   });
 
   it('gives no token when the flood is spread over several addresses; a full check queue answers 429 at once', async () => {
     const addresses = ['127.0.0.3', '127.0.0.4', '127.0.0.5', '127.0.0.6', '127.0.0.7'];
-    const { answers, other, dns } = await flood(addresses);
+    const { answers, other, dns, bound } = await flood(addresses);
     expectNoToken(answers);
     // More attempts passed the per-address limits than the check queue holds for one email.
     const queueFull = answers.filter((a) => /at once/.test(a.answer.body.errors?.common ?? ''));
     expect(queueFull.length).toBeGreaterThan(0);
     expect(queueFull.every((a) => a.answer.retryAfter === '1')).toBe(true);
     expect(other.status, JSON.stringify(other.body)).toBe(200);
-    expect(other.ms).toBeLessThan(1000);
-    expect(dns.ms).toBeLessThan(1000);
+    expect(other.ms).toBeLessThan(bound);
+    expect(dns.ms).toBeLessThan(bound);
   });
 
   it('does not lock the owner out from another address after 5 wrong passwords from one', async () => {

@@ -180,15 +180,28 @@ describe('the shop event stream across relays', () => {
   });
   afterAll(() => database?.drop());
 
+  /** A relay on the shared database; `slow`: its own poll takes a minute. */
+  const relayOn = (slow = false) =>
+    startRelay(
+      { ...database.config },
+      slow ? { events: { pollMs: 60_000, heartbeatMs: 200 } } : FAST,
+    );
+  /** An owner's stream of their shop on `relay`, once it is live. */
+  const follow = async (relay: Relay, owner: Owner, lastEventId?: string) => {
+    const s = await openStream(`${relay.url}/api/events/stream/?shop_id=${owner.shop.id}`, {
+      token: owner.token,
+      ...(lastEventId ? { lastEventId } : {}),
+    });
+    await s.next('ready');
+    return s;
+  };
+
   it('reaches a stream on one relay with an event written through another', async () => {
-    const one = await startRelay({ ...database.config }, FAST);
-    const two = await startRelay({ ...database.config }, FAST);
+    const one = await relayOn();
+    const two = await relayOn();
     try {
       const owner = await userWithShop(one, 'Two relays');
-      const s = await openStream(`${one.url}/api/events/stream/?shop_id=${owner.shop.id}`, {
-        token: owner.token,
-      });
-      await s.next('ready');
+      const s = await follow(one, owner);
       const l = await lead(two, owner, 'Through the other relay');
       expect((await s.next('lead.created', 5_000)).json.data.id).toBe(l.id);
       s.close();
@@ -202,17 +215,11 @@ describe('the shop event stream across relays', () => {
   it.runIf(onPostgres)(
     'is woken by the other relay’s notification (PostgreSQL), not only by its poll',
     async () => {
-      const one = await startRelay(
-        { ...database.config },
-        { events: { pollMs: 60_000, heartbeatMs: 200 } },
-      );
-      const two = await startRelay({ ...database.config }, FAST);
+      const one = await relayOn(true);
+      const two = await relayOn();
       try {
         const owner = await userWithShop(one, 'Notified');
-        const s = await openStream(`${one.url}/api/events/stream/?shop_id=${owner.shop.id}`, {
-          token: owner.token,
-        });
-        await s.next('ready');
+        const s = await follow(one, owner);
         for (const name of ['First', 'Second']) {
           const l = await lead(two, owner, name);
           expect((await s.next('lead.created', 10_000)).json.data.id).toBe(l.id);
@@ -230,18 +237,12 @@ describe('the shop event stream across relays', () => {
   it.runIf(onPostgres)(
     'sends an event that was not final when the stream was woken soon after it is (PostgreSQL)',
     async () => {
-      const one = await startRelay(
-        { ...database.config },
-        { events: { pollMs: 60_000, heartbeatMs: 200 } },
-      );
+      const one = await relayOn(true);
       const blocker = new pg.Client(database.config.databaseUrl!);
       await blocker.connect();
       try {
         const owner = await userWithShop(one, 'Held back');
-        const s = await openStream(`${one.url}/api/events/stream/?shop_id=${owner.shop.id}`, {
-          token: owner.token,
-        });
-        await s.next('ready');
+        const s = await follow(one, owner);
         // An older transaction with an id, still running when the lead commits.
         await blocker.query('BEGIN');
         await blocker.query('SELECT pg_current_xact_id()');
@@ -259,23 +260,18 @@ describe('the shop event stream across relays', () => {
   );
 
   it('loses no lead across a relay restart: the new relay replays it from the last event id', async () => {
-    let relay = await startRelay({ ...database.config }, FAST);
+    let relay = await relayOn();
     const owner = await userWithShop(relay, 'Restart');
-    const s = await openStream(`${relay.url}/api/events/stream/?shop_id=${owner.shop.id}`, {
-      token: owner.token,
-    });
+    const s = await follow(relay, owner);
     await lead(relay, owner, 'Before the restart');
     const last = await s.next('lead.created');
     await relay.close();
     await s.closed;
-    relay = await startRelay({ ...database.config }, FAST);
+    relay = await relayOn();
     try {
       // Arrives while no stream is open.
       const missed = await lead(relay, owner, 'While disconnected');
-      const again = await openStream(`${relay.url}/api/events/stream/?shop_id=${owner.shop.id}`, {
-        token: owner.token,
-        lastEventId: last.id,
-      });
+      const again = await follow(relay, owner, last.id);
       const e = await again.next('lead.created');
       expect(e.json.data).toMatchObject({ id: missed.id, fields: { name: 'While disconnected' } });
       again.close();

@@ -107,4 +107,38 @@ describe('order message templates', () => {
     });
     expect(foreign.status).toBe(404);
   });
+
+  it('keeps a status’s approved WhatsApp template beside its text, and names a bad one’s fields', async () => {
+    const templates = {
+      shipped: 'On its way: {order.number}',
+      delivered: {
+        text: 'Delivered: {order.number}',
+        whatsapp_template: {
+          name: 'order_update',
+          language: 'en_US',
+          parameters: ['{order.number}'],
+        },
+      },
+    };
+    const put = await relay.api.put(
+      `/api/store/order_templates/${q()}`,
+      { templates },
+      { token: owner.token },
+    );
+    expect(put.status, JSON.stringify(put.body)).toBe(200);
+    expect(put.body.result.templates).toEqual(templates);
+    const preview = await relay.api.post(
+      `/api/store/order_templates/preview/${q()}`,
+      { status: 'delivered' },
+      { token: managerToken },
+    );
+    expect(preview.body.result.text).toBe('Delivered: 1001');
+    const bad = await relay.api.put(
+      `/api/store/order_templates/${q()}`,
+      { templates: { delivered: { whatsapp_template: { name: 'Order Update', language: 'en' } } } },
+      { token: owner.token },
+    );
+    expect(bad.status).toBe(400);
+    expect(Object.keys(bad.body.errors)).toContain('templates.delivered.whatsapp_template.name');
+  });
 });
