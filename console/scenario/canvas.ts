@@ -27,6 +27,8 @@ import { formatDelay, stepLabel } from './step-form.js';
 
 const MIN_ZOOM = 0.25;
 const MAX_ZOOM = 2;
+/** Below this zoom cards are hard to read: the first view shows the start instead. */
+const READABLE = 0.6;
 /** Flows with more steps than this get a minimap. */
 const MINIMAP_FROM = 8;
 
@@ -394,6 +396,23 @@ export class TpcFlowCanvas extends ConsoleElement {
     };
   }
 
+  /**
+   * The first view of a flow: all of it when that is readable, else the first step at a
+   * readable size on the left (the rest is a pan or "Fit" away).
+   */
+  private firstView() {
+    this.fit();
+    if (this.zoom >= READABLE) return;
+    const first = this.ctl.doc.first ?? this.ctl.doc.steps[0]?.key;
+    const box = first ? this.boxes(this.positions()).get(first) : undefined;
+    if (!box) return;
+    this.zoom = 0.8;
+    this.pan = {
+      x: 24 - box.x * this.zoom,
+      y: this.viewport.clientHeight / 2 - (box.y + box.h / 2) * this.zoom,
+    };
+  }
+
   private zoomTo(zoom: number, around?: Point) {
     const vp = this.viewport;
     const z = Math.min(MAX_ZOOM, Math.max(MIN_ZOOM, zoom));
@@ -440,7 +459,7 @@ export class TpcFlowCanvas extends ConsoleElement {
     new ResizeObserver(() => {
       if (!this.fitted && this.viewport.clientWidth) {
         this.fitted = true;
-        if (this.ctl.doc.steps.length) this.fit();
+        if (this.ctl.doc.steps.length) this.firstView();
       }
     }).observe(this.viewport);
   }
