@@ -399,4 +399,143 @@ describeBrowser('scenario editor: drawing with the pointer', () => {
       await tab.close();
     },
   );
+
+  it(
+    'starts from the templates: order questions, and lead qualification whose condition the Try panel follows',
+    { timeout: 60_000 },
+    async () => {
+      const tab = await newTab();
+      const { page } = tab;
+      const create = async (template: string, form?: string) => {
+        await tab.goto(`#/shops/${shop.shopId}/scenarios`);
+        const box = page.getByRole('form', { name: 'New scenario' });
+        await box.getByLabel(template).check();
+        if (form) await box.getByLabel('Form of the leads').selectOption({ label: form });
+        await box.getByRole('button', { name: 'Create and open' }).click();
+        await page.getByRole('heading', { level: 1, name: 'Scenario editor' }).waitFor();
+        await saved(page);
+        return Number(/scenarios\/(\d+)/.exec(page.url())![1]);
+      };
+
+      const order = await create('Order status questions');
+      expect(await page.getByLabel('Name', { exact: true }).inputValue()).toBe(
+        'Order status questions',
+      );
+      expect(await page.locator('tpc-flow-canvas .card').count()).toBe(5);
+      const orderGraph = await graphOf(shop, order);
+      expect(orderGraph.first).toBe('What would you like to know about your order?');
+      expect(orderGraph.steps[0].buttons.map((b: string[]) => b[0])).toEqual([
+        'Where is my order?',
+        'Change the delivery',
+        'Talk to a person',
+      ]);
+
+      const qualify = await create('Lead qualification', 'callback');
+      const graph = await graphOf(shop, qualify);
+      expect(graph.steps.map((s) => s.type)).toEqual([
+        'message',
+        'action',
+        'action',
+        'condition',
+        'question',
+        'lead',
+        'message',
+      ]);
+      expect(graph.steps[5].form).toBe(shop.form.id);
+      // The big budget goes through an action and the condition to the phone question.
+      await page.getByRole('button', { name: 'Try it' }).click();
+      const trial = page.locator('tpc-try-panel');
+      await trial.getByRole('button', { name: 'More than €1,000' }).click();
+      await trial.getByText('A specialist will call you. Your phone number?').waitFor();
+      expect(await card(page, 'Big budget?').getAttribute('class')).toContain('visited');
+      expect(await card(page, 'A specialist will call you').getAttribute('class')).toContain(
+        'waiting',
+      );
+      expect(await card(page, 'Our ready-made offers').getAttribute('class')).not.toContain(
+        'visited',
+      );
+      expect(await tab.violations()).toEqual([]);
+      expect(unexpected(tab.errors)).toEqual([]);
+      await tab.close();
+    },
+  );
+
+  it(
+    'gives a large flow a minimap that pans, zooms and fits; connects with the keyboard; chooses the welcome flow',
+    { timeout: 60_000 },
+    async () => {
+      const specs = Array.from({ length: 12 }, (_, i) => ({
+        key: `Step ${i + 1}`,
+        type: 'message' as const,
+        text: `Message number ${i + 1}`,
+        buttons: i < 11 ? [{ title: `Go ${i + 2}`, to: `Step ${i + 2}` }] : [],
+      }));
+      const built = await buildFlow(
+        shop.relay.api,
+        { token: shop.owner.token, shopId: shop.shopId, botId: shop.bot.id },
+        specs,
+        { name: 'Long one' },
+      );
+      const tab = await editorTab(built.flowId);
+      const { page } = tab;
+      const world = page.locator('tpc-flow-canvas .world');
+      const minimap = page.locator('tpc-flow-canvas svg.minimap');
+      await minimap.waitFor();
+      expect(await minimap.locator('rect.card-box').count()).toBe(12);
+      // Pressing the minimap's far end brings that part of the flow into view.
+      const before = await world.evaluate((w) => (w as HTMLElement).style.transform);
+      await minimap.scrollIntoViewIfNeeded();
+      const map = (await minimap.boundingBox())!;
+      await page.mouse.click(map.x + map.width - 4, map.y + map.height / 2);
+      const after = await world.evaluate((w) => (w as HTMLElement).style.transform);
+      expect(after).not.toBe(before);
+      const zoom = page.locator('tpc-flow-canvas output');
+      expect(await zoom.textContent()).toBe('80%');
+      await page.getByRole('button', { name: 'Zoom in' }).click();
+      expect(await zoom.textContent()).toBe('100%');
+      await page.getByRole('button', { name: 'Fit' }).click();
+      // Fitted: every card inside the viewport.
+      const vp = (await canvasViewport(page).boundingBox())!;
+      for (const box of await page
+        .locator('tpc-flow-canvas .card')
+        .evaluateAll((cards) => cards.map((c) => c.getBoundingClientRect().toJSON())))
+        expect(box.x >= vp.x - 1 && box.x + box.width <= vp.x + vp.width + 1).toBe(true);
+
+      // With the keyboard on the canvas: the last step's outlet, then the first step's card.
+      await page.getByRole('button', { name: 'Connect “Step 12 — Then” to a step' }).focus();
+      await page.keyboard.press('Enter');
+      await card(page, 'Step 1').first().locator('.head').focus();
+      await page.keyboard.press('Enter');
+      await saved(page);
+      const last = (await relaySteps(shop, built.flowId))[11];
+      expect(last.next_step_id).toBe(built.steps['Step 1']);
+
+      // This flow runs on Start in the bot.
+      await page.getByLabel('Runs when someone presses Start in Sandbox').check();
+      await expect
+        .poll(
+          async () =>
+            (
+              await shop.relay.api.get(`/api/bot/bots/${shop.bot.id}/?shop_id=${shop.shopId}`, {
+                token: shop.owner.token,
+              })
+            ).body.result.welcome_flow_id,
+        )
+        .toBe(built.flowId);
+      await page.getByLabel('Runs when someone presses Start in Sandbox').uncheck();
+      await expect
+        .poll(
+          async () =>
+            (
+              await shop.relay.api.get(`/api/bot/bots/${shop.bot.id}/?shop_id=${shop.shopId}`, {
+                token: shop.owner.token,
+              })
+            ).body.result.welcome_flow_id,
+        )
+        .toBeNull();
+      expect(await tab.violations()).toEqual([]);
+      expect(unexpected(tab.errors)).toEqual([]);
+      await tab.close();
+    },
+  );
 });
