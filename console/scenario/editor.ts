@@ -22,19 +22,16 @@ import './outline.js';
 import type { TpcFlowOutline } from './outline.js';
 import './step-form.js';
 import { stepLabel } from './step-form.js';
+import { History } from './history.js';
 import { FlowSaver, loadSteps, type Conflict, type Problems } from './sync.js';
 import './try-panel.js';
 import type { Trace, TpcTryPanel } from './try-panel.js';
 
 type Bot = Schemas['Bot'];
 type View = 'canvas' | 'outline';
-type Past = { doc: EditorDoc; label: string; merge?: string; at: number };
 
-/** Edits in a row with the same merge key this close together are one undo step. */
-const MERGE_MS = 1500;
 const SAVE_DELAY_MS = 600;
 const RETRY_MS = 5000;
-const HISTORY = 200;
 
 /**
  * The scenario editor of one flow: the canvas or the outline, the step panel, the Try
@@ -154,8 +151,7 @@ export class TpcFlowEditor extends ConsoleElement {
   private waiting: string | null = null;
   private botFailure: ApiFailure | null = null;
 
-  private past: Past[] = [];
-  private future: Past[] = [];
+  private readonly history = new History<EditorDoc>();
   /** The doc as last saved in full: no difference means nothing to save. */
   private savedJson = '';
   private timer: ReturnType<typeof setTimeout> | undefined;
@@ -218,8 +214,7 @@ export class TpcFlowEditor extends ConsoleElement {
       this.flowProblem = null;
       this.conflict = null;
       this.remote = false;
-      this.past = [];
-      this.future = [];
+      this.history.clear();
     } catch (err) {
       this.loadFailure = err instanceof ApiFailure ? err : new ApiFailure(0, String(err));
     }
@@ -231,31 +226,23 @@ export class TpcFlowEditor extends ConsoleElement {
     if (!this.doc) return;
     const next = change(this.doc);
     if (next === this.doc) return;
-    const now = Date.now();
-    const last = this.past.at(-1);
-    if (merge && last?.merge === merge && now - last.at < MERGE_MS && !this.future.length)
-      last.at = now;
-    else this.past.push({ doc: this.doc, label, merge, at: now });
-    if (this.past.length > HISTORY) this.past.shift();
-    this.future = [];
+    this.history.record(this.doc, label, merge);
     this.doc = next;
     this.schedule();
   };
 
   private undo() {
-    const entry = this.past.pop();
-    if (!entry || !this.doc) return;
-    this.future.push({ ...entry, doc: this.doc });
-    this.doc = entry.doc;
+    const entry = this.doc && this.history.undo(this.doc);
+    if (!entry) return;
+    this.doc = entry.state;
     this.afterTravel();
     this.announce(t('scn.undone', { what: entry.label }));
   }
 
   private redo() {
-    const entry = this.future.pop();
-    if (!entry || !this.doc) return;
-    this.past.push({ ...entry, doc: this.doc, merge: undefined });
-    this.doc = entry.doc;
+    const entry = this.doc && this.history.redo(this.doc);
+    if (!entry) return;
+    this.doc = entry.state;
     this.afterTravel();
     this.announce(t('scn.redone', { what: entry.label }));
   }
@@ -294,8 +281,9 @@ export class TpcFlowEditor extends ConsoleElement {
   flush(): Promise<boolean> {
     clearTimeout(this.timer);
     if (this.running) {
+      // The save in progress may be past the point where it looks again: this one follows it.
       this.again = true;
-      return this.running;
+      return this.running.then(() => this.flush());
     }
     this.running = (async () => {
       let ok = false;
@@ -620,7 +608,7 @@ export class TpcFlowEditor extends ConsoleElement {
           <button
             type="button"
             aria-keyshortcuts="Control+Z Meta+Z"
-            aria-disabled=${this.past.length ? 'false' : 'true'}
+            aria-disabled=${this.history.canUndo ? 'false' : 'true'}
             @click=${() => this.undo()}
           >
             ${t('scn.undo')}
@@ -628,7 +616,7 @@ export class TpcFlowEditor extends ConsoleElement {
           <button
             type="button"
             aria-keyshortcuts="Control+Shift+Z Meta+Shift+Z Control+Y"
-            aria-disabled=${this.future.length ? 'false' : 'true'}
+            aria-disabled=${this.history.canRedo ? 'false' : 'true'}
             @click=${() => this.redo()}
           >
             ${t('scn.redo')}
