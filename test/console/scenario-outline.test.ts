@@ -229,4 +229,29 @@ describeBrowser('scenario editor: the outline', () => {
       await tab.close();
     },
   );
+
+  it('speaks Russian', { timeout: 60_000 }, async () => {
+    const flowId = await emptyFlow('По-русски');
+    const tab = await openConsole(browser, shop.relay, { locale: 'ru-RU' });
+    const { page } = tab;
+    await tab.goto();
+    await page.getByLabel('Эл. почта').fill(shop.owner.email);
+    await page.getByLabel('Пароль').fill(shop.owner.password);
+    await page.getByRole('button', { name: 'Войти' }).click();
+    await page.locator('tpc-app nav#panel').waitFor({ state: 'attached' });
+    await tab.goto(`#/shops/${shop.shopId}/scenarios`);
+    await page.getByRole('heading', { level: 1, name: 'Сценарии' }).waitFor();
+    await tab.goto(`#/shops/${shop.shopId}/scenarios/${flowId}?view=outline`);
+    await page.getByRole('heading', { level: 1, name: 'Редактор сценария' }).waitFor();
+    await page.getByRole('button', { name: 'Добавить шаг' }).click();
+    await page
+      .locator('tpc-flow-outline tpc-step-form')
+      .getByLabel('Текст', { exact: true })
+      .waitFor();
+    await page.getByText('Сохранено', { exact: true }).waitFor();
+    expect(await page.getByRole('button', { name: 'Холст' }).count()).toBe(1);
+    expect(await tab.violations()).toEqual([]);
+    expect(unexpected(tab.errors)).toEqual([]);
+    await tab.close();
+  });
 });
