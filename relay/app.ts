@@ -35,7 +35,8 @@ import { orderRoutes } from './orders/routes.js';
 import { orderTemplateRoutes } from './orders/templates.js';
 import { benchEchoEnabled, benchEchoRoutes } from './public/bench-echo.js';
 import { publicRoutes } from './public/routes.js';
-import { flowRoutes, menuItemRoutes, stepRoutes } from './scenario/routes.js';
+import { tryRoutes } from './scenario/try.js';
+import { flowRoutes, flowTransferRoutes, menuItemRoutes, stepRoutes } from './scenario/routes.js';
 import { flowSubscriptionRoutes } from './scenario/subscriptions.js';
 import { docsRoutes } from './service/docs.js';
 import { completeDocument } from './service/openapi.js';
@@ -115,6 +116,8 @@ export function createApp({ db, config, stores, log, streamHeartbeatMs, ...share
   api.route('/store', leadRoutes(deps));
   api.route('/store', orderRoutes(deps));
   api.route('/store', orderTemplateRoutes(deps));
+  // Before flowRoutes: /flows/import is not a flow id.
+  api.route('/bot', flowTransferRoutes(deps));
   api.route('/bot', flowRoutes(deps));
   api.route('/bot', stepRoutes(deps));
   api.route('/bot', menuItemRoutes(deps));
@@ -125,6 +128,7 @@ export function createApp({ db, config, stores, log, streamHeartbeatMs, ...share
   api.route('/bot', messageImageRoutes(deps));
   api.route('/bot', botUserRoutes(deps));
   api.route('/bot', flowSubscriptionRoutes(deps));
+  api.route('/bot', tryRoutes(deps));
   api.route('/store', tagRoutes(deps));
   api.route('/store', customFieldRoutes(deps));
   api.route('/notifications', channelRoutes(deps));

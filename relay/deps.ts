@@ -54,7 +54,7 @@ export function createStores(db: Db) {
     forms: createFormStore(db, changes),
     leads: createLeadStore(db, events),
     orders: createOrderStore(db, events),
-    scenario: createScenarioStore(db),
+    scenario: createScenarioStore(db, events),
     channels: createChannelStore(db),
     webhooks: createWebhookStore(db),
     eventTargets: createEventTargetStore(db),

@@ -18,6 +18,8 @@ export class ApiFailure extends Error {
     readonly status: number,
     readonly common: string,
     readonly fields: Record<string, string[]> = {},
+    /** A stale update's 409: the object as it is now (`current` beside the errors). */
+    readonly current?: unknown,
   ) {
     super(common || `HTTP ${status}`);
   }
@@ -35,7 +37,9 @@ export class ApiFailure extends Error {
       if (key === 'common') common = list.join(' ');
       else fields[key] = list;
     }
-    return new ApiFailure(status, common, fields);
+    const current =
+      body && typeof body === 'object' && 'current' in body ? body.current : undefined;
+    return new ApiFailure(status, common, fields, current);
   }
 }
 

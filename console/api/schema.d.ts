@@ -391,6 +391,63 @@ export interface paths {
     patch: operations['updateFlow'];
     trace?: never;
   };
+  '/api/bot/flows/{id}/export/': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Export a flow as a portable JSON document
+     * @description Steps are named by keys (`s1`, `s2`… in the order they were made), forms and tags by name, so the document imports into any bot of any shop (POST /api/bot/flows/import/).
+     */
+    get: operations['exportFlow'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/bot/flows/{id}/try/': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Start a flow for a new test person (kept in the history, never sent) */
+    post: operations['tryFlow'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/bot/flows/import/': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Create a flow of a bot from a JSON document (an export), ids made anew
+     * @description All or nothing, in one transaction. Every problem is reported at once under its path in the body (`flow.steps.2.form`, `flow.steps.0.buttons.1.next_step`): a key used twice or naming no step, a form or tag the shop does not have (by name) or that is not the shop’s (by id), a field the step’s type does not use or lacks, a button with neither or both of `next_step` and `url`, a loop of steps that never waits for the person.
+     */
+    post: operations['importFlow'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/bot/menu_items/': {
     parameters: {
       query?: never;
@@ -531,6 +588,40 @@ export interface paths {
     head?: never;
     /** Update a step; payload, condition and action are replaced whole, null clears a field */
     patch: operations['updateStep'];
+    trace?: never;
+  };
+  '/api/bot/try/{bot_user_id}/messages/': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** The test person types a message (an answer, a button title, free text) */
+    post: operations['tryText'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/bot/try/{bot_user_id}/press/': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** The test person presses a button under a message the bot sent them */
+    post: operations['tryPress'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
     trace?: never;
   };
   '/api/events/stream/': {
@@ -1447,6 +1538,197 @@ export interface components {
       shop_id: number;
       updated_at: string;
     };
+    /**
+     * @example {
+     *       "format": "touchpoint.flow",
+     *       "version": 1,
+     *       "name": "Request a call back",
+     *       "first_step": "s1",
+     *       "steps": [
+     *         {
+     *           "key": "s1",
+     *           "type": "message",
+     *           "name": "Greeting",
+     *           "payload": {
+     *             "text": "Hi {{name}}! How can we help?"
+     *           },
+     *           "next_step": null,
+     *           "variable": null,
+     *           "validate": null,
+     *           "error_text": null,
+     *           "form": null,
+     *           "delay_seconds": null,
+     *           "condition": null,
+     *           "action": null,
+     *           "ui": {
+     *             "x": 0,
+     *             "y": 0
+     *           },
+     *           "buttons": [
+     *             {
+     *               "title": "Call me back",
+     *               "next_step": "s2",
+     *               "url": null
+     *             },
+     *             {
+     *               "title": "Our prices",
+     *               "next_step": null,
+     *               "url": "https://shop.example/prices"
+     *             }
+     *           ]
+     *         },
+     *         {
+     *           "key": "s2",
+     *           "type": "question",
+     *           "name": "Phone",
+     *           "payload": {
+     *             "text": "Your phone number?"
+     *           },
+     *           "next_step": "s3",
+     *           "variable": "phone",
+     *           "validate": "phone",
+     *           "error_text": "Please send a phone number.",
+     *           "form": null,
+     *           "delay_seconds": null,
+     *           "condition": null,
+     *           "action": null,
+     *           "ui": {
+     *             "x": 320,
+     *             "y": 0
+     *           },
+     *           "buttons": []
+     *         },
+     *         {
+     *           "key": "s3",
+     *           "type": "lead",
+     *           "name": "Lead",
+     *           "payload": {
+     *             "text": "Thanks! We will call you soon."
+     *           },
+     *           "next_step": null,
+     *           "variable": null,
+     *           "validate": null,
+     *           "error_text": null,
+     *           "form": "callback",
+     *           "delay_seconds": null,
+     *           "condition": null,
+     *           "action": null,
+     *           "ui": {
+     *             "x": 640,
+     *             "y": 0
+     *           },
+     *           "buttons": []
+     *         }
+     *       ]
+     *     }
+     */
+    FlowDocument: {
+      /**
+       * @default null
+       * @example s2
+       */
+      first_step?: string | null;
+      /** @enum {string} */
+      format: 'touchpoint.flow';
+      name: string;
+      steps: {
+        /** @default null */
+        action?: {
+          /** @default null */
+          add_tag?: string | number | null;
+          /** @default null */
+          remove_tag?: string | number | null;
+          /** @default null */
+          set_var?: {
+            name: string;
+            value: string;
+          } | null;
+        } | null;
+        /** @default [] */
+        buttons?: {
+          /**
+           * @default null
+           * @example s2
+           */
+          next_step?: string | null;
+          title: string;
+          /** @default null */
+          url?: string | null;
+        }[];
+        /** @default null */
+        condition?: {
+          /**
+           * @default null
+           * @example s2
+           */
+          else_step?: string | null;
+          equals: string;
+          /**
+           * @default null
+           * @example s2
+           */
+          then_step?: string | null;
+          variable: string;
+        } | null;
+        /** @default null */
+        delay_seconds?: number | null;
+        /** @default null */
+        error_text?: string | null;
+        /**
+         * @default null
+         * @example callback
+         */
+        form?: string | number | null;
+        /** @example s2 */
+        key: string;
+        /** @default  */
+        name?: string;
+        /**
+         * @default null
+         * @example s2
+         */
+        next_step?: string | null;
+        /**
+         * @default {
+         *       "text": ""
+         *     }
+         */
+        payload?: {
+          image_url?: string;
+          /** @default  */
+          text?: string;
+        };
+        /** @enum {string} */
+        type: 'message' | 'question' | 'lead' | 'delay' | 'condition' | 'action';
+        /**
+         * @default null
+         * @example {
+         *       "x": 240,
+         *       "y": 120
+         *     }
+         */
+        ui?: {
+          x: number;
+          y: number;
+        } | null;
+        /**
+         * @default null
+         * @enum {string|null}
+         */
+        validate?: 'text' | 'number' | 'phone' | 'email' | null;
+        /** @default null */
+        variable?: string | null;
+      }[];
+      /** @enum {number} */
+      version: 1;
+    };
+    FlowImport: {
+      bot_id: number;
+      flow: components['schemas']['FlowDocument'];
+      name?: string;
+      /** @example 1 */
+      shop_id?: number;
+    };
     FlowInput: {
       bot_id: number;
       first_step_id?: number | null;
@@ -1460,6 +1742,11 @@ export interface components {
       name?: string;
       /** @example 1 */
       shop_id?: number;
+      /**
+       * @description The `updated_at` you last read. When the object changed since, the update is refused with 409 and `current` (the object as it is now).
+       * @example 2025-01-31T12:00:00.000Z
+       */
+      updated_at?: string;
     };
     FlowRun: {
       bot_user_id: number;
@@ -1689,6 +1976,11 @@ export interface components {
       shop_id?: number;
       step_id?: number;
       title?: string;
+      /**
+       * @description The `updated_at` you last read. When the object changed since, the update is refused with 409 and `current` (the object as it is now).
+       * @example 2025-01-31T12:00:00.000Z
+       */
+      updated_at?: string;
       url?: string | null;
     };
     Message: {
@@ -2116,6 +2408,16 @@ export interface components {
       shop_id: number;
       /** @enum {string} */
       type: 'message' | 'question' | 'lead' | 'delay' | 'condition' | 'action';
+      /**
+       * @example {
+       *       "x": 240,
+       *       "y": 120
+       *     }
+       */
+      ui: {
+        x: number;
+        y: number;
+      } | null;
       updated_at: string;
       /** @enum {string|null} */
       validate: 'text' | 'number' | 'phone' | 'email' | null;
@@ -2156,6 +2458,16 @@ export interface components {
       shop_id?: number;
       /** @enum {string} */
       type: 'message' | 'question' | 'lead' | 'delay' | 'condition' | 'action';
+      /**
+       * @example {
+       *       "x": 240,
+       *       "y": 120
+       *     }
+       */
+      ui?: {
+        x: number;
+        y: number;
+      } | null;
       /** @enum {string|null} */
       validate?: 'text' | 'number' | 'phone' | 'email' | null;
       variable?: string | null;
@@ -2195,6 +2507,21 @@ export interface components {
       shop_id?: number;
       /** @enum {string} */
       type?: 'message' | 'question' | 'lead' | 'delay' | 'condition' | 'action';
+      /**
+       * @example {
+       *       "x": 240,
+       *       "y": 120
+       *     }
+       */
+      ui?: {
+        x: number;
+        y: number;
+      } | null;
+      /**
+       * @description The `updated_at` you last read. When the object changed since, the update is refused with 409 and `current` (the object as it is now).
+       * @example 2025-01-31T12:00:00.000Z
+       */
+      updated_at?: string;
       /** @enum {string|null} */
       validate?: 'text' | 'number' | 'phone' | 'email' | null;
       variable?: string | null;
@@ -2225,6 +2552,32 @@ export interface components {
     TestAlert: {
       channel_id: number;
       delivery: components['schemas']['Delivery'];
+    };
+    TryPress: {
+      menu_item_id: number;
+      message_id: number;
+      /** @example 1 */
+      shop_id?: number;
+    };
+    TryStart: {
+      name?: string;
+      /** @example 1 */
+      shop_id?: number;
+    };
+    TryText: {
+      /** @example 1 */
+      shop_id?: number;
+      text: string;
+    };
+    TryTurn: {
+      bot_user_id: number;
+      flow_id: number | null;
+      messages: components['schemas']['Message'][];
+      notice?: string;
+      path: number[];
+      step_id: number | null;
+      /** @enum {string|null} */
+      waiting: 'buttons' | 'answer' | 'delay' | null;
     };
     ViberSettings: {
       /**
@@ -6131,6 +6484,417 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
+      /** @description The `updated_at` sent is not the current version: someone saved the object since. Nothing was saved; `current` is the object as it is now. */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "This flow was changed by someone else since you read it; nothing was saved. It is in `current` as it is now."
+           *       },
+           *       "current": {
+           *         "id": 1,
+           *         "shop_id": 1,
+           *         "bot_id": 3,
+           *         "name": "Request a call back",
+           *         "first_step_id": 10,
+           *         "created_at": "2025-01-31T12:00:00.000Z",
+           *         "updated_at": "2025-01-31T12:00:00.000Z"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'] & {
+            current: components['schemas']['Flow'];
+          };
+        };
+      };
+      /** @description The body is over 256 KiB (the connection is closed). */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Request body is larger than 256 KiB."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description A body that is not JSON (`Content-Type: application/json`). */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Send the body as JSON with Content-Type: application/json."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  exportFlow: {
+    parameters: {
+      query?: {
+        shop_id?: number;
+      };
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The flow as a document */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            result: components['schemas']['FlowDocument'];
+            /** @enum {string} */
+            status: 'ok';
+          };
+        };
+      };
+      /** @description Invalid input or JSON; one key per invalid field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Check the highlighted fields.",
+           *         "email": [
+           *           "Enter a valid email."
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or invalid token. */
+      401: {
+        headers: {
+          /** @description `Bearer`: send `Authorization: Bearer <token or sk_ key>`. */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Authentication credentials were not provided or are invalid."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or another shop’s object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Object not found."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another method than this path answers; `Allow` lists the ones it does. */
+      405: {
+        headers: {
+          /** @description The methods this path answers, e.g. `GET, HEAD, POST`. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  tryFlow: {
+    parameters: {
+      query?: {
+        shop_id?: number;
+      };
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['TryStart'];
+      };
+    };
+    responses: {
+      /** @description The test person and the first turn */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            result: components['schemas']['TryTurn'];
+            /** @enum {string} */
+            status: 'ok';
+          };
+        };
+      };
+      /** @description Invalid input or JSON; one key per invalid field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Check the highlighted fields.",
+           *         "email": [
+           *           "Enter a valid email."
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or invalid token. */
+      401: {
+        headers: {
+          /** @description `Bearer`: send `Authorization: Bearer <token or sk_ key>`. */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Authentication credentials were not provided or are invalid."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or another shop’s object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Object not found."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another method than this path answers; `Allow` lists the ones it does. */
+      405: {
+        headers: {
+          /** @description The methods this path answers, e.g. `GET, HEAD, POST`. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body is over 256 KiB (the connection is closed). */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Request body is larger than 256 KiB."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description A body that is not JSON (`Content-Type: application/json`). */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Send the body as JSON with Content-Type: application/json."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  importFlow: {
+    parameters: {
+      query?: {
+        shop_id?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['FlowImport'];
+      };
+    };
+    responses: {
+      /** @description The new flow */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            result: components['schemas']['Flow'];
+            /** @enum {string} */
+            status: 'ok';
+          };
+        };
+      };
+      /** @description Invalid input or JSON; one key per invalid field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Check the highlighted fields.",
+           *         "email": [
+           *           "Enter a valid email."
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or invalid token. */
+      401: {
+        headers: {
+          /** @description `Bearer`: send `Authorization: Bearer <token or sk_ key>`. */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Authentication credentials were not provided or are invalid."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or another shop’s object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Object not found."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another method than this path answers; `Allow` lists the ones it does. */
+      405: {
+        headers: {
+          /** @description The methods this path answers, e.g. `GET, HEAD, POST`. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
       /** @description The body is over 256 KiB (the connection is closed). */
       413: {
         headers: {
@@ -6746,6 +7510,36 @@ export interface operations {
            *     }
            */
           'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The `updated_at` sent is not the current version: someone saved the object since. Nothing was saved; `current` is the object as it is now. */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "This button was changed by someone else since you read it; nothing was saved. It is in `current` as it is now."
+           *       },
+           *       "current": {
+           *         "id": 5,
+           *         "shop_id": 1,
+           *         "step_id": 10,
+           *         "title": "Call me back",
+           *         "next_step_id": 11,
+           *         "url": null,
+           *         "position": 0,
+           *         "created_at": "2025-01-31T12:00:00.000Z",
+           *         "updated_at": "2025-01-31T12:00:00.000Z"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'] & {
+            current: components['schemas']['MenuItem'];
+          };
         };
       };
       /** @description The body is over 256 KiB (the connection is closed). */
@@ -7857,6 +8651,332 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
+      /** @description The `updated_at` sent is not the current version: someone saved the object since. Nothing was saved; `current` is the object as it is now. */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "This step was changed by someone else since you read it; nothing was saved. It is in `current` as it is now."
+           *       },
+           *       "current": {
+           *         "id": 11,
+           *         "shop_id": 1,
+           *         "flow_id": 1,
+           *         "type": "question",
+           *         "name": "Phone",
+           *         "payload": {
+           *           "text": "Your phone number?"
+           *         },
+           *         "next_step_id": 12,
+           *         "variable": "phone",
+           *         "validate": "phone",
+           *         "error_text": "Please send a phone number, e.g. +44 20 7946 0958.",
+           *         "form": null,
+           *         "delay_seconds": null,
+           *         "condition": null,
+           *         "action": null,
+           *         "ui": {
+           *           "x": 320,
+           *           "y": 40
+           *         },
+           *         "menu_items": [],
+           *         "created_at": "2025-01-31T12:00:00.000Z",
+           *         "updated_at": "2025-01-31T12:00:00.000Z"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'] & {
+            current: components['schemas']['Step'];
+          };
+        };
+      };
+      /** @description The body is over 256 KiB (the connection is closed). */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Request body is larger than 256 KiB."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description A body that is not JSON (`Content-Type: application/json`). */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Send the body as JSON with Content-Type: application/json."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  tryText: {
+    parameters: {
+      query?: {
+        shop_id?: number;
+      };
+      header?: never;
+      path: {
+        bot_user_id: number;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['TryText'];
+      };
+    };
+    responses: {
+      /** @description What the bot answered */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            result: components['schemas']['TryTurn'];
+            /** @enum {string} */
+            status: 'ok';
+          };
+        };
+      };
+      /** @description Invalid input or JSON; one key per invalid field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Check the highlighted fields.",
+           *         "email": [
+           *           "Enter a valid email."
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or invalid token. */
+      401: {
+        headers: {
+          /** @description `Bearer`: send `Authorization: Bearer <token or sk_ key>`. */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Authentication credentials were not provided or are invalid."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or another shop’s object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Object not found."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another method than this path answers; `Allow` lists the ones it does. */
+      405: {
+        headers: {
+          /** @description The methods this path answers, e.g. `GET, HEAD, POST`. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body is over 256 KiB (the connection is closed). */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Request body is larger than 256 KiB."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description A body that is not JSON (`Content-Type: application/json`). */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Send the body as JSON with Content-Type: application/json."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  tryPress: {
+    parameters: {
+      query?: {
+        shop_id?: number;
+      };
+      header?: never;
+      path: {
+        bot_user_id: number;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['TryPress'];
+      };
+    };
+    responses: {
+      /** @description What the bot answered */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            result: components['schemas']['TryTurn'];
+            /** @enum {string} */
+            status: 'ok';
+          };
+        };
+      };
+      /** @description Invalid input or JSON; one key per invalid field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Check the highlighted fields.",
+           *         "email": [
+           *           "Enter a valid email."
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or invalid token. */
+      401: {
+        headers: {
+          /** @description `Bearer`: send `Authorization: Bearer <token or sk_ key>`. */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Authentication credentials were not provided or are invalid."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or another shop’s object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Object not found."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another method than this path answers; `Allow` lists the ones it does. */
+      405: {
+        headers: {
+          /** @description The methods this path answers, e.g. `GET, HEAD, POST`. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "errors": {
+           *         "common": "Method not allowed."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
       /** @description The body is over 256 KiB (the connection is closed). */
       413: {
         headers: {
@@ -7900,7 +9020,7 @@ export interface operations {
         last_event_id?: number | null;
         /** @description The shop whose events to follow; required with a login token. */
         shop_id?: number;
-        /** @description Comma-separated event types to receive (default: all): lead.created, order.created, order.status_changed, bot_user.subscribed, message.received, message.created, bot.chat_updated. */
+        /** @description Comma-separated event types to receive (default: all): lead.created, order.created, order.status_changed, bot_user.subscribed, message.received, message.created, bot.chat_updated, flow.updated. */
         types?: string;
       };
       header?: {
@@ -7912,7 +9032,7 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      /** @description A `text/event-stream` (https://html.spec.whatwg.org/multipage/server-sent-events.html). Each event has `id:` (send the last one as `Last-Event-ID` to resume: events are kept 7 days and replayed in order, also after a relay restart), `event:` (its type) and `data:` `{"id", "type", "shop_id", "created_at", "data"}` where `data` is the API object the event is about as its GET returns it now (the lead, the order with `previous_status`, the bot user, the message with `bot_user`, the bot chat), or `{"id", "deleted": true}` once deleted. Other events: `ready` (the stream is live), `reset` (the last event id is too old or unknown: reload what you show), `end` (`{"reason"}`: logged out, access removed, relay stopping; do not reconnect with the same token after "logged out"). A comment line every 15 s keeps proxies from closing an idle stream. */
+      /** @description A `text/event-stream` (https://html.spec.whatwg.org/multipage/server-sent-events.html). Each event has `id:` (send the last one as `Last-Event-ID` to resume: events are kept 7 days and replayed in order, also after a relay restart), `event:` (its type) and `data:` `{"id", "type", "shop_id", "created_at", "data"}` where `data` is the API object the event is about as its GET returns it now (the lead, the order with `previous_status`, the bot user, the message with `bot_user`, the bot chat, the flow whose steps or buttons someone saved), or `{"id", "deleted": true}` once deleted. Other events: `ready` (the stream is live), `reset` (the last event id is too old or unknown: reload what you show), `end` (`{"reason"}`: logged out, access removed, relay stopping; do not reconnect with the same token after "logged out"). A comment line every 15 s keeps proxies from closing an idle stream. */
       200: {
         headers: {
           /** @description `no-cache` */

@@ -18,7 +18,8 @@ export type LiveEventType =
   | 'order.created'
   | 'order.status_changed'
   | 'bot_user.subscribed'
-  | 'bot.chat_updated';
+  | 'bot.chat_updated'
+  | 'flow.updated';
 /** `reset`: events were missed and cannot be replayed (reload what you show). */
 export type LiveEvent = { id: string; type: LiveEventType | 'reset'; data: any };
 export type LiveState = 'connecting' | 'live' | 'retrying' | 'stopped';

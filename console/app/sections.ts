@@ -37,6 +37,12 @@ export const SECTIONS: readonly Section[] = [
     load: () => import('../pages/forms.js'),
   },
   {
+    id: 'scenarios',
+    label: 'nav.scenarios',
+    tag: 'tpc-scenarios-page',
+    load: () => import('../pages/scenarios.js'),
+  },
+  {
     id: 'channels',
     label: 'nav.channels',
     tag: 'tpc-channels-page',

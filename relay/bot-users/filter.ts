@@ -11,7 +11,8 @@ export type Filter = {
 };
 
 /**
- * The shared WHERE clause of the list and the export. Search folds case in JavaScript
+ * The shared WHERE clause of the list, the export and the conversations: the shop's people,
+ * not the scenario editor's test persons. Search folds case in JavaScript
  * (`lower_unicode`) because SQLite's LIKE and lower() fold ASCII only, and managers
  * search Cyrillic names (PostgreSQL's lower() folds every letter already).
  */
@@ -22,7 +23,7 @@ export const filterSql = (engine: Engine) => {
   // search's per-row lower_unicode call).
   const nullable = (param: string, type: string) =>
     engine === 'postgres' ? `CAST(${param} AS ${type})` : param;
-  return `u.shop_id = @shop_id
+  return `u.shop_id = @shop_id AND u.test = 0
   AND (${nullable('@bot_id', 'bigint')} IS NULL OR u.bot_id = @bot_id)
   AND (${nullable('@tag', 'bigint')} IS NULL
     OR u.id IN (SELECT bot_user_id FROM bot_user_tags WHERE tag_id = @tag))

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { BotType } from '../bots/schemas.js';
 import { now, type Db } from '../db/open.js';
 import { dialect } from '../db/dialect.js';
@@ -30,9 +31,14 @@ export type Recipient = {
   subscribed: boolean;
   /** When the person last wrote to the bot (WhatsApp's 24-hour window); null: never. */
   last_inbound_at: string | null;
+  /**
+   * A test person of the scenario editor's Try panel: what the bot says to them is kept in
+   * the history only, never sent to a messenger.
+   */
+  test?: boolean;
 };
 
-type RecipientRow = Omit<Recipient, 'subscribed'> & { subscribed: number };
+type RecipientRow = Omit<Recipient, 'subscribed' | 'test'> & { subscribed: number; test?: number };
 type Upsert = MessengerPerson & {
   shop_id: number;
   bot_id: number;
@@ -47,6 +53,7 @@ const toRecipient = (r: RecipientRow): Recipient => ({
   bot_type: r.bot_type,
   chat_id: r.chat_id,
   subscribed: r.subscribed === 1,
+  ...(r.test === 1 ? { test: true } : {}),
   last_inbound_at: r.last_inbound_at,
 });
 
@@ -149,8 +156,15 @@ export function createSubscriberStore(db: Db) {
     ),
     recipient: sql<[number], RecipientRow>(
       `SELECT u.id, u.shop_id, u.bot_id, b.bot_type, u.chat_id, u.subscribed_to_bot AS subscribed,
-         u.last_inbound_at
+         u.last_inbound_at, u.test
        FROM bot_users u JOIN bots b ON b.id = u.bot_id WHERE u.id = ?`,
+    ),
+    insertTestPerson: sql<Omit<Upsert, 'subscribe'>, { id: number }>(
+      `INSERT INTO bot_users (shop_id, bot_id, messenger_user_id, chat_id, name, lang_code,
+         messenger_user_url, subscribed_to_bot, start_parameter, test, created_at, updated_at)
+       VALUES (@shop_id, @bot_id, @messenger_user_id, @chat_id, @name, @lang_code,
+         @messenger_user_url, 1, @start_parameter, 1, @now, @now)
+       RETURNING id`,
     ),
     // Only messengers the relay can send through, and only bots that are not stopped.
     ofOrder: sql<[number], RecipientRow>(
@@ -272,6 +286,26 @@ export function createSubscriberStore(db: Db) {
         orderNumber = (await tx.get(q.linkedOrderNumber, link))?.number ?? null;
       }
       return { lead, orderNumber };
+    },
+
+    /**
+     * A new test person of `bot` (the scenario editor's Try panel): subscribed, with a
+     * messenger id no messenger gives (`test-…`), left out of the shop's lists and exports.
+     */
+    async createTestPersonInTx(
+      tx: Tx,
+      bot: { id: number; shop_id: number },
+      name: string,
+    ): Promise<number> {
+      const id = `test-${randomUUID()}`;
+      const person = {
+        messenger_user_id: id,
+        chat_id: id,
+        name,
+        lang_code: '',
+        messenger_user_url: '',
+      };
+      return (await tx.get(q.insertTestPerson, row(bot, person, '')))!.id;
     },
 
     async setSubscribedInTx(tx: Tx, id: number, subscribed: boolean): Promise<void> {

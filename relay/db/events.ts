@@ -45,7 +45,12 @@ export type DomainEvent =
   /** Any message from a person (the console's unread counts and open chats); not for alerts. */
   | { name: 'message.created'; shop_id: number; message_id: number; bot_user_id: number }
   /** A bot was added to a group or channel, or removed, or the chat changed its title. */
-  | { name: 'bot.chat_updated'; shop_id: number; chat: BotChat };
+  | { name: 'bot.chat_updated'; shop_id: number; chat: BotChat }
+  /**
+   * A flow, one of its steps or one of their buttons was created, changed or deleted (the
+   * console's scenario editor: another person saved the flow it shows); not for alerts.
+   */
+  | { name: 'flow.updated'; shop_id: number; flow_id: number };
 
 export type EventName = DomainEvent['name'];
 export type EventHandler = (tx: Tx, event: DomainEvent) => Promise<void>;

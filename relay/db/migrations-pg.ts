@@ -501,4 +501,17 @@ UPDATE bots SET settings = json_build_object(CASE bot_type WHEN 'viber' THEN 'ur
 WHERE bot_type IN ('viber', 'vk') AND settings = '{}' AND name ~ '^[A-Za-z0-9._-]{1,64}$';
 `;
 
-export const pgMigrations: readonly string[] = [v1, v2Cluster, v3WhatsApp, v4Console, v5ViberVk];
+/** SQLite's v10ScenarioEditor (relay/db/migrations.ts): step positions, test persons. */
+const v6ScenarioEditor = `
+ALTER TABLE steps ADD COLUMN ui text;
+ALTER TABLE bot_users ADD COLUMN test integer NOT NULL DEFAULT 0;
+`;
+
+export const pgMigrations: readonly string[] = [
+  v1,
+  v2Cluster,
+  v3WhatsApp,
+  v4Console,
+  v5ViberVk,
+  v6ScenarioEditor,
+];

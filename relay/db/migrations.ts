@@ -671,6 +671,16 @@ WHERE bot_type IN ('viber', 'vk') AND settings = '{}'
   AND name NOT GLOB '*[^A-Za-z0-9._-]*' AND length(name) BETWEEN 1 AND 64;
 `;
 
+/**
+ * v10, the scenario editor (issue 15; twin of PostgreSQL's v6ScenarioEditor): `steps.ui`, where the console's editor draws a step
+ * (JSON `{x, y}`; the runtime ignores it), and `bot_users.test`: the test persons its Try
+ * panel runs flows for (never sent to a messenger, left out of the shop's lists).
+ */
+const v10ScenarioEditor = `
+ALTER TABLE steps ADD COLUMN ui TEXT;
+ALTER TABLE bot_users ADD COLUMN test INTEGER NOT NULL DEFAULT 0;
+`;
+
 export const migrations: readonly string[] = [
   v1,
   v2,
@@ -681,4 +691,5 @@ export const migrations: readonly string[] = [
   v7WhatsApp,
   v8Console,
   v9ViberVk,
+  v10ScenarioEditor,
 ];

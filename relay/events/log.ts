@@ -6,11 +6,17 @@ import { EVENT_TYPES } from './types.js';
 
 /**
  * What a shop's event stream carries: the events alert channels and webhooks subscribe to,
- * plus two the console needs to stay current: `message.created` (any message from a person,
- * for unread counts and an open chat) and `bot.chat_updated` (a bot was added to a group or
- * removed from it: the group picker of the getting-started checklist).
+ * plus those the console needs to stay current: `message.created` (any message from a person,
+ * for unread counts and an open chat), `bot.chat_updated` (a bot was added to a group or
+ * removed from it: the group picker of the getting-started checklist) and `flow.updated` (a
+ * flow's graph was saved: the scenario editor tells whoever else has it open).
  */
-export const STREAM_EVENT_TYPES = [...EVENT_TYPES, 'message.created', 'bot.chat_updated'] as const;
+export const STREAM_EVENT_TYPES = [
+  ...EVENT_TYPES,
+  'message.created',
+  'bot.chat_updated',
+  'flow.updated',
+] as const;
 export type StreamEventType = (typeof STREAM_EVENT_TYPES)[number];
 
 /** An event's references (ids, a previous status): never a copy of personal data. */
@@ -153,6 +159,8 @@ function refsOf(e: DomainEvent): EventRefs {
       return { message_id: e.message_id, bot_user_id: e.bot_user_id };
     case 'bot.chat_updated':
       return { bot_chat_id: e.chat.id, bot_id: e.chat.bot_id };
+    case 'flow.updated':
+      return { flow_id: e.flow_id };
   }
 }
 

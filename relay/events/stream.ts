@@ -39,7 +39,7 @@ const StreamQuery = z.object({
     }),
 });
 
-const EVENT_DOC = `A \`text/event-stream\` (https://html.spec.whatwg.org/multipage/server-sent-events.html). Each event has \`id:\` (send the last one as \`Last-Event-ID\` to resume: events are kept 7 days and replayed in order, also after a relay restart), \`event:\` (its type) and \`data:\` \`{"id", "type", "shop_id", "created_at", "data"}\` where \`data\` is the API object the event is about as its GET returns it now (the lead, the order with \`previous_status\`, the bot user, the message with \`bot_user\`, the bot chat), or \`{"id", "deleted": true}\` once deleted. Other events: \`ready\` (the stream is live), \`reset\` (the last event id is too old or unknown: reload what you show), \`end\` (\`{"reason"}\`: logged out, access removed, relay stopping; do not reconnect with the same token after "logged out"). A comment line every ${HEARTBEAT_MS / 1000} s keeps proxies from closing an idle stream.`;
+const EVENT_DOC = `A \`text/event-stream\` (https://html.spec.whatwg.org/multipage/server-sent-events.html). Each event has \`id:\` (send the last one as \`Last-Event-ID\` to resume: events are kept 7 days and replayed in order, also after a relay restart), \`event:\` (its type) and \`data:\` \`{"id", "type", "shop_id", "created_at", "data"}\` where \`data\` is the API object the event is about as its GET returns it now (the lead, the order with \`previous_status\`, the bot user, the message with \`bot_user\`, the bot chat, the flow whose steps or buttons someone saved), or \`{"id", "deleted": true}\` once deleted. Other events: \`ready\` (the stream is live), \`reset\` (the last event id is too old or unknown: reload what you show), \`end\` (\`{"reason"}\`: logged out, access removed, relay stopping; do not reconnect with the same token after "logged out"). A comment line every ${HEARTBEAT_MS / 1000} s keeps proxies from closing an idle stream.`;
 
 const stream = createRoute({
   tags: ['events'],
@@ -72,7 +72,7 @@ const stream = createRoute({
   },
 });
 
-type Loaders = Pick<Stores, 'leads' | 'orders' | 'botUsers' | 'messages' | 'botChats'>;
+type Loaders = Pick<Stores, 'leads' | 'orders' | 'botUsers' | 'messages' | 'botChats' | 'scenario'>;
 
 /**
  * The API object an event is about, read now (the log keeps references, not copies): what
@@ -84,7 +84,9 @@ async function load(stores: Loaders, e: LoggedEvent): Promise<Record<string, unk
   const mine = <T extends { shop_id: number }>(row: T | undefined) =>
     row && row.shop_id === e.shop_id ? row : undefined;
   let obj: Record<string, unknown> | undefined;
-  const id = Number(d.lead_id ?? d.order_id ?? d.message_id ?? d.bot_user_id ?? d.bot_chat_id ?? 0);
+  const id = Number(
+    d.lead_id ?? d.order_id ?? d.message_id ?? d.bot_user_id ?? d.bot_chat_id ?? d.flow_id ?? 0,
+  );
   switch (e.type) {
     case 'lead.created':
       obj = mine(await stores.leads.get(id));
@@ -109,6 +111,9 @@ async function load(stores: Loaders, e: LoggedEvent): Promise<Record<string, unk
     }
     case 'bot.chat_updated':
       obj = mine(await stores.botChats.get(id));
+      break;
+    case 'flow.updated':
+      obj = mine(await stores.scenario.flows.get(id));
       break;
   }
   return obj ?? { id, deleted: true };

@@ -4,6 +4,7 @@ import {
   createRouter,
   deleted,
   Deleted,
+  ErrorBody,
   errorResponse,
   errorResponses,
   IdParam,
@@ -14,7 +15,7 @@ import {
   pageJson,
   security,
 } from './api.js';
-import { notFound } from './errors.js';
+import { notFound, staleUpdate } from './errors.js';
 import { PageQuery, toPage } from './pagination.js';
 
 /** What a shop-scoped resource's store offers the five routes. */
@@ -47,6 +48,12 @@ export type CrudSpec<T extends { shop_id: number }, I, P> = {
   conflict?: string;
   /** When delete can answer 409 (it would break what remains): what that means, with an example. */
   deleteConflict?: { description: string; example: string };
+  /**
+   * The PATCH takes an `updated_at` precondition (relay/scenario/versions.ts): a stale one
+   * answers 409 with `current`, the object as it is now. `what`: the word for the object in
+   * the 409's sentence; `example`: an object for the document's example.
+   */
+  versioned?: { what: string; example: T };
   store: CrudStore<T, Omit<I, 'shop_id'>, P & { shop_id?: number }>;
   /** Writes (create, update, delete) only the shop's owners may make; reads stay open to managers. */
   ownersOnlyWrites?: OwnersOnly;
@@ -69,6 +76,20 @@ export function crudRoutes<T extends { shop_id: number }, I, P>(spec: CrudSpec<T
   const one = `${spec.path}/{id}`;
   const conflict: Record<number, ReturnType<typeof errorResponse>> = spec.conflict
     ? { 409: errorResponse(409, spec.conflict) }
+    : {};
+  const stale: Record<number, ReturnType<typeof errorResponse>> = spec.versioned
+    ? {
+        409: {
+          description:
+            'The `updated_at` sent is not the current version: someone saved the object since. Nothing was saved; `current` is the object as it is now.',
+          content: {
+            'application/json': {
+              schema: ErrorBody.extend({ current: item }),
+              example: staleUpdate(spec.versioned.what, spec.versioned.example).body,
+            },
+          },
+        },
+      }
     : {};
   const writer = spec.ownersOnlyWrites;
   const forbidden: Partial<typeof ownersOnlyResponses> = writer ? ownersOnlyResponses : {};
@@ -113,7 +134,7 @@ export function crudRoutes<T extends { shop_id: number }, I, P>(spec: CrudSpec<T
     path: one,
     summary: spec.summaries.update,
     request: { params: IdParam, query: ShopQuery, body: jsonBody(spec.patch) },
-    responses: { 200: okJson(item), ...errorResponses, ...conflict, ...forbidden },
+    responses: { 200: okJson(item), ...errorResponses, ...conflict, ...stale, ...forbidden },
   });
   const remove = createRoute({
     ...common,

@@ -13,12 +13,18 @@ export class ApiError extends Error {
     message: string,
     readonly fields: FieldErrors = {},
     readonly headers: Record<string, string> = {},
+    /** Keys beside `errors` in the envelope, e.g. a stale update's `current` object. */
+    readonly extra: Record<string, unknown> = {},
   ) {
     super(message);
   }
 
   get body() {
-    return { status: 'error' as const, errors: { common: this.message, ...this.fields } };
+    return {
+      status: 'error' as const,
+      errors: { common: this.message, ...this.fields },
+      ...this.extra,
+    };
   }
 }
 
@@ -38,6 +44,21 @@ export const notFound = (what = 'Object') => new ApiError(404, `${what} not foun
 
 export const conflict = (message: string, fields: FieldErrors = {}) =>
   new ApiError(409, message, fields);
+
+/**
+ * 409 for an update whose `updated_at` precondition failed: someone saved the object since
+ * the client read it. `current` is the object as it is now, so the client can show both
+ * versions and let the person choose.
+ */
+export const staleUpdate = (what: string, current: object) =>
+  new ApiError(
+    409,
+    `This ${what} was changed by someone else since you read it; nothing was saved. ` +
+      'It is in `current` as it is now.',
+    {},
+    {},
+    { current },
+  );
 
 export const tooManyRequests = (
   retryAfterSeconds: number,

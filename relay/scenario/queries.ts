@@ -39,6 +39,23 @@ export function scenarioQueries(d: Dialect) {
       `SELECT id FROM bots WHERE welcome_flow_id = @flow_id AND id <> @bot_id LIMIT 1`,
     ),
 
+    // Export and import (relay/scenario/transfer.ts): forms and tags travel by name.
+    formName: sql<[number], { name: string }>(`SELECT name FROM forms WHERE id = ?`),
+    tagName: sql<[number], { name: string }>(`SELECT name FROM tags WHERE id = ?`),
+    formNamed: sql<[number, string], { id: number }>(
+      `SELECT id FROM forms WHERE shop_id = ? AND name = ?`,
+    ),
+    tagNamed: sql<[number, string], { id: number }>(
+      `SELECT id FROM tags WHERE shop_id = ? AND name = ?`,
+    ),
+    /** A flow's steps in the order they were made (an export's order). */
+    stepsOfFlow: sql<[number], StepRow>(`SELECT * FROM steps WHERE flow_id = ? ORDER BY id`),
+    /** An imported step's links, set once every step of the flow has an id. */
+    linkStep: sql<Pick<StepRow, 'id' | 'next_step_id' | 'then_step_id' | 'else_step_id'>, never>(
+      `UPDATE steps SET next_step_id = @next_step_id, then_step_id = @then_step_id,
+         else_step_id = @else_step_id WHERE id = @id`,
+    ),
+
     insertFlow: sql<Omit<FlowRow, 'id' | 'created_at' | 'updated_at'>, FlowRow>(
       `INSERT INTO flows (shop_id, bot_id, name, first_step_id)
        VALUES (@shop_id, @bot_id, @name, @first_step_id) RETURNING *`,
@@ -64,10 +81,10 @@ export function scenarioQueries(d: Dialect) {
     insertStep: sql<StepParams & { shop_id: number }, StepRow>(
       `INSERT INTO steps (shop_id, flow_id, type, name, payload, next_step_id, variable, validate,
          error_text, form_id, delay_seconds, condition, then_step_id, else_step_id, action,
-         add_tag_id, remove_tag_id)
+         add_tag_id, remove_tag_id, ui)
        VALUES (@shop_id, @flow_id, @type, @name, @payload, @next_step_id, @variable, @validate,
          @error_text, @form_id, @delay_seconds, @condition, @then_step_id, @else_step_id, @action,
-         @add_tag_id, @remove_tag_id)
+         @add_tag_id, @remove_tag_id, @ui)
        RETURNING *`,
     ),
     getStep: sql<[number], StepRow>(`SELECT * FROM steps WHERE id = ?`),
@@ -85,7 +102,7 @@ export function scenarioQueries(d: Dialect) {
          error_text = @error_text, form_id = @form_id, delay_seconds = @delay_seconds,
          condition = @condition, then_step_id = @then_step_id, else_step_id = @else_step_id,
          action = @action, add_tag_id = @add_tag_id, remove_tag_id = @remove_tag_id,
-         updated_at = @updated_at
+         ui = @ui, updated_at = @updated_at
        WHERE id = @id RETURNING *`,
     ),
     deleteStep: sql<[number]>(`DELETE FROM steps WHERE id = ?`),

@@ -1,5 +1,5 @@
 import { fromJson } from '../db/open.js';
-import type { Flow, MenuItem, Payload, Step, StepData, StepType } from './schemas.js';
+import type { Flow, MenuItem, Payload, Step, StepData, StepType, StepUi } from './schemas.js';
 
 /** Table rows of the scenario, mapped to API objects field by field. */
 
@@ -63,6 +63,7 @@ export type StepParams = {
   action: string | null;
   add_tag_id: number | null;
   remove_tag_id: number | null;
+  ui: string | null;
 };
 export type StepRow = StepParams & {
   id: number;
@@ -91,6 +92,7 @@ export const stepParams = (s: StepData): StepParams => ({
   action: s.action ? JSON.stringify({ set_var: s.action.set_var }) : null,
   add_tag_id: s.action?.add_tag_id ?? null,
   remove_tag_id: s.action?.remove_tag_id ?? null,
+  ui: s.ui ? JSON.stringify({ x: s.ui.x, y: s.ui.y }) : null,
 });
 
 export const toStepData = (r: StepParams): StepData => {
@@ -125,6 +127,7 @@ export const toStepData = (r: StepParams): StepData => {
       add_tag_id: r.add_tag_id,
       remove_tag_id: r.remove_tag_id,
     },
+    ui: fromJson<StepUi | null>(r.ui, null),
   };
 };
 

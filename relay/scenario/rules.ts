@@ -45,6 +45,7 @@ const EMPTY_STEP: Omit<StepData, 'flow_id' | 'type'> = {
   delay_seconds: null,
   condition: null,
   action: null,
+  ui: null,
 };
 
 /** The object without its undefined entries, so that spreading it keeps earlier values. */

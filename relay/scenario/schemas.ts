@@ -26,9 +26,28 @@ const urlWith = (schemes: string[], message: string) =>
     }, message);
 const HttpUrl = urlWith(['http:', 'https:'], 'Enter an http:// or https:// URL.');
 /** Buttons may also open a Telegram link such as tg://resolve?domain=shop_bot. */
-const ButtonUrl = urlWith(['http:', 'https:', 'tg:'], 'Enter an http://, https:// or tg:// URL.');
+export const ButtonUrl = urlWith(
+  ['http:', 'https:', 'tg:'],
+  'Enter an http://, https:// or tg:// URL.',
+);
 
 const Timestamps = { created_at: z.string(), updated_at: z.string() };
+
+/**
+ * A PATCH's precondition: the `updated_at` the client last read. When the object changed
+ * since (someone else saved it), the update is refused with 409 and the current object, so
+ * no save silently overwrites another (relay/scenario/versions.ts).
+ */
+const IfUpdatedAt = z
+  .string()
+  .refine((v) => !Number.isNaN(Date.parse(v)), 'Send the updated_at you last read, as it was.')
+  .optional()
+  .openapi({
+    description:
+      'The `updated_at` you last read. When the object changed since, the update is refused with 409 and `current` (the object as it is now).',
+    example: '2025-01-31T12:00:00.000Z',
+  });
+export const Precondition = { updated_at: IfUpdatedAt };
 
 // Flows
 
@@ -55,7 +74,7 @@ export const FlowInput = z
   .openapi('FlowInput');
 export type FlowInput = z.infer<typeof FlowInput>;
 
-export const FlowPatch = FlowInput.partial().openapi('FlowPatch');
+export const FlowPatch = FlowInput.partial().extend(Precondition).openapi('FlowPatch');
 export type FlowPatch = z.infer<typeof FlowPatch>;
 
 // Steps
@@ -93,8 +112,30 @@ export const Action = z
   });
 export type Action = z.infer<typeof Action>;
 
+/**
+ * Where the console's scenario editor draws the step: its card's top-left corner on the
+ * canvas, in canvas pixels. The runtime ignores it.
+ */
+export const StepUi = z
+  .object({
+    x: z.number().int().min(-1_000_000).max(1_000_000),
+    y: z.number().int().min(-1_000_000).max(1_000_000),
+  })
+  .openapi({ example: { x: 240, y: 120 } });
+export type StepUi = z.infer<typeof StepUi>;
+
 /** One day in seconds; a delay step waits at least a second and at most 30 days. */
 const DAY = 86_400;
+
+/** A delay step's pause. */
+export const DelaySeconds = z
+  .number()
+  .int()
+  .min(1)
+  .max(30 * DAY);
+
+/** A button's label: short enough for one button in every messenger. */
+export const ButtonTitle = z.string().trim().min(1).max(64);
 
 /** What a step stores, beyond its id, shop and timestamps. */
 const stepFields = {
@@ -109,14 +150,10 @@ const stepFields = {
   error_text: z.string().max(4096).nullable(),
   /** lead: the form whose fields are filled from the user's variables. */
   form: Ref.nullable(),
-  delay_seconds: z
-    .number()
-    .int()
-    .min(1)
-    .max(30 * DAY)
-    .nullable(),
+  delay_seconds: DelaySeconds.nullable(),
   condition: Condition.nullable(),
   action: Action.nullable(),
+  ui: StepUi.nullable(),
 };
 
 export const MenuItem = z
@@ -157,7 +194,7 @@ export const StepInput = z
 export type StepInput = z.infer<typeof StepInput>;
 
 /** Absent fields keep their value, `null` clears one; `payload`, `condition`, `action` are replaced whole. */
-export const StepPatch = StepInput.partial().openapi('StepPatch');
+export const StepPatch = StepInput.partial().extend(Precondition).openapi('StepPatch');
 export type StepPatch = z.infer<typeof StepPatch>;
 
 // Menu items
@@ -166,8 +203,7 @@ export const MenuItemInput = z
   .object({
     shop_id: ShopId.optional(),
     step_id: Ref,
-    /** A button label: short enough for one button in every messenger. */
-    title: z.string().trim().min(1).max(64),
+    title: ButtonTitle,
     next_step_id: Ref.nullable().optional(),
     url: ButtonUrl.nullable().optional(),
     /** Where the button goes among the step's buttons; by default after the last one. */
@@ -176,7 +212,7 @@ export const MenuItemInput = z
   .openapi('MenuItemInput');
 export type MenuItemInput = z.infer<typeof MenuItemInput>;
 
-export const MenuItemPatch = MenuItemInput.partial().openapi('MenuItemPatch');
+export const MenuItemPatch = MenuItemInput.partial().extend(Precondition).openapi('MenuItemPatch');
 export type MenuItemPatch = z.infer<typeof MenuItemPatch>;
 
 /** A list filter such as `?flow_id=3`. */
@@ -187,3 +223,48 @@ export const idFilter = (name: string) =>
     .positive()
     .optional()
     .openapi({ param: { name, in: 'query' }, example: 1 });
+
+/** Objects as the API returns them, for the OpenAPI document's examples. */
+const AT = '2025-01-31T12:00:00.000Z';
+export const EXAMPLES = {
+  flow: {
+    id: 1,
+    shop_id: 1,
+    bot_id: 3,
+    name: 'Request a call back',
+    first_step_id: 10,
+    created_at: AT,
+    updated_at: AT,
+  } satisfies Flow,
+  step: {
+    id: 11,
+    shop_id: 1,
+    flow_id: 1,
+    type: 'question',
+    name: 'Phone',
+    payload: { text: 'Your phone number?' },
+    next_step_id: 12,
+    variable: 'phone',
+    validate: 'phone',
+    error_text: 'Please send a phone number, e.g. +44 20 7946 0958.',
+    form: null,
+    delay_seconds: null,
+    condition: null,
+    action: null,
+    ui: { x: 320, y: 40 },
+    menu_items: [],
+    created_at: AT,
+    updated_at: AT,
+  } satisfies Step,
+  menuItem: {
+    id: 5,
+    shop_id: 1,
+    step_id: 10,
+    title: 'Call me back',
+    next_step_id: 11,
+    url: null,
+    position: 0,
+    created_at: AT,
+    updated_at: AT,
+  } satisfies MenuItem,
+};

@@ -1,5 +1,5 @@
 import { dialect } from '../db/dialect.js';
-import { now } from '../db/open.js';
+import type { Events } from '../db/events.js';
 import type { Database, Queryable, Tx } from '../db/sql.js';
 import { conflict, invalidField } from '../http/errors.js';
 import type { PageQuery } from '../http/pagination.js';
@@ -8,6 +8,9 @@ import { scenarioQueries } from './queries.js';
 import { referenceChecks } from './references.js';
 import { stepParams, toFlow, toMenuItem, toStep, toStepData, type MenuItemRow } from './rows.js';
 import { resolveMenuItem, resolveStep } from './rules.js';
+import { exportFlow, importFlow } from './transfer.js';
+import { checkVersion, nextVersion } from './versions.js';
+import type { FlowDocument, FlowImport } from './document.js';
 import type {
   Flow,
   FlowInput,
@@ -28,8 +31,12 @@ type List<T> = { count: number; rows: T[] };
  * inside the write's transaction. Edits of one flow's graph take turns (an advisory lock per
  * flow on PostgreSQL; SQLite has one writer), so two concurrent saves cannot each pass the
  * loop check and close a loop together.
+ *
+ * An update may carry the `updated_at` the client read (relay/scenario/versions.ts): a stale
+ * one is refused with 409. Every write raises `flow.updated` for the flows it changed, so an
+ * editor open on a flow hears of another's save through the shop's event stream.
  */
-export function createScenarioStore(db: Database) {
+export function createScenarioStore(db: Database, events: Events) {
   const q = scenarioQueries(dialect(db.engine));
 
   const references = referenceChecks(q);
@@ -81,6 +88,13 @@ export function createScenarioStore(db: Database) {
     return row && toMenuItem(row);
   };
 
+  /** Tells the shop's event stream that these flows' graphs changed (once per flow). */
+  const changed = async (tx: Tx, shopId: number, ...flowIds: (number | null | undefined)[]) => {
+    for (const flowId of new Set(flowIds))
+      if (flowId != null)
+        await events.emit(tx, { name: 'flow.updated', shop_id: shopId, flow_id: flowId });
+  };
+
   const write = {
     async createFlow(tx: Tx, shopId: number, input: FlowInput): Promise<Flow> {
       const check = references(tx, shopId);
@@ -94,6 +108,7 @@ export function createScenarioStore(db: Database) {
         name: input.name,
         first_step_id: null,
       }))!;
+      await changed(tx, shopId, row.id);
       return toFlow(row);
     },
 
@@ -101,6 +116,7 @@ export function createScenarioStore(db: Database) {
       await lockFlows(tx, id);
       const current = await tx.get(q.getFlow, [id]);
       if (!current) return undefined;
+      await checkVersion('flow', current.updated_at, patch.updated_at, async () => toFlow(current));
       const next = {
         bot_id: patch.bot_id ?? current.bot_id,
         name: patch.name ?? current.name,
@@ -120,7 +136,20 @@ export function createScenarioStore(db: Database) {
       }
       await check.step('first_step_id', next.first_step_id, id);
       check.done();
-      return toFlow((await tx.get(q.updateFlow, { id, ...next, updated_at: now() }))!);
+      const updated = await tx.get(q.updateFlow, {
+        id,
+        ...next,
+        updated_at: nextVersion(current.updated_at),
+      });
+      await changed(tx, current.shop_id, id);
+      return toFlow(updated!);
+    },
+
+    async deleteFlow(tx: Tx, id: number): Promise<boolean> {
+      const flow = await tx.get(q.getFlow, [id]);
+      if (!flow || (await tx.run(q.deleteFlow, [id])).changes === 0) return false;
+      await changed(tx, flow.shop_id, id);
+      return true;
     },
 
     async createStep(tx: Tx, shopId: number, input: StepInput): Promise<Step> {
@@ -131,7 +160,9 @@ export function createScenarioStore(db: Database) {
       if (await check.flow('flow_id', step.flow_id)) await check.stepData(step);
       check.done();
       // A new step has no way in yet, so it cannot close a loop.
-      return toStep((await tx.get(q.insertStep, { shop_id: shopId, ...stepParams(step) }))!, []);
+      const row = await tx.get(q.insertStep, { shop_id: shopId, ...stepParams(step) });
+      await changed(tx, shopId, step.flow_id);
+      return toStep(row!, []);
     },
 
     async updateStep(tx: Tx, id: number, patch: StepPatch): Promise<Step | undefined> {
@@ -139,13 +170,15 @@ export function createScenarioStore(db: Database) {
       await lockFlows(tx, await flowOfStep(tx, id));
       const row = await tx.get(q.getStep, [id]);
       if (!row) return undefined;
-      const { step, errors } = resolveStep(toStepData(row), patch);
+      const { updated_at: expected, ...changes } = patch;
+      await checkVersion('step', row.updated_at, expected, () => getStep(tx, id));
+      const { step, errors } = resolveStep(toStepData(row), changes);
       const check = references(tx, row.shop_id, errors);
       if (step.flow_id !== row.flow_id) check.add('flow_id', 'A step cannot move to another flow.');
       else await check.stepData(step);
       check.done();
       const params = stepParams(step);
-      await tx.run(q.updateStep, { id, ...params, updated_at: now() });
+      await tx.run(q.updateStep, { id, ...params, updated_at: nextVersion(row.updated_at) });
       // Only a save that changes where the step leads, or whether it waits, can close a loop;
       // other edits stay possible in a flow that has an older loop.
       const rewired = (['type', 'next_step_id', 'then_step_id', 'else_step_id'] as const).some(
@@ -153,11 +186,13 @@ export function createScenarioStore(db: Database) {
       );
       const loop = rewired ? await loopThrough(tx, id) : null;
       if (loop) throw invalidField(loopFieldOfStep(loop, patch), describeLoop(loop));
+      await changed(tx, row.shop_id, row.flow_id);
       return getStep(tx, id);
     },
 
     async deleteStep(tx: Tx, id: number): Promise<boolean> {
       await lockFlows(tx, await flowOfStep(tx, id));
+      const owner = await tx.get(q.stepOwner, [id]);
       // Buttons leading here lose their target (ON DELETE SET NULL): their steps may stop
       // waiting for the user and close a loop.
       const withButtons = (await tx.all(q.stepsWithButtonsTo, [id])).map((r) => r.step_id);
@@ -170,6 +205,7 @@ export function createScenarioStore(db: Database) {
           );
         }
       }
+      await changed(tx, owner!.shop_id, owner!.flow_id);
       return true;
     },
 
@@ -191,6 +227,7 @@ export function createScenarioStore(db: Database) {
         position: item.position ?? (await tx.get(q.nextPosition, [item.step_id]))!.n,
       }))!;
       // A new button can only make its step wait, never close a loop.
+      await changed(tx, shopId, step!.flow_id);
       return toMenuItem(row);
     },
 
@@ -205,6 +242,8 @@ export function createScenarioStore(db: Database) {
       // before the lock is seen here, and its flow locked below).
       const row = await tx.get(q.lockItem, [id]);
       if (!row) return undefined;
+      const { updated_at: expected, ...changes } = patch;
+      await checkVersion('button', row.updated_at, expected, async () => toMenuItem(row));
       const { item, errors } = resolveMenuItem(
         {
           step_id: row.step_id,
@@ -213,11 +252,12 @@ export function createScenarioStore(db: Database) {
           url: row.url,
           position: row.position,
         },
-        patch,
+        changes,
       );
       const check = references(tx, row.shop_id, errors);
       const step = await tx.get(q.stepOwner, [item.step_id]);
-      await lockFlows(tx, await flowOfStep(tx, row.step_id), step?.flow_id);
+      const before = await flowOfStep(tx, row.step_id);
+      await lockFlows(tx, before, step?.flow_id);
       if (step?.shop_id !== row.shop_id) check.add('step_id', 'Choose a step of this shop.');
       else await check.step('next_step_id', item.next_step_id, step.flow_id);
       check.done();
@@ -228,7 +268,7 @@ export function createScenarioStore(db: Database) {
         next_step_id: item.next_step_id,
         url: item.url,
         position: item.position ?? row.position,
-        updated_at: now(),
+        updated_at: nextVersion(row.updated_at),
       }))!;
       const rewired =
         item.step_id !== row.step_id ||
@@ -237,6 +277,7 @@ export function createScenarioStore(db: Database) {
         const loop = await loopThrough(tx, stepId);
         if (loop) throw invalidField(loopFieldOfItem(row, item.step_id, patch), describeLoop(loop));
       }
+      await changed(tx, row.shop_id, before, step?.flow_id);
       return toMenuItem(updated);
     },
 
@@ -244,10 +285,12 @@ export function createScenarioStore(db: Database) {
       await lockFlows(tx, (await tx.get(q.itemFlow, [id]))?.flow_id);
       const row = await tx.get(q.lockItem, [id]);
       if (!row) return false;
-      await lockFlows(tx, await flowOfStep(tx, row.step_id));
+      const flowId = await flowOfStep(tx, row.step_id);
+      await lockFlows(tx, flowId);
       await tx.run(q.deleteItem, [id]);
       const loop = await loopThrough(tx, row.step_id);
       if (loop) throw conflict(`Step ${row.step_id} would stop waiting. ${describeLoop(loop)}`);
+      await changed(tx, row.shop_id, flowId);
       return true;
     },
   };
@@ -279,9 +322,30 @@ export function createScenarioStore(db: Database) {
       async update(id: number, patch: FlowPatch): Promise<Flow | undefined> {
         return db.tx((tx) => write.updateFlow(tx, id, patch));
       },
+      /** The flow as a portable document (relay/scenario/document.ts). */
+      async export(id: number): Promise<FlowDocument | undefined> {
+        const row = await db.get(q.getFlow, [id]);
+        return row && exportFlow(db, q, row);
+      },
+      /** A new flow of `input.bot_id` from a document, all of it or nothing. */
+      async import(shopId: number, input: FlowImport): Promise<Flow> {
+        return db.tx(async (tx) => {
+          const errors = {};
+          const flow = await importFlow(
+            tx,
+            q,
+            references(tx, shopId, errors),
+            errors,
+            shopId,
+            input,
+          );
+          await changed(tx, shopId, flow.id);
+          return flow;
+        });
+      },
       /** Deletes the flow with its steps and their buttons (ON DELETE CASCADE). */
       async delete(id: number): Promise<boolean> {
-        return (await db.run(q.deleteFlow, [id])).changes > 0;
+        return db.tx((tx) => write.deleteFlow(tx, id));
       },
     },
 

@@ -62,6 +62,8 @@ describe('shop isolation on every endpoint', () => {
     ).id;
     const flow = await create('/api/bot/flows/', { bot_id: bot.id, name: 'Welcome' });
     ofB['/api/bot/flows/{id}/'] = flow.id;
+    ofB['/api/bot/flows/{id}/export/'] = flow.id;
+    ofB['/api/bot/flows/{id}/try/'] = flow.id;
     const step = await create('/api/bot/steps/', {
       flow_id: flow.id,
       type: 'message',

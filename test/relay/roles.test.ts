@@ -54,6 +54,11 @@ const MATRIX: Record<string, Row> = {
   'GET /api/bot/flows/{id}/': MEMBERS,
   'PATCH /api/bot/flows/{id}/': MEMBERS,
   'DELETE /api/bot/flows/{id}/': MEMBERS,
+  'GET /api/bot/flows/{id}/export/': MEMBERS,
+  'POST /api/bot/flows/import/': MEMBERS,
+  'POST /api/bot/flows/{id}/try/': MEMBERS,
+  'POST /api/bot/try/{bot_user_id}/messages/': MEMBERS,
+  'POST /api/bot/try/{bot_user_id}/press/': MEMBERS,
   'GET /api/bot/steps/': MEMBERS,
   'POST /api/bot/steps/': MEMBERS,
   'GET /api/bot/steps/{id}/': MEMBERS,
@@ -137,7 +142,7 @@ describe('role matrix on every endpoint', () => {
   let stranger: Owner;
   /** The shop the calls act on, with the fixtures every fresh object hangs from. */
   let shop: Shop;
-  const base = { bot: 0, botUser: 0, form: 0, flow: 0, step: 0 };
+  const base = { bot: 0, botUser: 0, form: 0, flow: 0, step: 0, button: 0 };
   let n = 0;
   const unique = (prefix: string) => `${prefix}_${++n}`;
 
@@ -215,6 +220,16 @@ describe('role matrix on every endpoint', () => {
         content_type: 'text',
         payload: { text: 'A picture', image_url: `${images.url}/mug.png` },
       }),
+    /** A test person of the scenario editor's Try panel, at the base flow's first step. */
+    testPerson: async () => {
+      const r = await relay.api.post(
+        `/api/bot/flows/${base.flow}/try/`,
+        { shop_id: shop.id },
+        { token: owner.token },
+      );
+      expect(r.status, JSON.stringify(r.body)).toBe(201);
+      return r.body.result as { bot_user_id: number; messages: { id: number }[] };
+    },
     /** A delivery that failed for good (a sent message's), so that retry applies. */
     deadDelivery: async () => {
       await fresh.message();
@@ -351,6 +366,26 @@ describe('role matrix on every endpoint', () => {
       bot_id: base.bot,
       messenger_user_id: unique('u'),
     })),
+    'GET /api/bot/flows/{id}/export/': at('/api/bot/flows/{id}/export/', async () => base.flow),
+    'POST /api/bot/flows/import/': create('/api/bot/flows/import/', () => ({
+      bot_id: base.bot,
+      flow: { format: 'touchpoint.flow', version: 1, name: unique('copy'), steps: [] },
+    })),
+    'POST /api/bot/flows/{id}/try/': async () => ({
+      path: `/api/bot/flows/${base.flow}/try/`,
+      body: { shop_id: shop.id },
+    }),
+    'POST /api/bot/try/{bot_user_id}/messages/': async () => ({
+      path: `/api/bot/try/${(await fresh.testPerson()).bot_user_id}/messages/`,
+      body: { shop_id: shop.id, text: 'Hi' },
+    }),
+    'POST /api/bot/try/{bot_user_id}/press/': async () => {
+      const turn = await fresh.testPerson();
+      return {
+        path: `/api/bot/try/${turn.bot_user_id}/press/`,
+        body: { shop_id: shop.id, message_id: turn.messages[0].id, menu_item_id: base.button },
+      };
+    },
     'POST /api/bot/bot_user/subscribe_to_flow/': async () => ({
       path: '/api/bot/bot_user/subscribe_to_flow/',
       body: { shop_id: shop.id, flow_id: base.flow, bot_user_id: await fresh.botUser() },
@@ -461,6 +496,12 @@ describe('role matrix on every endpoint', () => {
       { first_step_id: base.step },
       { token: owner.token },
     );
+    // A button on the first step, leading to another step: the Try panel's press.
+    base.button = await make('/api/bot/menu_items/', {
+      step_id: base.step,
+      title: 'Next',
+      next_step_id: await fresh.step(),
+    });
   });
   afterAll(async () => {
     await relay.close();

@@ -31,11 +31,12 @@ export const MAX_STEPS_PER_MOVE = 50;
 export const STEP_EVENT = 'scenario.step';
 
 /**
- * What handling one event did: steps run, a short notice for the person, if any, and for a
- * text whether the scenario took it (moved on, matched a button, answered or asked again):
- * a text it did not take waits for a manager (`message.received`).
+ * What handling one event did: steps run (`path`: their ids, in order, when any ran), a
+ * short notice for the person, if any, and for a text whether the scenario took it (moved
+ * on, matched a button, answered or asked again): a text it did not take waits for a manager
+ * (`message.received`).
  */
-export type Outcome = { steps: number; notice?: string; handled?: boolean };
+export type Outcome = { steps: number; path?: number[]; notice?: string; handled?: boolean };
 
 export const NOTICES = {
   stale: 'This menu is out of date: use the buttons of the latest message.',
@@ -115,7 +116,7 @@ export function createScenarioRuntime(db: Database, stores: RuntimeStores) {
 
   /** Queues a message to the person (nothing when their messenger cannot be written to). */
   const send = async (tx: Tx, p: Person, payload: OutgoingPayload) => {
-    if (!SENDABLE_BOTS.has(p.to.bot_type) || !p.to.chat_id) return;
+    if (!(p.to.test || SENDABLE_BOTS.has(p.to.bot_type)) || !p.to.chat_id) return;
     await queueMessageInTx(tx, stores, { ...p.to, chat_id: p.to.chat_id }, STEP_EVENT, payload);
   };
 
@@ -191,10 +192,16 @@ export function createScenarioRuntime(db: Database, stores: RuntimeStores) {
    * Every button shown in this move carries the run's new `seq`. `who` is the run's person,
    * as the caller just read them.
    */
-  const move = async (tx: Tx, run: Run, stepId: number | null, who: Person): Promise<number> => {
+  const move = async (
+    tx: Tx,
+    run: Run,
+    stepId: number | null,
+    who: Person,
+  ): Promise<{ steps: number; path: number[] }> => {
     const seq = run.seq + 1;
     let p: Person | undefined = who;
     let steps = 0;
+    const path: number[] = [];
     let at: { id: number; waiting: Waiting; delayMs: number | null } | null = null;
     while (p && stepId !== null && at === null) {
       if (steps >= MAX_STEPS_PER_MOVE) {
@@ -204,6 +211,7 @@ export function createScenarioRuntime(db: Database, stores: RuntimeStores) {
       const step = await scenario.stepInTx(tx, stepId);
       if (!step || step.flow_id !== run.flow_id) break;
       steps += 1;
+      path.push(step.id);
       if (step.type === 'condition') {
         const c = step.condition!;
         stepId = holds(c, p) ? c.then_step_id : c.else_step_id;
@@ -236,7 +244,7 @@ export function createScenarioRuntime(db: Database, stores: RuntimeStores) {
       at?.delayMs ?? null,
     );
     stepsTotal += steps;
-    return steps;
+    return { steps, path };
   };
 
   /**
@@ -285,7 +293,7 @@ export function createScenarioRuntime(db: Database, stores: RuntimeStores) {
     const p = await person(tx, botUserId);
     if (!p || !listening(p)) return { steps: 0 };
     const run = await fresh(tx, botUserId, p.user.shop_id, flowId);
-    return { steps: await move(tx, run, stepId, p) };
+    return move(tx, run, stepId, p);
   };
 
   /** Ends the run where it is: nothing left to wait for. */
@@ -338,7 +346,7 @@ export function createScenarioRuntime(db: Database, stores: RuntimeStores) {
       const item = step.menu_items.find(
         (i) => i.next_step_id !== null && i.title.trim().toLowerCase() === wanted,
       );
-      if (item) return { steps: await move(tx, run, item.next_step_id, p), handled: true };
+      if (item) return { ...(await move(tx, run, item.next_step_id, p)), handled: true };
       if (run.waiting === 'answer') {
         const kind = (step.validate ?? 'text') as AnswerKind;
         const answer = readAnswer(kind, text);
@@ -351,11 +359,11 @@ export function createScenarioRuntime(db: Database, stores: RuntimeStores) {
           ...(kind === 'phone' ? { phone: String(answer.value) } : {}),
         });
         // Read again: the answer is a variable the next steps may use.
-        const steps = await move(tx, run, step.next_step_id, (await person(tx, botUserId))!);
-        return { steps, handled: true };
+        const moved = await move(tx, run, step.next_step_id, (await person(tx, botUserId))!);
+        return { ...moved, handled: true };
       }
       if (run.waiting === 'buttons' && step.next_step_id !== null)
-        return { steps: await move(tx, run, step.next_step_id, p), handled: true };
+        return { ...(await move(tx, run, step.next_step_id, p)), handled: true };
       return { steps: 0 };
     },
 
@@ -383,7 +391,7 @@ export function createScenarioRuntime(db: Database, stores: RuntimeStores) {
       if (!run || run.seq !== ref.seq || run.step_id !== item.step_id || run.waiting === null)
         return { steps: 0, notice: NOTICES.stale };
       if (item.next_step_id === null) return { steps: 0, notice: NOTICES.gone };
-      return { steps: await move(tx, run, item.next_step_id, p) };
+      return move(tx, run, item.next_step_id, p);
     },
 
     /** The title of the button a callback names, for the history (null when unknown). */

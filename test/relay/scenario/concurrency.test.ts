@@ -96,7 +96,7 @@ describe.each(engines)('scenario writes at once on %s', (_engine, open) => {
         db.tx((tx) => rt.pressInTx(tx, id, data)),
         db.tx((tx) => rt.pressInTx(tx, id, data)),
       ]);
-      expect(presses).toContainEqual({ steps: 1 });
+      expect(presses).toContainEqual({ steps: 1, path: [next] });
       expect(presses).toContainEqual({ steps: 0, notice: NOTICES.stale });
       expect(await sent(id)).toBe(2); // the menu, then "Next" once
     }

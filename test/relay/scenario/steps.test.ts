@@ -57,6 +57,7 @@ describe('steps', () => {
       delay_seconds: null,
       condition: null,
       action: null,
+      ui: null,
       menu_items: [],
       created_at: expect.any(String),
       updated_at: expect.any(String),

@@ -278,6 +278,36 @@ describe('the OpenAPI document against real answers', () => {
     });
     await ok('GET', `/api/bot/menu_items/${item.id}/${q()}`);
     await ok('PATCH', `/api/bot/menu_items/${item.id}/${q()}`, { title: 'Go back' });
+    // 409: a save from a version someone else has replaced since (with `current`).
+    await call('PATCH', `/api/bot/menu_items/${item.id}/${q()}`, {
+      title: 'Stale',
+      updated_at: item.updated_at,
+    });
+    await call('PATCH', `/api/bot/steps/${menu.id}/${q()}`, {
+      name: 'Stale',
+      updated_at: menu.updated_at,
+    });
+    await call('PATCH', `/api/bot/flows/${flow.id}/${q()}`, {
+      name: 'Stale',
+      updated_at: flow.updated_at,
+    });
+    const exported = await ok('GET', `/api/bot/flows/${flow.id}/export/${q()}`);
+    const copy = await ok('POST', `/api/bot/flows/import/${q()}`, {
+      bot_id: bot.id,
+      flow: exported,
+    });
+    await call('POST', `/api/bot/flows/import/${q()}`, {
+      bot_id: bot.id,
+      flow: { ...exported, first_step: 'nowhere' },
+    });
+    await ok('DELETE', `/api/bot/flows/${copy.id}/${q()}`);
+    // Try it: a test person through the flow, typing and pressing.
+    const tried = await ok('POST', `/api/bot/flows/${flow.id}/try/${q()}`, { name: 'Tess' });
+    await ok('POST', `/api/bot/try/${tried.bot_user_id}/messages/${q()}`, { text: 'Hello' });
+    await ok('POST', `/api/bot/try/${tried.bot_user_id}/press/${q()}`, {
+      message_id: tried.messages[0].id,
+      menu_item_id: item.id,
+    });
     // 409: without its button the menu would stop waiting and the two steps loop forever.
     await call('DELETE', `/api/bot/menu_items/${item.id}/${q()}`);
     await call('DELETE', `/api/bot/steps/${back.id}/${q()}`);
