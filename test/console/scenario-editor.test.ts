@@ -3,6 +3,7 @@ import { artifactPath, describeBrowser, launch, type Browser } from '../browser/
 import { openConsole, signIn, unexpected } from './console.js';
 import { buildFlow } from '../helpers/flows.js';
 import {
+  CALLBACK,
   canvasViewport,
   card,
   connect,
@@ -17,43 +18,6 @@ import {
   saveState,
 } from './scenario.js';
 import { startConsoleShop, type ConsoleShop } from './shop.js';
-
-/** The "request a call back" flow as the relay keeps it, whatever ids it got. */
-const CALLBACK = (formId: number) => ({
-  first: 'Hi! Shall we call you back?',
-  steps: [
-    {
-      type: 'message',
-      text: 'Hi! Shall we call you back?',
-      variable: null,
-      validate: null,
-      form: null,
-      next: null,
-      buttons: [
-        ['Call me back', 'Your phone number?'],
-        ['Our prices', 'https://shop.example/prices'],
-      ],
-    },
-    {
-      type: 'question',
-      text: 'Your phone number?',
-      variable: 'phone',
-      validate: 'phone',
-      form: null,
-      next: 'Thanks! We will call you.',
-      buttons: [],
-    },
-    {
-      type: 'lead',
-      text: 'Thanks! We will call you.',
-      variable: null,
-      validate: null,
-      form: formId,
-      next: null,
-      buttons: [],
-    },
-  ],
-});
 
 describeBrowser('scenario editor: drawing with the pointer', () => {
   let browser: Browser;

@@ -7,7 +7,7 @@ import {
   type Page,
 } from '../browser/harness.js';
 import { axe, openConsole, signIn, unexpected } from './console.js';
-import { graphOf, saved } from './scenario.js';
+import { CALLBACK, graphOf, saved } from './scenario.js';
 import { startConsoleShop, type ConsoleShop } from './shop.js';
 
 /** The focused element, through shadow roots: its kind and what a screen reader names it. */
@@ -53,42 +53,6 @@ async function retype(page: Page, text: string) {
   await page.keyboard.press('Control+a');
   await page.keyboard.type(text);
 }
-
-const CALLBACK = (formId: number) => ({
-  first: 'Hi! Shall we call you back?',
-  steps: [
-    {
-      type: 'message',
-      text: 'Hi! Shall we call you back?',
-      variable: null,
-      validate: null,
-      form: null,
-      next: null,
-      buttons: [
-        ['Call me back', 'Your phone number?'],
-        ['Our prices', 'https://shop.example/prices'],
-      ],
-    },
-    {
-      type: 'question',
-      text: 'Your phone number?',
-      variable: 'phone',
-      validate: 'phone',
-      form: null,
-      next: 'Thanks! We will call you.',
-      buttons: [],
-    },
-    {
-      type: 'lead',
-      text: 'Thanks! We will call you.',
-      variable: null,
-      validate: null,
-      form: formId,
-      next: null,
-      buttons: [],
-    },
-  ],
-});
 
 describeBrowser('scenario editor: the outline', () => {
   let browser: Browser;

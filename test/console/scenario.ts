@@ -111,3 +111,40 @@ export async function graphOf(shop: ConsoleShop, flowId: number) {
     })),
   };
 }
+
+/** The "request a call back" flow as the relay keeps it, whatever ids it got. */
+export const CALLBACK = (formId: number) => ({
+  first: 'Hi! Shall we call you back?',
+  steps: [
+    {
+      type: 'message',
+      text: 'Hi! Shall we call you back?',
+      variable: null,
+      validate: null,
+      form: null,
+      next: null,
+      buttons: [
+        ['Call me back', 'Your phone number?'],
+        ['Our prices', 'https://shop.example/prices'],
+      ],
+    },
+    {
+      type: 'question',
+      text: 'Your phone number?',
+      variable: 'phone',
+      validate: 'phone',
+      form: null,
+      next: 'Thanks! We will call you.',
+      buttons: [],
+    },
+    {
+      type: 'lead',
+      text: 'Thanks! We will call you.',
+      variable: null,
+      validate: null,
+      form: formId,
+      next: null,
+      buttons: [],
+    },
+  ],
+});
