@@ -73,8 +73,8 @@ describe.skipIf(!pgs.server)('Viber and VK bots owned by one relay at a time', (
   it('gives each Viber and VK bot one owner; the owner registered each Viber webhook', async () => {
     const ids = [...viberBots.map((b) => b.bot.id), ...vkBots.map((b) => b.bot.id)];
     await eventually(() => ids.every((id) => ownersOf(id).length === 1), 10_000);
-    // Both relays own some of them (the hash spreads six bots over two relays).
-    expect(relays.map((r) => r.cluster!.ownership.owned().length).every((n) => n > 0)).toBe(true);
+    // Which relay owns which is rendezvous hashing over the relays' random instance ids: all
+    // six may fall to one relay (1 run in 32), so only "exactly one owner each" is asserted.
     for (const b of viberBots) {
       expect(b.account.webhook?.url).toBe(`${relays[0].config.publicUrl}/hooks/viber/${b.bot.id}`);
       expect(viber.registrations.filter((r) => r.token === b.account.token).length).toBeGreaterThan(
