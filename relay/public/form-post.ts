@@ -95,7 +95,7 @@ export function formPostRoutes({ outbound }: Deps, guard: PublicGuard, writer: L
       const idem = idemKey
         ? { scope: `lead:${shop.id}`, key: idemKey, hash: submissionHash(submission) }
         : null;
-      const prior = idem && (await writer.findAnswer(idem));
+      const prior = idem && (await writer.answerBeforeWork(idem, { once: !!shop.captcha }));
       if (prior && prior.request_hash !== idem.hash) throw reused();
       if (!prior) {
         const draft = draftLead(shop, submission, 'form');

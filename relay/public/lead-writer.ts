@@ -109,7 +109,7 @@ const intake = sql<IntakeParams, LeadRow & { answered: number; targets: TargetRo
  * - PostgreSQL: one short transaction per lead, no batching: the server already merges
  *   concurrent commits' flushes, and a batch would only add waiting. A visitor's lead takes
  *   three round trips: BEGIN, `intake`, COMMIT (and one insert per alert or webhook that
- *   lead.created queues).
+ *   lead.created queues); its submission id is not looked up first (`answerBeforeWork`).
  * The route checked the idempotency key before; a repeat that arrives meanwhile (the same
  * submission twice in one batch, or on another relay) finds its key taken here, is rolled
  * back and answered as a replay.
@@ -165,8 +165,16 @@ export function createLeadWriter({ db, stores }: Pick<Deps, 'db' | 'stores'>) {
       : { submit: (d: LeadDraft) => db.tx((tx) => write(tx, d)) };
 
   return {
-    /** The stored first answer for an idempotency key, to answer a repeat before any work. */
-    findAnswer: idempotency.find,
+    /**
+     * A repeat's stored first answer, looked up before any work where that pays: on SQLite
+     * always (a read from memory), on PostgreSQL only when the work before the write cannot
+     * be done twice (`once`: a captcha token verifies once). Otherwise the write finds the
+     * repeat itself (its key's insert conflicts, `submit` answers as the first call), and a
+     * look-up first would be one more round trip for every lead to save work on rare repeats.
+     */
+    async answerBeforeWork(k: IdemKey, { once }: { once: boolean }) {
+      return db.engine === 'sqlite' || once ? idempotency.find(k) : undefined;
+    },
 
     /** Resolves once the lead is committed; MISMATCH for a reused key with another body. */
     async submit(draft: LeadDraft): Promise<LeadAnswer | typeof MISMATCH> {

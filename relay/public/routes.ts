@@ -148,7 +148,7 @@ export function publicRoutes(deps: Deps) {
       const idem = idemKey
         ? { scope: `lead:${shop.id}`, key: idemKey, hash: submissionHash(body) }
         : null;
-      const prior = idem && (await writer.findAnswer(idem));
+      const prior = idem && (await writer.answerBeforeWork(idem, { once: !!shop.captcha }));
       if (prior) {
         if (prior.request_hash !== idem.hash) throw reused();
         return answer(c, storedAnswer(prior));

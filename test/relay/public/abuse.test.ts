@@ -163,9 +163,17 @@ describe('public API captcha', () => {
       expect(bad.body.errors.captcha_token[0]).toMatch(/captcha/);
       expect(await counts(relay)).toEqual(before);
 
-      const good = await postLead(relay, leadBody(shop.pk, { captcha_token: 'good-token' }));
+      const body = leadBody(shop.pk, { captcha_token: 'good-token' });
+      const good = await postLead(relay, body);
       expect(good.status).toBe(202);
       expect(seen.at(-1)!.get('remoteip')).toMatch(/127\.0\.0\.1/);
+      // A widget's retry carries the token that verified already (a token verifies once at
+      // the provider): it gets the first answer, and the verifier is not asked again.
+      const asked = seen.length;
+      const retry = await postLead(relay, body);
+      expect(retry.text).toBe(good.text);
+      expect(retry.headers.get('idempotent-replayed')).toBe('true');
+      expect(seen.length).toBe(asked);
 
       // A verifier that fails looks exactly like one that says no: the answer tells a
       // caller nothing about the address behind verify_url.
