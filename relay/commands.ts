@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { databaseLocation, loadConfig, type Config } from './config.js';
+import { databaseLocation, loadConfig, openOptions, type Config } from './config.js';
 import { createStores } from './deps.js';
 import { copySqliteToPostgres } from './db/copy.js';
 import { isPostgresUrl, openDb } from './db/open.js';
@@ -83,7 +83,7 @@ export async function run(
   const config = loadConfig(env);
   // Its source is always the SQLite file, whatever TOUCHPOINT_DATABASE_URL says.
   if (command === 'db:copy') return copyToPostgres(need(values.to, 'to'), config, progress);
-  const db = await openDb(databaseLocation(config), config);
+  const db = await openDb(databaseLocation(config), openOptions(config));
   try {
     const stores = createStores(db);
     const userByEmail = async (email: string) => {
@@ -191,7 +191,7 @@ async function copyToPostgres(to: string, config: Config, progress: (line: strin
     throw new UsageError(`no SQLite database at ${from} (TOUCHPOINT_DB)`);
   // Opened the relay's way first: migrated to this version's schema, secrets still in clear
   // sealed, and the key checked against every stored secret before anything is copied.
-  const db = await openDb(from, config);
+  const db = await openDb(from, openOptions(config));
   const keyId = db.secrets.keyId;
   await db.close();
   const report = await copySqliteToPostgres({ sqlitePath: from, postgresUrl: to, progress });

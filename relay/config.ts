@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { OpenOptions } from './db/open.js';
 import { parseKeys } from './secrets/keys.js';
 
 /** `1`/`0` (and `true`/`false`) as environment flags. */
@@ -15,6 +16,12 @@ export const Env = z
       .string()
       .regex(/^postgres(ql)?:\/\/./i, 'must be a postgres:// (or postgresql://) URL')
       .optional(),
+    TOUCHPOINT_DATABASE_POOL: z.coerce
+      .number({ error: 'must be a whole number of connections (1 to 1000)' })
+      .int('must be a whole number of connections (1 to 1000)')
+      .min(1, 'must be a whole number of connections (1 to 1000)')
+      .max(1000, 'must be a whole number of connections (1 to 1000)')
+      .default(10),
     TOUCHPOINT_PUBLIC_URL: z
       .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
       .optional(),
@@ -91,6 +98,12 @@ export type Config = {
    * keeps the embedded SQLite file at `dbPath`.
    */
   databaseUrl: string | null;
+  /**
+   * TOUCHPOINT_DATABASE_POOL: PostgreSQL connections a relay's pool opens at most (its own
+   * session for locks and LISTEN comes on top). Every relay holds its pool: N relays need
+   * N × (pool + 1) of the server's `max_connections`.
+   */
+  databasePool: number;
   /** Base URL for links and webhook registration, without a trailing slash. */
   publicUrl: string;
   /** True when TOUCHPOINT_PUBLIC_URL was set: Telegram bots then use setWebhook, not getUpdates. */
@@ -156,6 +169,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     host: e.HOST,
     dbPath: e.TOUCHPOINT_DB,
     databaseUrl: e.TOUCHPOINT_DATABASE_URL ?? null,
+    databasePool: e.TOUCHPOINT_DATABASE_POOL,
     publicUrl,
     publicUrlExplicit: e.TOUCHPOINT_PUBLIC_URL !== undefined,
     admin:
@@ -181,6 +195,12 @@ export function loadConfig(source: Record<string, string | undefined> = process.
 /** Where the relay's data lives: the PostgreSQL URL when set, else the SQLite file. */
 export const databaseLocation = (config: Pick<Config, 'dbPath' | 'databaseUrl'>): string =>
   config.databaseUrl ?? config.dbPath;
+
+/** How the relay opens its database (relay/db/open.ts): the operator key, the pool's size. */
+export const openOptions = (config: Pick<Config, 'secretKeys' | 'databasePool'>): OpenOptions => ({
+  secretKeys: config.secretKeys,
+  postgres: { max: config.databasePool },
+});
 
 /** A config for tests and embedding: defaults plus overrides, no environment read. */
 export const testConfig = (overrides: Partial<Config> = {}): Config => ({

@@ -1,5 +1,5 @@
 import { bootstrap } from './bootstrap.js';
-import { ConfigError, databaseLocation, loadConfig } from './config.js';
+import { ConfigError, databaseLocation, loadConfig, openOptions } from './config.js';
 import { openDb } from './db/open.js';
 import { SecretKeyError } from './secrets/index.js';
 import { listen } from './listen.js';
@@ -8,7 +8,7 @@ import { createRelay } from './relay.js';
 /** `npm start`: parse the environment, migrate, seed, serve, deliver. */
 async function main() {
   const config = loadConfig();
-  const db = await openDb(databaseLocation(config), config);
+  const db = await openDb(databaseLocation(config), openOptions(config));
   await bootstrap(db, config, console.log);
   const relay = createRelay({ db, config });
   const { url, close } = await listen(relay.app, { port: config.port, host: config.host });

@@ -80,6 +80,15 @@ describe('configuration', () => {
     );
   });
 
+  it('reads TOUCHPOINT_DATABASE_POOL, the pool each relay opens on PostgreSQL', () => {
+    expect(loadConfig({}).databasePool).toBe(10);
+    expect(loadConfig({ TOUCHPOINT_DATABASE_POOL: '4' }).databasePool).toBe(4);
+    for (const bad of ['0', '2.5', 'ten', '1001'])
+      expect(() => loadConfig({ TOUCHPOINT_DATABASE_POOL: bad })).toThrow(
+        /^Invalid TOUCHPOINT_DATABASE_POOL=.*: must be a whole number of connections \(1 to 1000\)$/,
+      );
+  });
+
   it('reads WHATSAPP_API_URL, and SMTP for email alerts only with both variables, never printing the URL', () => {
     expect(loadConfig({}).whatsappApiUrl).toBe('https://graph.facebook.com');
     expect(loadConfig({ WHATSAPP_API_URL: 'http://127.0.0.1:9000/' }).whatsappApiUrl).toBe(
