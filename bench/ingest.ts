@@ -23,7 +23,8 @@
  * every one must be there. Exits non-zero if one is missing or any lead failed.
  *
  * BENCH_SECONDS, BENCH_SLICES and BENCH_CONNECTIONS change the run; BENCH_ENGINES=sqlite
- * leaves PostgreSQL out.
+ * leaves PostgreSQL out; BENCH_PG_POOL sets the PostgreSQL relays' pool
+ * (TOUCHPOINT_DATABASE_POOL).
  */
 import autocannon from 'autocannon';
 import { randomBytes } from 'node:crypto';
@@ -43,6 +44,8 @@ const SLICES = Number(process.env.BENCH_SLICES ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const WITH_POSTGRES = (process.env.BENCH_ENGINES ?? 'sqlite,postgres').includes('postgres');
 const PG_RELAYS = 3;
+/** TOUCHPOINT_DATABASE_POOL for the PostgreSQL relays (unset: the relay's default, 10). */
+const PG_POOL = process.env.BENCH_PG_POOL;
 const WARMUP_SECONDS = 2;
 /**
  * A PostgreSQL relay takes a few hundred leads a second on this machine, not thousands: each
@@ -329,6 +332,7 @@ async function main() {
               TOUCHPOINT_DB: join(dir, 'unused.db'),
               TOUCHPOINT_DATABASE_URL: postgres.url,
               TOUCHPOINT_SECRET_KEY: key,
+              ...(PG_POOL && { TOUCHPOINT_DATABASE_POOL: PG_POOL }),
             },
             { timeoutMs: 60_000 },
           ),
@@ -359,7 +363,7 @@ async function main() {
           ? `; PostgreSQL relays pids ${relays
               .slice(1)
               .map((r) => r.child.pid)
-              .join(', ')}`
+              .join(', ')}, pool ${PG_POOL ?? '10 (default)'} each`
           : ''
       }. ` +
         `Routes take turns in ${SLICES} slices of ${SECONDS / SLICES} s each (${SECONDS} s per route), after a ${WARMUP_SECONDS} s warm-up each${WITH_POSTGRES ? ` (and ${PG_WARMUP_SECONDS} s for each PostgreSQL relay alone before)` : ''}: ` +
