@@ -15,6 +15,8 @@ import { createEventHub, type HubOptions } from './events/hub.js';
 
 /** How long the shop event log keeps events: a stream may resume from them. */
 export const EVENT_RETENTION_MS = 7 * 24 * 3600_000;
+/** How long a Try panel test person is kept after its last message (docs/scenarios.md). */
+export const TEST_PERSON_RETENTION_MS = 7 * 24 * 3600_000;
 
 export type RelayOptions = {
   db: Db;
@@ -72,10 +74,18 @@ export function createRelay({
   const deps: Deps = { db, config, stores, outbound, log };
   const metrics = createMetrics(stores);
   let pruning: NodeJS.Timeout | undefined;
+  // The maintenance under way, awaited by stop() before the database may close.
+  let pruned: Promise<unknown> = Promise.resolve();
+  const ago = (ms: number) => new Date(Date.now() - ms).toISOString();
   const prune = () =>
-    stores.eventLog
-      .prune(new Date(Date.now() - EVENT_RETENTION_MS).toISOString())
-      .catch((err) => console.error('event log:', err));
+    (pruned = Promise.all([
+      stores.eventLog
+        .prune(ago(EVENT_RETENTION_MS))
+        .catch((err) => console.error('event log:', err)),
+      stores.subscribers
+        .pruneTestPersons(ago(TEST_PERSON_RETENTION_MS))
+        .catch((err) => console.error('test persons:', err)),
+    ]));
   const { hooks, ...tuning } = workerOptions;
   // This process in `relay_instances`: its claims are signed with its id.
   const heartbeat = createHeartbeat(stores, heartbeatOptions);
@@ -159,6 +169,7 @@ export function createRelay({
      */
     async stop() {
       clearInterval(pruning);
+      await pruned;
       await events.close();
       await channels.stopAll();
       await scheduler.stop();

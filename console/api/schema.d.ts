@@ -420,7 +420,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Start a flow for a new test person (kept in the history, never sent) */
+    /**
+     * Start a flow for a new test person (kept in the history, never sent)
+     * @description Test persons are kept for 7 days after their last message (either way): the relay’s hourly maintenance then deletes one that is not waiting for a delay step, with their history and run (their leads stay); their id answers 404 from then on.
+     */
     post: operations['tryFlow'];
     delete?: never;
     options?: never;

@@ -227,6 +227,10 @@ export class TpcApp extends ConsoleElement {
     } catch {
       /* go home */
     }
+    // The person went elsewhere while the sign-in was answered (a click, a typed address):
+    // that address is theirs, and its hashchange, still to come, routes it signed in.
+    const [head] = parseRoute().path;
+    if (head !== 'sign-in' && head !== 'set-password') return;
     navigate(back.startsWith('#/shops/') ? back : '#/', { replace: true });
   };
 
@@ -240,12 +244,18 @@ export class TpcApp extends ConsoleElement {
   private onRoute = async () => {
     const seq = ++this.routeSeq;
     const current = () => seq === this.routeSeq;
+    // A redirect replaces the address this route was read from, and only that one: once the
+    // person has gone elsewhere (their hashchange may still be queued), where they went wins.
+    const from = location.hash;
+    const redirect = (to: string) => {
+      if (location.hash === from) navigate(to, { replace: true });
+    };
     this.navOpen = false;
-    const { path, query } = parseRoute();
+    const { path, query } = parseRoute(from);
     const [head, id, sectionId = 'start', ...rest] = path;
 
     if (head === 'sign-in' || head === 'set-password') {
-      if (session() && head === 'sign-in') return navigate('#/', { replace: true });
+      if (session() && head === 'sign-in') return redirect('#/');
       const el = await this.mount(
         head === 'sign-in' ? 'tpc-sign-in' : 'tpc-set-password',
         () => import('../pages/sign-in.js'),
@@ -262,8 +272,8 @@ export class TpcApp extends ConsoleElement {
       );
     }
     if (!session()) {
-      this.remember(location.hash);
-      return navigate('#/sign-in', { replace: true });
+      this.remember(from);
+      return redirect('#/sign-in');
     }
     if (!this.shops) {
       this.view = { kind: 'loading' };
@@ -289,7 +299,7 @@ export class TpcApp extends ConsoleElement {
     if (head !== 'shops' || !id) {
       const last = Number(preference(LAST_SHOP));
       const shop = shops.find((s) => s.id === last) ?? shops[0];
-      return navigate(shop ? href(['shops', shop.id]) : href(['shops', 'new']), { replace: true });
+      return redirect(shop ? href(['shops', shop.id]) : href(['shops', 'new']));
     }
 
     const shop = shops.find((s) => String(s.id) === id);
@@ -351,9 +361,11 @@ export class TpcApp extends ConsoleElement {
     (heading ?? this.renderRoot.querySelector<HTMLElement>('main'))?.focus();
   }
 
+  /** Keeps the address a signed-out person asked for; the latest one wins (home forgets it). */
   private remember(hash: string) {
     try {
       if (hash.startsWith('#/shops/')) sessionStorage.setItem(RETURN, hash);
+      else sessionStorage.removeItem(RETURN);
     } catch {
       /* start at home */
     }

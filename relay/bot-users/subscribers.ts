@@ -166,6 +166,19 @@ export function createSubscriberStore(db: Db) {
          @messenger_user_url, 1, @start_parameter, 1, @now, @now)
        RETURNING id`,
     ),
+    // Test persons nobody has used since `before`: made before it, no message either way
+    // since (each Try turn writes one), no delay step still to end. A batch at a time, so
+    // that one SQLite write does not hold the writer long; only `test = 1` rows are chosen.
+    staleTestPersons: sql<{ before: string; limit: number }, never>(
+      `DELETE FROM bot_users WHERE id IN (
+         SELECT u.id FROM bot_users u
+         WHERE u.test = 1 AND u.created_at < @before
+           AND NOT EXISTS (SELECT 1 FROM messages m
+             WHERE m.bot_user_id = u.id AND m.created_at >= @before)
+           AND NOT EXISTS (SELECT 1 FROM scenario_runs r
+             WHERE r.bot_user_id = u.id AND r.resume_at IS NOT NULL)
+         LIMIT @limit)`,
+    ),
     // Only messengers the relay can send through, and only bots that are not stopped.
     ofOrder: sql<[number], RecipientRow>(
       `SELECT u.id, u.shop_id, u.bot_id, b.bot_type, u.chat_id, u.subscribed_to_bot AS subscribed,
@@ -306,6 +319,20 @@ export function createSubscriberStore(db: Db) {
         messenger_user_url: '',
       };
       return (await tx.get(q.insertTestPerson, row(bot, person, '')))!.id;
+    },
+
+    /**
+     * Deletes the test persons left unused since `before` (ISO time), with their history,
+     * variables, tags and run (foreign keys cascade; their leads stay, unlinked). Answers how
+     * many went. The relay's hourly maintenance calls it.
+     */
+    async pruneTestPersons(before: string, batch = 500): Promise<number> {
+      let pruned = 0;
+      for (;;) {
+        const { changes } = await db.run(q.staleTestPersons, { before, limit: batch });
+        pruned += changes;
+        if (changes < batch) return pruned;
+      }
     },
 
     async setSubscribedInTx(tx: Tx, id: number, subscribed: boolean): Promise<void> {

@@ -507,6 +507,11 @@ ALTER TABLE steps ADD COLUMN ui text;
 ALTER TABLE bot_users ADD COLUMN test integer NOT NULL DEFAULT 0;
 `;
 
+/** SQLite's v11TestPersonRetention: test persons found for their weekly pruning. */
+const v7TestPersonRetention = `
+CREATE INDEX bot_users_test ON bot_users (created_at) WHERE test = 1;
+`;
+
 export const pgMigrations: readonly string[] = [
   v1,
   v2Cluster,
@@ -514,4 +519,5 @@ export const pgMigrations: readonly string[] = [
   v4Console,
   v5ViberVk,
   v6ScenarioEditor,
+  v7TestPersonRetention,
 ];

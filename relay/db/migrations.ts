@@ -681,6 +681,15 @@ ALTER TABLE steps ADD COLUMN ui TEXT;
 ALTER TABLE bot_users ADD COLUMN test INTEGER NOT NULL DEFAULT 0;
 `;
 
+/**
+ * v11 (twin of PostgreSQL's v7TestPersonRetention): the relay's hourly maintenance deletes
+ * test persons of the Try panel left unused for a week (relay/relay.ts); it finds them by
+ * this partial index rather than by reading every bot user.
+ */
+const v11TestPersonRetention = `
+CREATE INDEX bot_users_test ON bot_users (created_at) WHERE test = 1;
+`;
+
 export const migrations: readonly string[] = [
   v1,
   v2,
@@ -692,4 +701,5 @@ export const migrations: readonly string[] = [
   v8Console,
   v9ViberVk,
   v10ScenarioEditor,
+  v11TestPersonRetention,
 ];

@@ -79,6 +79,8 @@ const start = createRoute({
   path: '/flows/{id}/try',
   operationId: 'tryFlow',
   summary: 'Start a flow for a new test person (kept in the history, never sent)',
+  description:
+    'Test persons are kept for 7 days after their last message (either way): the relay’s hourly maintenance then deletes one that is not waiting for a delay step, with their history and run (their leads stay); their id answers 404 from then on.',
   request: { params: IdParam, query: ShopQuery, body: jsonBody(TryStart) },
   responses: { 201: okJson(TryTurn, 'The test person and the first turn'), ...errorResponses },
 });

@@ -56,7 +56,7 @@ export async function signIn(page: Page, email: string, password: string) {
   await page.getByRole('button', { name: 'Sign in' }).click();
   // Attached, not visible: at phone width the navigation waits behind the Menu button.
   await page.locator('tpc-app nav#panel').waitFor({ state: 'attached' });
-  // Then the page signing in lands on: an address typed before it would be replaced by it.
+  // Then the page signing in lands on, so that the test's next step starts from a settled view.
   await page.getByRole('heading', { level: 1 }).waitFor();
 }
 
