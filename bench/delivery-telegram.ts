@@ -5,7 +5,6 @@
  * sliding second), which runs in this process and counts. Reports the achieved rate ÷ 30 and
  * the number of 429s the fake answered. Target: ≥ 0.95 and 0.
  */
-import { loadavg } from 'node:os';
 import { startTelegramFake } from '../test/fakes/telegram.js';
 import { pacedQueue } from './pace.js';
 
@@ -24,16 +23,12 @@ export async function telegram(total = 600): Promise<Record<string, number | str
       chats: Array.from({ length: total }, (_, i) => String(100_000 + i)),
       env: { TELEGRAM_API_URL: fake.url },
       accepted: () => fake.messages,
-      figures: (accepted, { seconds, rate, worst }) => ({
-        messages: total,
-        'accepted by Telegram': accepted.length,
-        'distinct chats': new Set(accepted.map((m) => m.chat_id)).size,
-        'first to last (s)': seconds,
-        'messages/s': Number(rate.toFixed(2)),
-        'rate ÷ 30': Number((rate / 30).toFixed(3)),
+      messenger: 'Telegram',
+      distinct: 'chats',
+      to: (m) => m.chat_id,
+      perSecond: 30,
+      refusals: () => ({
         '429 answers': fake.attempts.filter((a) => a.outcome === '429').length,
-        'most in one second': worst,
-        'load average (1 min)': loadavg()[0].toFixed(2),
       }),
       timeoutMs: 120_000,
     });

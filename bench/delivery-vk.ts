@@ -5,7 +5,6 @@
  * (20, VK's default: 6 "too many requests" beyond) — which runs in this process and counts.
  * Reports the achieved rate ÷ 20 and the 6 answers. Target: ≥ 0.95 and none.
  */
-import { loadavg } from 'node:os';
 import { startVkFake } from '../test/fakes/vk.js';
 import { pacedQueue } from './pace.js';
 
@@ -29,18 +28,12 @@ export async function vk(total = 600, rps = 20): Promise<Record<string, number |
       people: true,
       env: { VK_API_URL: fake.url },
       accepted: () => fake.messages,
-      figures: (accepted, { seconds, rate, worst }) => ({
-        messages: total,
-        'accepted by VK': accepted.length,
-        'distinct people': new Set(accepted.map((m) => m.peer)).size,
-        'first to last (s)': seconds,
-        'configured rate (req/s)': rps,
-        'messages/s': Number(rate.toFixed(2)),
-        'rate ÷ configured': Number((rate / rps).toFixed(3)),
-        '6 answers': fake.attempts.filter((a) => a.outcome === '6').length,
-        'most in one second': worst,
-        'load average (1 min)': loadavg()[0].toFixed(2),
-      }),
+      messenger: 'VK',
+      distinct: 'people',
+      to: (m) => m.peer,
+      perSecond: rps,
+      unit: 'req/s',
+      refusals: () => ({ '6 answers': fake.attempts.filter((a) => a.outcome === '6').length }),
       timeoutMs: 180_000,
     });
   } finally {

@@ -1,5 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NewBot } from '../relay/bots/store.js';
 import { openDb } from '../relay/db/open.js';
@@ -59,25 +59,40 @@ export async function drain<T>(
  * `chats` (`Message <i>: your order has shipped.`) before the relay starts; with `people`,
  * each chat is a bot user who wrote within the day (their window is open). The relay
  * process then `drain`s it (`env` says where the fake is) until the fake `accepted` them
- * all; `figures` reads what it took and the pace it saw. The folder is removed at the end.
+ * all. The figures, in the order every paced part prints them: the messages, how many the
+ * fake accepted for how many distinct chats (`to`), the pace, the rate against the limit
+ * (`perSecond`; with `unit`, a configured one) and what the fake refused (`refusals`). The
+ * folder is removed at the end.
  */
-export async function pacedQueue<M extends { at: number }, F>({
+export async function pacedQueue<M extends { at: number }>({
   bot,
   chats,
   people = false,
   env,
   accepted,
-  figures,
   timeoutMs,
+  messenger,
+  distinct,
+  to,
+  perSecond,
+  unit,
+  refusals,
 }: {
   bot: Omit<NewBot, 'shop_id'>;
   chats: string[];
   people?: boolean;
   env: Record<string, string>;
   accepted: () => M[];
-  figures: (accepted: M[], pace: ReturnType<typeof paceOf>) => F;
   timeoutMs: number;
-}): Promise<F> {
+  /** `accepted by <messenger>`. */
+  messenger: string;
+  /** `distinct <distinct>`: what a chat is called (chats, people). */
+  distinct: string;
+  to: (message: M) => unknown;
+  perSecond: number;
+  unit?: string;
+  refusals: () => Record<string, number>;
+}): Promise<Record<string, number | string>> {
   const dir = mkdtempSync(join(tmpdir(), 'touchpoint-bench-'));
   const dbPath = join(dir, 'bench.db');
   try {
@@ -113,7 +128,19 @@ export async function pacedQueue<M extends { at: number }, F>({
       () => accepted().length >= chats.length,
       () => {
         const all = accepted();
-        return figures(all, paceOf(all.map((m) => m.at)));
+        const { seconds, rate, worst } = paceOf(all.map((m) => m.at));
+        return {
+          messages: chats.length,
+          [`accepted by ${messenger}`]: all.length,
+          [`distinct ${distinct}`]: new Set(all.map(to)).size,
+          'first to last (s)': seconds,
+          ...(unit ? { [`configured rate (${unit})`]: perSecond } : {}),
+          'messages/s': Number(rate.toFixed(2)),
+          [`rate ÷ ${unit ? 'configured' : perSecond}`]: Number((rate / perSecond).toFixed(3)),
+          ...refusals(),
+          'most in one second': worst,
+          'load average (1 min)': loadavg()[0].toFixed(2),
+        };
       },
       timeoutMs,
     );
