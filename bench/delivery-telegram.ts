@@ -5,67 +5,34 @@
  * sliding second), which runs in this process and counts. Reports the achieved rate ÷ 30 and
  * the number of 429s the fake answered. Target: ≥ 0.95 and 0.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { openDb } from '../relay/db/open.js';
-import { createStores } from '../relay/deps.js';
 import { startTelegramFake } from '../test/fakes/telegram.js';
-import { drain, paceOf } from './pace.js';
+import { pacedQueue } from './pace.js';
 
 export async function telegram(total = 600): Promise<Record<string, number | string>> {
   const fake = await startTelegramFake();
-  const dir = mkdtempSync(join(tmpdir(), 'touchpoint-bench-'));
-  const dbPath = join(dir, 'bench.db');
   const token = '424242:benchmark-token-benchmark-token';
   fake.addBot(token, 'bench_bot');
-
-  const db = await openDb(dbPath);
-  const stores = createStores(db);
-  const user = await stores.users.create('bench@example.test', 'correct horse battery');
-  const shop = await stores.shops.create({ name: 'Bench' }, user.id);
-  const bot = await stores.bots.create({
-    shop_id: shop.id,
-    bot_type: 'telegram',
-    name: 'Bench bot',
-    credential: token,
-    tg_bot_nickname: 'bench_bot',
-  });
-  await stores.deliveries.enqueue(
-    Array.from({ length: total }, (_, i) => ({
-      shop_id: shop.id,
-      event: 'bot_user.message',
-      kind: 'telegram',
-      bot_id: bot.id,
-      chat_id: String(100_000 + i),
-      payload: { text: `Message ${i}: your order has shipped.` },
-    })),
-  );
-  await db.close();
-
   try {
-    return await drain(
-      { TOUCHPOINT_DB: dbPath, TELEGRAM_API_URL: fake.url },
-      () => fake.messages.length >= total,
-      () => {
-        const accepted = fake.messages;
-        const { seconds, rate, worst } = paceOf(accepted.map((m) => m.at));
-        return {
-          messages: total,
-          'accepted by Telegram': accepted.length,
-          'distinct chats': new Set(accepted.map((m) => m.chat_id)).size,
-          'first to last (s)': seconds,
-          'messages/s': Number(rate.toFixed(2)),
-          'rate ÷ 30': Number((rate / 30).toFixed(3)),
-          '429 answers': fake.attempts.filter((a) => a.outcome === '429').length,
-          'most in one second': worst,
-          'load average (1 min)': loadavg()[0].toFixed(2),
-        };
+    return await pacedQueue({
+      bot: {
+        bot_type: 'telegram',
+        name: 'Bench bot',
+        credential: token,
+        tg_bot_nickname: 'bench_bot',
       },
-      120_000,
-    );
+      chats: Array.from({ length: total }, (_, i) => String(100_000 + i)),
+      env: { TELEGRAM_API_URL: fake.url },
+      accepted: () => fake.messages,
+      messenger: 'Telegram',
+      distinct: 'chats',
+      to: (m) => m.chat_id,
+      perSecond: 30,
+      refusals: () => ({
+        '429 answers': fake.attempts.filter((a) => a.outcome === '429').length,
+      }),
+      timeoutMs: 120_000,
+    });
   } finally {
     await fake.close();
-    rmSync(dir, { recursive: true, force: true });
   }
 }

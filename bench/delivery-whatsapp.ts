@@ -8,95 +8,45 @@
  * throughput, 131056 pair rate). Target: ≥ 0.95 and none.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { openDb } from '../relay/db/open.js';
-import { sql } from '../relay/db/sql.js';
-import { createStores } from '../relay/deps.js';
 import { startWhatsAppFake } from '../test/fakes/whatsapp.js';
-import { drain, paceOf } from './pace.js';
-
-const PEOPLE = sql<{ shop_id: number; bot_id: number; wa_id: string; now: string }, never>(
-  `INSERT INTO bot_users (shop_id, bot_id, messenger_user_id, chat_id, last_inbound_at)
-   VALUES (@shop_id, @bot_id, @wa_id, @wa_id, @now)`,
-);
-const IDS = sql<[number], { id: number; chat_id: string }>(
-  `SELECT id, chat_id FROM bot_users WHERE bot_id = ? ORDER BY id`,
-);
+import { pacedQueue } from './pace.js';
 
 export async function whatsapp(total = 1_600, mps = 80): Promise<Record<string, number | string>> {
   const fake = await startWhatsAppFake({ windowErrors: 'sync' });
   const number = fake.addNumber({ mps });
-  const dir = mkdtempSync(join(tmpdir(), 'touchpoint-bench-'));
-  const dbPath = join(dir, 'bench.db');
-
-  const db = await openDb(dbPath);
-  const stores = createStores(db);
-  const user = await stores.users.create('bench@example.test', 'correct horse battery');
-  const shop = await stores.shops.create({ name: 'Bench' }, user.id);
-  const bot = await stores.bots.create({
-    shop_id: shop.id,
-    bot_type: 'whatsapp',
-    name: 'Bench number',
-    credential: number.token,
-    tg_bot_nickname: null,
-    settings: {
-      phone_number: '+15550100001',
-      phone_number_id: number.phoneNumberId,
-      messages_per_second: mps,
-    },
-    credentials: { app_secret: randomBytes(16).toString('hex'), verify_token: 'bench-verify' },
-  });
+  const chats = Array.from({ length: total }, (_, i) => String(4_470_000_000_00 + i));
   // People who wrote within the day: the fake and the relay agree their window is open.
-  const now = new Date().toISOString();
-  await db.tx(async (tx) => {
-    for (let i = 0; i < total; i++) {
-      const waId = String(4_470_000_000_00 + i);
-      await tx.run(PEOPLE, { shop_id: shop.id, bot_id: bot.id, wa_id: waId, now });
-    }
-  });
-  const people = await db.all(IDS, [bot.id]);
-  for (const p of people) fake.userWrote(number, p.chat_id);
-  await stores.deliveries.enqueue(
-    people.map((p, i) => ({
-      shop_id: shop.id,
-      event: 'bot_user.message',
-      kind: 'whatsapp',
-      bot_id: bot.id,
-      bot_user_id: p.id,
-      chat_id: p.chat_id,
-      payload: { text: `Message ${i}: your order has shipped.` },
-    })),
-  );
-  await db.close();
-
+  for (const waId of chats) fake.userWrote(number, waId);
   try {
-    return await drain(
-      { TOUCHPOINT_DB: dbPath, WHATSAPP_API_URL: fake.url },
-      () => fake.messages.length >= total,
-      () => {
-        const accepted = fake.messages;
-        const { seconds, rate, worst } = paceOf(accepted.map((m) => m.at));
-        const refused = (code: string) => fake.attempts.filter((a) => a.outcome === code).length;
-        return {
-          messages: total,
-          'accepted by WhatsApp': accepted.length,
-          'distinct people': new Set(accepted.map((m) => m.to)).size,
-          'first to last (s)': seconds,
-          'configured rate (msg/s)': mps,
-          'messages/s': Number(rate.toFixed(2)),
-          'rate ÷ configured': Number((rate / mps).toFixed(3)),
-          '130429 answers': refused('130429'),
-          '131056 answers': refused('131056'),
-          'most in one second': worst,
-          'load average (1 min)': loadavg()[0].toFixed(2),
-        };
+    return await pacedQueue({
+      bot: {
+        bot_type: 'whatsapp',
+        name: 'Bench number',
+        credential: number.token,
+        tg_bot_nickname: null,
+        settings: {
+          phone_number: '+15550100001',
+          phone_number_id: number.phoneNumberId,
+          messages_per_second: mps,
+        },
+        credentials: { app_secret: randomBytes(16).toString('hex'), verify_token: 'bench-verify' },
       },
-      180_000,
-    );
+      chats,
+      people: true,
+      env: { WHATSAPP_API_URL: fake.url },
+      accepted: () => fake.messages,
+      messenger: 'WhatsApp',
+      distinct: 'people',
+      to: (m) => m.to,
+      perSecond: mps,
+      unit: 'msg/s',
+      refusals: () => {
+        const refused = (code: string) => fake.attempts.filter((a) => a.outcome === code).length;
+        return { '130429 answers': refused('130429'), '131056 answers': refused('131056') };
+      },
+      timeoutMs: 180_000,
+    });
   } finally {
     await fake.close();
-    rmSync(dir, { recursive: true, force: true });
   }
 }

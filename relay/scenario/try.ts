@@ -84,24 +84,34 @@ const start = createRoute({
   request: { params: IdParam, query: ShopQuery, body: jsonBody(TryStart) },
   responses: { 201: okJson(TryTurn, 'The test person and the first turn'), ...errorResponses },
 });
-const say = createRoute({
-  ...common,
-  method: 'post',
-  path: '/try/{bot_user_id}/messages',
-  operationId: 'tryText',
-  summary: 'The test person types a message (an answer, a button title, free text)',
-  request: { params: PersonParam, query: ShopQuery, body: jsonBody(TryText) },
-  responses: { 201: okJson(TryTurn, 'What the bot answered'), ...errorResponses },
-});
-const press = createRoute({
-  ...common,
-  method: 'post',
-  path: '/try/{bot_user_id}/press',
-  operationId: 'tryPress',
-  summary: 'The test person presses a button under a message the bot sent them',
-  request: { params: PersonParam, query: ShopQuery, body: jsonBody(TryPress) },
-  responses: { 201: okJson(TryTurn, 'What the bot answered'), ...errorResponses },
-});
+/** `POST /try/{bot_user_id}/…`: something the test person does; answers the bot's turn. */
+const personRoute = <B extends z.ZodType>(
+  action: 'messages' | 'press',
+  operationId: string,
+  summary: string,
+  body: B,
+) =>
+  createRoute({
+    ...common,
+    method: 'post',
+    path: `/try/{bot_user_id}/${action}`,
+    operationId,
+    summary,
+    request: { params: PersonParam, query: ShopQuery, body: jsonBody(body) },
+    responses: { 201: okJson(TryTurn, 'What the bot answered'), ...errorResponses },
+  });
+const say = personRoute(
+  'messages',
+  'tryText',
+  'The test person types a message (an answer, a button title, free text)',
+  TryText,
+);
+const press = personRoute(
+  'press',
+  'tryPress',
+  'The test person presses a button under a message the bot sent them',
+  TryPress,
+);
 
 export function tryRoutes({ db, stores }: Deps) {
   const { subscribers, messages, scenarioRuntime: runtime } = stores;
@@ -156,6 +166,23 @@ export function tryRoutes({ db, stores }: Deps) {
       payload,
     });
 
+  /**
+   * A turn of the test person: their message goes into the history and `run` moves the flow
+   * on, in one transaction; the answer is what followed their message.
+   */
+  const turnAfter = async (
+    to: Recipient & { chat_id: string },
+    content_type: 'text' | 'callback',
+    payload: { text: string; data?: string },
+    run: (tx: Tx, messageId: number) => Promise<Outcome>,
+  ) => {
+    const { id, outcome } = await db.tx(async (tx) => {
+      const id = (await record(tx, to, content_type, payload))!;
+      return { id, outcome: await run(tx, id) };
+    });
+    return turn(to, id - 1, outcome);
+  };
+
   return createRouter()
     .openapi(start, async (c) => {
       const { id } = c.req.valid('param');
@@ -179,11 +206,10 @@ export function tryRoutes({ db, stores }: Deps) {
       const input = c.req.valid('json');
       const shopId = shopFor(c.var.principal, input.shop_id ?? c.req.valid('query').shop_id);
       const to = await testPerson(shopId, bot_user_id);
-      const { id, outcome } = await db.tx(async (tx) => ({
-        id: (await record(tx, to, 'text', { text: input.text }))!,
-        outcome: await runtime.textInTx(tx, to.id, input.text),
-      }));
-      return c.json(ok(await turn(to, id - 1, outcome)), 201);
+      const answer = await turnAfter(to, 'text', { text: input.text }, (tx) =>
+        runtime.textInTx(tx, to.id, input.text),
+      );
+      return c.json(ok(answer), 201);
     })
     .openapi(press, async (c) => {
       const { bot_user_id } = c.req.valid('param');
@@ -200,13 +226,17 @@ export function tryRoutes({ db, stores }: Deps) {
       if (!button?.callback_data)
         throw invalidField('menu_item_id', 'No such button under this message.');
       const data = button.callback_data;
-      const { id, outcome } = await db.tx(async (tx) => {
-        const id = (await record(tx, to, 'callback', { text: button.text, data }))!;
-        const moved = await runtime.pressInTx(tx, to.id, data);
-        // The person saw only the notice (a press on an outdated menu): the history says so.
-        if (moved.notice) await messages.setNoticeInTx(tx, id, moved.notice);
-        return { id, outcome: moved };
-      });
-      return c.json(ok(await turn(to, id - 1, outcome)), 201);
+      const answer = await turnAfter(
+        to,
+        'callback',
+        { text: button.text, data },
+        async (tx, id) => {
+          const moved = await runtime.pressInTx(tx, to.id, data);
+          // The person saw only the notice (a press on an outdated menu): the history says so.
+          if (moved.notice) await messages.setNoticeInTx(tx, id, moved.notice);
+          return moved;
+        },
+      );
+      return c.json(ok(answer), 201);
     });
 }

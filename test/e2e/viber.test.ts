@@ -1,13 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from '../../relay/db/sql.js';
-import { backoffMs } from '../../relay/delivery/backoff.js';
 import { startViberFake, type FakeViberUser, type ViberFake } from '../fakes/viber.js';
 import { buildFlow, menuFlow } from '../helpers/flows.js';
 import type { Relay } from '../helpers/relay.js';
 import {
   deliveryOf,
-  eventually,
   outcomesOf,
+  ownerCalls,
   rowCounts,
   sendRounds,
 } from '../relay/channels/fixtures.js';
@@ -19,6 +18,7 @@ import {
   widgetShop,
   type WidgetShop,
 } from '../relay/public/fixtures.js';
+import { alertManager, quickRetries, secretKeyOf, waitFor } from './messenger-shop.js';
 
 /**
  * Viber as a shop lives it, over real HTTP against the REST Bot API fake: a lead alerts a
@@ -38,59 +38,25 @@ describe('end to end: Viber', () => {
 
   beforeAll(async () => {
     fake = await startViberFake();
-    relay = await viberRelay(
-      fake,
-      {},
-      {
-        worker: {
-          sendTimeoutMs: 1_500,
-          backoff: (n) => backoffMs(n, { baseMs: 100, capMs: 1_000, floorMs: 50 }),
-        },
-      },
-    );
+    relay = await viberRelay(fake, {}, quickRetries);
     shop = await widgetShop(relay);
     vb = await viberBot(relay, fake, shop);
-    secretKey = (await relay.stores.keys.create({ shop_id: shop.shopId, kind: 'secret' })).key;
+    secretKey = await secretKeyOf(relay, shop);
     Object.assign(manager, fake.user('Manager'));
     // The manager subscribed to the shop's bot; their id is in its bot users.
     expect((await fake.subscribes(vb.account, manager)).status).toBe(200);
-    const channel = await relay.api.post(
-      '/api/notifications/channels/',
-      {
-        shop_id: shop.shopId,
-        type: 'viber',
-        bot_id: vb.bot.id,
-        chat_id: manager.id,
-        events: ['lead.created'],
-      },
-      { token: shop.token },
-    );
-    expect(channel.status, JSON.stringify(channel.body)).toBe(201);
+    await alertManager(relay, shop, { type: 'viber', bot_id: vb.bot.id, chat_id: manager.id });
   });
   afterAll(async () => {
     await relay.close();
     await fake.close();
   });
 
-  const waitFor = <T>(
-    fn: () => T | false | undefined | Promise<T | false | undefined>,
-    ms = 10_000,
-  ) => eventually(fn, ms) as Promise<T>;
-  const botUser = async (viberId: string) =>
-    (
-      await relay.api.get(`/api/bot/bot_users/?shop_id=${shop.shopId}&bot_id=${vb.bot.id}`, {
-        token: shop.token,
-      })
-    ).body.result.results.find((u: any) => u.messenger_user_id === viberId);
-  const historyIn = async (botUserId: number) =>
-    (
-      await relay.api.get(
-        `/api/bot/messages/?shop_id=${shop.shopId}&bot_user_id=${botUserId}&direction=in&limit=100`,
-        { token: shop.token },
-      )
-    ).body.result.results
-      .map((m: any) => [m.content_type, m.payload.text])
-      .reverse();
+  const { userOf: botUser, historyIn } = ownerCalls(() => ({
+    relay,
+    owner: shop,
+    botId: vb.bot.id,
+  }));
 
   it('alerts a manager of a lead in Viber, as plain text, once', async () => {
     const name = '<b>Ann</b> & Sons';

@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { backoffMs } from '../../relay/delivery/backoff.js';
 import { startVkFake, type FakeVkUser, type VkFake } from '../fakes/vk.js';
 import { buildFlow, menuFlow } from '../helpers/flows.js';
 import { startRelay, type Relay } from '../helpers/relay.js';
-import { eventually, outcomesOf, rowCounts, sendRounds } from '../relay/channels/fixtures.js';
+import { outcomesOf, ownerCalls, rowCounts, sendRounds } from '../relay/channels/fixtures.js';
 import { vkBot, type VkBot } from '../relay/channels/vk-fixtures.js';
 import {
   leadBody,
@@ -12,6 +11,7 @@ import {
   widgetShop,
   type WidgetShop,
 } from '../relay/public/fixtures.js';
+import { alertManager, quickRetries, secretKeyOf, waitFor } from './messenger-shop.js';
 
 /**
  * VK as a shop lives it, over real HTTP against the VK API fake and its Callback API events: a
@@ -32,59 +32,25 @@ describe('end to end: VK', () => {
 
   beforeAll(async () => {
     fake = await startVkFake();
-    relay = await startRelay(
-      { vkApiUrl: fake.url },
-      {
-        worker: {
-          sendTimeoutMs: 1_500,
-          backoff: (n) => backoffMs(n, { baseMs: 100, capMs: 1_000, floorMs: 50 }),
-        },
-      },
-    );
+    relay = await startRelay({ vkApiUrl: fake.url }, quickRetries);
     shop = await widgetShop(relay);
     vk = await vkBot(relay, fake, shop);
-    secretKey = (await relay.stores.keys.create({ shop_id: shop.shopId, kind: 'secret' })).key;
+    secretKey = await secretKeyOf(relay, shop);
     manager = fake.user('Manager');
     // The manager allowed the community's messages (VK: "Allow messages").
     expect((await fake.allows(vk.community, manager)).text).toBe('ok');
-    const channel = await relay.api.post(
-      '/api/notifications/channels/',
-      {
-        shop_id: shop.shopId,
-        type: 'vk',
-        bot_id: vk.bot.id,
-        chat_id: manager.id,
-        events: ['lead.created'],
-      },
-      { token: shop.token },
-    );
-    expect(channel.status, JSON.stringify(channel.body)).toBe(201);
+    await alertManager(relay, shop, { type: 'vk', bot_id: vk.bot.id, chat_id: manager.id });
   });
   afterAll(async () => {
     await relay.close();
     await fake.close();
   });
 
-  const waitFor = <T>(
-    fn: () => T | false | undefined | Promise<T | false | undefined>,
-    ms = 10_000,
-  ) => eventually(fn, ms) as Promise<T>;
-  const botUser = async (vkId: number) =>
-    (
-      await relay.api.get(
-        `/api/bot/bot_users/?shop_id=${shop.shopId}&bot_id=${vk.bot.id}&limit=100`,
-        { token: shop.token },
-      )
-    ).body.result.results.find((u: any) => u.messenger_user_id === String(vkId));
-  const historyIn = async (botUserId: number) =>
-    (
-      await relay.api.get(
-        `/api/bot/messages/?shop_id=${shop.shopId}&bot_user_id=${botUserId}&direction=in&limit=100`,
-        { token: shop.token },
-      )
-    ).body.result.results
-      .map((m: any) => [m.content_type, m.payload.text])
-      .reverse();
+  const { userOf: botUser, historyIn } = ownerCalls(() => ({
+    relay,
+    owner: shop,
+    botId: vk.bot.id,
+  }));
 
   it('alerts a manager of a lead in VK, as plain text, once', async () => {
     const r = await postLead(

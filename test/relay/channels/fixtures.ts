@@ -102,6 +102,51 @@ export const rowCounts = (relay: Relay) =>
 export const botCount = async (relay: Relay) =>
   (await relay.db.get(sql<[], { n: number }>(`SELECT count(*) AS n FROM bots`)))!.n;
 
+/**
+ * What a channel's suites ask the API as the shop's owner (an Owner, or a WidgetShop): create
+ * a bot (of `newBot`'s type and name), the bot user a messenger's person became in the suite's bot,
+ * `send_message` to a bot user, and a bot user's inbound history as [content type, text],
+ * oldest first. `suite` is read at each call: the suite's relay, owner and bot exist only
+ * once its beforeAll has run.
+ */
+export const ownerCalls = (
+  suite: () => { relay: Relay; owner: Owner; botId: number },
+  newBot?: { bot_type: string; name: string },
+) => ({
+  create: (body: Record<string, unknown>, who = suite().owner) =>
+    suite().relay.api.post(
+      '/api/bot/bots/',
+      { shop_id: who.shop.id, ...newBot, ...body },
+      { token: who.token },
+    ),
+  userOf: async (messengerUserId: string | number) => {
+    const { relay, owner, botId } = suite();
+    const users = await relay.api.get(
+      `/api/bot/bot_users/?shop_id=${owner.shop.id}&bot_id=${botId}&limit=100`,
+      { token: owner.token },
+    );
+    return users.body.result.results.find(
+      (u: any) => u.messenger_user_id === String(messengerUserId),
+    );
+  },
+  send: (botUserId: number, payload: Record<string, unknown>) => {
+    const { relay, owner } = suite();
+    return relay.api.post(
+      '/api/bot/messages/send_message/',
+      { shop_id: owner.shop.id, bot_user_id: botUserId, payload },
+      { token: owner.token },
+    );
+  },
+  historyIn: async (botUserId: number) => {
+    const { relay, owner } = suite();
+    const history = await relay.api.get(
+      `/api/bot/messages/?shop_id=${owner.shop.id}&bot_user_id=${botUserId}&direction=in&limit=100`,
+      { token: owner.token },
+    );
+    return history.body.result.results.map((m: any) => [m.content_type, m.payload.text]).reverse();
+  },
+});
+
 /** A fake messenger's attempts by outcome (`accepted`, an error code, `hang` …). */
 export const outcomesOf = (attempts: { outcome: string }[]) =>
   attempts.reduce<Record<string, number>>((acc, a) => {

@@ -5,7 +5,7 @@ import { sql } from '../../../relay/db/sql.js';
 import { startViberFake, type ViberFake } from '../../fakes/viber.js';
 import { freePort } from '../../helpers/process.js';
 import { startRelay, userWithShop, type Owner, type Relay } from '../../helpers/relay.js';
-import { botCount, deliveryOf, eventually, rowCounts } from './fixtures.js';
+import { botCount, deliveryOf, eventually, ownerCalls, rowCounts } from './fixtures.js';
 import { viberBot, viberRelay, type ViberBot } from './viber-fixtures.js';
 
 describe('Viber (REST Bot API) channel', () => {
@@ -26,26 +26,12 @@ describe('Viber (REST Bot API) channel', () => {
     await fake.close();
   });
 
-  const create = (body: Record<string, unknown>, who = owner) =>
-    relay.api.post(
-      '/api/bot/bots/',
-      { shop_id: who.shop.id, bot_type: 'viber', name: 'Viber', ...body },
-      { token: who.token },
-    );
+  const { create, userOf, send } = ownerCalls(() => ({ relay, owner, botId: vb.bot.id }), {
+    bot_type: 'viber',
+    name: 'Viber',
+  });
   const countBots = () => botCount(relay);
   const counts = () => rowCounts(relay);
-  const userOf = async (viberId: string) =>
-    (
-      await relay.api.get(`/api/bot/bot_users/?shop_id=${owner.shop.id}&bot_id=${vb.bot.id}`, {
-        token: owner.token,
-      })
-    ).body.result.results.find((u: any) => u.messenger_user_id === viberId);
-  const send = (botUserId: number, payload: Record<string, unknown>) =>
-    relay.api.post(
-      '/api/bot/messages/send_message/',
-      { shop_id: owner.shop.id, bot_user_id: botUserId, payload },
-      { token: owner.token },
-    );
 
   it('connects a bot after get_account_info, registers its webhook with the receipts it needs, and never shows the token', async () => {
     const account = fake.addAccount({ uri: 'sofashop', name: 'Sofa Shop' });

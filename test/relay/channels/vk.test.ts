@@ -3,7 +3,7 @@ import { sql } from '../../../relay/db/sql.js';
 import { startVkFake, type VkFake } from '../../fakes/vk.js';
 import { freePort } from '../../helpers/process.js';
 import { startRelay, userWithShop, type Owner, type Relay } from '../../helpers/relay.js';
-import { botCount, deliveryOf, eventually, rowCounts } from './fixtures.js';
+import { botCount, deliveryOf, eventually, ownerCalls, rowCounts } from './fixtures.js';
 import { vkBot, type VkBot } from './vk-fixtures.js';
 
 describe('VK (Callback API and messages.send) channel', () => {
@@ -23,26 +23,12 @@ describe('VK (Callback API and messages.send) channel', () => {
     await fake.close();
   });
 
-  const create = (body: Record<string, unknown>, who = owner) =>
-    relay.api.post(
-      '/api/bot/bots/',
-      { shop_id: who.shop.id, bot_type: 'vk', name: 'VK', ...body },
-      { token: who.token },
-    );
+  const { create, userOf, send } = ownerCalls(() => ({ relay, owner, botId: vk.bot.id }), {
+    bot_type: 'vk',
+    name: 'VK',
+  });
   const countBots = () => botCount(relay);
   const counts = () => rowCounts(relay);
-  const userOf = async (vkId: number) =>
-    (
-      await relay.api.get(`/api/bot/bot_users/?shop_id=${owner.shop.id}&bot_id=${vk.bot.id}`, {
-        token: owner.token,
-      })
-    ).body.result.results.find((u: any) => u.messenger_user_id === String(vkId));
-  const send = (botUserId: number, payload: Record<string, unknown>) =>
-    relay.api.post(
-      '/api/bot/messages/send_message/',
-      { shop_id: owner.shop.id, bot_user_id: botUserId, payload },
-      { token: owner.token },
-    );
 
   it('connects a bot after groups.getById, answers VK’s confirmation, and never shows a secret', async () => {
     const { bot, community, secret, confirmation } = vk;

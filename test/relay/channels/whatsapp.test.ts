@@ -3,7 +3,7 @@ import { sql } from '../../../relay/db/sql.js';
 import { ERRORS, startWhatsAppFake, type WhatsAppFake } from '../../fakes/whatsapp.js';
 import { freePort } from '../../helpers/process.js';
 import { startRelay, userWithShop, type Owner, type Relay } from '../../helpers/relay.js';
-import { deliveryOf, eventually } from './fixtures.js';
+import { botCount, deliveryOf, eventually, ownerCalls } from './fixtures.js';
 import { waUser, whatsappBot, type WhatsAppBot } from './whatsapp-fixtures.js';
 
 describe('WhatsApp (Cloud API) channel', () => {
@@ -25,14 +25,11 @@ describe('WhatsApp (Cloud API) channel', () => {
     await fake.close();
   });
 
-  const create = (body: Record<string, unknown>, who = owner) =>
-    relay.api.post(
-      '/api/bot/bots/',
-      { shop_id: who.shop.id, bot_type: 'whatsapp', name: 'WA', ...body },
-      { token: who.token },
-    );
-  const countBots = async () =>
-    (await relay.db.get(sql<[], { n: number }>(`SELECT count(*) AS n FROM bots`)))!.n;
+  const { create } = ownerCalls(() => ({ relay, owner, botId: wa.bot.id }), {
+    bot_type: 'whatsapp',
+    name: 'WA',
+  });
+  const countBots = () => botCount(relay);
 
   it('connects a bot after checking its token and number id with the Graph API, and never shows a secret', async () => {
     const number = fake.addNumber({ display: '+1 555-010-4242', verifiedName: 'Sofa Shop' });
