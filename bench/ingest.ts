@@ -4,7 +4,7 @@
  * SQLite: against a trivial JSON echo route on the same server in the same run. Target: leads/s
  * at least 0.7× echo/s. PostgreSQL: one relay, and three relays on the same database with the
  * load spread over them (autocannon's connections round-robin over their URLs). Target: three
- * take more leads/s than one. Every acknowledged (2xx) lead must be in its database afterwards.
+ * take at least 1.05× one relay's leads/s (more than the runs' noise). Every acknowledged (2xx) lead must be in its database afterwards.
  *
  * Each relay runs as its own process (`node --import tsx relay/server.ts`): one on a temporary
  * SQLite file, three on one PostgreSQL database (bench/postgres.ts: an embedded server with
@@ -54,6 +54,11 @@ const WARMUP_SECONDS = 2;
  */
 const PG_WARMUP_SECONDS = Number(process.env.BENCH_PG_WARMUP_SECONDS ?? 5);
 const TARGET_RATIO = 0.7;
+/**
+ * Three relays must take more leads/s than one by more than the run-to-run noise of these
+ * figures (one relay's leads/s moved by up to 5% between runs on the idle machine).
+ */
+const SCALE_TARGET = 1.05;
 const ORIGIN = 'https://shop.example';
 
 type Opened = { location: string; secretKeys?: Buffer[] };
@@ -428,7 +433,7 @@ async function main() {
     if (pg) {
       const [one, three] = routes.slice(2).map((r) => perSecond(r.result));
       console.log(
-        `PostgreSQL: ${PG_RELAYS} relays take ${(three / one).toFixed(2)}× the leads/s of one (target > 1): ${three > one ? 'PASS' : 'FAIL'}` +
+        `PostgreSQL: ${PG_RELAYS} relays take ${(three / one).toFixed(2)}× the leads/s of one (target ≥ ${SCALE_TARGET}): ${three / one >= SCALE_TARGET ? 'PASS' : three > one ? 'FAIL (more, but within run-to-run noise: a tie)' : 'FAIL'}` +
           `; one relay ${(one / perSecond(leads)).toFixed(2)}× SQLite's`,
       );
     }
