@@ -75,6 +75,8 @@ describe.skipIf(!pgs.server)('Viber and VK bots owned by one relay at a time', (
     await eventually(() => ids.every((id) => ownersOf(id).length === 1), 10_000);
     // Which relay owns which is rendezvous hashing over the relays' random instance ids: all
     // six may fall to one relay (1 run in 32), so only "exactly one owner each" is asserted.
+    // An owner registers its Viber webhook after it took the bot: wait for the fake to have it.
+    await eventually(() => viberBots.every((b) => b.account.webhook), 10_000);
     for (const b of viberBots) {
       expect(b.account.webhook?.url).toBe(`${relays[0].config.publicUrl}/hooks/viber/${b.bot.id}`);
       expect(viber.registrations.filter((r) => r.token === b.account.token).length).toBeGreaterThan(
