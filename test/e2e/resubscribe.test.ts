@@ -266,6 +266,14 @@ describe('a WhatsApp person the messenger said is gone, who writes again', () =>
     const paid = await waitFor(() =>
       fake.messagesTo(u.waId).find((m) => m.text.startsWith('We have received your payment')),
     );
+    // The relay has recorded it as sent (with WhatsApp's id) before the status comes.
+    await waitFor(async () => {
+      const row = await relay.db.get(
+        sql<[string], { status: string }>(`SELECT status FROM deliveries WHERE remote_id = ?`),
+        [paid.wamid],
+      );
+      return row?.status === 'sent';
+    });
     expect((await fake.postStatus(paid, 'failed', ERRORS.undeliverable)).status).toBe(200);
     await waitFor(async () => (await calls.userOf(u.waId)).store.subscribed_to_bot === false);
     await calls.expectRefused(id, orderId);
