@@ -1400,6 +1400,7 @@ export interface components {
       /** @default {} */
       store?: {
         phone?: string;
+        /** @description false: a manager switches the person off — they stay off when they write, until a manager sends true or they start the bot again (a start command, a link with a token). */
         subscribed_to_bot?: boolean;
         tags?: {
           id: number;
@@ -1418,6 +1419,7 @@ export interface components {
       state?: string;
       store?: {
         phone?: string;
+        /** @description false: a manager switches the person off — they stay off when they write, until a manager sends true or they start the bot again (a start command, a link with a token). */
         subscribed_to_bot?: boolean;
         tags?: {
           id: number;

@@ -1,6 +1,7 @@
 import { fromJson } from '../db/open.js';
 import type { BotType } from '../bots/schemas.js';
 import type { BotUser } from './schemas.js';
+import type { UnsubscribedBy } from './subscribers.js';
 
 /** A bot_users row joined with its bot's name and type. */
 export type Row = {
@@ -17,6 +18,8 @@ export type Row = {
   messenger_user_url: string;
   phone: string;
   subscribed_to_bot: number;
+  /** Who unsubscribed them (relay/bot-users/subscribers.ts `UnsubscribedBy`); internal. */
+  unsubscribed_by: UnsubscribedBy | null;
   start_parameter: string;
   user_vars: string;
   visitor_id: string | null;

@@ -52,7 +52,14 @@ const Url = z.union([z.url({ protocol: /^https?$/ }).max(2000), z.literal('')]);
 /** The bot user's store as written: user_vars merge key by key, tags replace the set. */
 const StoreInput = z.object({
   phone: z.string().trim().max(50).optional(),
-  subscribed_to_bot: z.boolean().optional(),
+  subscribed_to_bot: z
+    .boolean()
+    .optional()
+    .openapi({
+      description:
+        'false: a manager switches the person off — they stay off when they write, until a ' +
+        'manager sends true or they start the bot again (a start command, a link with a token).',
+    }),
   tags: TagRefs.optional(),
   user_vars: z
     .record(z.string(), VarValue.nullable())

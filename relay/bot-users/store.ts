@@ -21,11 +21,27 @@ export type BotUserFields = {
 };
 type Writable = Pick<
   Row,
-  'name' | 'lang_code' | 'avatar_url' | 'phone' | 'subscribed_to_bot' | 'user_vars'
+  | 'name'
+  | 'lang_code'
+  | 'avatar_url'
+  | 'phone'
+  | 'subscribed_to_bot'
+  | 'unsubscribed_by'
+  | 'user_vars'
 >;
 type NewRow = Writable & Pick<Row, 'shop_id' | 'bot_id' | 'messenger_user_id'>;
 type RowUpdate = Writable & Pick<Row, 'id' | 'state' | 'updated_at'>;
 type Stored = Omit<Row, 'bot_name' | 'bot_type'>;
+
+/**
+ * A manager's `subscribed_to_bot`: switched off, the person stays off even when they write
+ * again (relay/channels/inbound.ts `returned`) until a manager switches them on or they start
+ * the bot explicitly; switched on, whoever had unsubscribed them no longer counts.
+ */
+const switched = (on: boolean): Pick<Row, 'subscribed_to_bot' | 'unsubscribed_by'> =>
+  on
+    ? { subscribed_to_bot: 1, unsubscribed_by: null }
+    : { subscribed_to_bot: 0, unsubscribed_by: 'manager' };
 
 /** Bot users (messenger subscribers), their tags, variables and links. */
 export function createBotUserStore(db: Db) {
@@ -63,14 +79,14 @@ export function createBotUserStore(db: Db) {
       // A private chat's id is the user's own id (Telegram, the sandbox), so a bot user
       // created by hand can be messaged at once.
       `INSERT INTO bot_users (shop_id, bot_id, messenger_user_id, chat_id, name, lang_code, avatar_url,
-         phone, subscribed_to_bot, user_vars)
+         phone, subscribed_to_bot, unsubscribed_by, user_vars)
        VALUES (@shop_id, @bot_id, @messenger_user_id, @messenger_user_id, @name, @lang_code, @avatar_url,
-         @phone, @subscribed_to_bot, @user_vars) RETURNING id`,
+         @phone, @subscribed_to_bot, @unsubscribed_by, @user_vars) RETURNING id`,
     ),
     update: sql<RowUpdate, never>(
       `UPDATE bot_users SET name = @name, state = @state, lang_code = @lang_code,
          avatar_url = @avatar_url, phone = @phone, subscribed_to_bot = @subscribed_to_bot,
-         user_vars = @user_vars, updated_at = @updated_at
+         unsubscribed_by = @unsubscribed_by, user_vars = @user_vars, updated_at = @updated_at
        WHERE id = @id`,
     ),
     clearTags: sql<[number], never>(`DELETE FROM bot_user_tags WHERE bot_user_id = ?`),
@@ -120,8 +136,9 @@ export function createBotUserStore(db: Db) {
       lang_code: f.lang_code ?? cur.lang_code,
       avatar_url: f.avatar_url ?? cur.avatar_url,
       phone: f.phone ?? cur.phone,
-      subscribed_to_bot:
-        f.subscribed_to_bot === undefined ? cur.subscribed_to_bot : Number(f.subscribed_to_bot),
+      ...(f.subscribed_to_bot === undefined
+        ? { subscribed_to_bot: cur.subscribed_to_bot, unsubscribed_by: cur.unsubscribed_by }
+        : switched(f.subscribed_to_bot)),
       user_vars: JSON.stringify(vars),
       updated_at: now(),
     });
@@ -190,7 +207,7 @@ export function createBotUserStore(db: Db) {
           lang_code: input.lang_code ?? '',
           avatar_url: input.avatar_url ?? '',
           phone: input.phone ?? '',
-          subscribed_to_bot: input.subscribed_to_bot === false ? 0 : 1,
+          ...switched(input.subscribed_to_bot !== false),
           user_vars: JSON.stringify(vars),
         }))!;
         if (input.tag_ids) await setTags(tx, id, input.tag_ids);

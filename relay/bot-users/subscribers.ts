@@ -18,6 +18,18 @@ export type MessengerPerson = {
   messenger_user_url: string;
 };
 
+/**
+ * Who turned a bot user's messages off: the person (they left or blocked the bot, or the
+ * messenger says they are gone) or a manager (`subscribed_to_bot: false` through the API).
+ */
+export type UnsubscribedBy = 'person' | 'manager';
+
+/**
+ * A known person as an update finds them (locked): whether they are subscribed and, when
+ * not, who unsubscribed them (null: subscribed, or unsubscribed before the relay kept who).
+ */
+export type Known = { id: number; subscribed: boolean; by: UnsubscribedBy | null };
+
 /** What an opt-in linked a bot user to: the lead it named, the order's number. */
 export type OptinLinks = { lead: boolean; orderNumber: string | null };
 
@@ -81,11 +93,15 @@ export function createSubscriberStore(db: Db) {
   const q = {
     // Locked until the transaction ends: what the person was before this update is what the
     // update's outcome (a new subscriber, a returning one) is decided on, on every relay.
-    find: sql<{ bot_id: number; messenger_user_id: string }, { id: number; subscribed: number }>(
-      `SELECT id, subscribed_to_bot AS subscribed FROM bot_users
+    find: sql<
+      { bot_id: number; messenger_user_id: string },
+      { id: number; subscribed: number; unsubscribed_by: UnsubscribedBy | null }
+    >(
+      `SELECT id, subscribed_to_bot AS subscribed, unsubscribed_by FROM bot_users
        WHERE bot_id = @bot_id AND messenger_user_id = @messenger_user_id${d.forUpdate}`,
     ),
-    // A later update fills in what it knows and keeps the rest; `subscribe` 1 re-subscribes.
+    // A later update fills in what it knows and keeps the rest; `subscribe` 1 re-subscribes
+    // (a start: whoever had unsubscribed them, the person's start ends it).
     // Only inbound updates get here: the person just wrote, which opens WhatsApp's window.
     upsert: sql<Upsert, { id: number }>(
       `INSERT INTO bot_users (shop_id, bot_id, messenger_user_id, chat_id, name, lang_code,
@@ -95,6 +111,7 @@ export function createSubscriberStore(db: Db) {
          @messenger_user_url, 1, @start_parameter, @now, @now, @now)
        ON CONFLICT (bot_id, messenger_user_id) DO UPDATE SET ${FILL_IN},
          subscribed_to_bot = CASE WHEN @subscribe = 1 THEN 1 ELSE bot_users.subscribed_to_bot END,
+         unsubscribed_by = CASE WHEN @subscribe = 1 THEN NULL ELSE bot_users.unsubscribed_by END,
          last_inbound_at = excluded.last_inbound_at
        RETURNING id`,
     ),
@@ -118,6 +135,14 @@ export function createSubscriberStore(db: Db) {
          @messenger_user_url, 0, @start_parameter, @now, @now)
        ON CONFLICT (bot_id, messenger_user_id) DO UPDATE SET ${FILL_IN}
        RETURNING id`,
+    ),
+    // A known person's explicit start where the messenger lets the bot write only after
+    // their next message (a Viber deep link's token): a manager's switch-off, or not knowing
+    // who unsubscribed them, no longer holds them — that message subscribes them again.
+    chose: sql<{ id: number; now: string }, never>(
+      `UPDATE bot_users SET unsubscribed_by = 'person', updated_at = @now
+       WHERE id = @id AND subscribed_to_bot = 0
+         AND (unsubscribed_by = 'manager' OR last_inbound_at IS NOT NULL)`,
     ),
     setVisitor: sql<{ id: number; visitor_id: string; now: string }, never>(
       `UPDATE bot_users SET visitor_id = @visitor_id, updated_at = @now WHERE id = @id`,
@@ -148,8 +173,15 @@ export function createSubscriberStore(db: Db) {
       `SELECT o.number FROM bot_user_orders bo JOIN orders o ON o.id = bo.order_id
        WHERE bo.bot_user_id = @id AND bo.order_id = @order_id`,
     ),
+    // The messenger's word on the person: subscribing clears who unsubscribed them; leaving
+    // marks a subscriber `person`, and keeps a manager's switch-off a manager's (their next
+    // message must not undo it).
     setSubscribed: sql<{ id: number; subscribed: number; now: string }, never>(
-      `UPDATE bot_users SET subscribed_to_bot = @subscribed, updated_at = @now WHERE id = @id`,
+      `UPDATE bot_users SET subscribed_to_bot = @subscribed,
+         unsubscribed_by = CASE WHEN @subscribed = 1 THEN NULL
+           WHEN subscribed_to_bot = 1 THEN 'person' ELSE unsubscribed_by END,
+         updated_at = @now
+       WHERE id = @id`,
     ),
     setChat: sql<{ id: number; chat_id: string; now: string }, never>(
       `UPDATE bot_users SET chat_id = @chat_id, updated_at = @now WHERE id = @id`,
@@ -190,10 +222,12 @@ export function createSubscriberStore(db: Db) {
          AND b.status = 'active' AND b.bot_type IN (${[...SENDABLE_BOTS].map((t) => `'${t}'`).join(', ')})
        ORDER BY u.id`,
     ),
-    wrote: sql<{ bot_id: number; messenger_user_id: string }, { one: number }>(
-      `SELECT 1 AS one FROM bot_users
-       WHERE bot_id = @bot_id AND messenger_user_id = @messenger_user_id
-         AND last_inbound_at IS NOT NULL`,
+    standing: sql<
+      { bot_id: number; messenger_user_id: string },
+      { wrote: number; unsubscribed_by: UnsubscribedBy | null }
+    >(
+      `SELECT CASE WHEN last_inbound_at IS NULL THEN 0 ELSE 1 END AS wrote, unsubscribed_by
+       FROM bot_users WHERE bot_id = @bot_id AND messenger_user_id = @messenger_user_id`,
     ),
     lastInbound: sql<{ bot_id: number; messenger_user_id: string }, { at: string | null }>(
       `SELECT last_inbound_at AS at FROM bot_users
@@ -201,10 +235,16 @@ export function createSubscriberStore(db: Db) {
     ),
   };
 
-  const findInTx = async (tx: Tx, botId: number, messengerUserId: string) => {
+  const findInTx = async (
+    tx: Tx,
+    botId: number,
+    messengerUserId: string,
+  ): Promise<Known | undefined> => {
     const row = await tx.get(q.find, { bot_id: botId, messenger_user_id: messengerUserId });
-    return row && { id: row.id, subscribed: row.subscribed === 1 };
+    return row && { id: row.id, subscribed: row.subscribed === 1, by: row.unsubscribed_by };
   };
+  const standing = (botId: number, messengerUserId: string) =>
+    db.get(q.standing, { bot_id: botId, messenger_user_id: messengerUserId });
   const row = (
     bot: { id: number; shop_id: number },
     person: MessengerPerson,
@@ -250,7 +290,7 @@ export function createSubscriberStore(db: Db) {
       bot: { id: number; shop_id: number },
       person: MessengerPerson,
       startParameter: string,
-    ): Promise<{ id: number; before: { id: number; subscribed: boolean } | undefined }> {
+    ): Promise<{ id: number; before: Known | undefined }> {
       let before = await findInTx(tx, bot.id, person.messenger_user_id);
       if (!before) {
         const created = await tx.get(q.insertNew, row(bot, person, startParameter));
@@ -271,10 +311,19 @@ export function createSubscriberStore(db: Db) {
       bot: { id: number; shop_id: number },
       person: MessengerPerson,
       startParameter: string,
-    ): Promise<{ id: number; before: { id: number; subscribed: boolean } | undefined }> {
+    ): Promise<{ id: number; before: Known | undefined }> {
       const before = await findInTx(tx, bot.id, person.messenger_user_id);
       const id = (await tx.get(q.open, row(bot, person, startParameter)))!.id;
       return { id, before };
+    },
+
+    /**
+     * The person followed a link with a token while the bot may not write to them yet
+     * (Viber's conversation_started): their next message subscribes them, whoever had
+     * unsubscribed them before.
+     */
+    async choseInTx(tx: Tx, id: number): Promise<void> {
+      await tx.run(q.chose, { id, now: now() });
     },
 
     /**
@@ -335,11 +384,15 @@ export function createSubscriberStore(db: Db) {
       }
     },
 
+    /** The messenger subscribed (true) or unsubscribed (false) the person; see `setSubscribed`. */
     async setSubscribedInTx(tx: Tx, id: number, subscribed: boolean): Promise<void> {
       await tx.run(q.setSubscribed, { id, subscribed: subscribed ? 1 : 0, now: now() });
     },
 
-    /** The person blocked the bot or was deactivated: no more messages to them. */
+    /**
+     * The person blocked the bot or was deactivated: no more messages to them until they
+     * write again (a manager's switch-off stays a manager's).
+     */
     async unsubscribe(id: number): Promise<void> {
       await db.run(q.setSubscribed, { id, subscribed: 0, now: now() });
     },
@@ -365,9 +418,16 @@ export function createSubscriberStore(db: Db) {
      * from someone who only opened the chat) starts their subscription.
      */
     async wrote(botId: number, messengerUserId: string): Promise<boolean> {
-      return (
-        (await db.get(q.wrote, { bot_id: botId, messenger_user_id: messengerUserId })) !== undefined
-      );
+      return (await standing(botId, messengerUserId))?.wrote === 1;
+    },
+
+    /**
+     * Whether the person's message may start their subscription as a first message does: they
+     * are new, or have only opened the chat — and no manager switched them off.
+     */
+    async startsByWriting(botId: number, messengerUserId: string): Promise<boolean> {
+      const row = await standing(botId, messengerUserId);
+      return !row || (row.wrote === 0 && row.unsubscribed_by !== 'manager');
     },
 
     /**

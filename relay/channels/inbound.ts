@@ -161,7 +161,8 @@ export function createInbound({ db, stores }: Pick<Deps, 'db' | 'stores'>) {
    * The person opened the bot's chat, and the bot may write only after their first message
    * (Viber): their bot user (new ones unsubscribed, known ones as they were), `/start` in the
    * history and the token's links — nothing queued, no event: the messenger lets the caller
-   * answer once, and the subscription begins with their first message (`startWithToken`).
+   * answer once, and the subscription begins with their first message (`startWithToken`; for
+   * someone known who had unsubscribed, with their next message: `returned`).
    */
   const openTx = (
     bot: BotRef,
@@ -183,10 +184,15 @@ export function createInbound({ db, stores }: Pick<Deps, 'db' | 'stores'>) {
       );
       if (messageId === null) throw duplicate;
       const outcome = token ? await redeem(tx, token, id) : null;
+      // Following the shop's link is an explicit start: it ends a manager's switch-off too.
+      if (outcome) await subscribers.choseInTx(tx, id);
       return { botUser: (await botUsers.getInTx(tx, id))!, created: !before, outcome };
     });
 
-  /** Records the message, then lets the person's scenario run answer it. */
+  /**
+   * Records the message (bringing back someone the messenger unsubscribed: `returned`), then
+   * lets the person's scenario run answer it.
+   */
   const messageTx = (
     bot: BotRef,
     person: MessengerPerson,
@@ -196,6 +202,9 @@ export function createInbound({ db, stores }: Pick<Deps, 'db' | 'stores'>) {
   ): Promise<MessageResult> =>
     once(async (tx) => {
       if (await seen(tx, bot, remoteId)) return null;
+      // What the person was before this message decides whether it brings them back (read
+      // locked, as for a /start).
+      const before = await subscribers.findInTx(tx, bot.id, person.messenger_user_id);
       const id = await subscribers.upsertInTx(tx, bot, person, { subscribe: false });
       // A press is stored with its button's title.
       const stored =
@@ -208,6 +217,7 @@ export function createInbound({ db, stores }: Pick<Deps, 'db' | 'stores'>) {
       const messageId = await record(tx, bot, id, person, contentType, stored, remoteId);
       if (messageId === null) throw duplicate;
       await created(tx, bot, id, messageId);
+      if (before && !before.subscribed && before.by === 'person') await returned(tx, bot, id);
       const outcome: Outcome =
         contentType === 'callback'
           ? await scenario.pressInTx(tx, id, payload.data!)
@@ -233,6 +243,22 @@ export function createInbound({ db, stores }: Pick<Deps, 'db' | 'stores'>) {
       const { steps, notice } = outcome;
       return { botUserId: id, messageId, steps, ...(notice ? { notice } : {}) };
     });
+
+  /**
+   * Someone the messenger had unsubscribed (they left or blocked the bot, or a send said they
+   * are gone) wrote again, and the messenger lets the bot answer them again: Viber subscribes
+   * a person with their message, WhatsApp opens its 24-hour window, VK lets a community write
+   * to whoever wrote to it. They are subscribed again and `bot_user.subscribed` fires, as for
+   * a returning subscriber's /start, so staff alerts see them — but the welcome flow does not
+   * run again (they are no one new; their message goes to their scenario run as any other).
+   * A manager's switch-off is not undone by writing: only a manager, or the person's explicit
+   * start (a start command, a link with a token, the messenger's Subscribe or Allow), ends it.
+   */
+  const returned = async (tx: Tx, bot: BotRef, id: number) => {
+    await subscribers.setSubscribedInTx(tx, id, true);
+    const botUser = (await botUsers.getInTx(tx, id))!;
+    await events.emit(tx, { name: 'bot_user.subscribed', shop_id: bot.shop_id, bot_user: botUser });
+  };
 
   /** Every message from a person, for the console's unread counts and open chats. */
   const created = (tx: Tx, bot: BotRef, botUserId: number, messageId: number) =>
@@ -351,7 +377,8 @@ export function createInbound({ db, stores }: Pick<Deps, 'db' | 'stores'>) {
      * start with that token — linked, answered and welcomed exactly like `/start <token>` (the
      * history keeps `/start`, never the token). A first message from someone new, or from
      * someone who only opened the chat so far (Viber), starts them too (subscribed, welcomed;
-     * the history keeps what they wrote). Anything else is a message.
+     * the history keeps what they wrote) — unless a manager switched them off. Anything else
+     * is a message (which subscribes again someone the messenger unsubscribed: `returned`).
      */
     async startWithToken(
       bot: BotRef,
@@ -361,7 +388,7 @@ export function createInbound({ db, stores }: Pick<Deps, 'db' | 'stores'>) {
       const { remoteId, text, token, contentType = 'text' } = meta;
       if (token && (await optins.known(token, bot)))
         return startTx(bot, person, token, { remoteId });
-      if (!(await subscribers.wrote(bot.id, person.messenger_user_id)))
+      if (await subscribers.startsByWriting(bot.id, person.messenger_user_id))
         return startTx(bot, person, null, { remoteId, said: text });
       return messageTx(bot, person, contentType, { text }, remoteId);
     },

@@ -512,6 +512,11 @@ const v7TestPersonRetention = `
 CREATE INDEX bot_users_test ON bot_users (created_at) WHERE test = 1;
 `;
 
+/** SQLite's v12UnsubscribedBy: who turned a bot user's messages off (`person`, `manager`). */
+const v8UnsubscribedBy = `
+ALTER TABLE bot_users ADD COLUMN unsubscribed_by text CHECK (unsubscribed_by IN ('person', 'manager'));
+`;
+
 export const pgMigrations: readonly string[] = [
   v1,
   v2Cluster,
@@ -520,4 +525,5 @@ export const pgMigrations: readonly string[] = [
   v5ViberVk,
   v6ScenarioEditor,
   v7TestPersonRetention,
+  v8UnsubscribedBy,
 ];

@@ -690,6 +690,18 @@ const v11TestPersonRetention = `
 CREATE INDEX bot_users_test ON bot_users (created_at) WHERE test = 1;
 `;
 
+/**
+ * v12 (twin of PostgreSQL's v8UnsubscribedBy): who turned a bot user's messages off, while
+ * `subscribed_to_bot` is 0 — `person` (they left or blocked the bot, or the messenger said they
+ * are gone: their next message subscribes them again) or `manager` (switched off through the
+ * API: only a manager, or the person's explicit start, switches them on). Null while
+ * subscribed, and for people unsubscribed before this column: who did it is not known, so
+ * they are treated as a manager's decision (writing does not subscribe them again).
+ */
+const v12UnsubscribedBy = `
+ALTER TABLE bot_users ADD COLUMN unsubscribed_by TEXT CHECK (unsubscribed_by IN ('person', 'manager'));
+`;
+
 export const migrations: readonly string[] = [
   v1,
   v2,
@@ -702,4 +714,5 @@ export const migrations: readonly string[] = [
   v9ViberVk,
   v10ScenarioEditor,
   v11TestPersonRetention,
+  v12UnsubscribedBy,
 ];
