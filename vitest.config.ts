@@ -15,6 +15,18 @@ const WIDGET_SUITES = [
  * eating the second core.
  */
 const QUIET_SUITES = ['test/relay/auth/throttle.test.ts'];
+/**
+ * The console's suites that drive the relay's data through the browser (not its looks, files
+ * or sizes): run again on PostgreSQL (`console-pg`).
+ */
+const CONSOLE_PG_SUITES = ['test/console/**/*.test.ts'];
+const CONSOLE_PG_EXCLUDE = [
+  'test/console/a11y.test.ts',
+  'test/console/scenario-a11y.test.ts',
+  'test/console/assets.test.ts',
+  'test/console/size.test.ts',
+  'test/console/api-schema.test.ts',
+];
 /** The store, API and end-to-end suites: run once on SQLite (`relay`), once on PostgreSQL (`relay-pg`). */
 const RELAY_SUITES = ['test/relay/**/*.test.ts', 'test/e2e/**/*.test.ts'];
 
@@ -50,6 +62,18 @@ export default defineConfig({
           name: 'widget',
           include: WIDGET_SUITES,
           globalSetup: ['test/widget/global-setup.ts'],
+          sequence: { groupOrder: 0 },
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'console-pg',
+          include: CONSOLE_PG_SUITES,
+          exclude: [...configDefaults.exclude, ...CONSOLE_PG_EXCLUDE],
+          env: { TOUCHPOINT_TEST_ENGINE: 'postgres' },
+          globalSetup: ['test/widget/global-setup.ts', 'test/helpers/postgres-global-setup.ts'],
+          runner: 'test/helpers/postgres-runner.ts',
           sequence: { groupOrder: 0 },
         },
       },
