@@ -103,7 +103,7 @@ export function createSubscriberStore(db: Db) {
     // A later update fills in what it knows and keeps the rest; `subscribe` 1 re-subscribes
     // (a start: whoever had unsubscribed them, the person's start ends it).
     // Only inbound updates get here: the person just wrote, which opens WhatsApp's window.
-    upsert: sql<Upsert, { id: number }>(
+    upsert: sql<Upsert, { id: number; subscribed: number; unsubscribed_by: UnsubscribedBy | null }>(
       `INSERT INTO bot_users (shop_id, bot_id, messenger_user_id, chat_id, name, lang_code,
          messenger_user_url, subscribed_to_bot, start_parameter, created_at, updated_at,
          last_inbound_at)
@@ -113,7 +113,7 @@ export function createSubscriberStore(db: Db) {
          subscribed_to_bot = CASE WHEN @subscribe = 1 THEN 1 ELSE bot_users.subscribed_to_bot END,
          unsubscribed_by = CASE WHEN @subscribe = 1 THEN NULL ELSE bot_users.unsubscribed_by END,
          last_inbound_at = excluded.last_inbound_at
-       RETURNING id`,
+       RETURNING id, subscribed_to_bot AS subscribed, unsubscribed_by`,
     ),
     // The same new row, or nothing when the person exists (also when another relay has just
     // created them: PostgreSQL waits for that transaction, then does nothing).
@@ -262,9 +262,10 @@ export function createSubscriberStore(db: Db) {
     bot: { id: number; shop_id: number },
     person: MessengerPerson,
     { subscribe, startParameter = '' }: { subscribe: boolean; startParameter?: string },
-  ): Promise<number> => {
+  ): Promise<Known> => {
     const values = { ...row(bot, person, startParameter), subscribe: subscribe ? 1 : 0 };
-    return (await tx.get(q.upsert, values))!.id;
+    const r = (await tx.get(q.upsert, values))!;
+    return { id: r.id, subscribed: r.subscribed === 1, by: r.unsubscribed_by };
   };
 
   return {
@@ -274,7 +275,8 @@ export function createSubscriberStore(db: Db) {
     /**
      * Creates or updates the person's bot user. `subscribe` marks them subscribed (a /start);
      * otherwise an existing bot user keeps its subscription and a new one starts subscribed.
-     * One statement: atomic with several writers.
+     * One statement: atomic with several writers. Answers the bot user as it is now (locked
+     * until the transaction ends): without `subscribe`, whether and by whom it is unsubscribed.
      */
     upsertInTx,
 
@@ -297,7 +299,7 @@ export function createSubscriberStore(db: Db) {
         if (created) return { id: created.id, before: undefined };
         before = (await findInTx(tx, bot.id, person.messenger_user_id))!;
       }
-      const id = await upsertInTx(tx, bot, person, { subscribe: true, startParameter });
+      const { id } = await upsertInTx(tx, bot, person, { subscribe: true, startParameter });
       return { id, before };
     },
 

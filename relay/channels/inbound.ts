@@ -202,10 +202,9 @@ export function createInbound({ db, stores }: Pick<Deps, 'db' | 'stores'>) {
   ): Promise<MessageResult> =>
     once(async (tx) => {
       if (await seen(tx, bot, remoteId)) return null;
-      // What the person was before this message decides whether it brings them back (read
-      // locked, as for a /start).
-      const before = await subscribers.findInTx(tx, bot.id, person.messenger_user_id);
-      const id = await subscribers.upsertInTx(tx, bot, person, { subscribe: false });
+      // The person as this message finds them (locked) decides whether it brings them back.
+      const known = await subscribers.upsertInTx(tx, bot, person, { subscribe: false });
+      const id = known.id;
       // A press is stored with its button's title.
       const stored =
         contentType === 'callback'
@@ -217,7 +216,7 @@ export function createInbound({ db, stores }: Pick<Deps, 'db' | 'stores'>) {
       const messageId = await record(tx, bot, id, person, contentType, stored, remoteId);
       if (messageId === null) throw duplicate;
       await created(tx, bot, id, messageId);
-      if (before && !before.subscribed && before.by === 'person') await returned(tx, bot, id);
+      if (!known.subscribed && known.by === 'person') await returned(tx, bot, id);
       const outcome: Outcome =
         contentType === 'callback'
           ? await scenario.pressInTx(tx, id, payload.data!)
